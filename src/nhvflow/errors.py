@@ -1,0 +1,228 @@
+"""The exception hierarchy: every error nhvflow raises is an :class:`NhvflowError`.
+
+Each error keeps its data as attributes (the case, the trigger, the field, the
+violations) so that a service can map it to a response without parsing text,
+and its message says what was asked, what the rules allow and how to put it
+right.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nhvflow.model import Violation
+
+__all__ = [
+    "ConcurrencyConflict",
+    "DefinitionError",
+    "IdempotencyConflict",
+    "IntegrityError",
+    "InvalidPayload",
+    "InvalidTrigger",
+    "LogFormatError",
+    "NhvflowError",
+    "NotAuthorised",
+    "StoreBusy",
+    "TransitionDenied",
+    "UnknownCase",
+]
+
+
+class NhvflowError(Exception):
+    """Base class of every error raised by nhvflow.
+
+    .. versionadded:: 0.1
+    """
+
+
+class TransitionDenied(NhvflowError):
+    """A step was refused by the rules; nothing was written.
+
+    ``violations`` lists every rule that refused, each with its citation and a
+    message saying what would make the step right.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self,
+        violations: Sequence[Violation],
+        *,
+        case_id: str | None,
+        trigger: str,
+        state: str | None,
+    ) -> None:
+        self.violations: tuple[Violation, ...] = tuple(violations)
+        self.case_id = case_id
+        self.trigger = trigger
+        self.state = state
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = f"case {self.case_id}" if self.case_id else "a new case"
+        state = f" (state {self.state!r})" if self.state else ""
+        lines = [f"{self.trigger!r} refused for {where}{state}:"]
+        for v in self.violations:
+            lines.append(f"  - {v.rule} ({v.citation}):")
+            lines.append(f"    {v.message}")
+        return "\n".join(lines)
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """The ids of the rules that refused, in order, without repeats."""
+        return tuple(dict.fromkeys(v.rule for v in self.violations))
+
+
+class NotAuthorised(TransitionDenied):
+    """The actor is not the party responsible for this step.
+
+    A kind of :class:`TransitionDenied`: its violations come from the
+    regime's responsible-party rule (``nhv.responsible-party`` under the law
+    in force).
+
+    .. versionadded:: 0.1
+    """
+
+
+class InvalidTrigger(NhvflowError):
+    """The trigger does not exist in the case's process, or is not available
+    from the case's current state.
+
+    ``available`` lists the triggers that are available from that state.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self,
+        trigger: str,
+        *,
+        case_id: str | None,
+        state: str | None,
+        process: str,
+        available: Sequence[str],
+        known: bool,
+    ) -> None:
+        self.trigger = trigger
+        self.case_id = case_id
+        self.state = state
+        self.process = process
+        self.available: tuple[str, ...] = tuple(available)
+        self.known = known
+        options = ", ".join(repr(t) for t in self.available) or "none (the case is closed)"
+        if known:
+            head = (
+                f"{trigger!r} is not available for case {case_id} in state {state!r} "
+                f"(process {process!r})."
+            )
+        else:
+            head = f"{trigger!r} is not a step of process {process!r}."
+        super().__init__(f"{head} Available from {state!r}: {options}.")
+
+
+class UnknownCase(NhvflowError):
+    """No case with this id is in the log (or it did not exist yet at the
+    moment asked for).
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(self, case_id: str, detail: str = "") -> None:
+        self.case_id = case_id
+        msg = f"no case {case_id!r} in this log"
+        super().__init__(f"{msg}{detail}." if detail else f"{msg}; check the id or list cases.")
+
+
+class InvalidPayload(NhvflowError, ValueError):
+    """Malformed or missing input; ``field`` names the offending field.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.reason = message
+        super().__init__(f"{field!r}: {message}")
+
+
+class IdempotencyConflict(InvalidPayload):
+    """An idempotency key was reused for a different request.
+
+    The first request with a key is recorded; repeating exactly that request
+    returns its result, while a different request under the same key is an
+    error (it is most likely a client bug that would lose the second step).
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(self, key: str, position: int) -> None:
+        self.key = key
+        self.position = position
+        super().__init__(
+            "idempotency_key",
+            f"key {key!r} was already used (event at position {position}) for a different "
+            "request; use a new key for a new step, or repeat the first request exactly.",
+        )
+
+
+class ConcurrencyConflict(NhvflowError):
+    """The case moved on before this step could be written; nothing was
+    written. Reload the case and decide again.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(self, case_id: str, expected: int | None, actual: int) -> None:
+        self.case_id = case_id
+        self.expected = expected
+        self.actual = actual
+        if expected is None:
+            msg = (
+                f"case {case_id} was changed by another writer at the same moment "
+                f"(now at version {actual}); reload it and fire again."
+            )
+        else:
+            msg = (
+                f"case {case_id} is at version {actual}, not the expected {expected}; "
+                "another step was recorded first. Reload the case and decide again."
+            )
+        super().__init__(msg)
+
+
+class IntegrityError(NhvflowError):
+    """The log fails verification; ``position`` names the first bad event.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(self, position: int | None, message: str) -> None:
+        self.position = position
+        super().__init__(message)
+
+
+class LogFormatError(NhvflowError):
+    """The file is not an nhvflow log, or was written by a newer nhvflow.
+
+    .. versionadded:: 0.1
+    """
+
+
+class StoreBusy(NhvflowError):
+    """Another writer held the log longer than the busy timeout; nothing was
+    written. Retry, or open the registry with a longer ``busy_timeout``.
+
+    .. versionadded:: 0.1
+    """
+
+
+class DefinitionError(NhvflowError, ValueError):
+    """A process definition is inconsistent: an unknown, unreachable or
+    dead-end state, a trigger declared twice, or two steps recording one
+    event type. Raised when the definition is built, naming the problem.
+
+    .. versionadded:: 0.1
+    """

@@ -1,0 +1,478 @@
+"""Domain values: who acts (:class:`Actor`, :class:`Role`), where
+(:class:`Region`, :class:`HealthcareRegion`), the experts and permits a step
+names, and what a reader gets back (:class:`Case`, :class:`Event`,
+:class:`Violation`).
+
+Every value is a frozen attrs class; bad input fails at construction and the
+error names the field. Nothing here does I/O.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any, Literal
+
+import attrs
+
+__all__ = [
+    "Actor",
+    "Case",
+    "Event",
+    "Expert",
+    "Gender",
+    "HealthcareRegion",
+    "PermitGrant",
+    "Region",
+    "Role",
+    "Violation",
+    "same_area",
+]
+
+Gender = Literal["female", "male", "other"]
+GENDERS: tuple[str, ...] = ("female", "male", "other")
+
+
+def same_area(a: str | None, b: str | None) -> bool:
+    """Whether two programme-area names denote the same area.
+
+    Names are compared case-insensitively with whitespace collapsed and
+    Unicode normalised, so ``"Psykisk Hälsa"`` (as on Socialstyrelsen's page)
+    and ``"Psykisk hälsa"`` are one area.
+    """
+    if a is None or b is None:
+        return False
+    return _area_key(a) == _area_key(b)
+
+
+def _area_key(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+
+class Role(enum.Enum):
+    """The parties of the processes; each step names the role responsible.
+
+    .. versionadded:: 0.1
+    """
+
+    NPO = "npo"
+    """A national programme area (nationellt programområde)."""
+    SOCIALSTYRELSEN = "socialstyrelsen"
+    """The National Board of Health and Welfare."""
+    EXPERT_GROUP = "expert_group"
+    """The expert group (sakkunniggrupp) appointed for one case."""
+    REGION = "region"
+    """A region (huvudman, formerly landsting), acting for itself."""
+    BOARD = "board"
+    """Nämnden för nationell högspecialiserad vård, which grants permits."""
+    HEALTH_ENTERPRISE = "health_enterprise"
+    """One of Norway's four regional health enterprises."""
+    DIRECTORATE = "directorate"
+    """Helsedirektoratet (Norway)."""
+    MINISTRY = "ministry"
+    """Helse- og omsorgsdepartementet (Norway)."""
+    PROVIDER = "provider"
+    """A healthcare provider in an EU country (ERN applicant)."""
+    MEMBER_STATE = "member_state"
+    """The EU Member State of a provider."""
+    COMMISSION = "commission"
+    """The European Commission."""
+    COORDINATOR = "coordinator"
+    """A European Reference Network's coordinator."""
+    ASSESSMENT_BODY = "assessment_body"
+    """The independent body that assesses ERN applications."""
+    ERN_BOARD = "ern_board"
+    """The ERN Board of Member States."""
+
+
+class HealthcareRegion(enum.Enum):
+    """The six healthcare regions (sjukvårdsregioner; samverkansregioner in
+    the act since 2020).
+
+    .. versionadded:: 0.1
+    """
+
+    NORRA = "Norra sjukvårdsregionen"
+    MELLANSVERIGE = "Sjukvårdsregion Mellansverige"
+    STOCKHOLM_GOTLAND = "Sjukvårdsregion Stockholm-Gotland"
+    SYDOSTRA = "Sydöstra sjukvårdsregionen"
+    VASTRA = "Västra sjukvårdsregionen"
+    SODRA = "Södra sjukvårdsregionen"
+
+    @property
+    def swedish_name(self) -> str:
+        """The healthcare region's Swedish name."""
+        return self.value
+
+    @property
+    def regions(self) -> frozenset[Region]:
+        """The regions (huvudmän) that belong, wholly or in part, to it."""
+        return frozenset(r for r in Region if self in r.healthcare_regions)
+
+
+class Region(enum.Enum):
+    """The 21 regions (huvudmän), each with its Swedish name and the
+    healthcare region(s) it belongs to.
+
+    Region Halland belongs to two: its northern municipalities to Västra,
+    its southern to Södra.
+
+    .. versionadded:: 0.1
+    """
+
+    STOCKHOLM = "Region Stockholm"
+    UPPSALA = "Region Uppsala"
+    SORMLAND = "Region Sörmland"
+    OSTERGOTLAND = "Region Östergötland"
+    JONKOPING = "Region Jönköpings län"
+    KRONOBERG = "Region Kronoberg"
+    KALMAR = "Region Kalmar län"
+    GOTLAND = "Region Gotland"
+    BLEKINGE = "Region Blekinge"
+    SKANE = "Region Skåne"
+    HALLAND = "Region Halland"
+    VASTRA_GOTALAND = "Västra Götalandsregionen"
+    VARMLAND = "Region Värmland"
+    OREBRO = "Region Örebro län"
+    VASTMANLAND = "Region Västmanland"
+    DALARNA = "Region Dalarna"
+    GAVLEBORG = "Region Gävleborg"
+    VASTERNORRLAND = "Region Västernorrland"
+    JAMTLAND_HARJEDALEN = "Region Jämtland Härjedalen"
+    VASTERBOTTEN = "Region Västerbotten"
+    NORRBOTTEN = "Region Norrbotten"
+
+    @property
+    def swedish_name(self) -> str:
+        """The region's Swedish name, e.g. ``"Region Skåne"``."""
+        return self.value
+
+    @property
+    def healthcare_regions(self) -> frozenset[HealthcareRegion]:
+        """The healthcare region(s) this region belongs to."""
+        return _HEALTHCARE_REGIONS[self]
+
+    @classmethod
+    def parse(cls, value: Region | str) -> Region:
+        """Accept a :class:`Region`, its member name (``"SKANE"``) or its
+        Swedish name (``"Region Skåne"``), case-insensitively."""
+        if isinstance(value, Region):
+            return value
+        if isinstance(value, str):
+            key = value.strip()
+            if key.upper() in cls.__members__:
+                return cls[key.upper()]
+            for region in cls:
+                if _area_key(region.value) == _area_key(key):
+                    return region
+            raise ValueError(
+                f"{value!r} is not one of the 21 regions; use a Region member such as "
+                "Region.SKANE, its name 'SKANE' or its Swedish name 'Region Skåne'."
+            )
+        raise TypeError(f"expected a Region or its name, got {type(value).__name__}")
+
+
+_H = HealthcareRegion
+_HEALTHCARE_REGIONS: dict[Region, frozenset[HealthcareRegion]] = {
+    Region.NORRBOTTEN: frozenset({_H.NORRA}),
+    Region.VASTERBOTTEN: frozenset({_H.NORRA}),
+    Region.VASTERNORRLAND: frozenset({_H.NORRA}),
+    Region.JAMTLAND_HARJEDALEN: frozenset({_H.NORRA}),
+    Region.UPPSALA: frozenset({_H.MELLANSVERIGE}),
+    Region.SORMLAND: frozenset({_H.MELLANSVERIGE}),
+    Region.VARMLAND: frozenset({_H.MELLANSVERIGE}),
+    Region.OREBRO: frozenset({_H.MELLANSVERIGE}),
+    Region.VASTMANLAND: frozenset({_H.MELLANSVERIGE}),
+    Region.DALARNA: frozenset({_H.MELLANSVERIGE}),
+    Region.GAVLEBORG: frozenset({_H.MELLANSVERIGE}),
+    Region.STOCKHOLM: frozenset({_H.STOCKHOLM_GOTLAND}),
+    Region.GOTLAND: frozenset({_H.STOCKHOLM_GOTLAND}),
+    Region.OSTERGOTLAND: frozenset({_H.SYDOSTRA}),
+    Region.JONKOPING: frozenset({_H.SYDOSTRA}),
+    Region.KALMAR: frozenset({_H.SYDOSTRA}),
+    Region.VASTRA_GOTALAND: frozenset({_H.VASTRA}),
+    Region.HALLAND: frozenset({_H.VASTRA, _H.SODRA}),
+    Region.SKANE: frozenset({_H.SODRA}),
+    Region.BLEKINGE: frozenset({_H.SODRA}),
+    Region.KRONOBERG: frozenset({_H.SODRA}),
+}
+
+
+def _region(value: Region | str) -> Region:
+    return Region.parse(value)
+
+
+def _optional_region(value: Region | str | None) -> Region | None:
+    return None if value is None else Region.parse(value)
+
+
+def _nonempty_str(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{attribute.name!r} must be a non-empty string (got {value!r}).")
+    if len(value) > 500:
+        raise ValueError(f"{attribute.name!r} must be at most 500 characters (got {len(value)}).")
+
+
+def _optional_nonempty_str(obj: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _nonempty_str(obj, attribute, value)
+
+
+def _strict_bool(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{attribute.name!r} must be True or False (got {value!r}).")
+
+
+@attrs.frozen
+class Actor:
+    """Someone who fires a step: a role, a name, and where it applies the
+    programme area (an NPO), the principal (the region a region actor acts
+    for) or the case (an expert group).
+
+    Build actors with the constructors: :meth:`npo`, :meth:`socialstyrelsen`,
+    :meth:`board`, :meth:`region`, :meth:`expert_group` and, for the other
+    regimes, :meth:`of`.
+
+    .. versionadded:: 0.1
+    """
+
+    role: Role = attrs.field(validator=attrs.validators.instance_of(Role))
+    name: str = attrs.field(validator=_nonempty_str)
+    programme_area: str | None = attrs.field(default=None, validator=_optional_nonempty_str)
+    principal: Region | None = attrs.field(default=None, converter=_optional_region)
+    case_id: str | None = attrs.field(default=None, validator=_optional_nonempty_str)
+
+    @classmethod
+    def npo(cls, programme_area: str, name: str | None = None) -> Actor:
+        """The representatives of a national programme area (NPO)."""
+        return cls(Role.NPO, name or f"NPO {programme_area}", programme_area=programme_area)
+
+    @classmethod
+    def socialstyrelsen(cls, name: str = "Socialstyrelsen") -> Actor:
+        """Socialstyrelsen, e.g. a case officer (``"handläggare"``)."""
+        return cls(Role.SOCIALSTYRELSEN, name)
+
+    @classmethod
+    def board(cls, name: str = "Nämnden för nationell högspecialiserad vård") -> Actor:
+        """The board that decides on permits (nämnden)."""
+        return cls(Role.BOARD, name)
+
+    @classmethod
+    def region(cls, region: Region | str, name: str | None = None) -> Actor:
+        """A region (huvudman) acting for itself; ``principal`` is the region."""
+        principal = Region.parse(region)
+        return cls(Role.REGION, name or principal.swedish_name, principal=principal)
+
+    @classmethod
+    def expert_group(cls, case_id: str, name: str | None = None) -> Actor:
+        """The expert group (sakkunniggrupp) appointed for one case."""
+        return cls(Role.EXPERT_GROUP, name or f"Sakkunniggrupp {case_id}", case_id=case_id)
+
+    @classmethod
+    def of(cls, role: Role | str, name: str) -> Actor:
+        """Any other party, by role and name (e.g. ``Actor.of(Role.MINISTRY,
+        "Helse- og omsorgsdepartementet")``)."""
+        return cls(Role(role) if isinstance(role, str) else role, name)
+
+    def to_json(self) -> dict[str, Any]:
+        """The actor as a JSON-ready dict (how the log stores it)."""
+        out: dict[str, Any] = {"role": self.role.value, "name": self.name}
+        if self.programme_area is not None:
+            out["programme_area"] = self.programme_area
+        if self.principal is not None:
+            out["principal"] = self.principal.name
+        if self.case_id is not None:
+            out["case_id"] = self.case_id
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Actor:
+        """Rebuild an actor stored by :meth:`to_json`."""
+        return cls(
+            Role(data["role"]),
+            data["name"],
+            programme_area=data.get("programme_area"),
+            principal=data.get("principal"),
+            case_id=data.get("case_id"),
+        )
+
+    def describe(self) -> str:
+        """A short readable description, e.g. ``"region (Region Skåne)"``."""
+        return f"{self.role.value} ({self.name})"
+
+
+def _gender(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value not in GENDERS:
+        raise ValueError(f"{attribute.name!r} must be one of {GENDERS} (got {value!r}).")
+
+
+@attrs.frozen
+class Expert:
+    """A member of an expert group (sakkunnig).
+
+    The flags are what :data:`nhv.expert-group-composition` judges: clinical
+    and scientific legitimacy, patient representation, declared interests
+    (transparency) and time allotted for the assignment.
+
+    .. versionadded:: 0.1
+    """
+
+    name: str = attrs.field(validator=_nonempty_str)
+    profession: str = attrs.field(validator=_nonempty_str)
+    region: Region = attrs.field(converter=_region)
+    gender: Gender = attrs.field(validator=_gender)
+    clinical: bool = attrs.field(default=False, validator=_strict_bool)
+    scientific: bool = attrs.field(default=False, validator=_strict_bool)
+    patient_representative: bool = attrs.field(default=False, validator=_strict_bool)
+    interests_declared: bool = attrs.field(default=False, validator=_strict_bool)
+    time_allotted: bool = attrs.field(default=False, validator=_strict_bool)
+
+    def to_json(self) -> dict[str, Any]:
+        """The expert as a JSON-ready dict."""
+        return {
+            "name": self.name,
+            "profession": self.profession,
+            "region": self.region.name,
+            "gender": self.gender,
+            "clinical": self.clinical,
+            "scientific": self.scientific,
+            "patient_representative": self.patient_representative,
+            "interests_declared": self.interests_declared,
+            "time_allotted": self.time_allotted,
+        }
+
+
+def _special_conditions(value: Iterable[str] | str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise TypeError("'special_conditions' must be a list of strings, not one string.")
+    return tuple(value)
+
+
+def _conditions_valid(
+    _: object, attribute: attrs.Attribute[Any], value: tuple[object, ...]
+) -> None:
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise ValueError(f"{attribute.name!r} must hold non-empty strings (got {item!r}).")
+        if len(item) > 2000:
+            raise ValueError(f"{attribute.name!r}: each condition is at most 2000 characters.")
+
+
+def _optional_date(value: date | str | None) -> date | None:
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    raise TypeError(f"expected a date, got {type(value).__name__}")
+
+
+@attrs.frozen
+class PermitGrant:
+    """One permit the board grants (step 7): to a region that applied, with
+    any special knowledge-spreading conditions.
+
+    ``unit`` defaults to the unit named in the region's application;
+    ``starts_on`` is the date from which the permit holds (HSLF-FS 2018:48
+    4 kap. 2 §), by default the day of the decision.
+
+    .. versionadded:: 0.1
+    """
+
+    region: Region = attrs.field(converter=_region)
+    special_conditions: tuple[str, ...] = attrs.field(
+        default=(), converter=_special_conditions, validator=_conditions_valid
+    )
+    unit: str | None = attrs.field(default=None, validator=_optional_nonempty_str)
+    starts_on: date | None = attrs.field(default=None, converter=_optional_date)
+
+    def to_json(self) -> dict[str, Any]:
+        """The grant as a JSON-ready dict."""
+        return {
+            "region": self.region.name,
+            "special_conditions": list(self.special_conditions),
+            "unit": self.unit,
+            "starts_on": self.starts_on.isoformat() if self.starts_on else None,
+        }
+
+
+@attrs.frozen
+class Violation:
+    """Why a rule refuses a step.
+
+    ``message`` is one English sentence a case officer understands (what is
+    wrong and what would make it right); ``message_sv`` says the same in
+    Swedish. ``criterion`` names the failed criterion where a rule has
+    several (e.g. ``"patient_representation"``).
+
+    .. versionadded:: 0.1
+    """
+
+    rule: str
+    citation: str
+    message: str
+    message_sv: str = ""
+    criterion: str | None = None
+
+    def text(self, lang: Literal["en", "sv"] = "en") -> str:
+        """The message in English or Swedish."""
+        return self.message_sv if lang == "sv" and self.message_sv else self.message
+
+
+@attrs.frozen(eq=True, hash=False)
+class Case:
+    """A case as it stands: a read-only view built from its events.
+
+    ``data`` holds the accumulated facts: the submitted title, programme
+    area, care measures and advisory flag, then the expert group, the basis,
+    the decision (``units``), the ``applicants``, the ``permits``, follow-ups
+    and so on. It is a fresh dict on every read: changing it changes nothing
+    in the registry.
+
+    .. versionadded:: 0.1
+    """
+
+    id: str
+    process: str
+    state: str
+    version: int
+    data: dict[str, Any]
+    updated_at: datetime | None = attrs.field(default=None, eq=False)
+
+    @property
+    def permits(self) -> list[dict[str, Any]]:
+        """The permits granted in this case (valid and revoked)."""
+        permits: list[dict[str, Any]] = self.data.get("permits", [])
+        return permits
+
+    @property
+    def valid_permits(self) -> list[dict[str, Any]]:
+        """The permits that have not been revoked."""
+        return [p for p in self.permits if p.get("valid")]
+
+
+@attrs.frozen(eq=True, hash=False)
+class Event:
+    """One recorded fact of the log.
+
+    ``occurred_at`` is the business time of the step (``at=``);
+    ``recorded_at`` when the log wrote it. Both are timezone-aware (UTC).
+
+    .. versionadded:: 0.1
+    """
+
+    position: int
+    stream_id: str
+    version: int
+    type: str
+    actor: Actor
+    payload: dict[str, Any]
+    occurred_at: datetime
+    recorded_at: datetime
+    schema_version: int = 1
+    idempotency_key: str | None = None
+    prev_hash: str = ""
+    hash: str = ""
