@@ -1,0 +1,238 @@
+"""The machinery of rules: :class:`Rule`, the :func:`rule` decorator, the
+:class:`Step` a rule judges, and :class:`Responsibility` (who may fire a
+step).
+
+A rule is a small object with an id, Swedish and English titles, a citation,
+its kind and status, a validity period ``[valid_from, valid_to)`` judged at
+the step's business time, and a check: a function of the :class:`Step` that
+yields :class:`Refusal` values. The rule turns each refusal into a
+:class:`~nhvflow.model.Violation` carrying its id and citation.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from typing import Any, Literal, Protocol
+
+import attrs
+
+from nhvflow.model import Actor, Case, Role, Violation
+
+__all__ = [
+    "Facts",
+    "Kind",
+    "Refusal",
+    "Responsibility",
+    "Rule",
+    "RuleOutcome",
+    "Status",
+    "Step",
+    "refuse",
+    "rule",
+]
+
+Kind = Literal["statute", "regulation", "authority report", "practice", "treaty"]
+Status = Literal["in force", "proposed"]
+Outcome = Literal["passed", "failed", "not in force"]
+
+
+class Facts(Protocol):
+    """Registry-wide facts a rule may consult, as of the step's business time."""
+
+    def mapping_completed_at(self) -> datetime | None:
+        """When the overall mapping of proposals was recorded as done, if it was."""
+        ...
+
+
+@attrs.frozen
+class Refusal:
+    """What a rule's check yields: why the step is refused, in English and
+    Swedish, and which criterion failed where a rule has several."""
+
+    en: str
+    sv: str
+    criterion: str | None = None
+
+
+def refuse(en: str, sv: str, criterion: str | None = None) -> Refusal:
+    """Build a :class:`Refusal` (the one thing a rule's check yields)."""
+    return Refusal(en, sv, criterion)
+
+
+@attrs.frozen
+class Step:
+    """A step as a rule sees it: the case before the step (``None`` for a
+    submission), the trigger, who fires it, the parsed payload, its business
+    time, registry facts and the responsible party for this trigger."""
+
+    case: Case | None
+    process: str
+    trigger: str
+    actor: Actor
+    payload: Any
+    at: datetime
+    facts: Facts
+    responsible: Responsibility
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The case's accumulated facts (empty for a submission)."""
+        return self.case.data if self.case is not None else {}
+
+
+CheckFn = Callable[[Step], Iterable[Refusal]]
+
+
+@attrs.frozen
+class Responsibility:
+    """Who may fire a step: a role and, where it matters, a scope (the NPO
+    of the proposal's area, a region for itself, the case's expert group, a
+    region holding a permit, ...).
+
+    ``allows`` returns ``None`` when the actor is the responsible party and
+    otherwise a :class:`Refusal` saying who is.
+    """
+
+    role: Role
+    en: str
+    sv: str
+    scope: Callable[[Step], Refusal | None] | None = None
+
+    def allows(self, step: Step) -> Refusal | None:
+        """``None`` when ``step.actor`` may fire the step, else why not."""
+        if step.actor.role is not self.role:
+            return refuse(
+                f"{step.trigger!r} is for {self.en}; {step.actor.describe()} cannot fire it. "
+                f"Have {self.en} take this step.",
+                f"{step.trigger!r} är ett steg för {self.sv}; {step.actor.describe()} kan inte "
+                f"ta det. Låt {self.sv} ta steget.",
+                criterion="role",
+            )
+        return self.scope(step) if self.scope is not None else None
+
+
+def _doc(fn: Callable[..., Any]) -> str:
+    return inspect.cleandoc(fn.__doc__ or "")
+
+
+@attrs.frozen(eq=False)
+class Rule:
+    """One legal rule: identity, source, validity and a check.
+
+    Call :meth:`evaluate` with a :class:`Step`; it returns the violations
+    (an empty list when the rule allows the step). :meth:`in_force` tells
+    whether the rule applies at a business time.
+    """
+
+    id: str
+    title_sv: str
+    title_en: str
+    citation: str
+    kind: Kind
+    check: CheckFn
+    valid_from: date | None = None
+    valid_to: date | None = None
+    status: Status = "in force"
+    seed: str = ""
+    doc: str = ""
+
+    def in_force(self, at: datetime | date) -> bool:
+        """Whether the rule applies at ``at`` (its validity is ``[valid_from, valid_to)``)."""
+        day = at.date() if isinstance(at, datetime) else at
+        if self.valid_from is not None and day < self.valid_from:
+            return False
+        return not (self.valid_to is not None and day >= self.valid_to)
+
+    def evaluate(self, step: Step) -> list[Violation]:
+        """The violations of this rule by ``step`` (``[]``: allowed)."""
+        return [self.violation(r) for r in self.check(step)]
+
+    def violation(self, refusal: Refusal) -> Violation:
+        """A :class:`Violation` of this rule from a refusal."""
+        return Violation(self.id, self.citation, refusal.en, refusal.sv, refusal.criterion)
+
+    def title(self, lang: Literal["en", "sv"] = "en") -> str:
+        """The title in English or Swedish."""
+        return self.title_sv if lang == "sv" else self.title_en
+
+    def __repr__(self) -> str:
+        return f"<Rule {self.id} ({self.citation})>"
+
+
+@attrs.frozen
+class RuleOutcome:
+    """How one rule judged a step (what :meth:`Registry.explain` returns)."""
+
+    rule: Rule
+    status: Outcome
+    violations: tuple[Violation, ...] = ()
+
+    def __str__(self) -> str:
+        head = f"{self.status:>12}  {self.rule.id} ({self.rule.citation})"
+        return "\n".join([head, *(f"              - {v.message}" for v in self.violations)])
+
+
+def rule(
+    *,
+    id: str,
+    title_sv: str,
+    title_en: str,
+    citation: str,
+    kind: Kind,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+    status: Status = "in force",
+    seed: str = "",
+) -> Callable[[CheckFn], Rule]:
+    """Make a :class:`Rule` of a check function; its docstring becomes the
+    rule's documentation (quote the source passage there)."""
+
+    def make(fn: CheckFn) -> Rule:
+        return Rule(
+            id=id,
+            title_sv=title_sv,
+            title_en=title_en,
+            citation=citation,
+            kind=kind,
+            check=fn,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            status=status,
+            seed=seed,
+            doc=_doc(fn),
+        )
+
+    return make
+
+
+def responsible_party_rule(
+    *,
+    id: str,
+    citation: str,
+    kind: Kind = "regulation",
+    valid_from: date | None = None,
+    status: Status = "in force",
+    seed: str = "",
+    doc: str = "",
+) -> Rule:
+    """The rule that only the responsible party may fire a step, for a
+    regime; its violations become :class:`~nhvflow.errors.NotAuthorised`."""
+
+    def check(step: Step) -> Iterator[Refusal]:
+        refusal = step.responsible.allows(step)
+        if refusal is not None:
+            yield refusal
+
+    check.__doc__ = doc or "Only the party responsible for a step may fire it."
+    return rule(
+        id=id,
+        title_sv="Endast den ansvariga parten får ta steget",
+        title_en="Only the responsible party may take the step",
+        citation=citation,
+        kind=kind,
+        valid_from=valid_from,
+        status=status,
+        seed=seed,
+    )(check)
