@@ -1,0 +1,222 @@
+"""Process definitions as declarative tables: :class:`State`,
+:class:`Transition` and :class:`Process`.
+
+A :class:`Process` is checked when it is built (unknown, unreachable and
+dead-end states are refused, naming them) and owns one shared
+``transitions.Machine`` for all its cases: a single cursor model is moved
+under a lock, never one model per case, and always with
+``auto_transitions=False`` (the default would add a ``to_<state>()`` trigger
+that skips every rule).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, Literal
+
+import attrs
+from transitions import Machine
+
+from nhvflow.errors import DefinitionError
+from nhvflow.events import Fact
+from nhvflow.model import Case
+from nhvflow.rules import Responsibility, Rule
+
+__all__ = ["DefinitionError", "Prepare", "Process", "State", "Transition"]
+
+Prepare = Callable[[Any, "Case | None", datetime], Any]
+"""Complete a parsed payload from the case (defaults that depend on it)."""
+
+
+@attrs.frozen
+class State:
+    """A state of a process: a noun or participle, with descriptions."""
+
+    name: str
+    en: str = ""
+    sv: str = ""
+    final: bool = False
+
+
+@attrs.frozen
+class Transition:
+    """One step of a process: its trigger, the states it leaves from and goes
+    to, the party responsible, the event it records, the rules that judge it
+    and the process step it belongs to.
+
+    A transition with no ``source`` creates the case (``submit``).
+    """
+
+    trigger: str
+    source: tuple[str, ...]
+    dest: str
+    responsible: Responsibility
+    event: type[Fact]
+    rules: tuple[Rule, ...] = ()
+    prepare: Prepare | None = None
+    step: str = ""
+    en: str = ""
+    sv: str = ""
+
+    @property
+    def creates(self) -> bool:
+        """Whether this transition creates the case."""
+        return not self.source
+
+
+class _Cursor:
+    """The one model the shared machine moves (its state is set per call)."""
+
+    state: str = ""
+
+
+class Process:
+    """A regime's process: states, transitions, rules and its machine.
+
+    :param authority: the regime's responsible-party rule; its violations
+        raise :class:`~nhvflow.errors.NotAuthorised` and it is judged first.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        title_en: str,
+        title_sv: str,
+        states: Sequence[State],
+        transitions: Sequence[Transition],
+        authority: Rule,
+        status: Literal["in force", "proposed"] = "in force",
+        in_force_from: date | None = None,
+        source: str = "",
+        extra_rules: Iterable[Rule] = (),
+    ) -> None:
+        self.name = name
+        self.title_en = title_en
+        self.title_sv = title_sv
+        self.status = status
+        self.in_force_from = in_force_from
+        self.source = source
+        self.authority = authority
+        self.states: dict[str, State] = {s.name: s for s in states}
+        self.transitions: dict[str, Transition] = {}
+        for t in transitions:
+            if t.trigger in self.transitions:
+                raise DefinitionError(f"{name}: trigger {t.trigger!r} is declared twice")
+            self.transitions[t.trigger] = t
+        self._extra_rules = tuple(extra_rules)
+        self._check()
+        creating = [t for t in transitions if t.creates]
+        self.creation: Transition = creating[0]
+        self.initial: str = self.creation.dest
+        self._from: dict[str, list[str]] = {s: [] for s in self.states}
+        for t in transitions:
+            for s in t.source:
+                self._from[s].append(t.trigger)
+        self.event_types: dict[str, type[Fact]] = {t.event.type: t.event for t in transitions}
+        self.by_event: dict[str, Transition] = {t.event.type: t for t in transitions}
+        self._lock = threading.Lock()
+        self._machine = Machine(
+            model=None,
+            states=list(self.states),
+            transitions=[
+                {"trigger": t.trigger, "source": list(t.source), "dest": t.dest}
+                for t in transitions
+                if not t.creates
+            ],
+            initial=self.initial,
+            auto_transitions=False,
+            ignore_invalid_triggers=False,
+            name=name,
+        )
+        self._cursor = _Cursor()
+        self._machine.add_model(self._cursor)
+
+    def _check(self) -> None:
+        name = self.name
+        creating = [t.trigger for t in self.transitions.values() if t.creates]
+        if len(creating) != 1:
+            raise DefinitionError(
+                f"{name}: exactly one transition must create the case, got {creating}"
+            )
+        for t in self.transitions.values():
+            for s in (*t.source, t.dest):
+                if s not in self.states:
+                    raise DefinitionError(f"{name}: {t.trigger!r} names unknown state {s!r}")
+            if any(self.states[s].final for s in t.source):
+                raise DefinitionError(f"{name}: {t.trigger!r} leaves a final state")
+        recorded: dict[str, str] = {}
+        for t in self.transitions.values():
+            other = recorded.setdefault(t.event.type, t.trigger)
+            if other != t.trigger:
+                raise DefinitionError(
+                    f"{name}: {t.trigger!r} and {other!r} record the same event {t.event.type!r}; "
+                    "each step needs its own event type so that the log replays unambiguously"
+                )
+        start = self.transitions[creating[0]].dest
+        reached = {start}
+        frontier = [start]
+        while frontier:
+            here = frontier.pop()
+            for t in self.transitions.values():
+                if here in t.source and t.dest not in reached:
+                    reached.add(t.dest)
+                    frontier.append(t.dest)
+        unreachable = sorted(set(self.states) - reached)
+        if unreachable:
+            raise DefinitionError(f"{name}: unreachable states {unreachable}")
+        dead = sorted(
+            s.name
+            for s in self.states.values()
+            if not s.final and not any(s.name in t.source for t in self.transitions.values())
+        )
+        if dead:
+            raise DefinitionError(f"{name}: non-final states with no way out {dead}")
+
+    # -- queries --------------------------------------------------------------------
+
+    def transition(self, trigger: str) -> Transition | None:
+        """The transition of ``trigger``, or ``None`` when the process has none."""
+        return self.transitions.get(trigger)
+
+    def triggers_from(self, state: str) -> list[str]:
+        """The triggers available from ``state``, in table order."""
+        return list(self._from.get(state, ()))
+
+    def is_final(self, state: str) -> bool:
+        """Whether ``state`` is final (no step leaves it)."""
+        found = self.states.get(state)
+        return found is not None and found.final
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """Every rule of the regime (authority first), without repeats."""
+        seen: dict[str, Rule] = {self.authority.id: self.authority}
+        for t in self.transitions.values():
+            for r in t.rules:
+                seen.setdefault(r.id, r)
+        for r in self._extra_rules:
+            seen.setdefault(r.id, r)
+        return tuple(seen.values())
+
+    def rule(self, rule_id: str) -> Rule | None:
+        """The regime's rule with this id, if any."""
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def next_state(self, trigger: str, state: str) -> str:
+        """Move the shared machine from ``state`` by ``trigger``; the state it
+        reaches. The caller has checked that the trigger is available."""
+        with self._lock:
+            self._cursor.state = state
+            self._machine.events[trigger].trigger(self._cursor)
+            return self._cursor.state
+
+    @property
+    def machine(self) -> Machine:
+        """The shared ``transitions.Machine`` (for inspection; do not add models)."""
+        return self._machine
+
+    def __repr__(self) -> str:
+        return f"<Process {self.name!r}: {len(self.states)} states, {len(self.transitions)} steps>"

@@ -1,0 +1,282 @@
+"""The process in force (regime ``"nhv"``): the eight steps of
+Socialstyrelsen's work process for national highly specialised care, as a
+table.
+
+Seed 001, "Arbetsprocess": "I steg 1-4 tas underlag fram och beslut tas om
+vilken vård som ska definieras som nationell högspecialiserad vård. Man
+beslutar även hur många vårdenheter som ska bedriva vården. I steg 5-8 sker
+beredning inför ansökan, nämnden tar beslut om tillstånd och i sista steget
+sker utvärdering av vården."
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from nhvflow import events as ev
+from nhvflow.errors import InvalidPayload
+from nhvflow.model import Case, PermitGrant
+from nhvflow.rules import nhv as r
+from nhvflow.states._process import Process, State, Transition
+
+__all__ = ["NHV", "OPEN_STATES"]
+
+OPEN_STATES = ("proposed", "expert_review", "basis_delivered", "consultation", "prepared")
+"""The states before a decision, from which a proposal can be withdrawn or closed."""
+
+
+def _prepare_decision(payload: ev.NhvDecided, case: Case | None, at: datetime) -> ev.NhvDecided:
+    data = case.data if case is not None else {}
+    care = payload.care_measures
+    if care is None:
+        basis = (data.get("basis") or {}).get("care_measures") or []
+        care = tuple(basis or data.get("care_measures") or ())
+    due = payload.applications_due
+    if due is None:
+        due = r.default_applications_due(at.date())
+    return attrs.evolve(payload, care_measures=care, applications_due=due)
+
+
+def _prepare_grant(
+    payload: ev.PermitsGranted, case: Case | None, at: datetime
+) -> ev.PermitsGranted:
+    data = case.data if case is not None else {}
+    units = {a["region"]: a["unit"] for a in data.get("applicants", [])}
+    permits = tuple(
+        PermitGrant(
+            g.region,
+            g.special_conditions,
+            unit=g.unit or units.get(g.region.name),
+            starts_on=g.starts_on or at.date(),
+        )
+        for g in payload.permits
+    )
+    if not permits:
+        raise InvalidPayload("permits", "name at least one PermitGrant(region, ...).")
+    return attrs.evolve(
+        payload, permits=permits, general_duty=payload.general_duty or r.GENERAL_DUTY_TEXT
+    )
+
+
+def _prepare_closure(
+    payload: ev.ClosedNotEligible, case: Case | None, at: datetime
+) -> ev.ClosedNotEligible:
+    known = [rule.id for rule in r.RULES]
+    if payload.rule not in known:
+        raise InvalidPayload(
+            "rule",
+            f"{payload.rule!r} is not a rule of this regime; cite one of: {', '.join(known)}.",
+        )
+    return payload
+
+
+SOS = r.SOCIALSTYRELSEN
+
+NHV = Process(
+    name="nhv",
+    title_en="National highly specialised care (the law in force)",
+    title_sv="Nationell högspecialiserad vård (gällande rätt)",
+    status="in force",
+    in_force_from=r.IN_FORCE,
+    source="Seed 001 'Arbetsprocess'; HSL (2017:30); HSF (2017:80) 2 kap.; HSLF-FS 2018:48",
+    authority=r.RESPONSIBLE_PARTY,
+    states=[
+        State("proposed", "proposed by an NPO", "föreslaget av NPO"),
+        State("expert_review", "under review by an expert group", "genomlyses av sakkunniggrupp"),
+        State("basis_delivered", "basis for decision delivered", "beslutsunderlag lämnat"),
+        State("consultation", "out for consultation", "på remiss"),
+        State("prepared", "prepared for decision", "berett inför beslut"),
+        State("decided", "decided as NHV; applications open", "beslutad som NHV; ansökan öppen"),
+        State("rejected", "decided not to be NHV", "beslutad att inte vara NHV", final=True),
+        State("board_preparation", "prepared for the board", "bereds inför nämnden"),
+        State("permitted", "permits granted", "tillstånd beviljade"),
+        State("not_eligible", "closed as not eligible", "avslutat som inte aktuellt", final=True),
+        State("withdrawn", "withdrawn by the NPO", "återkallat av NPO", final=True),
+    ],
+    transitions=[
+        Transition(
+            "submit",
+            (),
+            "proposed",
+            r.NPO_OF_AREA,
+            ev.ProposalSubmitted,
+            step="1",
+            en="propose a care area and nominate experts",
+            sv="föreslå vårdområde och nominera sakkunniga",
+        ),
+        Transition(
+            "appoint_expert_group",
+            ("proposed",),
+            "expert_review",
+            SOS,
+            ev.ExpertGroupAppointed,
+            rules=(r.expert_group_composition, r.mapping_pause),
+            step="2",
+            en="appoint the expert group",
+            sv="tillsätta sakkunniggrupp",
+        ),
+        Transition(
+            "deliver_basis",
+            ("expert_review",),
+            "basis_delivered",
+            r.EXPERT_GROUP_OF_CASE,
+            ev.BasisDelivered,
+            step="2",
+            en="deliver the basis for decision",
+            sv="ta fram underlag för beslut",
+        ),
+        Transition(
+            "open_consultation",
+            ("basis_delivered",),
+            "consultation",
+            SOS,
+            ev.ConsultationOpened,
+            step="3",
+            en="send the basis out for consultation",
+            sv="skicka underlaget på remiss",
+        ),
+        Transition(
+            "close_consultation",
+            ("consultation",),
+            "prepared",
+            SOS,
+            ev.ConsultationClosed,
+            step="3",
+            en="close the consultation; prepare the decision",
+            sv="avsluta remissen; bereda beslutet",
+        ),
+        Transition(
+            "decide",
+            ("prepared",),
+            "decided",
+            SOS,
+            ev.NhvDecided,
+            rules=(r.advisory_requires_concentrated_care, r.max_five_units, r.application_window),
+            prepare=_prepare_decision,
+            step="4",
+            en="decide the care is NHV, and at how many units",
+            sv="besluta om nationell högspecialiserad vård och antal enheter",
+        ),
+        Transition(
+            "reject",
+            ("prepared",),
+            "rejected",
+            SOS,
+            ev.ProposalRejected,
+            step="4",
+            en="decide the care is not NHV",
+            sv="besluta att vården inte är NHV",
+        ),
+        Transition(
+            "apply_for_permit",
+            ("decided",),
+            "decided",
+            r.REGION_FOR_ITSELF,
+            ev.PermitApplied,
+            rules=(r.application_window, r.permit_needs_application),
+            step="5",
+            en="apply for a permit",
+            sv="ansöka om tillstånd",
+        ),
+        Transition(
+            "prepare_board",
+            ("decided",),
+            "board_preparation",
+            SOS,
+            ev.CasePreparedForBoard,
+            rules=(r.permit_needs_application,),
+            step="6",
+            en="prepare the board's decision",
+            sv="bereda inför nämnden",
+        ),
+        Transition(
+            "grant_permits",
+            ("board_preparation",),
+            "permitted",
+            r.BOARD,
+            ev.PermitsGranted,
+            rules=(
+                r.permit_needs_application,
+                r.max_five_units,
+                r.general_knowledge_duty,
+                r.special_conditions_need_basis,
+            ),
+            prepare=_prepare_grant,
+            step="7",
+            en="grant permits",
+            sv="besluta om tillstånd",
+        ),
+        Transition(
+            "refer_back",
+            ("board_preparation",),
+            "decided",
+            r.BOARD,
+            ev.ReferredBack,
+            step="7",
+            en="send the case back for more preparation",
+            sv="återremittera ärendet",
+        ),
+        Transition(
+            "report_follow_up",
+            ("permitted",),
+            "permitted",
+            r.PERMIT_HOLDER,
+            ev.FollowUpReported,
+            rules=(r.follow_up_by_holder,),
+            step="8",
+            en="report the annual follow-up",
+            sv="rapportera årlig uppföljning",
+        ),
+        Transition(
+            "evaluate",
+            ("permitted",),
+            "permitted",
+            SOS,
+            ev.PermitsEvaluated,
+            step="8",
+            en="evaluate the permits",
+            sv="utvärdera tillstånden",
+        ),
+        Transition(
+            "request_revocation",
+            ("permitted",),
+            "permitted",
+            r.PERMIT_HOLDER,
+            ev.RevocationRequested,
+            en="ask for the permit to be revoked",
+            sv="begära återkallelse av tillståndet",
+        ),
+        Transition(
+            "revoke_permit",
+            ("permitted",),
+            "permitted",
+            r.BOARD,
+            ev.PermitRevoked,
+            rules=(r.revocation_grounds,),
+            en="revoke a permit",
+            sv="återkalla ett tillstånd",
+        ),
+        Transition(
+            "close_not_eligible",
+            OPEN_STATES,
+            "not_eligible",
+            SOS,
+            ev.ClosedNotEligible,
+            prepare=_prepare_closure,
+            en="close the proposal as not eligible",
+            sv="avsluta förslaget som inte aktuellt",
+        ),
+        Transition(
+            "withdraw",
+            OPEN_STATES,
+            "withdrawn",
+            r.NPO_OF_AREA,
+            ev.ProposalWithdrawn,
+            en="withdraw the proposal",
+            sv="dra tillbaka förslaget",
+        ),
+    ],
+)
+"""The regime ``"nhv"``: the law in force."""
