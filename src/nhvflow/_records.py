@@ -1,0 +1,245 @@
+"""What a store holds and the interface every store backend provides.
+
+The engine speaks to a store only through :class:`Store`; the SQLite store
+(:mod:`nhvflow.store`) is the embedded default. Rows carry JSON as Python
+values; the canonical encoding and the hash chain are defined here so that
+every backend computes the same hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any, Literal, Protocol
+
+import attrs
+
+__all__ = [
+    "GENESIS",
+    "REGISTRY_STREAM",
+    "CaseRow",
+    "Durability",
+    "NewEvent",
+    "Store",
+    "StoredEvent",
+    "VerifyReport",
+    "canonical",
+    "chain_hash",
+]
+
+Durability = Literal["full", "normal"]
+"""``"full"``: a commit survives power loss; ``"normal"``: it survives a process crash."""
+
+GENESIS = "0" * 64
+"""The ``prev_hash`` of the first event."""
+
+REGISTRY_STREAM = "registry"
+"""The stream of registry-wide facts (the completed mapping)."""
+
+
+def canonical(value: Any) -> str:
+    """The canonical JSON text of a value: sorted keys, no spaces, UTF-8,
+    no NaN or infinities (``ValueError``), string keys only (``TypeError``)."""
+    return json.dumps(
+        value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    )
+
+
+def chain_hash(
+    prev_hash: str,
+    *,
+    position: int,
+    stream_id: str,
+    version: int,
+    type: str,
+    schema_version: int,
+    actor: str,
+    payload: str,
+    occurred_at: str,
+    recorded_at: str,
+    idempotency_key: str | None,
+    request_hash: str | None,
+) -> str:
+    """SHA-256 of the previous hash followed by the event's canonical encoding.
+
+    ``actor`` and ``payload`` are the stored JSON texts. The recipe is
+    documented in ``docs/log-format.md``.
+    """
+    body = json.dumps(
+        [
+            position,
+            stream_id,
+            version,
+            type,
+            schema_version,
+            actor,
+            payload,
+            occurred_at,
+            recorded_at,
+            idempotency_key,
+            request_hash,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+@attrs.frozen
+class NewEvent:
+    """An event about to be appended (the store assigns position, times and hashes)."""
+
+    stream_id: str
+    version: int
+    type: str
+    schema_version: int
+    actor: dict[str, Any]
+    payload: dict[str, Any]
+    occurred_at: str
+    idempotency_key: str | None = None
+    request_hash: str | None = None
+
+
+@attrs.frozen
+class StoredEvent:
+    """An event as stored."""
+
+    position: int
+    stream_id: str
+    version: int
+    type: str
+    schema_version: int
+    actor: dict[str, Any]
+    payload: dict[str, Any]
+    occurred_at: str
+    recorded_at: str
+    idempotency_key: str | None
+    request_hash: str | None
+    prev_hash: str
+    hash: str
+
+
+@attrs.frozen
+class CaseRow:
+    """The projection of one case."""
+
+    id: str
+    process: str
+    state: str
+    version: int
+    data: dict[str, Any]
+    updated_at: str
+
+
+@attrs.frozen
+class VerifyReport:
+    """What :meth:`Registry.verify` found.
+
+    ``ok`` is true when every event's hash and chain link check out,
+    positions and versions are contiguous, and the append-only triggers are
+    in place; ``first_bad_position`` names the first event that fails.
+    ``str(report)`` reads as a sentence.
+    """
+
+    ok: bool
+    checked: int
+    first_bad_position: int | None = None
+    problems: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"log ok: {self.checked} events checked, hash chain intact"
+        where = (
+            f"; first bad event at position {self.first_bad_position}"
+            if self.first_bad_position is not None
+            else ""
+        )
+        lines = [f"log FAILED verification after {self.checked} events{where}:"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+class Store(Protocol):
+    """The interface of an event store backend.
+
+    Writes happen inside :meth:`write`: a transaction that holds the
+    store's write lock from the first read to the commit (``BEGIN
+    IMMEDIATE`` in SQLite), so that a rule is never judged on a stale state.
+    Nested ``write`` blocks are savepoints.
+    """
+
+    durability: Durability
+
+    def write(self) -> AbstractContextManager[None]:
+        """A write transaction (or a savepoint inside one)."""
+        ...
+
+    def read(self) -> AbstractContextManager[None]:
+        """A consistent read snapshot."""
+        ...
+
+    def load_case(self, case_id: str) -> CaseRow | None:
+        """The case's projection, or ``None``."""
+        ...
+
+    def stream_version(self, stream_id: str) -> int:
+        """The last version of a stream (0 when it has none)."""
+        ...
+
+    def append(
+        self, event: NewEvent, case: CaseRow | None, *, permits_changed: bool = False
+    ) -> StoredEvent:
+        """Append one event and write the case's projection with it."""
+        ...
+
+    def event_by_key(self, key: str) -> StoredEvent | None:
+        """The event recorded under an idempotency key."""
+        ...
+
+    def events(
+        self,
+        stream_id: str | None = None,
+        *,
+        until: str | None = None,
+        max_version: int | None = None,
+    ) -> Iterator[StoredEvent]:
+        """Events in log order, of one stream or all, optionally up to a
+        business time (``occurred_at <= until``) or version."""
+        ...
+
+    def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
+        """Case projections in order of creation."""
+        ...
+
+    def stream_ids(self) -> Iterator[str]:
+        """Every stream id, in order of its first event."""
+        ...
+
+    def count_events(self) -> int:
+        """How many events the log holds."""
+        ...
+
+    def get_fact(self, key: str) -> Any:
+        """A registry-wide fact (``None`` when unset)."""
+        ...
+
+    def set_fact(self, key: str, value: Any) -> None:
+        """Set a registry-wide fact (inside a write transaction)."""
+        ...
+
+    def replace_projections(self, cases: Iterable[CaseRow], facts: dict[str, Any]) -> None:
+        """Replace every projection (inside a write transaction)."""
+        ...
+
+    def verify(self) -> VerifyReport:
+        """Check the whole log; never raises on a damaged log."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...

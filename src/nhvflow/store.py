@@ -1,0 +1,701 @@
+"""The SQLite event store: an append-only ``events`` table with a SHA-256
+hash chain, and the projections (``cases``, ``permits``, ``facts``) written in
+the same transaction as each event.
+
+This is the only module that speaks SQL to SQLite. Schema changes go through
+``sqlite_utils.Migrations``; the per-step hot path uses prepared ``sqlite3``
+statements. Writers take the lock up front with ``BEGIN IMMEDIATE`` (a
+deferred ``BEGIN`` that upgrades to a write lock fails at once with
+``SQLITE_BUSY`` under contention), in WAL mode with a busy timeout, so
+several processes may write one file.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+import structlog
+
+from nhvflow._records import (
+    GENESIS,
+    CaseRow,
+    Durability,
+    NewEvent,
+    StoredEvent,
+    VerifyReport,
+    canonical,
+    chain_hash,
+)
+from nhvflow.errors import ConcurrencyConflict, LogFormatError, StoreBusy
+from nhvflow.events import iso
+
+__all__ = ["FORMAT", "SCHEMA_VERSION", "Durability", "SQLiteStore", "open_sqlite"]
+
+FORMAT = "nhvflow-log"
+SCHEMA_VERSION = 1
+"""The layout version of the tables this nhvflow writes."""
+
+WAL_RESET_FIXED = (3, 51, 3)
+"""The first SQLite release without the WAL-reset bug (sqlite.org/wal.html#walresetbug)."""
+
+
+_log = structlog.get_logger("nhvflow")
+_warned_wal_reset = False
+
+_EVENT_COLUMNS = (
+    "position, stream_id, version, type, schema_version, actor, payload, occurred_at, "
+    "recorded_at, idempotency_key, request_hash, prev_hash, hash"
+)
+_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_UPSERT_CASE = (
+    "INSERT INTO cases (id, process, state, version, data, updated_at) VALUES (?,?,?,?,?,?) "
+    "ON CONFLICT(id) DO UPDATE SET process=excluded.process, state=excluded.state, "
+    "version=excluded.version, data=excluded.data, updated_at=excluded.updated_at"
+)
+_INSERT_PERMIT = (
+    "INSERT INTO permits (case_id, seq, region, unit, valid, granted_at, starts_on, revoked_at, "
+    "conditions) VALUES (?,?,?,?,?,?,?,?,?)"
+)
+
+_migrations = sqlite_utils.Migrations("nhvflow")
+
+
+@_migrations(name="0001_initial")
+def _initial(db: sqlite_utils.Database) -> None:
+    db.table("nhvflow_meta").create({"key": str, "value": str}, pk="key", not_null={"value"})
+    db.execute(
+        """
+        CREATE TABLE events (
+            position INTEGER PRIMARY KEY,
+            stream_id TEXT NOT NULL,
+            version INTEGER NOT NULL CHECK (version >= 1),
+            type TEXT NOT NULL,
+            schema_version INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            occurred_at TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            idempotency_key TEXT UNIQUE,
+            request_hash TEXT,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            UNIQUE (stream_id, version)
+        )
+        """
+    )
+    db.execute(
+        "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events BEGIN "
+        "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; UPDATE of events is "
+        "refused (record a new event instead)'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events BEGIN "
+        "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; DELETE of events is "
+        "refused'); END"
+    )
+    db.table("cases").create(
+        {"id": str, "process": str, "state": str, "version": int, "data": str, "updated_at": str},
+        pk="id",
+        not_null={"process", "state", "version", "data", "updated_at"},
+    )
+    db.table("cases").create_index(["state"])
+    db.table("permits").create(
+        {
+            "case_id": str,
+            "seq": int,
+            "region": str,
+            "unit": str,
+            "valid": int,
+            "granted_at": str,
+            "starts_on": str,
+            "revoked_at": str,
+            "conditions": str,
+        },
+        pk=("case_id", "seq"),
+    )
+    db.table("permits").create_index(["region"])
+    db.table("facts").create({"key": str, "value": str}, pk="key", not_null={"value"})
+    db.table("nhvflow_meta").insert_all(
+        [
+            {"key": "format", "value": FORMAT},
+            {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+            {"key": "created_at", "value": iso(datetime.now(UTC))},
+        ]
+    )
+
+
+def _now() -> str:
+    return iso(datetime.now(UTC))
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class SQLiteStore:
+    """The event log in one SQLite file (or in memory).
+
+    :param durability: ``"full"`` (synchronous=FULL: a commit survives power
+        loss; the default for a legal record) or ``"normal"``
+        (synchronous=NORMAL: survives a process crash, may lose the last
+        commits on power loss).
+    :param busy_timeout: seconds a writer waits for another writer's lock.
+    """
+
+    def __init__(
+        self,
+        path: str | Path = ":memory:",
+        *,
+        durability: Durability = "full",
+        busy_timeout: float = 5.0,
+    ) -> None:
+        if durability not in ("full", "normal"):
+            raise ValueError(f"durability must be 'full' or 'normal' (got {durability!r})")
+        self.path = str(path)
+        self.durability: Durability = durability
+        self.memory = self.path == ":memory:"
+        self._lock = threading.RLock()
+        self._depth = 0
+        try:
+            self._conn = sqlite3.connect(
+                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise LogFormatError(f"cannot open {self.path!r} as an SQLite file: {exc}") from exc
+        try:
+            self._configure(busy_timeout)
+            self._ensure_schema()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # -- opening ---------------------------------------------------------------------
+
+    def _configure(self, busy_timeout: float) -> None:
+        conn = self._conn
+        try:
+            if not self.memory:
+                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                if str(mode).lower() != "wal":  # pragma: no cover - e.g. a read-only medium
+                    _log.warning("wal_unavailable", path=self.path, journal_mode=mode)
+        except sqlite3.DatabaseError as exc:
+            raise LogFormatError(
+                f"{self.path!r} is not an SQLite database, so not an nhvflow log ({exc}); "
+                "open a new path or the right file."
+            ) from exc
+        conn.execute(f"PRAGMA synchronous={'FULL' if self.durability == 'full' else 'NORMAL'}")
+        conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        version = sqlite3.sqlite_version_info
+        _log.debug(
+            "log_opened",
+            path=self.path,
+            sqlite_version=sqlite3.sqlite_version,
+            durability=self.durability,
+        )
+        global _warned_wal_reset
+        if not self.memory and version < WAL_RESET_FIXED and not _warned_wal_reset:
+            _warned_wal_reset = True
+            _log.warning(
+                "sqlite_wal_reset_bug",
+                sqlite_version=sqlite3.sqlite_version,
+                detail="SQLite before 3.51.3 can corrupt a WAL file when several connections "
+                "write or checkpoint it at once (sqlite.org/wal.html#walresetbug); prefer one "
+                "writer process, a newer SQLite, or the PostgreSQL store (docs/deploying.md).",
+            )
+
+    def _tables(self) -> set[str]:
+        rows = self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+        return {r[0] for r in rows}
+
+    def _ensure_schema(self) -> None:
+        try:
+            tables = self._tables()
+        except sqlite3.DatabaseError as exc:
+            raise LogFormatError(f"{self.path!r} is not an SQLite database ({exc}).") from exc
+        if "nhvflow_meta" in tables:
+            self._check_meta()
+            return
+        if tables - {"_sqlite_migrations"}:
+            raise LogFormatError(
+                f"{self.path!r} is an SQLite database but not an nhvflow log (it has tables "
+                f"{sorted(tables)[:5]} and no nhvflow_meta); open a new path for a new log."
+            )
+        with self.write():
+            if "nhvflow_meta" in self._tables():  # another process created it meanwhile
+                self._check_meta()
+                return
+            _migrations.apply(sqlite_utils.Database(self._conn))
+
+    def _check_meta(self) -> None:
+        meta = dict(self._conn.execute("SELECT key, value FROM nhvflow_meta").fetchall())
+        if meta.get("format") != FORMAT:
+            raise LogFormatError(
+                f"{self.path!r} is not an nhvflow log (format {meta.get('format')!r})."
+            )
+        found = int(meta.get("schema_version", "0"))
+        if found > SCHEMA_VERSION:
+            raise LogFormatError(
+                f"{self.path!r} was written by a newer nhvflow (log schema {found}; this nhvflow "
+                f"reads up to {SCHEMA_VERSION}); upgrade nhvflow to open it."
+            )
+
+    # -- transactions ----------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """A write transaction (``BEGIN IMMEDIATE``), or a savepoint when nested."""
+        with self._lock:
+            conn = self._conn
+            if self._depth:
+                name = f"nhvflow_{self._depth}"
+                conn.execute(f"SAVEPOINT {name}")
+                self._depth += 1
+                try:
+                    yield
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute(f"ROLLBACK TO {name}")
+                        conn.execute(f"RELEASE {name}")
+                    raise
+                else:
+                    conn.execute(f"RELEASE {name}")
+                finally:
+                    self._depth -= 1
+                return
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if _busy(exc):
+                    raise StoreBusy(
+                        f"another writer held {self.path!r} past the busy timeout; nothing was "
+                        "written. Retry, or open with a longer busy_timeout."
+                    ) from exc
+                raise
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    conn.execute("COMMIT")
+                except sqlite3.OperationalError as exc:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    if _busy(exc):
+                        raise StoreBusy(f"could not commit to {self.path!r}: {exc}") from exc
+                    raise
+            finally:
+                self._depth = 0
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        """A consistent read snapshot (a deferred transaction), or nothing when nested."""
+        with self._lock:
+            if self._depth or self._conn.in_transaction:
+                yield
+                return
+            self._conn.execute("BEGIN")
+            self._depth = 1
+            try:
+                yield
+            finally:
+                self._depth = 0
+                self._conn.execute("COMMIT")
+
+    # -- cases -----------------------------------------------------------------------
+
+    def load_case(self, case_id: str) -> CaseRow | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT id, process, state, version, data, updated_at FROM cases WHERE id = ?",
+                (case_id,),
+            ).fetchone()
+        return None if row is None else _case(row)
+
+    def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
+        where: list[str] = []
+        args: list[Any] = []
+        if state is not None:
+            where.append("state = ?")
+            args.append(state)
+        if process is not None:
+            where.append("process = ?")
+            args.append(process)
+        sql = "SELECT rowid, id, process, state, version, data, updated_at FROM cases"
+        clause = (" AND " + " AND ".join(where)) if where else ""
+        last = 0
+        while True:  # keyset pages, so that no cursor stays open between yields
+            with self._lock:
+                rows = self._conn.execute(
+                    f"{sql} WHERE rowid > ?{clause} ORDER BY rowid LIMIT 500", (last, *args)
+                ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _case(row[1:])
+            last = rows[-1][0]
+
+    def stream_version(self, stream_id: str) -> int:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT MAX(version) FROM events WHERE stream_id = ?", (stream_id,)
+            ).fetchone()
+        return int(row[0] or 0)
+
+    # -- events ----------------------------------------------------------------------
+
+    def append(
+        self, event: NewEvent, case: CaseRow | None, *, permits_changed: bool = False
+    ) -> StoredEvent:
+        if not self._depth:
+            with self.write():
+                return self.append(event, case, permits_changed=permits_changed)
+        conn = self._conn
+        last = conn.execute(
+            "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
+        ).fetchone()
+        position, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        recorded = _now()
+        actor = canonical(event.actor)
+        payload = canonical(event.payload)
+        digest = chain_hash(
+            prev,
+            position=position,
+            stream_id=event.stream_id,
+            version=event.version,
+            type=event.type,
+            schema_version=event.schema_version,
+            actor=actor,
+            payload=payload,
+            occurred_at=event.occurred_at,
+            recorded_at=recorded,
+            idempotency_key=event.idempotency_key,
+            request_hash=event.request_hash,
+        )
+        try:
+            conn.execute(
+                _INSERT_EVENT,
+                (
+                    position,
+                    event.stream_id,
+                    event.version,
+                    event.type,
+                    event.schema_version,
+                    actor,
+                    payload,
+                    event.occurred_at,
+                    recorded,
+                    event.idempotency_key,
+                    event.request_hash,
+                    prev,
+                    digest,
+                ),
+            )
+        except sqlite3.IntegrityError as exc:
+            if "stream_id" in str(exc) or "version" in str(exc):
+                raise ConcurrencyConflict(
+                    event.stream_id, None, self.stream_version(event.stream_id)
+                ) from exc
+            raise
+        if case is not None:
+            conn.execute(
+                _UPSERT_CASE,
+                (
+                    case.id,
+                    case.process,
+                    case.state,
+                    case.version,
+                    canonical(case.data),
+                    case.updated_at,
+                ),
+            )
+            if permits_changed:
+                self._write_permits(case)
+        return StoredEvent(
+            position,
+            event.stream_id,
+            event.version,
+            event.type,
+            event.schema_version,
+            event.actor,
+            event.payload,
+            event.occurred_at,
+            recorded,
+            event.idempotency_key,
+            event.request_hash,
+            prev,
+            digest,
+        )
+
+    def _write_permits(self, case: CaseRow) -> None:
+        self._conn.execute("DELETE FROM permits WHERE case_id = ?", (case.id,))
+        self._conn.executemany(
+            _INSERT_PERMIT,
+            [
+                (
+                    case.id,
+                    seq,
+                    p.get("region"),
+                    p.get("unit"),
+                    1 if p.get("valid") else 0,
+                    p.get("granted_at"),
+                    p.get("starts_on"),
+                    p.get("revoked_at"),
+                    canonical(p.get("conditions", [])),
+                )
+                for seq, p in enumerate(case.data.get("permits", []), start=1)
+            ],
+        )
+
+    def event_by_key(self, key: str) -> StoredEvent | None:
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE idempotency_key = ?", (key,)
+            ).fetchone()
+        return None if row is None else _event(row)
+
+    def events(
+        self,
+        stream_id: str | None = None,
+        *,
+        until: str | None = None,
+        max_version: int | None = None,
+    ) -> Iterator[StoredEvent]:
+        where: list[str] = []
+        args: list[Any] = []
+        if stream_id is not None:
+            where.append("stream_id = ?")
+            args.append(stream_id)
+        if until is not None:
+            where.append("occurred_at <= ?")
+            args.append(until)
+        if max_version is not None:
+            where.append("version <= ?")
+            args.append(max_version)
+        clause = (" AND " + " AND ".join(where)) if where else ""
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    f"SELECT {_EVENT_COLUMNS} FROM events WHERE position > ?{clause} "
+                    "ORDER BY position LIMIT 1000",
+                    (last, *args),
+                ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _event(row)
+            last = rows[-1][0]
+
+    def stream_ids(self) -> Iterator[str]:
+        """Every stream id, in order of its first event."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT stream_id FROM events GROUP BY stream_id ORDER BY MIN(position)"
+            ).fetchall()
+        for row in rows:
+            yield row[0]
+
+    def count_events(self) -> int:
+        """How many events the log holds."""
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
+    # -- facts and rebuilds ----------------------------------------------------------
+
+    def get_fact(self, key: str) -> Any:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM facts WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def set_fact(self, key: str, value: Any) -> None:
+        if not self._depth:
+            with self.write():
+                self.set_fact(key, value)
+                return
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO facts (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, canonical(value)),
+            )
+
+    def replace_projections(self, cases: Iterable[CaseRow], facts: dict[str, Any]) -> None:
+        with self.write():
+            conn = self._conn
+            conn.execute("DELETE FROM permits")
+            conn.execute("DELETE FROM cases")
+            conn.execute("DELETE FROM facts")
+            for case in cases:
+                conn.execute(
+                    _UPSERT_CASE,
+                    (
+                        case.id,
+                        case.process,
+                        case.state,
+                        case.version,
+                        canonical(case.data),
+                        case.updated_at,
+                    ),
+                )
+                if case.data.get("permits"):
+                    self._write_permits(case)
+            for key, value in facts.items():
+                self.set_fact(key, value)
+
+    def projection_rows(self) -> tuple[list[Any], list[Any], list[Any]]:
+        """Every row of the projections, for comparing a rebuild with the live tables."""
+        with self._lock:
+            conn = self._conn
+            return (
+                conn.execute("SELECT * FROM cases ORDER BY id").fetchall(),
+                conn.execute("SELECT * FROM permits ORDER BY case_id, seq").fetchall(),
+                conn.execute("SELECT * FROM facts ORDER BY key").fetchall(),
+            )
+
+    def verify(self) -> VerifyReport:
+        problems: list[str] = []
+        first_bad: int | None = None
+        checked = 0
+        expected_position = 1
+        prev = GENESIS
+        versions: dict[str, int] = {}
+
+        def bad(position: int, message: str) -> None:
+            nonlocal first_bad
+            if first_bad is None:
+                first_bad = position
+            if len(problems) < 20:
+                problems.append(message)
+
+        try:
+            with self._lock:
+                triggers = {
+                    r[0]
+                    for r in self._conn.execute(
+                        "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='events'"
+                    )
+                }
+            for name in ("events_append_only_update", "events_append_only_delete"):
+                if name not in triggers:
+                    problems.append(f"the append-only trigger {name} is missing")
+            last = 0
+            while True:
+                with self._lock:
+                    rows = self._conn.execute(
+                        f"SELECT {_EVENT_COLUMNS} FROM events WHERE position > ? "
+                        "ORDER BY position LIMIT 5000",
+                        (last,),
+                    ).fetchall()
+                if not rows:
+                    break
+                for row in rows:
+                    (
+                        position,
+                        stream_id,
+                        version,
+                        type_,
+                        schema_version,
+                        actor,
+                        payload,
+                        occurred_at,
+                        recorded_at,
+                        key,
+                        request_hash,
+                        prev_hash,
+                        digest,
+                    ) = row
+                    checked += 1
+                    if position != expected_position:
+                        bad(position, f"position {position} follows {expected_position - 1}")
+                    expected_position = position + 1
+                    if version != versions.get(stream_id, 0) + 1:
+                        bad(
+                            position,
+                            f"position {position}: {stream_id} version {version} "
+                            f"follows {versions.get(stream_id, 0)}",
+                        )
+                    versions[stream_id] = version
+                    if prev_hash != prev:
+                        bad(
+                            position,
+                            f"position {position}: prev_hash does not link to the previous event",
+                        )
+                    recomputed = chain_hash(
+                        prev_hash,
+                        position=position,
+                        stream_id=stream_id,
+                        version=version,
+                        type=type_,
+                        schema_version=schema_version,
+                        actor=actor,
+                        payload=payload,
+                        occurred_at=occurred_at,
+                        recorded_at=recorded_at,
+                        idempotency_key=key,
+                        request_hash=request_hash,
+                    )
+                    if recomputed != digest:
+                        bad(
+                            position,
+                            f"position {position}: stored hash does not match the "
+                            "event's content (changed after it was written)",
+                        )
+                    prev = digest
+                last = rows[-1][0]
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"the log could not be read: {exc}")
+            return VerifyReport(False, checked, first_bad, tuple(problems))
+        return VerifyReport(not problems, checked, first_bad, tuple(problems))
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The underlying connection (for tests and tools; do not write to ``events``)."""
+        return self._conn
+
+
+def _case(row: tuple[Any, ...]) -> CaseRow:
+    return CaseRow(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
+
+
+def _event(row: tuple[Any, ...]) -> StoredEvent:
+    return StoredEvent(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        json.loads(row[5]),
+        json.loads(row[6]),
+        row[7],
+        row[8],
+        row[9],
+        row[10],
+        row[11],
+        row[12],
+    )
+
+
+def open_sqlite(
+    path: str | Path = ":memory:", *, durability: Durability = "full", busy_timeout: float = 5.0
+) -> SQLiteStore:
+    """Open (creating if needed) an SQLite event store."""
+    return SQLiteStore(path, durability=durability, busy_timeout=busy_timeout)
