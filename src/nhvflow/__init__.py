@@ -1,0 +1,80 @@
+"""nhvflow: the Swedish process for national highly specialised care
+(nationell högspecialiserad vård, NHV) as guarded state transitions, with
+every step in an append-only SQLite event log.
+
+Quick start::
+
+    import nhvflow
+    from nhvflow import Actor, Region
+
+    reg = nhvflow.open("nhv.sqlite")
+    npo = Actor.npo("Reumatiska sjukdomar")
+    case = reg.submit(
+        npo, title="...", programme_area="Reumatiska sjukdomar", care_measures=["..."]
+    )
+    reg.allowed_triggers(case.id, Actor.socialstyrelsen())
+
+Importing nhvflow configures nothing (no logging, no files).
+"""
+
+from nhvflow._records import VerifyReport
+from nhvflow.engine import Registry
+from nhvflow.engine import open_registry as open
+from nhvflow.errors import (
+    ConcurrencyConflict,
+    DefinitionError,
+    IdempotencyConflict,
+    IntegrityError,
+    InvalidPayload,
+    InvalidTrigger,
+    LogFormatError,
+    NhvflowError,
+    NotAuthorised,
+    StoreBusy,
+    TransitionDenied,
+    UnknownCase,
+)
+from nhvflow.model import (
+    Actor,
+    Case,
+    Event,
+    Expert,
+    HealthcareRegion,
+    PermitGrant,
+    Region,
+    Role,
+    Violation,
+)
+from nhvflow.rules import Rule, RuleOutcome
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "Actor",
+    "Case",
+    "ConcurrencyConflict",
+    "DefinitionError",
+    "Event",
+    "Expert",
+    "HealthcareRegion",
+    "IdempotencyConflict",
+    "IntegrityError",
+    "InvalidPayload",
+    "InvalidTrigger",
+    "LogFormatError",
+    "NhvflowError",
+    "NotAuthorised",
+    "PermitGrant",
+    "Region",
+    "Registry",
+    "Role",
+    "Rule",
+    "RuleOutcome",
+    "StoreBusy",
+    "TransitionDenied",
+    "UnknownCase",
+    "VerifyReport",
+    "Violation",
+    "__version__",
+    "open",
+]

@@ -1,0 +1,714 @@
+"""The engine: :class:`Registry` loads a case, judges a step by the rules,
+moves the shared state machine and appends the event with its projection in
+one transaction. :func:`open_registry` (``nhvflow.open``) opens one.
+
+Every step goes the same way::
+
+    parse payload -> (idempotent replay?) -> expected version -> state allows trigger
+    -> complete defaults -> responsible party -> the step's rules -> machine -> append
+
+and nothing is written unless every check passed.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+import structlog
+
+from nhvflow import _payload
+from nhvflow._records import REGISTRY_STREAM, CaseRow, NewEvent, Store, VerifyReport, canonical
+from nhvflow._replay import MAPPING_FACT, Catalogue, to_case, to_event
+from nhvflow.errors import (
+    ConcurrencyConflict,
+    IdempotencyConflict,
+    IntegrityError,
+    InvalidPayload,
+    InvalidTrigger,
+    NotAuthorised,
+    TransitionDenied,
+    UnknownCase,
+)
+from nhvflow.events import Fact, MappingCompleted, Meta, iso
+from nhvflow.model import Actor, Case, Event, Role, Violation
+from nhvflow.rules import Responsibility, RuleOutcome, Step
+from nhvflow.states import Process, Transition, builtin_processes
+from nhvflow.store import Durability, SQLiteStore
+
+__all__ = ["MAX_PAYLOAD_BYTES", "Registry", "open_registry"]
+
+MAX_PAYLOAD_BYTES = 64 * 1024
+"""The largest payload one step may record, as encoded JSON."""
+
+Clock = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class _StoreFacts:
+    """Registry-wide facts, read lazily inside the step's transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def mapping_completed_at(self) -> datetime | None:
+        value = self._store.get_fact(MAPPING_FACT)
+        return None if value is None else datetime.fromisoformat(value)
+
+
+@attrs.frozen
+class _Judged:
+    """A step parsed, completed and judged (not yet written)."""
+
+    row: CaseRow | None
+    process: Process
+    transition: Transition
+    fact: Fact
+    step: Step
+    request_hash: str
+
+
+class Registry:
+    """A registry of cases over one event store.
+
+    Open one with :func:`nhvflow.open`. A registry is safe to share between
+    threads (writes are serialised); several processes may open the same
+    SQLite file.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        process: str = "nhv",
+        processes: Iterable[Process] = (),
+        logger: Any = None,
+        clock: Clock | None = None,
+    ) -> None:
+        known = builtin_processes()
+        for extra in processes:
+            known[extra.name] = extra
+        self._catalogue = Catalogue(known)
+        if process not in known:
+            raise ValueError(f"unknown process {process!r}; known: {', '.join(sorted(known))}")
+        self.default_process = process
+        self.store = store
+        self._facts = _StoreFacts(store)
+        self._log = logger if logger is not None else structlog.get_logger("nhvflow")
+        self._clock: Clock = clock or _utcnow
+
+    # -- the public steps ------------------------------------------------------------
+
+    def submit(
+        self,
+        actor: Actor,
+        *,
+        process: str | None = None,
+        case_id: str | None = None,
+        idempotency_key: str | None = None,
+        at: datetime | str | None = None,
+        **payload: Any,
+    ) -> Case:
+        """Create a case (step 1 under ``nhv``: an NPO proposes a care area).
+
+        ``payload`` is the creating step's fields (under ``nhv``: ``title``,
+        ``programme_area``, ``care_measures``, ``advisory``,
+        ``nominated_experts``, ``pilot``). ``case_id`` may be given (e.g. by a
+        simulation with seeded ids); by default a UUID is drawn.
+        """
+        regime = self._catalogue.process(process or self.default_process)
+        when = self._moment(at)
+        actor = _actor(actor)
+        transition = regime.creation
+        fact = _payload.parse(transition.event, payload)
+        request = _request_hash(case_id or "", transition.trigger, actor, fact, at, regime.name)
+        with self.store.write():
+            if idempotency_key is not None:
+                replay = self._replay(idempotency_key, request)
+                if replay is not None:
+                    return replay
+            new_id = case_id if case_id is not None else str(uuid.uuid4())
+            _check_case_id(new_id)
+            if self.store.load_case(new_id) is not None or self.store.stream_version(new_id):
+                raise InvalidPayload(
+                    "case_id", f"a case {new_id!r} already exists; choose another id."
+                )
+            if transition.prepare is not None:
+                fact = transition.prepare(fact, None, when)
+            step = Step(
+                None,
+                regime.name,
+                transition.trigger,
+                actor,
+                fact,
+                when,
+                self._facts,
+                transition.responsible,
+            )
+            judged = _Judged(None, regime, transition, fact, step, request)
+            self._enforce(judged, new_id)
+            return self._append(judged, new_id, idempotency_key)
+
+    def fire(
+        self,
+        case_id: str,
+        trigger: str,
+        actor: Actor,
+        *,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+        at: datetime | str | None = None,
+        **payload: Any,
+    ) -> Case:
+        """Take one step of a case and return the case after it.
+
+        Raises :class:`NotAuthorised` when the actor is not the responsible
+        party, :class:`TransitionDenied` (with every violation) when a rule
+        refuses, :class:`InvalidTrigger`, :class:`InvalidPayload`,
+        :class:`UnknownCase` or :class:`ConcurrencyConflict`; in every such
+        case nothing is written.
+
+        ``expected_version``: refuse unless the case is at this version.
+        ``idempotency_key``: repeating the same request returns the first
+        result and writes nothing. ``at``: the business time of the step
+        (timezone-aware; default now).
+        """
+        when = self._moment(at)
+        actor = _actor(actor)
+        with self.store.write():
+            judged = self._judge(
+                case_id, trigger, actor, payload, when, at, expected_version, idempotency_key
+            )
+            if isinstance(judged, Case):
+                return judged
+            self._enforce(judged, case_id)
+            return self._append(judged, case_id, idempotency_key)
+
+    def check(
+        self,
+        case_id: str,
+        trigger: str,
+        actor: Actor,
+        *,
+        at: datetime | str | None = None,
+        **payload: Any,
+    ) -> list[Violation]:
+        """A dry run of :meth:`fire`: every violation the step would meet
+        (the responsible-party rule's included), ``[]`` when it is allowed.
+        Writes nothing. Raises for an unknown case, trigger or bad payload."""
+        return [
+            v for o in self.explain(case_id, trigger, actor, at=at, **payload) for v in o.violations
+        ]
+
+    def explain(
+        self,
+        case_id: str,
+        trigger: str,
+        actor: Actor,
+        *,
+        at: datetime | str | None = None,
+        **payload: Any,
+    ) -> list[RuleOutcome]:
+        """Every rule consulted for the step, with its outcome: ``passed``,
+        ``failed`` (with its violations) or ``not in force`` at the step's
+        business time."""
+        when = self._moment(at)
+        actor = _actor(actor)
+        with self.store.read():
+            judged = self._judge(
+                case_id, trigger, actor, payload, when, at, None, None, dry_run=True
+            )
+        assert not isinstance(judged, Case)
+        return self._outcomes(judged)
+
+    def allowed_triggers(
+        self, case_id: str, actor: Actor, *, at: datetime | str | None = None
+    ) -> list[str]:
+        """The triggers available from the case's state that ``actor`` is
+        the responsible party for. The step's own rules are judged when it
+        is fired (or by :meth:`check` with its payload)."""
+        when = self._moment(at)
+        actor = _actor(actor)
+        row = self._load(case_id)
+        process = self._catalogue.process(row.process)
+        case = to_case(row)
+        allowed = []
+        for trigger in process.triggers_from(row.state):
+            transition = process.transitions[trigger]
+            step = Step(
+                case, process.name, trigger, actor, None, when, self._facts, transition.responsible
+            )
+            if transition.responsible.allows(step) is None:
+                allowed.append(trigger)
+        return allowed
+
+    def complete_mapping(
+        self,
+        actor: Actor,
+        *,
+        at: datetime | str | None = None,
+        note: str = "",
+        idempotency_key: str | None = None,
+    ) -> Event:
+        """Record that the overall mapping (kartläggning) of all proposals
+        is done (Socialstyrelsen only). From its business time on, expert
+        groups may be appointed for proposals that are not pilots.
+
+        Recording it again returns the first record and writes nothing.
+        """
+        when = self._moment(at)
+        actor = _actor(actor)
+        fact = _payload.parse(MappingCompleted, {"note": note})
+        nhv = self._catalogue.process("nhv") if "nhv" in self._catalogue.processes else None
+        responsible = Responsibility(Role.SOCIALSTYRELSEN, "Socialstyrelsen", "Socialstyrelsen")
+        step = Step(None, "nhv", "complete_mapping", actor, fact, when, self._facts, responsible)
+        authority = nhv.authority if nhv is not None else None
+        refusal = responsible.allows(step)
+        if refusal is not None:
+            violations = (
+                [authority.violation(refusal)]
+                if authority is not None
+                else [Violation("responsible-party", "", refusal.en, refusal.sv, refusal.criterion)]
+            )
+            self._refused(None, "complete_mapping", actor, violations)
+            raise NotAuthorised(violations, case_id=None, trigger="complete_mapping", state=None)
+        request = _request_hash(REGISTRY_STREAM, "complete_mapping", actor, fact, at, "registry")
+        with self.store.write():
+            if idempotency_key is not None:
+                previous = self.store.event_by_key(idempotency_key)
+                if previous is not None:
+                    if previous.request_hash != request:
+                        raise IdempotencyConflict(idempotency_key, previous.position)
+                    return to_event(previous, self._catalogue)
+            existing = next(iter(self.store.events(REGISTRY_STREAM)), None)
+            if existing is not None:
+                return to_event(existing, self._catalogue)
+            version = self.store.stream_version(REGISTRY_STREAM) + 1
+            stored = self.store.append(
+                NewEvent(
+                    REGISTRY_STREAM,
+                    version,
+                    fact.type,
+                    fact.schema_version,
+                    actor.to_json(),
+                    fact.to_json(),
+                    iso(when),
+                    idempotency_key,
+                    request,
+                ),
+                None,
+            )
+            self.store.set_fact(MAPPING_FACT, iso(when))
+        self._log.info("mapping_completed", actor_role=actor.role.value, at=iso(when))
+        return to_event(stored, self._catalogue)
+
+    # -- reading ---------------------------------------------------------------------
+
+    def get(self, case_id: str, *, as_of: datetime | str | None = None) -> Case:
+        """The case as it stands, or as it stood at business time ``as_of``."""
+        if as_of is None:
+            return to_case(self._load(case_id))
+        moment = _aware(as_of, "as_of")
+        with self.store.read():
+            row = self._catalogue.fold(self.store.events(case_id, until=iso(moment)))
+        if row is None:
+            self._load(case_id)  # raises UnknownCase when it never existed
+            raise UnknownCase(case_id, f" at {iso(moment)} (it was submitted later)")
+        return to_case(row)
+
+    def history(self, case_id: str) -> list[Event]:
+        """Every event of the case, in order."""
+        events = [to_event(e, self._catalogue) for e in self.store.events(case_id)]
+        if not events:
+            raise UnknownCase(case_id)
+        return events
+
+    def events(self) -> Iterator[Event]:
+        """Every event of the log, in order of position."""
+        for stored in self.store.events():
+            yield to_event(stored, self._catalogue)
+
+    def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[Case]:
+        """The cases, in order of submission, optionally of one state or process."""
+        for row in self.store.cases(state=state, process=process):
+            yield to_case(row)
+
+    def mapping_completed_at(self) -> datetime | None:
+        """When the overall mapping was recorded as done, if it was."""
+        return self._facts.mapping_completed_at()
+
+    def process(self, name: str | None = None) -> Process:
+        """A process definition this registry knows (default: its default regime)."""
+        return self._catalogue.process(name or self.default_process)
+
+    @property
+    def processes(self) -> dict[str, Process]:
+        """Every process this registry knows, by name."""
+        return dict(self._catalogue.processes)
+
+    # -- the log as a whole ----------------------------------------------------------
+
+    def verify(self, *, strict: bool = False, projections: bool = False) -> VerifyReport:
+        """Check the hash chain, positions, versions and append-only
+        triggers of the whole log; with ``projections=True`` also that every
+        case's projection equals a replay of its events.
+
+        Never raises on a damaged log, unless ``strict=True``: then
+        :class:`IntegrityError` names the first bad position.
+        """
+        report = self.store.verify()
+        if projections and report.first_bad_position is None:
+            report = self._verify_projections(report)
+        if strict and not report.ok:
+            raise IntegrityError(report.first_bad_position, str(report))
+        return report
+
+    def _verify_projections(self, report: VerifyReport) -> VerifyReport:
+        problems = list(report.problems)
+        with self.store.read():
+            for row in self._replayed():
+                live = self.store.load_case(row.id)
+                if live != row:
+                    problems.append(f"case {row.id}: projection differs from its events")
+            expected = self._catalogue.registry_facts(self.store.events(REGISTRY_STREAM))
+            if expected.get(MAPPING_FACT) != self.store.get_fact(MAPPING_FACT):
+                problems.append("registry facts differ from the registry stream")
+        return VerifyReport(
+            not problems, report.checked, report.first_bad_position, tuple(problems)
+        )
+
+    def _replayed(self) -> Iterator[CaseRow]:
+        for stream_id in self.store.stream_ids():
+            if stream_id == REGISTRY_STREAM:
+                continue
+            row = self._catalogue.fold(self.store.events(stream_id))
+            if row is not None:
+                yield row
+
+    def rebuild_projections(self) -> int:
+        """Rebuild every projection from the events; returns the number of cases.
+
+        The result is identical to the live projections (they come from the
+        same fold).
+        """
+        count = 0
+
+        def counted() -> Iterator[CaseRow]:
+            nonlocal count
+            for row in self._replayed():
+                count += 1
+                yield row
+
+        with self.store.write():
+            facts = self._catalogue.registry_facts(self.store.events(REGISTRY_STREAM))
+            self.store.replace_projections(counted(), facts)
+        self._log.info("projections_rebuilt", cases=count)
+        return count
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Group many steps into one transaction (simulations, imports).
+
+        Each step inside still runs in its own savepoint: a refused or
+        failed step leaves no trace and the others stand. Everything is
+        committed when the block ends.
+        """
+        return self.store.write()
+
+    def close(self) -> None:
+        """Close the underlying store."""
+        self.store.close()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals -------------------------------------------------------------------
+
+    def _moment(self, at: datetime | str | None) -> datetime:
+        return self._clock() if at is None else _aware(at, "at")
+
+    def _load(self, case_id: str) -> CaseRow:
+        if not isinstance(case_id, str):
+            raise InvalidPayload("case_id", f"must be a string (got {type(case_id).__name__})")
+        row = self.store.load_case(case_id)
+        if row is None:
+            raise UnknownCase(case_id)
+        return row
+
+    def _judge(
+        self,
+        case_id: str,
+        trigger: str,
+        actor: Actor,
+        payload: Mapping[str, Any],
+        when: datetime,
+        at: datetime | str | None,
+        expected_version: int | None,
+        idempotency_key: str | None,
+        *,
+        dry_run: bool = False,
+    ) -> _Judged | Case:
+        row = self._load(case_id)
+        process = self._catalogue.process(row.process)
+        transition = process.transition(trigger) if _is_text(trigger) else None
+        if transition is None or transition.creates:
+            raise InvalidTrigger(
+                str(trigger),
+                case_id=case_id,
+                state=row.state,
+                process=process.name,
+                available=process.triggers_from(row.state),
+                known=False,
+            )
+        fact = _payload.parse(transition.event, payload)
+        request = _request_hash(case_id, trigger, actor, fact, at, process.name)
+        if idempotency_key is not None:
+            replay = self._replay(idempotency_key, request)
+            if replay is not None:
+                return replay
+        if expected_version is not None and expected_version != row.version:
+            raise ConcurrencyConflict(case_id, expected_version, row.version)
+        if row.state not in transition.source:
+            raise InvalidTrigger(
+                trigger,
+                case_id=case_id,
+                state=row.state,
+                process=process.name,
+                available=process.triggers_from(row.state),
+                known=True,
+            )
+        if iso(when) < row.updated_at:
+            raise InvalidPayload(
+                "at",
+                f"the step is dated {iso(when)}, before the case's previous step "
+                f"({row.updated_at}); steps are recorded in business-time order.",
+            )
+        self._check_in_force(process, when)
+        case = to_case(row)
+        if transition.prepare is not None:
+            fact = transition.prepare(fact, case, when)
+        step = Step(
+            case, process.name, trigger, actor, fact, when, self._facts, transition.responsible
+        )
+        return _Judged(row, process, transition, fact, step, request)
+
+    def _check_in_force(self, process: Process, when: datetime) -> None:
+        if process.in_force_from is not None and when.date() < process.in_force_from:
+            raise InvalidPayload(
+                "at",
+                f"process {process.name!r} applies from {process.in_force_from}; a step dated "
+                f"{when.date()} falls before it.",
+            )
+
+    def _outcomes(self, judged: _Judged) -> list[RuleOutcome]:
+        step = judged.step
+        authority = judged.process.authority
+        outcomes = [_outcome(authority, authority.evaluate(step))]
+        for rule in judged.transition.rules:
+            if not rule.in_force(step.at):
+                outcomes.append(RuleOutcome(rule, "not in force"))
+            else:
+                outcomes.append(_outcome(rule, rule.evaluate(step)))
+        return outcomes
+
+    def _enforce(self, judged: _Judged, case_id: str) -> None:
+        step = judged.step
+        state = judged.row.state if judged.row is not None else None
+        if judged.row is None:
+            self._check_in_force(judged.process, step.at)
+        denied = judged.process.authority.evaluate(step)
+        if denied:
+            self._refused(case_id, step.trigger, step.actor, denied)
+            raise NotAuthorised(denied, case_id=case_id, trigger=step.trigger, state=state)
+        violations = [
+            v
+            for rule in judged.transition.rules
+            if rule.in_force(step.at)
+            for v in rule.evaluate(step)
+        ]
+        if violations:
+            self._refused(case_id, step.trigger, step.actor, violations)
+            raise TransitionDenied(violations, case_id=case_id, trigger=step.trigger, state=state)
+
+    def _append(self, judged: _Judged, case_id: str, key: str | None) -> Case:
+        step, fact, process = judged.step, judged.fact, judged.process
+        payload = fact.to_json()
+        if judged.row is None:
+            state, version, data = process.initial, 1, {}
+        else:
+            state = process.next_state(step.trigger, judged.row.state)
+            version, data = judged.row.version + 1, judged.row.data
+        occurred = iso(step.at)
+        fact.apply(data, Meta(case_id, step.actor, step.at, version))
+        row = CaseRow(case_id, process.name, state, version, data, occurred)
+        self.store.append(
+            NewEvent(
+                case_id,
+                version,
+                fact.type,
+                fact.schema_version,
+                step.actor.to_json(),
+                payload,
+                occurred,
+                key,
+                judged.request_hash,
+            ),
+            row,
+            permits_changed=fact.touches_permits,
+        )
+        self._log.debug(
+            "step_accepted",
+            case_id=case_id,
+            trigger=step.trigger,
+            actor_role=step.actor.role.value,
+            outcome="accepted",
+            version=version,
+            state=state,
+        )
+        return to_case(row)
+
+    def _replay(self, key: str, request: str) -> Case | None:
+        if not _is_text(key) or not key or len(key) > 200:
+            raise InvalidPayload(
+                "idempotency_key", "must be a non-empty string of at most 200 characters."
+            )
+        previous = self.store.event_by_key(key)
+        if previous is None:
+            return None
+        if previous.request_hash != request:
+            raise IdempotencyConflict(key, previous.position)
+        row = self._catalogue.fold(
+            self.store.events(previous.stream_id, max_version=previous.version)
+        )
+        assert row is not None
+        return to_case(row)
+
+    def _refused(
+        self, case_id: str | None, trigger: str, actor: Actor, violations: list[Violation]
+    ) -> None:
+        self._log.info(
+            "step_refused",
+            case_id=case_id,
+            trigger=trigger,
+            actor_role=actor.role.value,
+            outcome="refused",
+            rules=sorted({v.rule for v in violations}),
+        )
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _outcome(rule: Any, violations: list[Violation]) -> RuleOutcome:
+    return RuleOutcome(rule, "failed" if violations else "passed", tuple(violations))
+
+
+def _aware(value: datetime | str, field: str) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidPayload(field, f"{value!r} is not an ISO date-time") from None
+    if not isinstance(value, datetime):
+        raise InvalidPayload(
+            field, f"must be a timezone-aware datetime (got {type(value).__name__})"
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidPayload(
+            field,
+            "must be timezone-aware, e.g. datetime(2026, 5, 4, 9, 0, tzinfo=UTC); a naive "
+            "datetime is ambiguous in a legal record.",
+        )
+    return value.astimezone(UTC)
+
+
+def _actor(actor: object) -> Actor:
+    if not isinstance(actor, Actor):
+        raise InvalidPayload(
+            "actor",
+            f"must be an nhvflow.Actor (got {type(actor).__name__}); "
+            "build one with Actor.npo(...), Actor.region(...), ...",
+        )
+    return actor
+
+
+def _check_case_id(case_id: object) -> None:
+    if not isinstance(case_id, str) or not case_id.strip() or len(case_id) > 200:
+        raise InvalidPayload("case_id", "must be a non-empty string of at most 200 characters.")
+    if case_id == REGISTRY_STREAM:
+        raise InvalidPayload("case_id", f"{REGISTRY_STREAM!r} is reserved for registry facts.")
+
+
+def _request_hash(
+    stream: str,
+    trigger: str,
+    actor: Actor,
+    fact: Fact,
+    at: datetime | str | None,
+    process: str,
+) -> str:
+    """The fingerprint of a request (for idempotency); also refuses a payload
+    too large or not representable as JSON, before any rule is judged."""
+    moment = None if at is None else iso(_aware(at, "at"))
+    try:
+        payload = canonical(fact.to_json())
+    except (TypeError, ValueError) as exc:
+        raise InvalidPayload("payload", f"cannot be recorded as JSON: {exc}") from None
+    size = len(payload.encode("utf-8"))
+    if size > MAX_PAYLOAD_BYTES:
+        raise InvalidPayload(
+            "payload",
+            f"is {size} bytes as JSON; at most {MAX_PAYLOAD_BYTES} bytes are recorded per step.",
+        )
+    text = canonical([process, stream, trigger, actor.to_json(), payload, moment])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def open_registry(
+    path: str | Path = ":memory:",
+    *,
+    process: str = "nhv",
+    durability: Durability = "full",
+    busy_timeout: float = 5.0,
+    processes: Iterable[Process] = (),
+    logger: Any = None,
+    clock: Clock | None = None,
+) -> Registry:
+    """Open a registry on an SQLite file (created if missing) or in memory.
+
+    :param path: a file path, or ``":memory:"`` (the default).
+    :param process: the default regime for :meth:`Registry.submit`.
+    :param durability: ``"full"`` (default; a commit survives power loss) or
+        ``"normal"`` (survives a process crash; for simulations).
+    :param busy_timeout: seconds a writer waits for another writer.
+    :param processes: further process definitions beside the built-in ones.
+    :param logger: a structlog-style logger (default
+        ``structlog.get_logger("nhvflow")``).
+    :param clock: where "now" comes from when a step has no ``at=``.
+
+    .. versionadded:: 0.1
+    """
+    if durability not in ("full", "normal"):
+        raise ValueError(f"durability must be 'full' or 'normal' (got {durability!r})")
+    store = SQLiteStore(path, durability=durability, busy_timeout=busy_timeout)
+    try:
+        return Registry(store, process=process, processes=processes, logger=logger, clock=clock)
+    except BaseException:
+        store.close()
+        raise
