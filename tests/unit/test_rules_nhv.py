@@ -1,0 +1,474 @@
+"""Each rule of the law in force: a step it allows and a step it refuses,
+asserting the rule id and citation of the refusal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+import nhvflow
+from nhvflow import Actor, PermitGrant, Region, TransitionDenied
+from nhvflow.fixtures import CRITERIA, advance, expert_group, proposal
+from nhvflow.rules import nhv as r
+
+
+def refusal(exc: pytest.ExceptionInfo[TransitionDenied], rule_id: str) -> nhvflow.Violation:
+    found = [v for v in exc.value.violations if v.rule == rule_id]
+    assert found, f"{rule_id} not among {exc.value.rules}"
+    rule = next(x for x in r.RULES if x.id == rule_id)
+    assert found[0].citation == rule.citation
+    assert found[0].message and found[0].message_sv
+    return found[0]
+
+
+class TestAdvisoryRequiresConcentratedCare:
+    def test_refuses_deciding_an_advisory_only_proposal(self, reg, clock, sos):
+        """An advisory-only proposal can be submitted but not decided."""
+        npo = Actor.npo("Reumatiska sjukdomar")
+        case = reg.submit(
+            npo,
+            at=clock(),
+            **proposal("Reumatiska sjukdomar", advisory=True, title="Kompetenscentrum"),
+        )
+        advance(reg, case.id, "prepared")
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(case.id, "decide", sos, units=1, advisory_mission=True, at=clock(400))
+        v = refusal(exc, "nhv.advisory-requires-concentrated-care")
+        assert "care measures" in v.message
+        assert reg.get(case.id).state == "prepared"
+
+    def test_refuses_an_advisory_mission_without_care_even_unflagged(self, reg, clock, sos):
+        """An advisory mission in the decision needs care measures in the decision."""
+        case = reg.submit(
+            Actor.npo("Nervsystemets sjukdomar"), at=clock(), **proposal(care_measures=[])
+        )
+        advance(reg, case.id, "prepared")
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(case.id, "decide", sos, units=2, advisory_mission=True, at=clock(400))
+        refusal(exc, "nhv.advisory-requires-concentrated-care")
+
+    def test_allows_an_advisory_mission_with_concentrated_care(self, reg, clock, sos):
+        """Advice may ride on a decision that concentrates care measures."""
+        npo = Actor.npo("Reumatiska sjukdomar")
+        case = reg.submit(
+            npo,
+            at=clock(),
+            **proposal("Reumatiska sjukdomar", advisory=True, care_measures=["Vaskulitbehandling"]),
+        )
+        advance(reg, case.id, "prepared")
+        case = reg.fire(case.id, "decide", sos, units=3, advisory_mission=True, at=clock(400))
+        assert case.state == "decided"
+        assert case.data["decision"]["care_measures"] == ["Vaskulitbehandling"]
+
+    def test_closing_as_not_eligible_cites_the_rule(self, reg, clock, sos):
+        """Socialstyrelsen closes the advisory-only proposal citing this rule."""
+        npo = Actor.npo("Reumatiska sjukdomar")
+        case = reg.submit(npo, at=clock(), **proposal("Reumatiska sjukdomar", advisory=True))
+        advance(reg, case.id, "prepared")
+        case = reg.fire(
+            case.id,
+            "close_not_eligible",
+            sos,
+            rule="nhv.advisory-requires-concentrated-care",
+            reason="Rådgivning utan koncentrerad vård",
+            at=clock(400),
+        )
+        assert case.state == "not_eligible"
+        assert case.data["closure"]["rule"] == "nhv.advisory-requires-concentrated-care"
+
+
+class TestMaxFiveUnits:
+    @pytest.mark.parametrize("units", [0, 6, 21])
+    def test_refuses_a_decision_outside_one_to_five(self, reg, submitted, sos, units):
+        """A decision names 1 to 5 units."""
+        advance(reg, submitted.id, "prepared")
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(submitted.id, "decide", sos, units=units, at=reg.get(submitted.id).updated_at)
+        v = refusal(exc, "nhv.max-five-units")
+        assert f"{units} units were asked for" in v.message
+
+    @pytest.mark.parametrize("units", [1, 5])
+    def test_allows_one_to_five(self, reg, submitted, sos, units):
+        advance(reg, submitted.id, "prepared")
+        at = reg.get(submitted.id).updated_at
+        assert reg.check(submitted.id, "decide", sos, units=units, at=at) == []
+        assert reg.fire(submitted.id, "decide", sos, units=units, at=at).data["units"] == units
+
+    def test_refuses_permits_beyond_the_units_decided(self, reg, submitted, board):
+        """The board cannot grant more permits than units were decided."""
+        case = advance(
+            reg, submitted.id, "board_preparation", units=1, regions=[Region.SKANE, Region.UPPSALA]
+        )
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(
+                case.id,
+                "grant_permits",
+                board,
+                permits=[PermitGrant(Region.SKANE), PermitGrant(Region.UPPSALA)],
+                at=case.updated_at,
+            )
+        refusal(exc, "nhv.max-five-units")
+        granted = reg.fire(
+            case.id,
+            "grant_permits",
+            board,
+            permits=[PermitGrant(Region.UPPSALA)],
+            at=case.updated_at,
+        )
+        assert [p["region"] for p in granted.valid_permits] == ["UPPSALA"]
+
+
+class TestApplicationWindow:
+    def test_refuses_an_application_after_the_last_day(self, reg, submitted, sos):
+        case = advance(reg, submitted.id, "prepared")
+        decided = reg.fire(
+            case.id, "decide", sos, units=2, applications_due="2030-01-31", at=case.updated_at
+        )
+        assert decided.data["decision"]["applications_due"] == "2030-01-31"
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(
+                case.id,
+                "apply_for_permit",
+                Actor.region(Region.SKANE),
+                unit="SUS",
+                at="2030-02-01T08:00:00+00:00",
+            )
+        refusal(exc, "nhv.application-window")
+
+    def test_allows_an_application_on_the_last_day(self, reg, submitted, sos):
+        case = advance(reg, submitted.id, "prepared")
+        reg.fire(case.id, "decide", sos, units=2, applications_due="2030-01-31", at=case.updated_at)
+        case = reg.fire(
+            case.id,
+            "apply_for_permit",
+            Actor.region(Region.SKANE),
+            unit="SUS",
+            at="2030-01-31T23:00:00+00:00",
+        )
+        assert case.data["applicants"][0]["region"] == "SKANE"
+
+    def test_default_window_is_three_months(self, reg, submitted, sos):
+        case = advance(reg, submitted.id, "prepared")
+        case = reg.fire(case.id, "decide", sos, units=2, at="2029-11-30T10:00:00+00:00")
+        assert case.data["decision"]["applications_due"] == "2030-02-28"
+
+    def test_refuses_a_last_day_before_the_decision(self, reg, submitted, sos):
+        case = advance(reg, submitted.id, "prepared")
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(
+                case.id, "decide", sos, units=2, applications_due="2001-01-01", at=case.updated_at
+            )
+        refusal(exc, "nhv.application-window")
+
+
+class TestExpertGroupComposition:
+    def test_allows_a_lawful_group(self, reg, submitted, sos, clock):
+        case = reg.fire(
+            submitted.id, "appoint_expert_group", sos, experts=expert_group(), at=clock()
+        )
+        assert case.state == "expert_review"
+        assert len(case.data["expert_group"]) == 7
+
+    @pytest.mark.parametrize("criterion", CRITERIA)
+    def test_each_missing_criterion_is_its_own_violation(
+        self, reg, submitted, sos, clock, criterion
+    ):
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(
+                submitted.id,
+                "appoint_expert_group",
+                sos,
+                experts=expert_group(breaking=criterion),
+                at=clock(),
+            )
+        v = refusal(exc, "nhv.expert-group-composition")
+        assert [x.criterion for x in exc.value.violations] == [criterion]
+        assert v.criterion == criterion
+
+    def test_an_empty_group_fails_every_applicable_criterion(self, reg, submitted, sos, clock):
+        violations = reg.check(submitted.id, "appoint_expert_group", sos, experts=[], at=clock())
+        assert {v.criterion for v in violations} == {
+            "clinical_legitimacy",
+            "scientific_legitimacy",
+            "multiprofessional",
+            "whole_country",
+            "patient_representation",
+        }
+
+    def test_halland_counts_for_both_its_healthcare_regions(self, reg, submitted, sos, clock):
+        group = [e for e in expert_group() if e.region is not Region.SKANE]
+        group.append(
+            expert_group()[5].__class__(
+                "Hanna Hall",
+                "läkare",
+                Region.HALLAND,
+                "male",
+                clinical=True,
+                scientific=True,
+                interests_declared=True,
+                time_allotted=True,
+            )
+        )
+        group = [e for e in group if e.region is not Region.VASTRA_GOTALAND]
+        group.append(
+            expert_group()[4].__class__(
+                "Ida Ek",
+                "fysioterapeut",
+                Region.BLEKINGE,
+                "female",
+                clinical=True,
+                interests_declared=True,
+                time_allotted=True,
+            )
+        )
+        violations = reg.check(submitted.id, "appoint_expert_group", sos, experts=group, at=clock())
+        assert violations == []
+
+
+class TestMappingPause:
+    def test_refuses_a_group_for_a_non_pilot_before_the_mapping(self, reg, npo, sos, clock):
+        case = reg.submit(npo, at=clock(), **proposal(pilot=False))
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(case.id, "appoint_expert_group", sos, experts=expert_group(), at=clock())
+        refusal(exc, "nhv.mapping-pause")
+
+    def test_allows_pilots_during_the_pause(self, reg, npo, sos, clock):
+        case = reg.submit(npo, at=clock(), **proposal(pilot=True))
+        assert (
+            reg.fire(case.id, "appoint_expert_group", sos, experts=expert_group(), at=clock()).state
+            == "expert_review"
+        )
+
+    def test_allows_non_pilots_once_the_mapping_is_done(self, reg, npo, sos, clock):
+        case = reg.submit(npo, at=clock(), **proposal(pilot=False))
+        done = clock()
+        reg.complete_mapping(sos, at=done)
+        assert reg.mapping_completed_at() == done
+        assert (
+            reg.fire(case.id, "appoint_expert_group", sos, experts=expert_group(), at=clock()).state
+            == "expert_review"
+        )
+
+    def test_judges_the_pause_at_the_steps_business_time(self, reg, npo, sos, clock):
+        """A step dated before the mapping's completion is still paused."""
+        case = reg.submit(npo, at=clock(), **proposal(pilot=False))
+        early = clock()
+        reg.complete_mapping(sos, at=clock(30))
+        violations = reg.check(
+            case.id, "appoint_expert_group", sos, experts=expert_group(), at=early
+        )
+        assert [v.rule for v in violations] == ["nhv.mapping-pause"]
+
+
+class TestPermitNeedsApplication:
+    def test_refuses_a_permit_to_a_region_that_did_not_apply(self, reg, submitted, board):
+        case = advance(reg, submitted.id, "board_preparation", regions=[Region.SKANE])
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(
+                case.id,
+                "grant_permits",
+                board,
+                permits=[PermitGrant(Region.GOTLAND)],
+                at=case.updated_at,
+            )
+        refusal(exc, "nhv.permit-needs-application")
+
+    def test_refuses_a_second_application_by_one_region(self, reg, submitted):
+        case = advance(reg, submitted.id, "decided")
+        skane = Actor.region(Region.SKANE)
+        reg.fire(case.id, "apply_for_permit", skane, unit="SUS", at=reg.get(case.id).updated_at)
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(
+                case.id, "apply_for_permit", skane, unit="SUS Lund", at=reg.get(case.id).updated_at
+            )
+        refusal(exc, "nhv.permit-needs-application")
+
+    def test_refuses_preparing_the_board_with_no_application(self, reg, submitted, sos):
+        case = advance(reg, submitted.id, "decided")
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(case.id, "prepare_board", sos, at=case.updated_at)
+        refusal(exc, "nhv.permit-needs-application")
+
+    def test_allows_a_permit_to_an_applicant(self, reg, submitted, board):
+        case = advance(reg, submitted.id, "board_preparation", regions=[Region.SKANE])
+        case = reg.fire(
+            case.id, "grant_permits", board, permits=[PermitGrant(Region.SKANE)], at=case.updated_at
+        )
+        assert case.state == "permitted"
+        assert case.permits[0]["unit"] == "Universitetssjukhuset, Region Skåne"
+
+
+class TestGeneralKnowledgeDuty:
+    def test_every_permit_carries_the_general_duty(self, reg, submitted):
+        case = advance(reg, submitted.id, "permitted")
+        for permit in case.permits:
+            rules = [c["rule"] for c in permit["conditions"]]
+            assert rules == ["nhv.general-knowledge-duty"]
+            assert "sprida kunskap" in permit["conditions"][0]["text"]
+
+    def test_refuses_a_grant_that_rewords_the_duty(self, reg, submitted, board):
+        case = advance(reg, submitted.id, "board_preparation")
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(
+                case.id,
+                "grant_permits",
+                board,
+                permits=[PermitGrant(Region.SKANE)],
+                general_duty="Ingen skyldighet att sprida kunskap.",
+                at=case.updated_at,
+            )
+        refusal(exc, "nhv.general-knowledge-duty")
+
+
+class TestSpecialConditionsNeedBasis:
+    def test_refuses_special_conditions_without_a_recorded_need(self, reg, submitted, board):
+        case = advance(reg, submitted.id, "board_preparation")
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(
+                case.id,
+                "grant_permits",
+                board,
+                permits=[PermitGrant(Region.SKANE, ["Nationellt utbildningsansvar"])],
+                at=case.updated_at,
+            )
+        refusal(exc, "nhv.special-conditions-need-basis")
+
+    def test_allows_them_when_the_basis_recorded_the_need(self, reg, submitted, board):
+        case = advance(reg, submitted.id, "board_preparation", knowledge_spreading_need=True)
+        case = reg.fire(
+            case.id,
+            "grant_permits",
+            board,
+            permits=[PermitGrant(Region.SKANE, ["Nationellt utbildningsansvar"])],
+            at=case.updated_at,
+        )
+        conditions = case.permits[0]["conditions"]
+        assert [c["rule"] for c in conditions] == [
+            "nhv.general-knowledge-duty",
+            "nhv.special-conditions-need-basis",
+        ]
+
+    def test_allows_them_when_the_consultation_recorded_the_need(self, reg, submitted, sos, board):
+        case = advance(reg, submitted.id, "consultation")
+        at = case.updated_at + timedelta(days=1)
+        reg.fire(case.id, "close_consultation", sos, knowledge_spreading_need=True, at=at)
+        case = advance(reg, case.id, "board_preparation", regions=[Region.SKANE])
+        case = reg.fire(
+            case.id,
+            "grant_permits",
+            board,
+            permits=[PermitGrant(Region.SKANE, ["Telefonrådgivning"])],
+            at=case.updated_at,
+        )
+        assert case.state == "permitted"
+
+
+class TestFollowUpByHolder:
+    def test_allows_one_report_per_year_and_refuses_a_second(self, reg, submitted):
+        case = advance(reg, submitted.id, "permitted")
+        skane = Actor.region(Region.SKANE)
+        year = case.updated_at.year
+        at = case.updated_at + timedelta(days=400)
+        case = reg.fire(case.id, "report_follow_up", skane, year=year, at=at)
+        assert case.data["follow_ups"][0]["year"] == year
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(case.id, "report_follow_up", skane, year=year, at=at)
+        refusal(exc, "nhv.follow-up-by-holder")
+
+    def test_refuses_a_year_that_has_not_begun(self, reg, submitted):
+        case = advance(reg, submitted.id, "permitted")
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(
+                case.id,
+                "report_follow_up",
+                Actor.region(Region.SKANE),
+                year=case.updated_at.year + 1,
+                at=case.updated_at,
+            )
+        refusal(exc, "nhv.follow-up-by-holder")
+
+
+class TestRevocationGrounds:
+    def test_holder_request_needs_the_holders_request(self, reg, submitted, board):
+        case = advance(reg, submitted.id, "permitted")
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(
+                case.id,
+                "revoke_permit",
+                board,
+                region=Region.SKANE,
+                ground="holder_request",
+                reason="Begärt",
+                at=case.updated_at,
+            )
+        refusal(exc, "nhv.revocation-grounds")
+        reg.fire(
+            case.id,
+            "request_revocation",
+            Actor.region(Region.SKANE),
+            reason="Flytt",
+            at=case.updated_at,
+        )
+        case = reg.fire(
+            case.id,
+            "revoke_permit",
+            board,
+            region=Region.SKANE,
+            ground="holder_request",
+            reason="Begärt",
+            at=case.updated_at,
+        )
+        skane = next(p for p in case.permits if p["region"] == "SKANE")
+        assert skane["valid"] is False and skane["ground"] == "holder_request"
+
+    def test_refuses_revoking_a_permit_that_is_not_held(self, reg, submitted, board):
+        case = advance(reg, submitted.id, "permitted")
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(
+                case.id,
+                "revoke_permit",
+                board,
+                region=Region.GOTLAND,
+                ground="conditions_not_met",
+                reason="-",
+                at=case.updated_at,
+            )
+        refusal(exc, "nhv.revocation-grounds")
+
+    def test_allows_revocation_when_conditions_are_not_met(self, reg, submitted, board):
+        case = advance(reg, submitted.id, "permitted")
+        case = reg.fire(
+            case.id,
+            "revoke_permit",
+            board,
+            region=Region.STOCKHOLM,
+            ground="conditions_not_met",
+            reason="Villkor ej uppfyllda",
+            at=case.updated_at,
+        )
+        assert [p["region"] for p in case.valid_permits] == ["SKANE"]
+
+
+def test_every_rule_has_titles_citation_kind_and_a_seed_quote():
+    """The catalogue is complete: each rule says where it comes from."""
+    for rule in r.RULES:
+        assert rule.title_sv and rule.title_en and rule.citation and rule.kind
+        assert rule.valid_from == r.IN_FORCE
+        assert rule.doc, rule.id
+        assert rule.seed, rule.id
+    ids = [x.id for x in r.RULES]
+    assert len(ids) == len(set(ids))
+    for required in [
+        "nhv.advisory-requires-concentrated-care",
+        "nhv.max-five-units",
+        "nhv.application-window",
+        "nhv.expert-group-composition",
+        "nhv.mapping-pause",
+        "nhv.responsible-party",
+        "nhv.permit-needs-application",
+        "nhv.general-knowledge-duty",
+        "nhv.special-conditions-need-basis",
+        "nhv.follow-up-by-holder",
+    ]:
+        assert required in ids
