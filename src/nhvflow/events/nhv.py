@@ -1,31 +1,24 @@
-"""Events: one frozen class per fact the log records, each with a schema
-version, the payload fields a step takes, and how it folds into a case's
-``data``.
-
-Event classes double as the payload schema of their trigger: ``fire(...,
-units=3)`` builds :class:`NhvDecided` through :func:`nhvflow._payload.parse`,
-and reading the log builds it again from the stored JSON the same way.
-
-Older stored shapes are turned into the current class by the class's
-``upcasters`` (from-version -> function), applied in order on read.
+"""The events of the regime ``nhv``: one frozen class per fact, each the
+payload schema of its trigger.
 
 .. versionadded:: 0.1
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
+from datetime import date
 from typing import Any, ClassVar
 
 import attrs
 
 from nhvflow import _payload as p
-from nhvflow.errors import LogFormatError
-from nhvflow.model import Actor, Expert, PermitGrant, Region
+from nhvflow.events._base import Fact, Meta, Upcaster
+from nhvflow.model import Expert, PermitGrant, Region
 
 __all__ = [
     "GENERAL_DUTY_RULE",
+    "REVOCATION_GROUNDS",
     "SPECIAL_CONDITIONS_RULE",
     "BasisDelivered",
     "CasePreparedForBoard",
@@ -33,10 +26,8 @@ __all__ = [
     "ConsultationClosed",
     "ConsultationOpened",
     "ExpertGroupAppointed",
-    "Fact",
     "FollowUpReported",
     "MappingCompleted",
-    "Meta",
     "NhvDecided",
     "PermitApplied",
     "PermitRevoked",
@@ -47,77 +38,10 @@ __all__ = [
     "ProposalWithdrawn",
     "ReferredBack",
     "RevocationRequested",
-    "iso",
-    "upcast",
 ]
 
 GENERAL_DUTY_RULE = "nhv.general-knowledge-duty"
 SPECIAL_CONDITIONS_RULE = "nhv.special-conditions-need-basis"
-
-
-def iso(moment: datetime) -> str:
-    """A timezone-aware moment as fixed-width UTC ISO text (sorts as it compares)."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-@attrs.frozen
-class Meta:
-    """What the log knows of an event besides its payload."""
-
-    case_id: str
-    actor: Actor
-    occurred_at: datetime
-    version: int
-
-    @property
-    def when(self) -> str:
-        """The business time as ISO text (how ``data`` records times)."""
-        return iso(self.occurred_at)
-
-
-class Fact:
-    """Base of every event class.
-
-    Subclasses are ``@attrs.frozen`` classes declaring their fields with the
-    helpers of :mod:`nhvflow._payload`, a ``type`` (the stored name), a
-    ``schema_version`` and, when the shape changed, ``upcasters``.
-    """
-
-    type: ClassVar[str]
-    schema_version: ClassVar[int] = 1
-    upcasters: ClassVar[Mapping[int, Upcaster]] = {}
-    touches_permits: ClassVar[bool] = False
-    """Whether folding this fact changes ``data["permits"]`` (the permits projection)."""
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        """Fold this fact into a case's ``data`` (in place)."""
-
-    def to_json(self) -> dict[str, Any]:
-        """The payload as JSON-ready data."""
-        return p.dump(self)
-
-
-def upcast(cls: type[Fact], payload: dict[str, Any], stored_version: int) -> dict[str, Any]:
-    """Turn a payload stored at ``stored_version`` into the shape of ``cls``.
-
-    Raises :class:`LogFormatError` for a shape newer than this code knows.
-    """
-    if stored_version > cls.schema_version:
-        raise LogFormatError(
-            f"event type {cls.type!r} was written at schema version {stored_version}, but this "
-            f"nhvflow reads up to {cls.schema_version}; upgrade nhvflow to read this log."
-        )
-    version = stored_version
-    while version < cls.schema_version:
-        step = cls.upcasters.get(version)
-        if step is None:  # pragma: no cover - a missing upcaster is a programming error
-            raise LogFormatError(f"no upcaster for {cls.type!r} from schema version {version}")
-        payload = step(payload)
-        version += 1
-    return payload
 
 
 def _append(data: dict[str, Any], key: str, item: dict[str, Any]) -> None:
