@@ -690,13 +690,17 @@ def open_registry(
     logger: Any = None,
     clock: Clock | None = None,
 ) -> Registry:
-    """Open a registry on an SQLite file (created if missing) or in memory.
+    """Open a registry on an SQLite file (created if missing), in memory, or
+    on a PostgreSQL database.
 
-    :param path: a file path, or ``":memory:"`` (the default).
+    :param path: a file path, ``":memory:"`` (the default), or a PostgreSQL
+        URL (``postgresql://user@host/db``; needs the extra
+        ``nhvflow[postgres]``), which chooses the PostgreSQL store.
     :param process: the default regime for :meth:`Registry.submit`.
     :param durability: ``"full"`` (default; a commit survives power loss) or
         ``"normal"`` (survives a process crash; for simulations).
-    :param busy_timeout: seconds a writer waits for another writer.
+    :param busy_timeout: seconds a writer waits for another writer
+        (PostgreSQL: for the log's advisory lock).
     :param processes: further process definitions beside the built-in ones.
     :param logger: a structlog-style logger (default
         ``structlog.get_logger("nhvflow")``).
@@ -706,7 +710,13 @@ def open_registry(
     """
     if durability not in ("full", "normal"):
         raise ValueError(f"durability must be 'full' or 'normal' (got {durability!r})")
-    store = SQLiteStore(path, durability=durability, busy_timeout=busy_timeout)
+    store: Store
+    if isinstance(path, str) and path.lower().startswith(("postgresql://", "postgres://")):
+        from nhvflow.store_postgres import PostgresStore  # psycopg only when asked for
+
+        store = PostgresStore(path, durability=durability, busy_timeout=busy_timeout)
+    else:
+        store = SQLiteStore(path, durability=durability, busy_timeout=busy_timeout)
     try:
         return Registry(store, process=process, processes=processes, logger=logger, clock=clock)
     except BaseException:

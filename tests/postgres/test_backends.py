@@ -1,0 +1,182 @@
+"""The store's guarantees hold the same on SQLite and on PostgreSQL: every
+test here runs once on each backend, through the public API."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+import nhvflow
+from nhvflow import (
+    ConcurrencyConflict,
+    IdempotencyConflict,
+    InvalidTrigger,
+    LogFormatError,
+    TransitionDenied,
+)
+from nhvflow._records import GENESIS, NewEvent, canonical, chain_hash
+from nhvflow.fixtures import advance, expert_group, proposal
+
+
+def test_a_proposal_goes_all_the_way_and_the_log_verifies(log, npo, clock):
+    """Eight steps are recorded as a contiguous hash chain with matching projections."""
+    case = log.submit(npo, at=clock(), **proposal())
+    case = advance(log, case.id, "permitted")
+    assert case.state == "permitted" and case.version == 10
+    report = log.verify(strict=True, projections=True)
+    assert report.ok and report.checked == 10
+    events = list(log.events())
+    assert [e.position for e in events] == list(range(1, 11))
+    assert events[0].prev_hash == GENESIS
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
+    assert [p["region"] for p in log.get(case.id).data["permits"]] == ["SKANE", "STOCKHOLM"]
+
+
+def test_the_stored_hash_follows_the_documented_recipe(log, npo, clock):
+    """Each hash is chain_hash over the canonical texts, so both backends hash alike."""
+    case = log.submit(npo, at=clock(), idempotency_key="k-1", **proposal())
+    advance(log, case.id, "decided")
+    prev = GENESIS
+    for e in log.store.events():
+        assert e.prev_hash == prev
+        expected = chain_hash(
+            prev,
+            position=e.position,
+            stream_id=e.stream_id,
+            version=e.version,
+            type=e.type,
+            schema_version=e.schema_version,
+            actor=canonical(e.actor),
+            payload=canonical(e.payload),
+            occurred_at=e.occurred_at,
+            recorded_at=e.recorded_at,
+            idempotency_key=e.idempotency_key,
+            request_hash=e.request_hash,
+        )
+        assert e.hash == expected
+        prev = e.hash
+
+
+def test_rebuilt_projections_equal_the_live_ones(log, npo, sos, clock, snapshot):
+    """Projections written step by step equal a rebuild from the events, row for row."""
+    first = log.submit(npo, at=clock(), **proposal())
+    advance(log, first.id, "permitted")
+    second = log.submit(npo, at=clock(), **proposal(title="Ett annat område"))
+    log.fire(second.id, "withdraw", npo, reason="dubblett", at=clock(400))
+    log.complete_mapping(sos, at=clock())
+    live = snapshot(log)
+    assert log.rebuild_projections() == 2
+    assert snapshot(log) == live
+    assert [c.id for c in log.cases()] == [first.id, second.id]
+    assert [c.id for c in log.cases(state="withdrawn")] == [second.id]
+    assert log.mapping_completed_at() is not None
+
+
+def test_a_refused_step_writes_nothing(log, npo, sos, clock, snapshot):
+    """A step the rules refuse leaves the events and every projection as they were."""
+    case = log.submit(npo, at=clock(), **proposal())
+    before = snapshot(log)
+    with pytest.raises(TransitionDenied):
+        log.fire(
+            case.id,
+            "appoint_expert_group",
+            sos,
+            experts=expert_group(breaking="gender_balance"),
+            at=clock(),
+        )
+    assert snapshot(log) == before
+
+
+def test_an_expected_version_that_moved_on_is_a_conflict(log, npo, sos, clock, snapshot):
+    """ConcurrencyConflict when the case is not at the expected version; nothing is written."""
+    case = log.submit(npo, at=clock(), **proposal())
+    before = snapshot(log)
+    with pytest.raises(ConcurrencyConflict) as exc:
+        log.fire(case.id, "appoint_expert_group", sos, experts=expert_group(), expected_version=7)
+    assert exc.value.actual == 1
+    assert snapshot(log) == before
+
+
+def test_a_repeated_request_is_recorded_once(log, npo, sos, clock):
+    """The same idempotency key and request returns the first result and writes nothing."""
+    case = log.submit(npo, at=clock(), **proposal())
+    at = clock()
+    first = log.fire(
+        case.id, "appoint_expert_group", sos, experts=expert_group(), at=at, idempotency_key="a"
+    )
+    again = log.fire(
+        case.id, "appoint_expert_group", sos, experts=expert_group(), at=at, idempotency_key="a"
+    )
+    assert again == first and len(log.history(case.id)) == 2
+    with pytest.raises(IdempotencyConflict):
+        log.fire(case.id, "open_consultation", sos, idempotency_key="a")
+
+
+def test_a_batch_keeps_the_good_steps_and_drops_the_refused_one(log, npo, sos, clock):
+    """Inside batch() each step is a savepoint: a refused step leaves no trace."""
+    with log.batch():
+        good = log.submit(npo, at=clock(), **proposal())
+        with pytest.raises(InvalidTrigger):
+            log.fire(good.id, "decide", sos, units=2, at=clock())
+        log.fire(good.id, "appoint_expert_group", sos, experts=expert_group(), at=clock())
+    assert log.get(good.id).version == 2
+    assert [e.position for e in log.events()] == [1, 2]
+    assert log.verify(projections=True).ok
+
+
+def test_an_error_in_a_batch_rolls_all_of_it_back(log, npo, clock):
+    """An exception that leaves batch() discards every step inside it."""
+
+    def give_up() -> None:
+        with log.batch():
+            log.submit(npo, at=clock(), **proposal())
+            raise RuntimeError("the service gave up")
+
+    with pytest.raises(RuntimeError):
+        give_up()
+    assert list(log.events()) == [] and list(log.cases()) == []
+
+
+def test_get_as_of_replays_up_to_a_business_time(log, npo, sos, clock):
+    """get(as_of=) compares ISO times as the stored text, the same on both backends."""
+    case = log.submit(npo, at=clock(), **proposal())
+    middle = clock()
+    log.fire(case.id, "appoint_expert_group", sos, experts=expert_group(), at=clock())
+    assert log.get(case.id, as_of=middle).state == "proposed"
+    assert log.get(case.id).state == "expert_review"
+
+
+def test_reopening_the_log_continues_the_chain(target, npo, sos, clock):
+    """A log closed and opened again keeps its cases and links new events to the old chain."""
+    with nhvflow.open(target) as reg:
+        case = reg.submit(npo, at=clock(), **proposal())
+    with nhvflow.open(target) as reg:
+        assert reg.get(case.id) == case
+        reg.fire(case.id, "appoint_expert_group", sos, experts=expert_group(), at=clock())
+        first, second = reg.events()
+        assert second.prev_hash == first.hash and second.position == 2
+        assert reg.verify(strict=True, projections=True).ok
+
+
+def test_appending_a_version_that_exists_is_a_conflict(log, npo, clock):
+    """Appending a taken (stream, version) is a ConcurrencyConflict and writes nothing."""
+    case = log.submit(npo, at=clock(), **proposal())
+    [stored] = log.store.events()
+    twin = NewEvent(case.id, 1, stored.type, stored.schema_version, {}, {}, stored.occurred_at)
+    with pytest.raises(ConcurrencyConflict) as exc:
+        log.store.append(twin, None)
+    assert exc.value.actual == 1
+    assert log.store.count_events() == 1 and log.verify().ok
+
+
+def test_a_log_from_a_newer_nhvflow_is_refused(target, npo, clock):
+    """A log whose layout is newer than this nhvflow is a LogFormatError."""
+    with nhvflow.open(target) as reg:
+        reg.submit(npo, at=clock(), **proposal())
+        store = reg.store
+        with store.write():
+            sql = "UPDATE nhvflow_meta SET value = '99' WHERE key = 'schema_version'"
+            store.connection.execute(sql)
+    with pytest.raises(LogFormatError, match="newer nhvflow"):
+        nhvflow.open(target)
