@@ -7,8 +7,8 @@ root, it is made and run by the ``postgres`` user that Debian's package
 creates (``initdb`` refuses root). Each test that asks for ``postgres_url``
 gets a fresh database of its own, dropped afterwards.
 
-Without PostgreSQL (no ``pg_ctl`` on ``PATH`` or under
-``/usr/lib/postgresql/*/bin``) or without psycopg, those tests are skipped
+Without PostgreSQL (no ``pg_ctl`` in ``NHVFLOW_PG_BIN``, on ``PATH`` or
+under ``/usr/lib/postgresql/*/bin``) or without psycopg, those tests are skipped
 with a reason that says so; with ``NHVFLOW_REQUIRE_POSTGRES=1`` (CI) they
 fail instead, so that a missing server never passes as green.
 """
@@ -37,7 +37,11 @@ REQUIRE = os.environ.get("NHVFLOW_REQUIRE_POSTGRES", "") not in ("", "0")
 
 
 def find_pg_bin() -> Path | None:
-    """The directory holding ``pg_ctl`` and ``initdb``, or ``None``."""
+    """The directory holding ``pg_ctl`` and ``initdb`` (``NHVFLOW_PG_BIN`` when
+    set, else ``PATH``, else the newest ``/usr/lib/postgresql/*/bin``), or ``None``."""
+    chosen = os.environ.get("NHVFLOW_PG_BIN")
+    if chosen is not None:
+        return Path(chosen) if (Path(chosen) / "pg_ctl").is_file() else None
     on_path = shutil.which("pg_ctl")
     if on_path and shutil.which("initdb"):
         return Path(on_path).resolve().parent
@@ -173,8 +177,9 @@ def _postgres_cluster() -> Iterator[PostgresCluster]:
     bin_dir = find_pg_bin()
     if bin_dir is None:
         _unavailable(
-            "PostgreSQL is not installed (no pg_ctl on PATH or in /usr/lib/postgresql/*/bin): "
-            "apt-get install postgresql to run the PostgreSQL store tests"
+            "PostgreSQL is not installed (no pg_ctl in NHVFLOW_PG_BIN, on PATH or in "
+            "/usr/lib/postgresql/*/bin): apt-get install postgresql to run the PostgreSQL "
+            "store tests"
         )
         raise AssertionError("unreachable")  # pragma: no cover
     cluster = PostgresCluster(bin_dir)

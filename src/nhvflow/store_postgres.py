@@ -73,6 +73,15 @@ _INSERT_EVENT = (
     f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
     "ON CONFLICT DO NOTHING RETURNING position"
 )
+_INSERT_EVENT_AND_CASE = (
+    # One round trip: the case's projection is written only if the event was.
+    f"WITH e AS (INSERT INTO events ({_EVENT_COLUMNS}) "
+    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING RETURNING position) "
+    "INSERT INTO cases (id, process, state, version, data, updated_at) "
+    "SELECT %s,%s,%s,%s,%s,%s FROM e ON CONFLICT (id) DO UPDATE SET process = excluded.process, "
+    "state = excluded.state, version = excluded.version, data = excluded.data, "
+    "updated_at = excluded.updated_at RETURNING id"
+)
 _UPSERT_CASE = (
     "INSERT INTO cases (id, process, state, version, data, updated_at) "
     "VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (id) DO UPDATE SET process = excluded.process, "
@@ -436,12 +445,14 @@ class PostgresStore:
             prev,
             digest,
         )
-        if self._q(_INSERT_EVENT, row).fetchone() is None:  # a UNIQUE constraint said no
+        if case is None:
+            written = self._q(_INSERT_EVENT, row).fetchone()
+        else:
+            written = self._q(_INSERT_EVENT_AND_CASE, (*row, *_case_params(case))).fetchone()
+        if written is None:  # a UNIQUE constraint said no: nothing was written
             raise ConcurrencyConflict(event.stream_id, None, self.stream_version(event.stream_id))
-        if case is not None:
-            self._q(_UPSERT_CASE, _case_params(case))
-            if permits_changed:
-                self._write_permits(case)
+        if case is not None and permits_changed:
+            self._write_permits(case)
         return stored
 
     def _write_permits(self, case: CaseRow) -> None:

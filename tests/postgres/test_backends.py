@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import attrs
 import pytest
 
 import nhvflow
@@ -164,10 +165,12 @@ def test_appending_a_version_that_exists_is_a_conflict(log, npo, clock):
     case = log.submit(npo, at=clock(), **proposal())
     [stored] = log.store.events()
     twin = NewEvent(case.id, 1, stored.type, stored.schema_version, {}, {}, stored.occurred_at)
+    row = log.store.load_case(case.id)
     with pytest.raises(ConcurrencyConflict) as exc:
-        log.store.append(twin, None)
+        log.store.append(twin, attrs.evolve(row, state="withdrawn", version=2))
     assert exc.value.actual == 1
-    assert log.store.count_events() == 1 and log.verify().ok
+    assert log.store.count_events() == 1 and log.verify(projections=True).ok
+    assert log.store.load_case(case.id) == row
 
 
 def test_a_log_from_a_newer_nhvflow_is_refused(target, npo, clock):

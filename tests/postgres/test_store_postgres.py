@@ -4,6 +4,7 @@ databases that are not nhvflow logs, bounded waits, and clear errors."""
 from __future__ import annotations
 
 import importlib
+import subprocess
 import sys
 import threading
 
@@ -228,3 +229,24 @@ def test_without_psycopg_the_error_names_the_extra(monkeypatch):
         nhvflow.open("postgresql://nobody@127.0.0.1/none")
     monkeypatch.undo()
     importlib.import_module("nhvflow.store_postgres")
+
+
+def test_a_pg_dump_backup_restores_to_a_log_that_verifies(postgres_cluster, postgres_url, decided):
+    """The documented backup (pg_dump -Fc, pg_restore into an empty database) verifies."""
+    dump = postgres_cluster.root / "nhv.dump"
+    subprocess.run(
+        [str(postgres_cluster.bin_dir / "pg_dump"), "-Fc", "-f", str(dump), postgres_url],
+        check=True,
+        capture_output=True,
+    )
+    with postgres_cluster.database() as restored:
+        subprocess.run(
+            [str(postgres_cluster.bin_dir / "pg_restore"), "--no-owner", "-d", restored, str(dump)],
+            check=True,
+            capture_output=True,
+        )
+        with nhvflow.open(restored) as reg, nhvflow.open(postgres_url) as original:
+            assert reg.verify(strict=True, projections=True).checked == 6
+            assert list(reg.events()) == list(original.events())
+            with pytest.raises(psycopg.errors.RestrictViolation):
+                reg.store.connection.execute("DELETE FROM events")
