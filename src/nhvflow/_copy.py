@@ -24,6 +24,7 @@ import attrs
 
 from nhvflow._chain import ChainCheck
 from nhvflow._records import Store, VerifyReport
+from nhvflow._targets import is_postgres_url
 from nhvflow.engine import Registry
 from nhvflow.errors import IntegrityError, LogFormatError
 from nhvflow.states import Process
@@ -107,12 +108,8 @@ class _SQLiteRows:
         return count
 
 
-def _is_url(target: str | Path) -> bool:
-    return isinstance(target, str) and target.lower().startswith(("postgresql://", "postgres://"))
-
-
 def _open(target: str | Path, *, source: bool) -> tuple[Store, _RowStore, str]:
-    if _is_url(target):
+    if is_postgres_url(target):
         from nhvflow.store_postgres import PostgresStore
 
         pg = PostgresStore(str(target), create=not source)
@@ -143,7 +140,7 @@ def copy_log(
     .. versionadded:: 0.1
     """
     process_list = list(processes)
-    new_file = not _is_url(destination) and not Path(destination).exists()
+    new_file = not is_postgres_url(destination) and not Path(destination).exists()
     src, src_rows, src_name = _open(source, source=True)
     try:
         dst, dst_rows, dst_name = _open(destination, source=False)

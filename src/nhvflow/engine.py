@@ -28,6 +28,7 @@ import structlog
 from nhvflow import _payload
 from nhvflow._records import REGISTRY_STREAM, CaseRow, NewEvent, Store, VerifyReport, canonical
 from nhvflow._replay import MAPPING_FACT, Catalogue, to_case, to_event
+from nhvflow._targets import is_postgres_url
 from nhvflow.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
@@ -711,7 +712,7 @@ def open_registry(
     if durability not in ("full", "normal"):
         raise ValueError(f"durability must be 'full' or 'normal' (got {durability!r})")
     store: Store
-    if isinstance(path, str) and path.lower().startswith(("postgresql://", "postgres://")):
+    if is_postgres_url(path):
         from nhvflow.store_postgres import PostgresStore  # psycopg only when asked for
 
         store = PostgresStore(path, durability=durability, busy_timeout=busy_timeout)

@@ -22,28 +22,22 @@ nothing is written.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
 try:
     import psycopg
-    from psycopg import errors as pg_errors
-    from psycopg.conninfo import conninfo_to_dict
-    from psycopg.pq import TransactionStatus
-except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
+except ImportError as exc:  # the tests exercise this with psycopg hidden
     raise ImportError(
         "the PostgreSQL store needs psycopg 3, which is not installed; install the extra: "
         "pip install 'nhvflow[postgres]'"
     ) from exc
-import structlog
 
 from nhvflow._chain import ChainCheck
 from nhvflow._pg_schema import APPEND_ONLY_TRIGGERS, CREATE_SCHEMA, SCHEMA_VERSION, TRIGGER_STATE
+from nhvflow._pg_session import PgSession
 from nhvflow._records import (
     GENESIS,
     CaseRow,
@@ -54,16 +48,17 @@ from nhvflow._records import (
     canonical,
     chain_hash,
 )
-from nhvflow.errors import ConcurrencyConflict, InvalidPayload, LogFormatError, StoreBusy
+from nhvflow._targets import is_postgres_url
+from nhvflow.errors import (
+    ConcurrencyConflict,
+    InvalidPayload,
+    LogFormatError,
+    NhvflowError,
+)
 from nhvflow.events import iso
 from nhvflow.store import FORMAT
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore", "is_postgres_url", "open_postgres"]
-
-URL_SCHEMES = ("postgresql://", "postgres://")
-"""The URL prefixes that choose this store in :func:`nhvflow.open`."""
-
-_log = structlog.get_logger("nhvflow")
 
 _EVENT_COLUMNS = (
     "position, stream_id, version, type, schema_version, actor, payload, occurred_at, "
@@ -93,25 +88,6 @@ _INSERT_PERMIT = (
     "conditions) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)"
 )
 _CASE_COLUMNS = "id, process, state, version, data, updated_at"
-_BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({key:d})"
-"""Every write transaction: READ COMMITTED whatever the server's default, so that
-each statement after the lock sees every commit made before it was granted."""
-
-
-def is_postgres_url(target: object) -> bool:
-    """Whether ``target`` is a PostgreSQL URL (``postgresql://`` or ``postgres://``)."""
-    return isinstance(target, str) and target.lower().startswith(URL_SCHEMES)
-
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    try:
-        parts = conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "<unparsable PostgreSQL URL>"
-    user = f"{parts['user']}@" if parts.get("user") else ""
-    port = f":{parts['port']}" if parts.get("port") else ""
-    return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
 
 
 def _now() -> str:
@@ -122,7 +98,7 @@ def _nul_free(value: str | None) -> bool:
     return value is None or "\x00" not in value
 
 
-class PostgresStore:
+class PostgresStore(PgSession):
     """The event log in a PostgreSQL database (in the connection's
     ``current_schema()``; choose another with ``?options=-csearch_path%3Dname``).
 
@@ -146,60 +122,14 @@ class PostgresStore:
         busy_timeout: float = 5.0,
         create: bool = True,
     ) -> None:
-        if durability not in ("full", "normal"):
-            raise ValueError(f"durability must be 'full' or 'normal' (got {durability!r})")
-        self.url = url
-        self.display = redact(url)
-        self.path = self.display
-        self.durability: Durability = durability
-        self.busy_timeout = busy_timeout
-        self._lock = threading.RLock()
-        self._depth = 0
-        self._closed = False
-        self._seen: tuple[str, int | None, int] = ("", None, 0)  # the last case read, for errors
-        self._conn = self._connect()
+        super().__init__(url, durability=durability, busy_timeout=busy_timeout)
         try:
-            schema = self._conn.execute("SELECT current_schema()").fetchone()
-            if schema is None or schema[0] is None:
-                raise LogFormatError(
-                    f"{self.display}: no schema on the search_path exists; create it, or "
-                    "name an existing one with ?options=-csearch_path%3Dname."
-                )
-            self.schema: str = schema[0]
-            digest = hashlib.sha256(f"nhvflow-log:{self.schema}".encode()).digest()
-            self._lock_key = int.from_bytes(digest[:8], "big", signed=True)
             self._ensure_schema(create)
         except BaseException:
             self._conn.close()
             raise
 
     # -- opening ---------------------------------------------------------------------
-
-    def _connect(self) -> psycopg.Connection[Any]:
-        extra: dict[str, Any] = {}
-        try:
-            if "application_name" not in conninfo_to_dict(self.url):
-                extra["application_name"] = "nhvflow"
-            conn = psycopg.connect(self.url, autocommit=True, **extra)
-        except psycopg.Error as exc:
-            raise LogFormatError(
-                f"cannot open the PostgreSQL log {self.display}: {exc}".rstrip()
-                + " (check the URL, that the server runs and accepts this user)."
-            ) from exc
-        timeout = f"{max(1, round(self.busy_timeout * 1000))}ms"
-        commit = "on" if self.durability == "full" else "off"
-        row = conn.execute(
-            "SELECT set_config('lock_timeout', %s, false), "
-            "set_config('synchronous_commit', %s, false), current_setting('server_version')",
-            (timeout, commit),
-        ).fetchone()
-        _log.debug(
-            "log_opened",
-            url=self.display,
-            server_version=row[2] if row else None,
-            durability=self.durability,
-        )
-        return conn
 
     def _tables(self) -> set[str]:
         rows = self._conn.execute(
@@ -239,102 +169,6 @@ class PostgresStore:
                 f"{self.display} was written by a newer nhvflow (log schema {found}; this "
                 f"nhvflow reads up to {SCHEMA_VERSION}); upgrade nhvflow to open it."
             )
-
-    # -- statements and transactions -------------------------------------------------
-
-    def _connection(self) -> psycopg.Connection[Any]:
-        if self._closed:
-            raise ValueError(f"the store {self.display} is closed")
-        if self._conn.broken and not self._depth:  # the server restarted: start again
-            _log.warning("log_reconnecting", url=self.display)
-            self._conn = self._connect()
-        return self._conn
-
-    def _failed(self, exc: psycopg.OperationalError) -> StoreBusy | ConcurrencyConflict:
-        if isinstance(exc, pg_errors.SerializationFailure | pg_errors.DeadlockDetected):
-            # Not reached by nhvflow's own writers (one at a time, READ COMMITTED), but a
-            # foreign transaction on the same rows can cause it: the step did not happen.
-            return ConcurrencyConflict(*self._seen)
-        if isinstance(exc, pg_errors.LockNotAvailable):
-            return StoreBusy(
-                f"another writer held {self.display} past the busy timeout "
-                f"({self.busy_timeout} s); nothing was written. Retry, or open with a longer "
-                "busy_timeout."
-            )
-        return StoreBusy(
-            f"the connection to {self.display} failed ({exc}); the step's outcome is not "
-            "known. Retry it with the same idempotency_key to record it at most once."
-        )
-
-    def _q(self, sql: str, params: Iterable[Any] = ()) -> psycopg.Cursor[Any]:
-        with self._lock:
-            try:
-                return self._connection().execute(sql, tuple(params))
-            except psycopg.OperationalError as exc:
-                raise self._failed(exc) from exc
-
-    @contextmanager
-    def write(self) -> Iterator[None]:
-        """A write transaction holding the log's advisory lock, or a savepoint when nested."""
-        with self._lock:
-            conn = self._connection()
-            if self._depth:
-                name = f"nhvflow_{self._depth}"
-                self._q(f"SAVEPOINT {name}")
-                self._depth += 1
-                try:
-                    yield
-                except BaseException:
-                    if conn.info.transaction_status != TransactionStatus.IDLE:
-                        self._q(f"ROLLBACK TO SAVEPOINT {name}")
-                        self._q(f"RELEASE SAVEPOINT {name}")
-                    raise
-                else:
-                    self._q(f"RELEASE SAVEPOINT {name}")
-                finally:
-                    self._depth -= 1
-                return
-            try:
-                conn.execute(_BEGIN_WRITE.format(key=self._lock_key))
-            except psycopg.OperationalError as exc:
-                self._rollback(conn)
-                raise self._failed(exc) from exc
-            self._depth = 1
-            try:
-                yield
-            except BaseException:
-                self._rollback(conn)
-                raise
-            else:
-                try:
-                    conn.execute("COMMIT")
-                except psycopg.OperationalError as exc:
-                    self._rollback(conn)
-                    raise self._failed(exc) from exc
-            finally:
-                self._depth = 0
-
-    @staticmethod
-    def _rollback(conn: psycopg.Connection[Any]) -> None:
-        with suppress(psycopg.Error):
-            if conn.info.transaction_status != TransactionStatus.IDLE:
-                conn.execute("ROLLBACK")
-
-    @contextmanager
-    def read(self) -> Iterator[None]:
-        """A consistent read snapshot (``REPEATABLE READ``), or nothing when nested."""
-        with self._lock:
-            conn = self._connection()
-            if self._depth or conn.info.transaction_status != TransactionStatus.IDLE:
-                yield
-                return
-            self._q("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            self._depth = 1
-            try:
-                yield
-            finally:
-                self._depth = 0
-                self._rollback(conn)  # nothing to keep: a read-only snapshot ends
 
     # -- cases -----------------------------------------------------------------------
 
@@ -607,20 +441,9 @@ class PostgresStore:
                     check.problem(f"the append-only trigger {name} is disabled")
             for row in self.event_rows(page=5000):
                 check.feed(row)
-        except (psycopg.Error, StoreBusy, ValueError) as exc:
+        except (psycopg.Error, NhvflowError, ValueError) as exc:
             check.problem(f"the log could not be read: {exc}")
         return check.report()
-
-    def close(self) -> None:
-        """Close the connection (a transaction still open is rolled back)."""
-        with self._lock:
-            self._closed = True
-            self._conn.close()
-
-    @property
-    def connection(self) -> psycopg.Connection[Any]:
-        """The underlying connection (for tests and tools; do not write to ``events``)."""
-        return self._conn
 
 
 def _case_params(case: CaseRow) -> tuple[Any, ...]:

@@ -37,6 +37,9 @@ class Writer:
             stderr=subprocess.PIPE,
             text=True,
         )
+
+    def ready(self) -> None:
+        """Wait until the process has opened the log."""
         assert self.line() == {"ready": True}, self.proc.stderr.read() if self.proc.stderr else ""
 
     @property
@@ -75,16 +78,22 @@ def _writers() -> Iterator[list[Writer]]:
 def _start(writers: list[Writer], target: str, mode: str, *args: str) -> Writer:
     writer = Writer(target, mode, *args)
     writers.append(writer)
+    writer.ready()
     return writer
 
 
-def test_concurrent_writers_keep_one_contiguous_chain(postgres_url, writers):
-    """Four processes walking their own cases lose nothing and fork nothing."""
-    with nhvflow.open(postgres_url):
-        pass  # lay out the log once, before the race
-    team = [_start(writers, postgres_url, "walk", f"w{n}", "5") for n in range(4)]
+def _go(team: list[Writer]) -> None:
     for w in team:
         w.go()
+
+
+def test_concurrent_writers_keep_one_contiguous_chain(postgres_url, writers):
+    """Four processes open a new log together and walk their own cases: one log, no fork."""
+    team = [Writer(postgres_url, "walk", f"w{n}", "5") for n in range(4)]
+    writers.extend(team)
+    for w in team:
+        w.ready()
+    _go(team)
     results = [line for w in team for line in w.finish()]
     assert len(results) == 20 and all(r["version"] == 6 for r in results)
     with nhvflow.open(postgres_url) as reg:
@@ -103,8 +112,7 @@ def test_concurrent_steps_on_one_case_all_land_in_order(postgres_url, writers, c
     at = (case.updated_at + timedelta(days=1)).isoformat()
     regions = [r.name for r in Region][:20]
     team = [_start(writers, postgres_url, "apply", case.id, at, *regions[n::4]) for n in range(4)]
-    for w in team:
-        w.go()
+    _go(team)
     results = [line for w in team for line in w.finish()]
     assert [r for r in results if "error" in r] == []
     assert sorted(r["version"] for r in results) == list(range(7, 27))
@@ -118,8 +126,7 @@ def test_rules_are_judged_on_fresh_state_under_a_race(postgres_url, writers, npo
     with nhvflow.open(postgres_url) as reg:
         case = reg.submit(npo, at=clock(), **proposal())
     team = [_start(writers, postgres_url, "appoint", case.id) for _ in range(6)]
-    for w in team:
-        w.go()
+    _go(team)
     outcomes = sorted(w.finish()[0]["outcome"] for w in team)
     # Without the lock, the losers would have judged a stale 'proposed' case and
     # collided on the version (ConcurrencyConflict); they see 'expert_review' instead.

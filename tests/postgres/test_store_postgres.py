@@ -7,14 +7,16 @@ import importlib
 import subprocess
 import sys
 import threading
+import time
 
 import psycopg
 import pytest
 
 import nhvflow
 from nhvflow import IntegrityError, InvalidPayload, LogFormatError, StoreBusy
+from nhvflow._pg_session import advisory_lock_key, redact
 from nhvflow.fixtures import advance, expert_group, proposal
-from nhvflow.store_postgres import PostgresStore, redact
+from nhvflow.store_postgres import PostgresStore
 
 
 @pytest.fixture(name="decided")
@@ -250,3 +252,34 @@ def test_a_pg_dump_backup_restores_to_a_log_that_verifies(postgres_cluster, post
             assert list(reg.events()) == list(original.events())
             with pytest.raises(psycopg.errors.RestrictViolation):
                 reg.store.connection.execute("DELETE FROM events")
+
+
+def test_services_opening_a_new_log_at_once_lay_it_out_once(postgres_url):
+    """Two stores that both found the database empty wait for the lock; the second finds the log."""
+    opened: list[object] = []
+    failures: list[BaseException] = []
+
+    def open_one() -> None:
+        try:
+            opened.append(nhvflow.open(postgres_url, busy_timeout=20))
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    with psycopg.connect(postgres_url, autocommit=True) as holder:
+        holder.execute("BEGIN")
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_lock_key("public"),))
+        threads = [threading.Thread(target=open_one) for _ in range(2)]
+        for t in threads:
+            t.start()
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'"
+        with psycopg.connect(postgres_url, autocommit=True) as watcher:
+            while watcher.execute(waiting).fetchone() != (2,):
+                assert all(t.is_alive() for t in threads), failures
+                time.sleep(0.02)
+        holder.execute("COMMIT")
+        for t in threads:
+            t.join()
+    assert failures == [] and len(opened) == 2
+    for reg in opened:
+        assert reg.verify(strict=True).checked == 0  # type: ignore[attr-defined]
+        reg.close()  # type: ignore[attr-defined]
