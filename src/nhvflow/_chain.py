@@ -72,20 +72,23 @@ class ChainCheck:
             self.problem(
                 f"position {position}: prev_hash does not link to the previous event", position
             )
-        recomputed = chain_hash(
-            prev_hash,
-            position=position,
-            stream_id=stream_id,
-            version=version,
-            type=type_,
-            schema_version=schema_version,
-            actor=actor,
-            payload=payload,
-            occurred_at=occurred_at,
-            recorded_at=recorded_at,
-            idempotency_key=key,
-            request_hash=request_hash,
-        )
+        try:
+            recomputed: str | None = chain_hash(
+                prev_hash,
+                position=position,
+                stream_id=stream_id,
+                version=version,
+                type=type_,
+                schema_version=schema_version,
+                actor=actor,
+                payload=payload,
+                occurred_at=occurred_at,
+                recorded_at=recorded_at,
+                idempotency_key=key,
+                request_hash=request_hash,
+            )
+        except (TypeError, ValueError):  # e.g. a value of the wrong type
+            recomputed = None
         if recomputed != digest:
             self.problem(
                 f"position {position}: stored hash does not match the event's content "

@@ -51,6 +51,7 @@ from nhvflow._records import (
 from nhvflow._targets import is_postgres_url
 from nhvflow.errors import (
     ConcurrencyConflict,
+    IdempotencyConflict,
     InvalidPayload,
     LogFormatError,
     NhvflowError,
@@ -284,6 +285,10 @@ class PostgresStore(PgSession):
         else:
             written = self._q(_INSERT_EVENT_AND_CASE, (*row, *_case_params(case))).fetchone()
         if written is None:  # a UNIQUE constraint said no: nothing was written
+            key = event.idempotency_key
+            first = None if key is None else self.event_by_key(key)
+            if key is not None and first is not None:
+                raise IdempotencyConflict(key, first.position)
             raise ConcurrencyConflict(event.stream_id, None, self.stream_version(event.stream_id))
         if case is not None and permits_changed:
             self._write_permits(case)

@@ -26,6 +26,11 @@ def _decided(pg, npo, clock):
     return advance(pg, case.id, "decided")
 
 
+def _base(url: str) -> str:
+    """The URL without its query (its search_path)."""
+    return url.split("?", 1)[0]
+
+
 def _sql(url: str, *statements: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         for statement in statements:
@@ -99,7 +104,7 @@ def test_another_database_is_refused_and_left_alone(postgres_url):
     with pytest.raises(LogFormatError, match="not an nhvflow log"):
         nhvflow.open(postgres_url)
     with psycopg.connect(postgres_url) as conn:
-        tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+        tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname=current_schema()")
         assert [r[0] for r in tables] == ["customers"]
 
 
@@ -174,19 +179,22 @@ def test_durability_chooses_synchronous_commit(postgres_url):
 def test_two_schemas_hold_two_independent_logs(postgres_url, npo, clock):
     """search_path in the URL's options places a log in a schema of its own."""
     _sql(postgres_url, "CREATE SCHEMA east", "CREATE SCHEMA west")
-    sep = "&" if "?" in postgres_url else "?"
-    east = f"{postgres_url}{sep}options=-csearch_path%3Deast"
-    west = f"{postgres_url}{sep}options=-csearch_path%3Dwest"
-    with nhvflow.open(east) as a, nhvflow.open(west) as b:
-        a.submit(npo, at=clock(), **proposal())
-        assert b.store.count_events() == 0 and a.store.count_events() == 1
-        assert a.store.schema == "east" and b.store.schema == "west"
+    east = f"{_base(postgres_url)}?options=-csearch_path%3Deast"
+    west = f"{_base(postgres_url)}?options=-csearch_path%3Dwest"
+    try:
+        with nhvflow.open(east) as a, nhvflow.open(west) as b:
+            a.submit(npo, at=clock(), **proposal())
+            assert b.store.count_events() == 0 and a.store.count_events() == 1
+            assert a.store.schema == "east" and b.store.schema == "west"
+            assert a.store.lock_key != b.store.lock_key
+    finally:
+        _sql(postgres_url, "DROP SCHEMA east CASCADE", "DROP SCHEMA west CASCADE")
 
 
 def test_a_missing_schema_is_a_clear_error(postgres_url):
     """A search_path naming no existing schema is refused before anything is created."""
     with pytest.raises(LogFormatError, match="no schema on the search_path"):
-        nhvflow.open(f"{postgres_url}?options=-csearch_path%3Dnowhere")
+        nhvflow.open(f"{_base(postgres_url)}?options=-csearch_path%3Dnowhere")
 
 
 def test_the_store_reconnects_after_the_server_dropped_it(postgres_url, pg, npo, sos, clock):
@@ -200,11 +208,14 @@ def test_the_store_reconnects_after_the_server_dropped_it(postgres_url, pg, npo,
     assert case.version == 2 and pg.verify(strict=True).ok
 
 
-def test_an_application_role_without_update_rights_cannot_rewrite_history(postgres_url, decided):
+def test_an_application_role_without_update_rights_cannot_rewrite_history(
+    postgres_url, pg, decided
+):
     """The documented role split: the service may append and read, never update events."""
     _sql(
         postgres_url,
         "CREATE ROLE nhv_app_test LOGIN",
+        f"GRANT USAGE ON SCHEMA {pg.store.schema} TO nhv_app_test",
         "GRANT SELECT, INSERT ON events TO nhv_app_test",
         "GRANT SELECT, INSERT, UPDATE, DELETE ON cases, permits, facts TO nhv_app_test",
         "GRANT SELECT ON nhvflow_meta TO nhv_app_test",
@@ -233,15 +244,17 @@ def test_without_psycopg_the_error_names_the_extra(monkeypatch):
     importlib.import_module("nhvflow.store_postgres")
 
 
-def test_a_pg_dump_backup_restores_to_a_log_that_verifies(postgres_cluster, postgres_url, decided):
+def test_a_pg_dump_backup_restores_to_a_log_that_verifies(postgres_cluster, npo, clock):
     """The documented backup (pg_dump -Fc, pg_restore into an empty database) verifies."""
     dump = postgres_cluster.root / "nhv.dump"
-    subprocess.run(
-        [str(postgres_cluster.bin_dir / "pg_dump"), "-Fc", "-f", str(dump), postgres_url],
-        check=True,
-        capture_output=True,
-    )
-    with postgres_cluster.database() as restored:
+    with postgres_cluster.database() as postgres_url, postgres_cluster.database() as restored:
+        with nhvflow.open(postgres_url) as reg:
+            advance(reg, reg.submit(npo, at=clock(), **proposal()).id, "decided")
+        subprocess.run(
+            [str(postgres_cluster.bin_dir / "pg_dump"), "-Fc", "-f", str(dump), postgres_url],
+            check=True,
+            capture_output=True,
+        )
         subprocess.run(
             [str(postgres_cluster.bin_dir / "pg_restore"), "--no-owner", "-d", restored, str(dump)],
             check=True,
@@ -266,8 +279,9 @@ def test_services_opening_a_new_log_at_once_lay_it_out_once(postgres_url):
             failures.append(exc)
 
     with psycopg.connect(postgres_url, autocommit=True) as holder:
+        [schema] = holder.execute("SELECT current_schema()").fetchone() or [""]
         holder.execute("BEGIN")
-        holder.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_lock_key("public"),))
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_lock_key(schema),))
         threads = [threading.Thread(target=open_one) for _ in range(2)]
         for t in threads:
             t.start()
