@@ -89,8 +89,10 @@ class PgSession:
     def _connect(self, *, again: bool = False) -> psycopg.Connection[Any]:
         extra: dict[str, Any] = {}
         try:
-            if "application_name" not in conninfo_to_dict(self.url):
-                extra["application_name"] = "nhvflow"
+            given = conninfo_to_dict(self.url)
+            for name, default in (("application_name", "nhvflow"), ("connect_timeout", 10)):
+                if name not in given:  # defaults; the URL's own settings win
+                    extra[name] = default
             conn = psycopg.connect(self.url, autocommit=True, **extra)
         except psycopg.Error as exc:
             if again:  # a service whose server went away: retry later, nothing was written
@@ -139,8 +141,9 @@ class PgSession:
                 "busy_timeout."
             )
         return StoreBusy(
-            f"the connection to {self.display} failed ({exc}); the step's outcome is not "
-            "known. Retry it with the same idempotency_key to record it at most once."
+            f"the connection to {self.display} failed ({exc}); a step being written may or "
+            "may not have been recorded. Retry it with the same idempotency_key to record it "
+            "at most once (the store reconnects at its next call)."
         )
 
     def _q(self, sql: str, params: Iterable[Any] = ()) -> psycopg.Cursor[Any]:
