@@ -59,13 +59,35 @@ def _log(template, tmp_path):
     return path
 
 
-def tamper(path, sql, *args):
+def run_sql(path, *statements):
+    """Run ``(sql, args)`` statements on the file behind nhvflow's back, and commit."""
     conn = sqlite3.connect(path)
-    conn.execute("DROP TRIGGER IF EXISTS events_append_only_update")
-    conn.execute("DROP TRIGGER IF EXISTS events_append_only_delete")
-    conn.execute(sql, args)
+    for sql, args in statements:
+        conn.execute(sql, args)
     conn.commit()
     conn.close()
+
+
+def tamper(path, sql, *args):
+    """Drop the append-only triggers and run one statement."""
+    run_sql(
+        path,
+        ("DROP TRIGGER IF EXISTS events_append_only_update", ()),
+        ("DROP TRIGGER IF EXISTS events_append_only_delete", ()),
+        (sql, args),
+    )
+
+
+def event_row(path, position):
+    conn = sqlite3.connect(path)
+    row = conn.execute("SELECT * FROM events WHERE position = ?", (position,)).fetchone()
+    conn.close()
+    return row
+
+
+def verified(path, **options):
+    with nhvflow.open(path) as reg:
+        return reg.verify(**options)
 
 
 @pytest.mark.parametrize("position", [1, 11, 22])
@@ -104,77 +126,72 @@ def test_swapped_events_are_found_at_the_first_of_them(log):
 def test_an_event_inserted_at_the_end_with_a_made_up_hash_is_named(log):
     """INSERT is not refused by the triggers (appending is the log's job),
     so a forged last event is caught by its hash."""
-    conn = sqlite3.connect(log)
-    last = conn.execute("SELECT * FROM events WHERE position = 22").fetchone()
-    conn.execute(
-        "INSERT INTO events VALUES (23, ?, 99, 'NhvDecided', 1, ?, '{\"units\":5}', ?, ?, "
-        "NULL, NULL, ?, ?)",
-        (last[1], last[5], last[7], last[8], last[12], "f" * 64),
+    last = event_row(log, 22)
+    run_sql(
+        log,
+        (
+            "INSERT INTO events VALUES (23, ?, 99, 'NhvDecided', 1, ?, '{\"units\":5}', ?, ?, "
+            "NULL, NULL, ?, ?)",
+            (last[1], last[5], last[7], last[8], last[12], "f" * 64),
+        ),
     )
-    conn.commit()
-    conn.close()
-    with nhvflow.open(log) as reg:
-        report = reg.verify()
-    assert report.first_bad_position == 23
-    assert report.checked == 23
+    report = verified(log)
+    assert (report.first_bad_position, report.checked) == (23, 23)
 
 
 def test_an_event_inserted_in_the_middle_breaks_the_chain_after_it(log):
     """Renumbering the tail to make room for a forged event in the middle
     breaks positions, links and hashes from the forged event on."""
-    conn = sqlite3.connect(log)
-    conn.execute("DROP TRIGGER events_append_only_update")
-    conn.execute("UPDATE events SET position = position + 100 WHERE position >= 10")
-    conn.execute("UPDATE events SET position = position - 99 WHERE position >= 110")
-    row = conn.execute("SELECT * FROM events WHERE position = 9").fetchone()
-    conn.execute(
-        "INSERT INTO events VALUES (10, ?, 100, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)",
-        (row[1], row[3], row[4], row[5], row[6], row[7], row[8], row[12], "0" * 64),
+    row = event_row(log, 9)
+    tamper(log, "UPDATE events SET position = position + 100 WHERE position >= 10")
+    run_sql(
+        log,
+        ("UPDATE events SET position = position - 99 WHERE position >= 110", ()),
+        (
+            "INSERT INTO events VALUES (10, ?, 100, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)",
+            (row[1], row[3], row[4], row[5], row[6], row[7], row[8], row[12], "0" * 64),
+        ),
     )
-    conn.commit()
-    conn.close()
-    with nhvflow.open(log) as reg:
-        report = reg.verify()
-    assert report.first_bad_position == 10
-    assert report.checked == 23
+    report = verified(log)
+    assert (report.first_bad_position, report.checked) == (10, 23)
 
 
 def test_a_value_of_the_wrong_type_is_reported_not_raised(log):
     """A blob where the chain expects text: verify reports it and goes on."""
     tamper(log, "UPDATE events SET prev_hash = X'00ff' WHERE position = 8")
     tamper(log, "UPDATE events SET stream_id = X'00ff' WHERE position = 12")
-    with nhvflow.open(log) as reg:
-        report = reg.verify(projections=True)
-    assert not report.ok
-    assert report.first_bad_position == 8
-    assert report.checked == 22
+    report = verified(log, projections=True)
+    assert (report.ok, report.first_bad_position, report.checked) == (False, 8, 22)
 
 
 def test_the_triggers_missing_alone_fail_verification_without_a_position(log):
     """Dropping the append-only triggers is itself reported, with no event to name."""
     tamper(log, "SELECT 1")
-    with nhvflow.open(log) as reg:
-        report = reg.verify()
+    report = verified(log)
     assert not report.ok and report.first_bad_position is None
     assert len(report.problems) == 2
     assert all("append-only trigger" in p for p in report.problems)
+
+
+def edit_a_case(path, sql, state="permitted"):
+    """Run ``sql`` (with the id as its one parameter) on a case row in ``state``; its id."""
+    conn = sqlite3.connect(path)
+    [case_id] = conn.execute("SELECT id FROM cases WHERE state = ?", (state,)).fetchone()
+    conn.close()
+    run_sql(path, (sql, (case_id,)))
+    return case_id
 
 
 def test_an_edited_projection_is_named_and_rebuilt(log):
     """A case row edited behind nhvflow's back leaves the chain intact
     (``verify()`` ok) but not its projection check, which names the case;
     ``rebuild_projections()`` restores it from the events."""
-    conn = sqlite3.connect(log)
-    case_id = conn.execute("SELECT id FROM cases WHERE state = 'permitted'").fetchone()[0]
-    conn.execute("UPDATE cases SET state = 'rejected' WHERE id = ?", (case_id,))
-    conn.commit()
-    conn.close()
+    case_id = edit_a_case(log, "UPDATE cases SET state = 'rejected' WHERE id = ?")
+    assert verified(log).ok
+    report = verified(log, projections=True)
+    assert not report.ok and report.first_bad_position is None
+    assert [p for p in report.problems if case_id in p]
     with nhvflow.open(log) as reg:
-        assert reg.verify().ok
-        report = reg.verify(projections=True)
-        assert not report.ok
-        assert report.first_bad_position is None
-        assert [p for p in report.problems if case_id in p]
         reg.rebuild_projections()
         assert reg.get(case_id).state == "permitted"
         assert reg.verify(projections=True).ok
@@ -182,15 +199,23 @@ def test_an_edited_projection_is_named_and_rebuilt(log):
 
 def test_an_unreadable_projection_is_reported_not_raised(log):
     """A case row whose data is not JSON: verify(projections=True) says so."""
-    conn = sqlite3.connect(log)
-    case_id = conn.execute("SELECT id FROM cases LIMIT 1").fetchone()[0]
-    conn.execute("UPDATE cases SET data = '{not json' WHERE id = ?", (case_id,))
-    conn.commit()
-    conn.close()
-    with nhvflow.open(log) as reg:
-        report = reg.verify(projections=True)
+    case_id = edit_a_case(log, "UPDATE cases SET data = '{not json' WHERE id = ?")
+    report = verified(log, projections=True)
     assert not report.ok
     assert [p for p in report.problems if case_id in p]
+
+
+def test_a_forged_case_row_without_events_is_named(log):
+    """A case inserted into the projection with no events behind it is reported."""
+    edit_a_case(
+        log,
+        "INSERT INTO cases SELECT 'forged', process, state, version, data, updated_at "
+        "FROM cases WHERE id = ?",
+    )
+    assert verified(log).ok
+    report = verified(log, projections=True)
+    assert not report.ok
+    assert "case forged: projected but has no events" in report.problems
 
 
 def test_a_rewrite_that_recomputes_every_hash_is_not_caught_by_the_chain_alone(log):
@@ -233,19 +258,3 @@ def test_a_rewrite_that_recomputes_every_hash_is_not_caught_by_the_chain_alone(l
     with nhvflow.open(log) as reg:
         assert reg.verify().ok  # the chain alone cannot tell
     assert head_after != head_before  # the anchored head can
-
-
-def test_a_forged_case_row_without_events_is_named(log):
-    """A case inserted into the projection with no events behind it is reported."""
-    conn = sqlite3.connect(log)
-    conn.execute(
-        "INSERT INTO cases SELECT 'forged', process, 'permitted', version, data, updated_at "
-        "FROM cases LIMIT 1"
-    )
-    conn.commit()
-    conn.close()
-    with nhvflow.open(log) as reg:
-        assert reg.verify().ok
-        report = reg.verify(projections=True)
-    assert not report.ok
-    assert "case forged: projected but has no events" in report.problems
