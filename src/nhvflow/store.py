@@ -242,11 +242,6 @@ class SQLiteStore:
         try:
             tables = self._tables()
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and _busy(exc):
-                raise StoreBusy(
-                    f"another process held {self.path!r} past the busy timeout while it was "
-                    "being opened; nothing was written. Retry, or open with a longer busy_timeout."
-                ) from exc
             raise LogFormatError(f"{self.path!r} is not an SQLite database ({exc}).") from exc
         if "nhvflow_meta" in tables:
             self._check_meta()
