@@ -176,7 +176,10 @@ class Store(Protocol):
     durability: Durability
 
     def write(self) -> AbstractContextManager[None]:
-        """A write transaction (or a savepoint inside one)."""
+        """A write transaction (or a savepoint inside one): everything in the
+        block is committed together, or nothing when it raises. Raises
+        :class:`~nhvflow.errors.StoreBusy` when the write lock cannot be had
+        within the store's busy timeout."""
         ...
 
     def read(self) -> AbstractContextManager[None]:
@@ -194,7 +197,14 @@ class Store(Protocol):
     def append(
         self, event: NewEvent, case: CaseRow | None, *, permits_changed: bool = False
     ) -> StoredEvent:
-        """Append one event and write the case's projection with it."""
+        """Append one event and write the case's projection with it.
+
+        Raises :class:`~nhvflow.errors.ConcurrencyConflict` when the stream
+        already has this version, and
+        :class:`~nhvflow.errors.IdempotencyConflict` when the idempotency key
+        is taken; nothing is written then. The contract every backend meets
+        is ``tests/store/test_contract.py``.
+        """
         ...
 
     def event_by_key(self, key: str) -> StoredEvent | None:

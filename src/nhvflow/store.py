@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -36,7 +37,7 @@ from nhvflow._records import (
     canonical,
     chain_hash,
 )
-from nhvflow.errors import ConcurrencyConflict, LogFormatError, StoreBusy
+from nhvflow.errors import ConcurrencyConflict, IdempotencyConflict, LogFormatError, StoreBusy
 from nhvflow.events import iso
 
 __all__ = ["FORMAT", "SCHEMA_VERSION", "Durability", "SQLiteStore", "open_sqlite"]
@@ -186,7 +187,7 @@ class SQLiteStore:
         conn = self._conn
         try:
             if not self.memory:
-                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                mode = self._enter_wal(busy_timeout)
                 if str(mode).lower() != "wal":  # pragma: no cover - e.g. a read-only medium
                     _log.warning("wal_unavailable", path=self.path, journal_mode=mode)
         except sqlite3.DatabaseError as exc:
@@ -213,6 +214,25 @@ class SQLiteStore:
                 "write or checkpoint it at once (sqlite.org/wal.html#walresetbug); prefer one "
                 "writer process, a newer SQLite, or the PostgreSQL store (docs/deploying.md).",
             )
+
+    def _enter_wal(self, busy_timeout: float) -> Any:
+        """Switch to WAL, retrying while other processes open the same new
+        file: SQLite answers ``SQLITE_BUSY`` to a journal-mode change without
+        consulting the busy handler, so the timeout is honoured here."""
+        deadline = time.monotonic() + busy_timeout
+        while True:
+            try:
+                return self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(
+                        f"another process held {self.path!r} past the busy timeout while it "
+                        "was being opened; nothing was written. Retry, or open with a longer "
+                        "busy_timeout."
+                    ) from exc
+                time.sleep(0.005)
 
     def _tables(self) -> set[str]:
         rows = self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
@@ -406,10 +426,14 @@ class SQLiteStore:
                 ),
             )
         except sqlite3.IntegrityError as exc:
-            if "stream_id" in str(exc) or "version" in str(exc):
+            if "events.stream_id" in str(exc):  # UNIQUE (stream_id, version)
                 raise ConcurrencyConflict(
                     event.stream_id, None, self.stream_version(event.stream_id)
                 ) from exc
+            key = event.idempotency_key
+            if "events.idempotency_key" in str(exc) and key is not None:
+                first = self.event_by_key(key)
+                raise IdempotencyConflict(key, first.position if first else 0) from exc
             raise
         if case is not None:
             conn.execute(
@@ -635,20 +659,23 @@ class SQLiteStore:
                             position,
                             f"position {position}: prev_hash does not link to the previous event",
                         )
-                    recomputed = chain_hash(
-                        prev_hash,
-                        position=position,
-                        stream_id=stream_id,
-                        version=version,
-                        type=type_,
-                        schema_version=schema_version,
-                        actor=actor,
-                        payload=payload,
-                        occurred_at=occurred_at,
-                        recorded_at=recorded_at,
-                        idempotency_key=key,
-                        request_hash=request_hash,
-                    )
+                    try:
+                        recomputed: str | None = chain_hash(
+                            prev_hash,
+                            position=position,
+                            stream_id=stream_id,
+                            version=version,
+                            type=type_,
+                            schema_version=schema_version,
+                            actor=actor,
+                            payload=payload,
+                            occurred_at=occurred_at,
+                            recorded_at=recorded_at,
+                            idempotency_key=key,
+                            request_hash=request_hash,
+                        )
+                    except (TypeError, ValueError):  # e.g. a blob written where text belongs
+                        recomputed = None
                     if recomputed != digest:
                         bad(
                             position,
