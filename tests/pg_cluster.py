@@ -225,3 +225,43 @@ def _postgres_url(postgres_cluster: PostgresCluster, postgres_database: str) -> 
     the URL's search_path. (``postgres_cluster.database()`` gives a whole database.)"""
     with postgres_cluster.schema(postgres_database) as url:
         yield url
+
+
+@pytest.fixture(name="log_target", params=["sqlite", "postgresql"])
+def _log_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a fresh log lives, once per backend: a new SQLite file's path, or
+    a PostgreSQL URL naming a fresh schema. Tests that take it run unchanged
+    on both (``nhvflow.open(log_target)`` chooses the store)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "log.sqlite")
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+def hold_write_lock(target: str | Path, seconds: float) -> Any:
+    """Another connection takes the log's write lock (SQLite: ``BEGIN
+    IMMEDIATE``; PostgreSQL: the advisory lock) and releases it after
+    ``seconds``; returns the timer, to ``join()``."""
+    import threading
+
+    from nhvflow._targets import is_postgres_url
+
+    if is_postgres_url(target):
+        import psycopg
+
+        from nhvflow._pg_session import advisory_lock_key
+
+        pg = psycopg.connect(target, autocommit=True)
+        [schema] = pg.execute("SELECT current_schema()").fetchone() or [""]
+        pg.execute("BEGIN")
+        pg.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_lock_key(schema),))
+        release = lambda: (pg.execute("COMMIT"), pg.close())  # noqa: E731
+    else:
+        import sqlite3
+
+        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        conn.execute("BEGIN IMMEDIATE")
+        release = lambda: (conn.execute("COMMIT"), conn.close())  # noqa: E731
+    timer = threading.Timer(seconds, release)
+    timer.start()
+    return timer

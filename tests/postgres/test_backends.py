@@ -148,11 +148,11 @@ def test_get_as_of_replays_up_to_a_business_time(log, npo, sos, clock):
     assert log.get(case.id).state == "expert_review"
 
 
-def test_reopening_the_log_continues_the_chain(target, npo, sos, clock):
+def test_reopening_the_log_continues_the_chain(log_target, npo, sos, clock):
     """A log closed and opened again keeps its cases and links new events to the old chain."""
-    with nhvflow.open(target) as reg:
+    with nhvflow.open(log_target) as reg:
         case = reg.submit(npo, at=clock(), **proposal())
-    with nhvflow.open(target) as reg:
+    with nhvflow.open(log_target) as reg:
         assert reg.get(case.id) == case
         reg.fire(case.id, "appoint_expert_group", sos, experts=expert_group(), at=clock())
         first, second = reg.events()
@@ -173,13 +173,13 @@ def test_appending_a_version_that_exists_is_a_conflict(log, npo, clock):
     assert log.store.load_case(case.id) == row
 
 
-def test_a_log_from_a_newer_nhvflow_is_refused(target, npo, clock):
+def test_a_log_from_a_newer_nhvflow_is_refused(log_target, npo, clock):
     """A log whose layout is newer than this nhvflow is a LogFormatError."""
-    with nhvflow.open(target) as reg:
+    with nhvflow.open(log_target) as reg:
         reg.submit(npo, at=clock(), **proposal())
         store = reg.store
         with store.write():
             sql = "UPDATE nhvflow_meta SET value = '99' WHERE key = 'schema_version'"
             store.connection.execute(sql)
     with pytest.raises(LogFormatError, match="newer nhvflow"):
-        nhvflow.open(target)
+        nhvflow.open(log_target)
