@@ -142,13 +142,10 @@ def copy_log(
     process_list = list(processes)
     new_file = not is_postgres_url(destination) and not Path(destination).exists()
     src, src_rows, src_name = _open(source, source=True)
-    try:
-        dst, dst_rows, dst_name = _open(destination, source=False)
-    except BaseException:
-        src.close()
-        raise
+    dst: Store | None = None
     done = False
     try:
+        dst, dst_rows, dst_name = _open(destination, source=False)
         with src.read():
             found = src.verify()
             if not found.ok:
@@ -170,7 +167,8 @@ def copy_log(
                 last_position, last_hash = _compare(src_rows, dst_rows, verified, dst_name)
         done = True
     finally:
-        dst.close()
+        if dst is not None:
+            dst.close()
         src.close()
         if new_file and not done:
             for suffix in ("", "-wal", "-shm", "-journal"):
