@@ -22,192 +22,50 @@ stderr, warnings only; ``--verbose`` for debug lines) and restores the
 previous configuration afterwards: the library never configures logging.
 
 Further commands are plain click commands added to :data:`main`
-(``main.add_command(simulate)``); they get the error handling and logging
-set-up of the group, and read the options of the group from :func:`session`.
+(``main.add_command(simulate)``, at the end of this module); they get the
+error handling and logging set-up of the group, and read the options of the
+group from :func:`session` (import it from ``nhvflow._cli_base`` in a module
+that this one imports, to keep imports one-way).
 
 .. versionadded:: 0.1
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import sys
-import traceback
-from collections.abc import Callable, Iterator, MutableMapping, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 
-import attrs
 import click
-import structlog
-from rich.console import Console
 
 import nhvflow
 from nhvflow import _cli_render as show_
 from nhvflow import diagram as diagrams
-from nhvflow.errors import LogFormatError, NhvflowError, TransitionDenied, UnknownCase
-from nhvflow.model import Case
+from nhvflow._cli_base import (
+    PROCESSES,
+    QUIET_FOR_READERS,
+    Lang,
+    NhvflowGroup,
+    Session,
+    aware,
+    configure_logging,
+    console,
+    db_argument,
+    echo_err,
+    fail,
+    find_case,
+    json_option,
+    lang_option,
+    open_log,
+    process_option,
+    session,
+)
 from nhvflow.states import Process, builtin_processes
 
 __all__ = ["Session", "main", "open_log", "session"]
 
-_Lang = show_.Lang
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-_QUIET_FOR_READERS = frozenset({"sqlite_wal_reset_bug"})
-"""Warnings about concurrent writers, not shown to commands that only read."""
-
-
-@attrs.define
-class Session:
-    """The options of the group for one run of the command.
-
-    .. versionadded:: 0.1
-    """
-
-    debug: bool = False
-    verbose: bool = False
-    lang: _Lang = "en"
-    quiet: frozenset[str] = frozenset()
-
-
-def session() -> Session:
-    """The :class:`Session` of the running command (for commands added to :data:`main`)."""
-    ctx = click.get_current_context()
-    found = ctx.find_object(Session)
-    if found is None:  # a command invoked on its own, outside the group
-        found = ctx.ensure_object(Session)
-    return found
-
-
-def _console() -> Console:
-    # A file or a pipe has no width of its own: give tables room rather than 80 columns.
-    width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120
-    return Console(highlight=False, soft_wrap=False, width=width)
-
-
-def _stderr(message: str) -> None:
-    click.echo(message, err=True)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(part.strip() for part in text.strip().splitlines() if part.strip())
-
-
-class _StderrLoggerFactory:
-    """structlog loggers that print to the ``sys.stderr`` of the moment of each
-    line (tests swap the stream between runs)."""
-
-    def __call__(self, *args: Any) -> structlog.PrintLogger:
-        return structlog.PrintLogger(sys.stderr)
-
-
-def _configure_logging(state: Session) -> None:
-    def drop_quiet(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-        if not state.verbose and event.get("event") in state.quiet:
-            raise structlog.DropEvent
-        return event
-
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            drop_quiet,
-            structlog.processors.TimeStamper(fmt="%H:%M:%S", utc=False),
-            structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.DEBUG if state.verbose else logging.WARNING
-        ),
-        logger_factory=_StderrLoggerFactory(),
-        cache_logger_on_first_use=False,
-    )
-
-
-class _Group(click.Group):
-    """A click group that turns errors into one line and an exit code, and
-    restores structlog's configuration when the command ends."""
-
-    state: Session | None = None
-
-    def main(
-        self,
-        args: Sequence[str] | None = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        **extra: Any,
-    ) -> Any:
-        self.state = None
-        saved = structlog.get_config()
-        try:
-            code = self._run(args, prog_name, complete_var, **extra)
-        finally:
-            structlog.configure(**saved)
-        if standalone_mode:
-            sys.exit(code)
-        return code
-
-    def _run(
-        self,
-        args: Sequence[str] | None,
-        prog_name: str | None,
-        complete_var: str | None,
-        **extra: Any,
-    ) -> int:
-        no_args_help = getattr(click.exceptions, "NoArgsIsHelpError", None)
-        try:
-            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except click.UsageError as exc:
-            if no_args_help is not None and isinstance(exc, no_args_help) and exc.ctx:
-                click.echo(exc.ctx.get_help())
-                return 0
-            hint = ""
-            if exc.ctx is not None:
-                hint = f" (see '{exc.ctx.command_path} --help')"
-            _stderr(f"Error: {_one_line(exc.format_message())}{hint}")
-            return 2
-        except click.ClickException as exc:
-            _stderr(f"Error: {_one_line(exc.format_message())}")
-            return exc.exit_code
-        except click.Abort:
-            _stderr("Aborted.")
-            return 1
-        except TransitionDenied as exc:
-            self._reraise_when_debugging()
-            lang = self.state.lang if self.state else "en"
-            _stderr(f"Refused: {_one_line(str(exc).splitlines()[0])}")
-            for v in exc.violations:
-                _stderr(f"  - {v.rule} ({v.citation}): {v.text(lang)}")
-            return 1
-        except NhvflowError as exc:
-            self._reraise_when_debugging()
-            _stderr(f"Error: {_one_line(str(exc))}")
-            return 1
-        except BrokenPipeError:
-            # The reader of our output went away (`nhvflow history ... | head`).
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            return 1
-        except Exception as exc:
-            self._reraise_when_debugging()
-            _stderr(
-                f"Error: unexpected {type(exc).__name__}: {_one_line(str(exc))} "
-                "(run again with --debug for the traceback, and please report it)"
-            )
-            return 1
-        return result if isinstance(result, int) else 0
-
-    def _reraise_when_debugging(self) -> None:
-        if self.state is not None and self.state.debug:
-            traceback.print_exc()
-            raise SystemExit(1)
-
 
 @click.group(
-    cls=_Group,
+    cls=NhvflowGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.option("--debug", is_flag=True, envvar="NHVFLOW_DEBUG", help="Show tracebacks.")
@@ -226,111 +84,9 @@ def main(ctx: click.Context, debug: bool, verbose: bool) -> None:
     """
     state = Session(debug=debug, verbose=verbose)
     ctx.obj = state
-    if isinstance(ctx.command, _Group):
+    if isinstance(ctx.command, NhvflowGroup):
         ctx.command.state = state
-    _configure_logging(state)
-
-
-# -- shared arguments and options -----------------------------------------------------
-
-_PROCESSES = sorted(builtin_processes())
-
-
-def _remember_lang(ctx: click.Context, _: click.Parameter, value: str) -> str:
-    session().lang = "sv" if value == "sv" else "en"
-    return value
-
-
-def _lang_option(fn: _F) -> _F:
-    return click.option(
-        "--lang",
-        type=click.Choice(["en", "sv"]),
-        default="en",
-        envvar="NHVFLOW_LANG",
-        show_default=True,
-        callback=_remember_lang,
-        help="Language of titles and refusals: en (English) or sv (svenska).",
-    )(fn)
-
-
-def _json_option(fn: _F) -> _F:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")(fn)
-
-
-def _db_argument(fn: _F) -> _F:
-    return click.argument(
-        "db", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="DB"
-    )(fn)
-
-
-def _process_option(default: str | None = None) -> Callable[[_F], _F]:
-    return click.option(
-        "--process",
-        "process_name",
-        type=click.Choice(_PROCESSES),
-        default=default,
-        show_default=default is not None,
-        help="The regime (process definition).",
-    )
-
-
-@contextmanager
-def open_log(path: Path, *, writing: bool = False) -> Iterator[nhvflow.Registry]:
-    """Open an existing log for a command; never creates one.
-
-    Commands that only read do not show warnings about concurrent writers.
-
-    .. versionadded:: 0.1
-    """
-    if not path.is_file():
-        raise click.BadParameter(f"{str(path)!r} does not exist.", param_hint="'DB'")
-    if path.stat().st_size == 0:
-        raise LogFormatError(
-            f"{str(path)!r} is an empty file, not an nhvflow log (a log is made by "
-            "nhvflow.open() or `nhvflow demo`)."
-        )
-    state = session()
-    if not writing:
-        state.quiet = state.quiet | _QUIET_FOR_READERS
-    with nhvflow.open(path) as reg:
-        yield reg
-
-
-def _find_case(reg: nhvflow.Registry, ref: str) -> Case:
-    """A case by its id, or by a unique prefix of it (at least 4 characters)."""
-    try:
-        return reg.get(ref)
-    except UnknownCase:
-        if len(ref) < 4:
-            raise
-        matches = [c for c in reg.cases() if c.id.startswith(ref)]
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            shown = ", ".join(c.id for c in matches[:5])
-            raise UnknownCase(
-                ref, f"; {len(matches)} cases start with it ({shown}): give more of the id"
-            ) from None
-        raise
-
-
-def _aware(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not an ISO date or date-time "
-            "(e.g. 2024-06-01 or 2024-06-01T12:00+02:00).",
-            param_hint="'--as-of'",
-        ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _fail(message: str) -> NoReturn:
-    _stderr(message)
-    raise click.exceptions.Exit(1)
+    configure_logging(state)
 
 
 # -- commands --------------------------------------------------------------------------
@@ -341,7 +97,7 @@ def _fail(message: str) -> NoReturn:
     "path", type=click.Path(dir_okay=False, path_type=Path), default=Path("demo.sqlite")
 )
 @click.option("--replace", is_flag=True, help="Write over PATH if it exists.")
-@_lang_option
+@lang_option
 def demo(path: Path, replace: bool, lang: str) -> None:
     """Write the pilot proposals' log to PATH (default demo.sqlite).
 
@@ -357,17 +113,17 @@ def demo(path: Path, replace: bool, lang: str) -> None:
     from nhvflow._demo import run
 
     state = session()
-    state.quiet = state.quiet | _QUIET_FOR_READERS  # a new file with one writer
+    state.quiet = state.quiet | QUIET_FOR_READERS  # a new file with one writer
     code = run(path, write=click.echo, lang=state.lang)
     if code:
-        _fail("Error: the demo's log did not verify; see above.")
+        fail("Error: the demo's log did not verify; see above.")
 
 
 @main.command()
-@_db_argument
+@db_argument
 @click.option("--state", "state_name", metavar="STATE", help="Only cases in this state.")
-@_process_option()
-@_json_option
+@process_option()
+@json_option
 def cases(db: Path, state_name: str | None, process_name: str | None, as_json: bool) -> None:
     """List the cases of the log DB, in order of submission."""
     known = builtin_processes()
@@ -385,48 +141,48 @@ def cases(db: Path, state_name: str | None, process_name: str | None, as_json: b
         if as_json:
             click.echo(show_.dumps([show_.case_json(c) for c in found]))
             return
-        _console().print(show_.cases_table(found, reg.processes))
+        console().print(show_.cases_table(found, reg.processes))
 
 
 @main.command(name="show")
-@_db_argument
+@db_argument
 @click.argument("case_ref", metavar="CASE")
 @click.option("--as-of", help="Show the case as it stood at this business time (ISO).")
-@_lang_option
-@_json_option
+@lang_option
+@json_option
 def show_case(db: Path, case_ref: str, as_of: str | None, lang: str, as_json: bool) -> None:
     """Show one case: its state, its facts and the next steps.
 
     CASE is a case id or a unique prefix of one (at least 4 characters).
     """
-    moment = _aware(as_of)
+    moment = aware(as_of)
     with open_log(db) as reg:
-        case = _find_case(reg, case_ref)
+        case = find_case(reg, case_ref)
         if moment is not None:
             case = reg.get(case.id, as_of=moment)
         process = reg.processes.get(case.process)
         if as_json:
             click.echo(show_.dumps(show_.case_json(case, process)))
             return
-        _console().print(show_.case_view(case, process, session().lang))
+        console().print(show_.case_view(case, process, session().lang))
 
 
 @main.command()
-@_db_argument
+@db_argument
 @click.argument("case_ref", metavar="CASE")
-@_json_option
+@json_option
 def history(db: Path, case_ref: str, as_json: bool) -> None:
     """List the events of one case, oldest first.
 
     CASE is a case id or a unique prefix of one (at least 4 characters).
     """
     with open_log(db) as reg:
-        case = _find_case(reg, case_ref)
+        case = find_case(reg, case_ref)
         events = reg.history(case.id)
         if as_json:
             click.echo(show_.dumps([show_.event_json(e) for e in events]))
             return
-        _console().print(show_.history_table(case.id, events))
+        console().print(show_.history_table(case.id, events))
 
 
 def _report_json(report: nhvflow.VerifyReport) -> dict[str, Any]:
@@ -439,9 +195,9 @@ def _report_json(report: nhvflow.VerifyReport) -> dict[str, Any]:
 
 
 @main.command()
-@_db_argument
+@db_argument
 @click.option("--projections", is_flag=True, help="Also check every projection against its events.")
-@_json_option
+@json_option
 def verify(db: Path, projections: bool, as_json: bool) -> None:
     """Check the log DB's integrity; exit 1 when it fails.
 
@@ -454,14 +210,14 @@ def verify(db: Path, projections: bool, as_json: bool) -> None:
         click.echo(show_.dumps(_report_json(report)))
     else:
         style = "green" if report.ok else "bold red"
-        _console().print(str(report), style=style)
+        console().print(str(report), style=style)
     if not report.ok:
         raise click.exceptions.Exit(1)
 
 
 @main.command()
-@_db_argument
-@_json_option
+@db_argument
+@json_option
 def rebuild(db: Path, as_json: bool) -> None:
     """Rebuild the projections of the log DB from its events.
 
@@ -473,22 +229,22 @@ def rebuild(db: Path, as_json: bool) -> None:
         if not report.ok:
             if as_json:
                 click.echo(show_.dumps({"rebuilt": False, "verify": _report_json(report)}))
-            _fail(f"{report}\nError: the projections were not rebuilt from a log that fails.")
+            fail(f"{report}\nError: the projections were not rebuilt from a log that fails.")
         count = reg.rebuild_projections()
         after = reg.verify(projections=True)
     if as_json:
         click.echo(show_.dumps({"rebuilt": True, "cases": count, "verify": _report_json(after)}))
     else:
-        _console().print(f"rebuilt the projections of {count} cases; {after}")
+        console().print(f"rebuilt the projections of {count} cases; {after}")
     if not after.ok:
         raise click.exceptions.Exit(1)
 
 
 @main.command()
 @click.argument("rule_id", metavar="[RULE]", required=False)
-@_process_option()
-@_lang_option
-@_json_option
+@process_option()
+@lang_option
+@json_option
 def rules(rule_id: str | None, process_name: str | None, lang: str, as_json: bool) -> None:
     """List the rules of each regime, or show one RULE in full.
 
@@ -496,8 +252,8 @@ def rules(rule_id: str | None, process_name: str | None, lang: str, as_json: boo
     RULE is shown with the passage of its source.
     """
     known = builtin_processes()
-    scope = [known[process_name]] if process_name else [known[n] for n in _PROCESSES]
-    chosen: _Lang = session().lang
+    scope = [known[process_name]] if process_name else [known[n] for n in PROCESSES]
+    chosen: Lang = session().lang
     if rule_id is not None:
         hits = [(p, r) for p in scope for r in p.rules if r.id == rule_id]
         if not hits:
@@ -509,18 +265,18 @@ def rules(rule_id: str | None, process_name: str | None, lang: str, as_json: boo
             click.echo(show_.dumps([show_.rule_json(r, p) for p, r in hits]))
             return
         for p, r in hits:
-            _console().print(show_.rule_view(r, p, chosen))
+            console().print(show_.rule_view(r, p, chosen))
         return
     if as_json:
         click.echo(show_.dumps([show_.rule_json(r, p) for p in scope for r in p.rules]))
         return
-    console = _console()
+    out = console()
     for p in scope:
-        console.print(show_.rules_table(p, chosen))
+        out.print(show_.rules_table(p, chosen))
 
 
 @main.command()
-@_process_option(default="nhv")
+@process_option(default="nhv")
 @click.option(
     "--format",
     "fmt",
@@ -547,4 +303,7 @@ def diagram(process_name: str, fmt: str, output: Path | None) -> None:
         click.echo(text, nl=not text.endswith("\n"))
         return
     output.write_text(text, encoding="utf-8")
-    _stderr(f"wrote {output} ({fmt}, process {process.name})")
+    echo_err(f"wrote {output} ({fmt}, process {process.name})")
+
+
+# -- commands written in their own modules join here, one line each -------------------
