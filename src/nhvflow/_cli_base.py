@@ -30,6 +30,7 @@ from nhvflow.model import Case
 from nhvflow.states import builtin_processes
 
 __all__ = [
+    "LANG_HELP",
     "PROCESSES",
     "QUIET_FOR_READERS",
     "Lang",
@@ -192,6 +193,11 @@ class NhvflowGroup(click.Group):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             return 1
+        except OSError as exc:  # a file the command was asked to write or read
+            self._reraise_when_debugging()
+            where = f": {exc.filename}" if exc.filename else ""
+            echo_err(f"Error: {exc.strerror or exc}{where}")
+            return 1
         except Exception as exc:
             self._reraise_when_debugging()
             echo_err(
@@ -212,34 +218,40 @@ class NhvflowGroup(click.Group):
 PROCESSES = sorted(builtin_processes())
 
 
-def _remember_lang(ctx: click.Context, _: click.Parameter, value: str) -> str:
-    session().lang = "sv" if value == "sv" else "en"
+def _remember_lang(ctx: click.Context, _: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        session().lang = "sv" if value == "sv" else "en"
     return value
 
 
+LANG_HELP = "Language of titles, descriptions and refusals: en (English) or sv (svenska)."
+
+
 def lang_option(fn: _F) -> _F:
+    """``--lang en|sv`` on a command (overrides the group's ``--lang`` and NHVFLOW_LANG)."""
     return click.option(
         "--lang",
         type=click.Choice(["en", "sv"]),
-        default="en",
-        envvar="NHVFLOW_LANG",
-        show_default=True,
+        default=None,
         callback=_remember_lang,
-        help="Language of titles and refusals: en (English) or sv (svenska).",
+        help=f"{LANG_HELP} [default: the group's --lang]",
     )(fn)
 
 
 def json_option(fn: _F) -> _F:
+    """``--json``: print JSON for machines instead of tables."""
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")(fn)
 
 
 def db_argument(fn: _F) -> _F:
+    """The ``DB`` argument: an existing log file (a missing one is a usage error)."""
     return click.argument(
         "db", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="DB"
     )(fn)
 
 
 def process_option(default: str | None = None) -> Callable[[_F], _F]:
+    """``--process NAME``: one of the built-in regimes."""
     return click.option(
         "--process",
         "process_name",

@@ -41,6 +41,7 @@ import nhvflow
 from nhvflow import _cli_render as show_
 from nhvflow import diagram as diagrams
 from nhvflow._cli_base import (
+    LANG_HELP,
     PROCESSES,
     QUIET_FOR_READERS,
     Lang,
@@ -70,9 +71,17 @@ __all__ = ["Session", "main", "open_log", "session"]
 )
 @click.option("--debug", is_flag=True, envvar="NHVFLOW_DEBUG", help="Show tracebacks.")
 @click.option("-v", "--verbose", is_flag=True, help="Show the library's log lines down to debug.")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "sv"]),
+    default="en",
+    envvar="NHVFLOW_LANG",
+    show_default=True,
+    help=LANG_HELP,
+)
 @click.version_option(nhvflow.__version__, prog_name="nhvflow")
 @click.pass_context
-def main(ctx: click.Context, debug: bool, verbose: bool) -> None:
+def main(ctx: click.Context, debug: bool, verbose: bool, lang: str) -> None:
     """Look inside an nhvflow event log, see the process, read the rules.
 
     nhvflow runs the Swedish process for national highly specialised care
@@ -82,7 +91,7 @@ def main(ctx: click.Context, debug: bool, verbose: bool) -> None:
     Exit codes: 0 done; 1 an nhvflow error (unknown case, not a log, a log
     that fails verification); 2 a usage error.
     """
-    state = Session(debug=debug, verbose=verbose)
+    state = Session(debug=debug, verbose=verbose, lang="sv" if lang == "sv" else "en")
     ctx.obj = state
     if isinstance(ctx.command, NhvflowGroup):
         ctx.command.state = state
@@ -98,7 +107,7 @@ def main(ctx: click.Context, debug: bool, verbose: bool) -> None:
 )
 @click.option("--replace", is_flag=True, help="Write over PATH if it exists.")
 @lang_option
-def demo(path: Path, replace: bool, lang: str) -> None:
+def demo(path: Path, replace: bool, lang: str | None) -> None:
     """Write the pilot proposals' log to PATH (default demo.sqlite).
 
     Three proposals go through the eight steps to permits; an advisory-only
@@ -150,7 +159,7 @@ def cases(db: Path, state_name: str | None, process_name: str | None, as_json: b
 @click.option("--as-of", help="Show the case as it stood at this business time (ISO).")
 @lang_option
 @json_option
-def show_case(db: Path, case_ref: str, as_of: str | None, lang: str, as_json: bool) -> None:
+def show_case(db: Path, case_ref: str, as_of: str | None, lang: str | None, as_json: bool) -> None:
     """Show one case: its state, its facts and the next steps.
 
     CASE is a case id or a unique prefix of one (at least 4 characters).
@@ -245,7 +254,7 @@ def rebuild(db: Path, as_json: bool) -> None:
 @process_option()
 @lang_option
 @json_option
-def rules(rule_id: str | None, process_name: str | None, lang: str, as_json: bool) -> None:
+def rules(rule_id: str | None, process_name: str | None, lang: str | None, as_json: bool) -> None:
     """List the rules of each regime, or show one RULE in full.
 
     The list gives id, title, citation, kind, date in force and status; one

@@ -291,6 +291,13 @@ def test_rules_in_swedish_give_the_swedish_titles(nhvflow_cmd):
     assert "Care is run at no more than five units" not in result.output
 
 
+def test_the_groups_language_applies_unless_the_command_names_its_own(nhvflow_cmd):
+    swedish = nhvflow_cmd("--lang", "sv", "rules")
+    assert "Vården bedrivs vid som mest fem enheter" in swedish.output
+    english = nhvflow_cmd("--lang", "sv", "rules", "--lang", "en")
+    assert "Care is run at no more than five units" in english.output
+
+
 def test_the_language_can_come_from_the_environment(nhvflow_cmd):
     result = nhvflow_cmd("rules", env={"NHVFLOW_LANG": "sv"})
     assert result.exit_code == 0 and "Vården bedrivs vid som mest fem enheter" in result.output
@@ -329,6 +336,12 @@ def test_diagram_writes_a_file(nhvflow_cmd, tmp_path):
     result = nhvflow_cmd("diagram", "--process", "nhv", "-o", out)
     assert result.exit_code == 0 and result.stdout == ""
     assert out.read_text(encoding="utf-8").startswith("---\ntitle: ")
+
+
+def test_an_unwritable_output_is_one_line(nhvflow_cmd, tmp_path):
+    result = nhvflow_cmd("diagram", "-o", tmp_path / "no" / "such" / "dir.mmd")
+    assert result.exit_code == 1
+    assert "No such file or directory" in one_line_error(result)
 
 
 def test_svg_without_graphviz_says_what_to_install_and_writes_nothing(
