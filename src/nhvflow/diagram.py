@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 Format = Literal["mermaid", "svg"]
-"""The formats :func:`nhvflow.cli` can draw."""
+"""The formats `nhvflow diagram` draws."""
 
 SEPARATOR = " · "
 """Between the trigger, the role and the rule ids of an arrow's label."""
