@@ -266,7 +266,8 @@ def process_option(default: str | None = None) -> Callable[[_F], _F]:
 def open_log(path: Path, *, writing: bool = False) -> Iterator[nhvflow.Registry]:
     """Open an existing log for a command; never creates one.
 
-    Commands that only read do not show warnings about concurrent writers.
+    Commands that only read open it read-only: nothing in the file changes,
+    and there is no warning about concurrent writers.
 
     .. versionadded:: 0.1
     """
@@ -277,10 +278,7 @@ def open_log(path: Path, *, writing: bool = False) -> Iterator[nhvflow.Registry]
             f"{str(path)!r} is an empty file, not an nhvflow log (a log is made by "
             "nhvflow.open() or `nhvflow demo`)."
         )
-    state = session()
-    if not writing:
-        state.quiet = state.quiet | QUIET_FOR_READERS
-    with nhvflow.open(path) as reg:
+    with nhvflow.open(path, readonly=not writing) as reg:
         yield reg
 
 

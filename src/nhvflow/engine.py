@@ -712,6 +712,7 @@ def open_registry(
     process: str = "nhv",
     durability: Durability = "full",
     busy_timeout: float = 5.0,
+    readonly: bool = False,
     processes: Iterable[Process] = (),
     logger: Any = None,
     clock: Clock | None = None,
@@ -723,6 +724,9 @@ def open_registry(
     :param durability: ``"full"`` (default; a commit survives power loss) or
         ``"normal"`` (survives a process crash; for simulations).
     :param busy_timeout: seconds a writer waits for another writer.
+    :param readonly: open an existing log for reading only (no WAL switch, no
+        schema, no warning about concurrent writers; steps raise
+        :class:`~nhvflow.errors.ReadOnlyLog`).
     :param processes: further process definitions beside the built-in ones.
     :param logger: a structlog-style logger (default
         ``structlog.get_logger("nhvflow")``).
@@ -732,7 +736,7 @@ def open_registry(
     """
     if durability not in ("full", "normal"):
         raise ValueError(f"durability must be 'full' or 'normal' (got {durability!r})")
-    store = SQLiteStore(path, durability=durability, busy_timeout=busy_timeout)
+    store = SQLiteStore(path, durability=durability, busy_timeout=busy_timeout, readonly=readonly)
     try:
         return Registry(store, process=process, processes=processes, logger=logger, clock=clock)
     except BaseException:
