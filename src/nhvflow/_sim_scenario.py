@@ -315,7 +315,7 @@ class Outcomes:
         return out
 
 
-def _region_weights(value: object) -> dict[str, float]:
+def _region_weights(value: object, *, partial: bool = False) -> dict[str, float]:
     if not isinstance(value, Mapping) or not value:
         raise ScenarioError("regions", f"must be a table of REGION = weight (got {value!r}).")
     out: dict[str, float] = {}
@@ -325,7 +325,7 @@ def _region_weights(value: object) -> dict[str, float]:
         except (TypeError, ValueError) as exc:
             raise ScenarioError(f"regions.{key}", str(exc)) from None
         out[region.name] = number(f"regions.{key}", weight)
-    if not sum(out.values()) > 0:
+    if not partial and not sum(out.values()) > 0:
         raise ScenarioError("regions", "needs at least one positive weight.")
     return {r.name: out[r.name] for r in Region if r.name in out}
 
@@ -483,7 +483,8 @@ class Scenario:
         if "outcomes" in data:
             kwargs["outcomes"] = _table(Outcomes, "outcomes", data["outcomes"], None)
         if "regions" in data:
-            kwargs["regions"] = {**DEFAULT_REGION_WEIGHTS, **_region_weights(data["regions"])}
+            given = _region_weights(data["regions"], partial=True)
+            kwargs["regions"] = {**DEFAULT_REGION_WEIGHTS, **given}
         try:
             return cls(**kwargs)
         except ScenarioError:

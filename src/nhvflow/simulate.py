@@ -33,6 +33,7 @@ import hashlib
 import logging
 import multiprocessing
 import random
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -231,6 +232,13 @@ _queue: Any = None
 def _init_worker(queue: Any) -> None:
     global _queue
     _queue = queue
+    # A worker is a fresh process that replicate() started, with no logging
+    # configured: structlog would print to stdout, where the parent may be
+    # writing JSON. Its warnings and errors go to stderr instead.
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )
 
 
 def _report(count: int) -> None:
