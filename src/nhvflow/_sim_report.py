@@ -79,9 +79,9 @@ def render_table(result: SimulationResult) -> Group:
         states.add_row(state, *by_kind, str(total))
 
     refusals = Table(title="Refused steps, by rule", title_justify="left")
-    refusals.add_column("rule")
+    refusals.add_column("rule", no_wrap=True)
     refusals.add_column("refusals", justify="right")
-    refusals.add_column("title")
+    refusals.add_column("title", ratio=1)
     for rule, count in result.refusals.items():
         refusals.add_row(rule, str(count), _RULE_TITLES.get(rule, ""))
     if not result.refusals:
@@ -142,7 +142,7 @@ def _svg_style() -> Iterator[None]:
 
 def _svg(fig: Figure, label: str) -> str:
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    fig.savefig(buffer, format="svg", metadata=dict.fromkeys(("Creator", "Date", "Format", "Type")))
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
     return text.replace("<svg ", f'<svg role="img" aria-label="{html.escape(label)}" ', 1)
@@ -175,7 +175,7 @@ def _time_per_step(result: SimulationResult) -> str:
     ax.bar_label(bars, padding=3, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("days")
-    ax.legend(loc="lower right", frameon=False)
+    fig.legend(loc="outside upper right", ncols=2, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig, "Days per step: median and 90th percentile")
 
@@ -184,8 +184,7 @@ def _permits(result: SimulationResult) -> str:
     fig = _pyplot_free_figure(7.5, 3.0)
     ax = fig.add_subplot()
     by_region = result.permits_by_healthcare_region
-    labels = [HealthcareRegion[h].swedish_name.replace("sjukvårdsregionen", "").strip() or h
-              for h in by_region]  # fmt: skip
+    labels = [_short(HealthcareRegion[h]) for h in by_region]
     counts = list(by_region.values())
     colours = [_COLOUR if n else _MISSING for n in counts]
     bars = ax.bar(labels, counts, color=colours)
@@ -195,6 +194,11 @@ def _permits(result: SimulationResult) -> str:
     ax.set_ylim(0, max(max(counts), 1) * 1.15)
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig, "Valid permits per healthcare region")
+
+
+def _short(region: HealthcareRegion) -> str:
+    name = region.swedish_name.replace("Sjukvårdsregion ", "").replace(" sjukvårdsregionen", "")
+    return name[:1].upper() + name[1:]
 
 
 def _rows(rows: list[list[Any]], head: list[str]) -> str:

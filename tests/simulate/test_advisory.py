@@ -12,7 +12,7 @@ RULE = "nhv.advisory-requires-concentrated-care"
 
 
 def test_the_advisory_only_share_ends_refused_then_not_eligible(tmp_path):
-    """The default population: each advisory-only proposal is refused once, then closed citing the rule."""
+    """In the default population each advisory-only proposal is refused once, then closed."""
     db = tmp_path / "log.sqlite"
     result = run(Scenario(proposals=120), seed=21, db=db)
     advisory_only = [c for c in cases(db) if c.data["advisory"] and not c.data["care_measures"]]

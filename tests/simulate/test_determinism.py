@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 
-from nhvflow.simulate import case_id, run, replicate
+from nhvflow.simulate import case_id, replicate, run
 
 from .conftest import SMALL, business_events, cases
 

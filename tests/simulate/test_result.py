@@ -3,6 +3,7 @@ region, merges replications, and renders as JSON and rich tables."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -20,7 +21,7 @@ def _result() -> SimulationResult:
 
 def test_percentiles_are_nearest_rank():
     """The median of 1..10 is 5 and the 90th percentile 9; an empty histogram has none."""
-    histogram = {d: 1 for d in range(1, 11)}
+    histogram = dict.fromkeys(range(1, 11), 1)
     assert percentile(histogram, 0.5) == 5
     assert percentile(histogram, 0.9) == 9
     assert percentile({3: 4}, 0.9) == 3
@@ -33,7 +34,7 @@ def test_every_proposal_ends_in_exactly_one_final_state(result):
     by_kind = sum(sum(v.values()) for v in result.final_states_by_kind.values())
     assert by_kind == result.proposals
     assert result.funnel["1"] == result.proposals
-    assert all(result.funnel[a] >= result.funnel[b] for a, b in zip(STEPS[1:7], STEPS[2:7]))
+    assert all(result.funnel[a] >= result.funnel[b] for a, b in itertools.pairwise(STEPS[1:7]))
 
 
 def test_days_per_step_and_end_to_end_have_medians_below_their_90th_percentiles(result):
@@ -43,7 +44,10 @@ def test_days_per_step_and_end_to_end_have_medians_below_their_90th_percentiles(
         assert figures.n == result.funnel[step]
         if figures.n:
             assert 0 <= figures.median <= figures.p90
-    settled = sum(result.final_states.get(s, 0) for s in ("permitted", "rejected", "not_eligible", "withdrawn"))
+    settled = sum(
+        result.final_states.get(s, 0)
+        for s in ("permitted", "rejected", "not_eligible", "withdrawn")
+    )
     assert result.end_to_end.n == settled
     with pytest.raises(KeyError):
         result.days(9)

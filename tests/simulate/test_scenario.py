@@ -46,7 +46,7 @@ GOTLAND = 0.0
 
 
 def test_the_defaults_follow_the_seeds():
-    """250 proposals, the two pilot areas, Psykisk Hälsa, the sixteen others and Reumatiska sjukdomar."""
+    """250 proposals from the two pilot areas, Psykisk Hälsa, sixteen others and Reumatiska."""
     s = Scenario()
     assert s.proposals == 250 and s.process == "nhv"
     pilots = {a.name for a in s.programme_areas if a.pilot}
@@ -62,7 +62,10 @@ def test_a_toml_file_overrides_only_what_it_names(tmp_path):
     path.write_text(TOML, encoding="utf-8")
     s = Scenario.from_toml(path)
     assert s.proposals == 300 and s.mapping_completed is None
-    assert [a.name for a in s.programme_areas] == ["Reumatiska sjukdomar", "Nervsystemets sjukdomar"]
+    assert [a.name for a in s.programme_areas] == [
+        "Reumatiska sjukdomar",
+        "Nervsystemets sjukdomar",
+    ]
     assert s.programme_areas[1] == ProgrammeArea(
         "Nervsystemets sjukdomar", pilot=True, titles=("Ryggmärgsskadevård",)
     )
