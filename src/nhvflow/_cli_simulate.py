@@ -19,6 +19,7 @@ import structlog
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from nhvflow.errors import NhvflowError
 from nhvflow.simulate import (
     Scenario,
     ScenarioError,
@@ -153,14 +154,17 @@ def simulate(
         disable=not err.is_terminal,
     ) as bar:
         task = bar.add_task("simulate", total=total)
-        result = replicate(
-            scenario,
-            seed=seed,
-            replications=runs,
-            workers=workers,
-            db=db,
-            progress=lambda n: bar.advance(task, n),
-        )
+        try:
+            result = replicate(
+                scenario,
+                seed=seed,
+                replications=runs,
+                workers=workers,
+                db=db,
+                progress=lambda n: bar.advance(task, n),
+            )
+        except (NhvflowError, OSError) as exc:
+            raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(result.to_json())
     else:

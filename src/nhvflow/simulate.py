@@ -119,8 +119,12 @@ def _check_seed(seed: object) -> int:
     return seed
 
 
+_ACTORS: dict[str, Callable[[Registry, Scenario, Tally], NhvActors]] = {"nhv": NhvActors}
+"""The simulated actors of each regime (``Scenario.process``)."""
+
+
 @contextmanager
-def _registry(db: str | Path | Registry | None) -> Iterator[Registry]:
+def _registry(db: str | Path | Registry | None, process: str) -> Iterator[Registry]:
     if isinstance(db, Registry):
         reg = db
         _require_empty(reg, "the registry given")
@@ -128,7 +132,7 @@ def _registry(db: str | Path | Registry | None) -> Iterator[Registry]:
         return
     with tempfile.TemporaryDirectory(prefix="nhvflow-sim-") as scratch:
         path = Path(scratch) / "simulation.sqlite" if db is None else Path(db)
-        reg = open_registry(path, durability="normal", logger=quiet_logger())
+        reg = open_registry(path, process=process, durability="normal", logger=quiet_logger())
         try:
             _require_empty(reg, str(path))
             yield reg
@@ -172,8 +176,8 @@ def run(
         raise ValueError(f"batch_size must be at least 1 (got {batch_size})")
     began = time.perf_counter()
     tally = Tally()
-    with _registry(db) as reg:
-        actors = NhvActors(reg, scenario, tally)
+    with _registry(db, scenario.process) as reg:
+        actors = _ACTORS[scenario.process](reg, scenario, tally)
         with reg.batch():
             actors.record_mapping()
         arrivals = random.Random(f"nhvflow-sim:{seed}:arrivals")
