@@ -29,8 +29,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
+from nhvflow._sim_areas import ProgrammeArea
 from nhvflow._sim_result import Tally
-from nhvflow._sim_scenario import ProgrammeArea, Scenario
+from nhvflow._sim_scenario import Scenario
 from nhvflow.engine import Registry
 from nhvflow.errors import TransitionDenied
 from nhvflow.fixtures import CRITERIA, expert_group

@@ -45,19 +45,12 @@ from typing import Any
 
 import structlog
 
+from nhvflow._sim_areas import DEFAULT_AREAS, DEFAULT_REGION_WEIGHTS, ProgrammeArea
 from nhvflow._sim_days import Distribution, Fixed, LogNormal, ScenarioError, Triangular
 from nhvflow._sim_nhv import NhvActors, at_office
 from nhvflow._sim_report import render_html, render_table, write_html
 from nhvflow._sim_result import KINDS, STEPS, Percentiles, SimulationResult, Tally, percentile
-from nhvflow._sim_scenario import (
-    DEFAULT_AREAS,
-    DEFAULT_REGION_WEIGHTS,
-    SIMULATED_PROCESSES,
-    Durations,
-    Outcomes,
-    ProgrammeArea,
-    Scenario,
-)
+from nhvflow._sim_scenario import SIMULATED_PROCESSES, Durations, Outcomes, Scenario
 from nhvflow.engine import Registry, open_registry
 
 __all__ = [
@@ -164,7 +157,8 @@ def run(
     :param progress: called with the number of proposals finished, as they finish.
     :param batch_size: proposals per transaction (:meth:`Registry.batch`);
         each step still runs in its own savepoint, judged by every rule.
-    :raises ScenarioError: the scenario cannot be simulated.
+    :raises ValueError: ``db`` already holds events (a simulation writes a new
+        log), or a bad ``seed`` or ``batch_size``.
 
     .. versionadded:: 0.1
     """
