@@ -316,3 +316,7 @@ def diagram(process_name: str, fmt: str, output: Path | None) -> None:
 
 
 # -- commands written in their own modules join here, one line each -------------------
+
+from nhvflow._cli_simulate import simulate  # noqa: E402 - joins the group defined above
+
+main.add_command(simulate)
