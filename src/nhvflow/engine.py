@@ -736,7 +736,9 @@ def open_registry(
     """
     if durability not in ("full", "normal"):
         raise ValueError(f"durability must be 'full' or 'normal' (got {durability!r})")
-    store = SQLiteStore(path, durability=durability, busy_timeout=busy_timeout, readonly=readonly)
+    store = SQLiteStore(
+        path, durability=durability, busy_timeout=busy_timeout, readonly=readonly, logger=logger
+    )
     try:
         return Registry(store, process=process, processes=processes, logger=logger, clock=clock)
     except BaseException:

@@ -167,6 +167,7 @@ class SQLiteStore:
         durability: Durability = "full",
         busy_timeout: float = 5.0,
         readonly: bool = False,
+        logger: Any = None,
     ) -> None:
         if durability not in ("full", "normal"):
             raise ValueError(f"durability must be 'full' or 'normal' (got {durability!r})")
@@ -174,6 +175,7 @@ class SQLiteStore:
         self.durability: Durability = durability
         self.memory = self.path == ":memory:"
         self.readonly = readonly
+        self._log = logger if logger is not None else _log
         if readonly and self.memory:
             raise ValueError("a read-only registry needs a file; ':memory:' starts empty")
         if readonly and not Path(self.path).is_file():
@@ -232,14 +234,14 @@ class SQLiteStore:
         conn = self._conn
         if self.readonly:
             conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-            _log.debug("log_opened", path=self.path, sqlite_version=sqlite3.sqlite_version,
+            self._log.debug("log_opened", path=self.path, sqlite_version=sqlite3.sqlite_version,
                        readonly=True)  # fmt: skip
             return
         try:
             if not self.memory:
                 mode = self._enter_wal(busy_timeout)
                 if str(mode).lower() != "wal":  # pragma: no cover - e.g. a read-only medium
-                    _log.warning("wal_unavailable", path=self.path, journal_mode=mode)
+                    self._log.warning("wal_unavailable", path=self.path, journal_mode=mode)
         except sqlite3.DatabaseError as exc:
             raise LogFormatError(
                 f"{self.path!r} is not an SQLite database, so not an nhvflow log ({exc}); "
@@ -248,7 +250,7 @@ class SQLiteStore:
         conn.execute(f"PRAGMA synchronous={'FULL' if self.durability == 'full' else 'NORMAL'}")
         conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         version = sqlite3.sqlite_version_info
-        _log.debug(
+        self._log.debug(
             "log_opened",
             path=self.path,
             sqlite_version=sqlite3.sqlite_version,
@@ -257,7 +259,7 @@ class SQLiteStore:
         global _warned_wal_reset
         if not self.memory and version < WAL_RESET_FIXED and not _warned_wal_reset:
             _warned_wal_reset = True
-            _log.warning(
+            self._log.warning(
                 "sqlite_wal_reset_bug",
                 sqlite_version=sqlite3.sqlite_version,
                 detail="SQLite before 3.51.3 can corrupt a WAL file when several connections "

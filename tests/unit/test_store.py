@@ -228,3 +228,15 @@ def test_a_log_opened_read_only_reads_and_refuses_to_write(log_path, npo):
 def test_read_only_needs_an_existing_log(tmp_path):
     with pytest.raises(LogFormatError, match="read-only"):
         nhvflow.open(tmp_path / "new.sqlite", readonly=True)
+
+
+def test_the_store_logs_through_the_registrys_logger(tmp_path):
+    """A logger passed to open() gets the store's lines too (a simulation stays quiet)."""
+    seen = []
+
+    class Recorder:
+        def __getattr__(self, level):
+            return lambda event, **kw: seen.append((level, event))
+
+    nhvflow.open(tmp_path / "log.sqlite", logger=Recorder()).close()
+    assert ("debug", "log_opened") in seen
