@@ -1,6 +1,7 @@
 # nhvflow: two commands for a newcomer (see README.md).
 #   make demo   set up .venv and run the demo on demo.sqlite
 #   make test   set up .venv and run ruff, mypy --strict and pytest
+#   make docs   regenerate docs/process.md, docs/rules.md and the README's diagram
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
@@ -34,6 +35,9 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+docs: $(STAMP)
+	$(BIN)/python -m nhvflow._docs .
 
 clean:
 	rm -rf $(VENV) demo.sqlite demo.sqlite-wal demo.sqlite-shm .pytest_cache .mypy_cache .ruff_cache

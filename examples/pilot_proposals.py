@@ -7,183 +7,24 @@ hälsa) each take one proposal from the NPO's proposal (step 1) to permits
 sjukdomar's advisory-only competence-centre proposal is refused at the
 decision, with the rule and its citation, and closed as not eligible.
 
-Run it with ``make demo`` or ``python examples/pilot_proposals.py [PATH]``;
-it writes the log to ``demo.sqlite`` (or PATH) and prints an account.
+Run it with ``make demo``, ``nhvflow demo [PATH]`` or
+``python examples/pilot_proposals.py [PATH]``; it writes the log to
+``demo.sqlite`` (or PATH) and prints an account. The story itself lives in
+``nhvflow._demo`` so that the ``nhvflow demo`` command tells the same one.
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import structlog
 
-import nhvflow
-from nhvflow import Actor, PermitGrant, Region, TransitionDenied
-from nhvflow.fixtures import expert_group
-
-# An application configures logging, a library never does. This demo is a
-# single writer, so it keeps only errors on screen.
-structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
-
-SOS = Actor.socialstyrelsen("handläggare")
-BOARD = Actor.board()
-
-
-class Account:
-    """Fires steps on a business-time clock and prints what happened."""
-
-    def __init__(self, reg: nhvflow.Registry, start: datetime) -> None:
-        self.reg = reg
-        self.now = start
-        self.accepted = 0
-
-    def step(self, case_id: str, trigger: str, actor: Actor, days: int = 0, **payload: Any):
-        self.now += timedelta(days=days)
-        process = self.reg.process("nhv")
-        number = process.transitions[trigger].step or "-"
-        case = self.reg.fire(case_id, trigger, actor, at=self.now, **payload)
-        self.accepted += 1
-        line = f"{trigger:<22} {actor.name:<44} -> {case.state}"
-        print(f"  {self.now:%Y-%m-%d}  steg {number:>1}  {line}")
-        return case
-
-    def submit(self, actor: Actor, **payload: Any) -> nhvflow.Case:
-        case = self.reg.submit(actor, at=self.now, **payload)
-        self.accepted += 1
-        print(f"  {self.now:%Y-%m-%d}  steg 1  {'submit':<22} {actor.name:<44} -> {case.state}")
-        return case
-
-    def refused(self, exc: TransitionDenied) -> None:
-        print(f"  {self.now:%Y-%m-%d}  REFUSED {exc.trigger!r}:")
-        for v in exc.violations:
-            print(f"      {v.rule} ({v.citation})")
-            print(f"      {v.message}")
-
-
-def through_eight_steps(
-    acc: Account,
-    area: str,
-    title: str,
-    *,
-    pilot: bool,
-    units: int,
-    applicants: dict[Region, str],
-    granted: list[Region],
-    special: dict[Region, list[str]] | None = None,
-) -> nhvflow.Case:
-    npo = Actor.npo(area)
-    print(f"\n{title} (NPO {area}{', pilot' if pilot else ''})")
-    case = acc.submit(
-        npo, title=title, programme_area=area, care_measures=[title],
-        nominated_experts=expert_group()[:3], pilot=pilot,
-    )  # fmt: skip
-    if not pilot and acc.reg.mapping_completed_at() is None:
-        try:
-            acc.reg.fire(case.id, "appoint_expert_group", SOS, experts=expert_group(), at=acc.now)
-        except TransitionDenied as exc:
-            acc.refused(exc)
-        acc.now += timedelta(days=60)
-        acc.reg.complete_mapping(SOS, at=acc.now, note="Kartläggningen av alla förslag klar")
-        acc.accepted += 1
-        print(f"  {acc.now:%Y-%m-%d}  the overall mapping is recorded as done")
-    acc.step(case.id, "appoint_expert_group", SOS, 14, experts=expert_group())
-    group = Actor.expert_group(case.id, name="Sakkunniggruppen")
-    acc.step(
-        case.id, "deliver_basis", group, 180, recommends_nhv=True,
-        units=units, care_measures=[title], knowledge_spreading_need=bool(special),
-        acute_care_impact="Begränsad påverkan på akutsjukvården",
-    )  # fmt: skip
-    acc.step(case.id, "open_consultation", SOS, 10, recipients=["Regionerna", "SKR"])
-    acc.step(case.id, "close_consultation", SOS, 60)
-    case = acc.step(case.id, "decide", SOS, 30, units=units)
-    due = case.data["decision"]["applications_due"]
-    print(f"      decided: {units} units; applications until {due}")
-    for region, unit in applicants.items():
-        acc.step(case.id, "apply_for_permit", Actor.region(region), 20, unit=unit)
-    acc.step(case.id, "prepare_board", SOS, 60, assessment="Ansökningarna bedömda")
-    grants = [PermitGrant(r, (special or {}).get(r, ())) for r in granted]
-    case = acc.step(case.id, "grant_permits", BOARD, 45, permits=grants)
-    for permit in case.permits:
-        conditions = ", ".join(c["rule"] for c in permit["conditions"])
-        print(f"      permit: {permit['region_name']}, {permit['unit']} [{conditions}]")
-    year = acc.now.year
-    acc.now = datetime(year + 1, 2, 1, 9, 0, tzinfo=UTC)
-    for region in granted:
-        acc.step(case.id, "report_follow_up", Actor.region(region), 1, year=year,
-                 report="Årlig uppföljning: volymer, resultat, kunskapsspridning")  # fmt: skip
-    return acc.step(case.id, "evaluate", SOS, 30, findings="Tillstånden följs upp enligt plan")
-
-
-def advisory_only(acc: Account) -> nhvflow.Case:
-    area = "Reumatiska sjukdomar"
-    npo = Actor.npo(area)
-    title = "Nationella kompetenscentrum för inflammatoriska systemsjukdomar"
-    print(f"\n{title} (NPO {area}, advisory only)")
-    case = acc.submit(npo, title=title, programme_area=area, care_measures=[], advisory=True)
-    acc.step(case.id, "appoint_expert_group", SOS, 14, experts=expert_group())
-    group = Actor.expert_group(case.id, name="Sakkunniggruppen")
-    acc.step(case.id, "deliver_basis", group, 150, recommends_nhv=True, units=2,
-             knowledge_spreading_need=True)  # fmt: skip
-    acc.step(case.id, "open_consultation", SOS, 10)
-    acc.step(case.id, "close_consultation", SOS, 60)
-    acc.now += timedelta(days=30)
-    try:
-        acc.reg.fire(case.id, "decide", SOS, units=2, advisory_mission=True, at=acc.now)
-    except TransitionDenied as exc:
-        acc.refused(exc)
-    return acc.step(
-        case.id, "close_not_eligible", SOS, 1, rule="nhv.advisory-requires-concentrated-care",
-        reason="Rådgivning kan inte koncentreras utan att vårdåtgärder koncentreras.",
-    )  # fmt: skip
-
-
-def main(path: Path) -> int:
-    for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        stale.unlink(missing_ok=True)
-    print(f"nhvflow {nhvflow.__version__} demo -> {path} (SQLite {sqlite3.sqlite_version})")
-    with nhvflow.open(path) as reg:
-        acc = Account(reg, datetime(2019, 1, 15, 9, 0, tzinfo=UTC))
-        through_eight_steps(
-            acc, "Kvinnosjukdomar och förlossning", "Avancerad kirurgi vid endometrios",
-            pilot=True, units=2,
-            applicants={Region.SKANE: "Skånes universitetssjukhus",
-                        Region.STOCKHOLM: "Karolinska Universitetssjukhuset"},
-            granted=[Region.SKANE, Region.STOCKHOLM],
-        )  # fmt: skip
-        through_eight_steps(
-            acc, "Nervsystemets sjukdomar", "Avancerad behandling av Parkinsons sjukdom",
-            pilot=True, units=3,
-            applicants={Region.UPPSALA: "Akademiska sjukhuset",
-                        Region.VASTRA_GOTALAND: "Sahlgrenska universitetssjukhuset",
-                        Region.VASTERBOTTEN: "Norrlands universitetssjukhus",
-                        Region.OSTERGOTLAND: "Universitetssjukhuset i Linköping"},
-            granted=[Region.UPPSALA, Region.VASTRA_GOTALAND, Region.VASTERBOTTEN],
-        )  # fmt: skip
-        through_eight_steps(
-            acc, "Psykisk hälsa", "Könsdysfori", pilot=False, units=3,
-            applicants={Region.STOCKHOLM: "Karolinska Universitetssjukhuset",
-                        Region.SKANE: "Skånes universitetssjukhus",
-                        Region.OSTERGOTLAND: "Universitetssjukhuset i Linköping"},
-            granted=[Region.STOCKHOLM, Region.SKANE, Region.OSTERGOTLAND],
-            special={Region.STOCKHOLM: ["Nationellt ansvar för utbildning om könsdysfori"]},
-        )  # fmt: skip
-        advisory_only(acc)
-
-        print("\nCases")
-        for case in reg.cases():
-            permits = ", ".join(p["region_name"] for p in case.valid_permits) or "-"
-            print(f"  {case.state:<13} v{case.version:<3} {case.data['title'][:58]:<58} {permits}")
-        events = reg.store.count_events()
-        report = reg.verify(projections=True)
-        print(f"\n{acc.accepted} steps accepted; {events} events in the log; {report}")
-        print(f"Look inside: sqlite3 {path} 'select position, stream_id, type from events'")
-        return 0 if report.ok and events == acc.accepted else 1
-
+from nhvflow._demo import run
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "demo.sqlite")))
+    # An application configures logging, a library never does. This demo is a
+    # single writer on a file of its own, so it keeps only errors on screen.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
+    sys.exit(run(Path(sys.argv[1] if len(sys.argv) > 1 else "demo.sqlite")))

@@ -112,12 +112,12 @@ def _open(target: str | Path, *, source: bool) -> tuple[Store, _RowStore, str]:
     if is_postgres_url(target):
         from nhvflow.store_postgres import PostgresStore
 
-        pg = PostgresStore(str(target), create=not source)
+        pg = PostgresStore(str(target), readonly=source)
         return pg, pg, pg.display
     path = Path(target)
     if source and not path.is_file():
         raise LogFormatError(f"{str(path)!r} does not exist; name an existing log to copy from.")
-    sqlite = SQLiteStore(path)
+    sqlite = SQLiteStore(path, readonly=source)  # a copy never changes its source
     return sqlite, _SQLiteRows(sqlite), str(path)
 
 

@@ -27,7 +27,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
 from nhvflow._records import Durability
-from nhvflow.errors import ConcurrencyConflict, LogFormatError, StoreBusy
+from nhvflow.errors import ConcurrencyConflict, LogFormatError, ReadOnlyLog, StoreBusy
 
 __all__ = ["PgSession", "advisory_lock_key", "redact"]
 
@@ -59,9 +59,19 @@ def advisory_lock_key(schema: str) -> int:
 class PgSession:
     """One connection to the database that holds a log (see the module's docstring)."""
 
-    def __init__(self, url: str, *, durability: Durability, busy_timeout: float) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        durability: Durability,
+        busy_timeout: float,
+        readonly: bool = False,
+        logger: Any = None,
+    ) -> None:
         if durability not in ("full", "normal"):
             raise ValueError(f"durability must be 'full' or 'normal' (got {durability!r})")
+        self.readonly = readonly
+        self._log = logger if logger is not None else _log
         self.url = url
         self.display = redact(url)
         self.path = self.display
@@ -106,16 +116,20 @@ class PgSession:
             ) from exc
         timeout = f"{max(1, round(self.busy_timeout * 1000))}ms"
         commit = "on" if self.durability == "full" else "off"
+        readonly = "on" if self.readonly else "off"  # the server refuses writes too
         row = conn.execute(
             "SELECT set_config('lock_timeout', %s, false), "
-            "set_config('synchronous_commit', %s, false), current_setting('server_version')",
-            (timeout, commit),
+            "set_config('synchronous_commit', %s, false), "
+            "set_config('default_transaction_read_only', %s, false), "
+            "current_setting('server_version')",
+            (timeout, commit, readonly),
         ).fetchone()
-        _log.debug(
+        self._log.debug(
             "log_opened",
             url=self.display,
-            server_version=row[2] if row else None,
+            server_version=row[3] if row else None,
             durability=self.durability,
+            readonly=self.readonly,
         )
         return conn
 
@@ -125,7 +139,7 @@ class PgSession:
         if self._closed:
             raise ValueError(f"the store {self.display} is closed")
         if self._conn.broken and not self._depth:  # the server restarted: start again
-            _log.warning("log_reconnecting", url=self.display)
+            self._log.warning("log_reconnecting", url=self.display)
             self._conn = self._connect(again=True)
         return self._conn
 
@@ -156,6 +170,10 @@ class PgSession:
     @contextmanager
     def write(self) -> Iterator[None]:
         """A write transaction holding the log's advisory lock, or a savepoint when nested."""
+        if self.readonly:
+            raise ReadOnlyLog(
+                f"{self.display} was opened read-only; open it without readonly=True to write."
+            )
         with self._lock:
             conn = self._connection()
             if self._depth:

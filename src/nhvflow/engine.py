@@ -713,6 +713,7 @@ def open_registry(
     process: str = "nhv",
     durability: Durability = "full",
     busy_timeout: float = 5.0,
+    readonly: bool = False,
     processes: Iterable[Process] = (),
     logger: Any = None,
     clock: Clock | None = None,
@@ -728,6 +729,9 @@ def open_registry(
         ``"normal"`` (survives a process crash; for simulations).
     :param busy_timeout: seconds a writer waits for another writer
         (PostgreSQL: for the log's advisory lock).
+    :param readonly: open an existing log for reading only (no WAL switch, no
+        schema, no warning about concurrent writers; steps raise
+        :class:`~nhvflow.errors.ReadOnlyLog`).
     :param processes: further process definitions beside the built-in ones.
     :param logger: a structlog-style logger (default
         ``structlog.get_logger("nhvflow")``).
@@ -741,9 +745,13 @@ def open_registry(
     if is_postgres_url(path):
         from nhvflow.store_postgres import PostgresStore  # psycopg only when asked for
 
-        store = PostgresStore(path, durability=durability, busy_timeout=busy_timeout)
+        store = PostgresStore(
+            path, durability=durability, busy_timeout=busy_timeout, readonly=readonly, logger=logger
+        )
     else:
-        store = SQLiteStore(path, durability=durability, busy_timeout=busy_timeout)
+        store = SQLiteStore(
+            path, durability=durability, busy_timeout=busy_timeout, readonly=readonly, logger=logger
+        )
     try:
         return Registry(store, process=process, processes=processes, logger=logger, clock=clock)
     except BaseException:

@@ -26,6 +26,7 @@ __all__ = [
     "LogFormatError",
     "NhvflowError",
     "NotAuthorised",
+    "ReadOnlyLog",
     "StoreBusy",
     "TransitionDenied",
     "UnknownCase",
@@ -223,6 +224,14 @@ class DefinitionError(NhvflowError, ValueError):
     """A process definition is inconsistent: an unknown, unreachable or
     dead-end state, a trigger declared twice, or two steps recording one
     event type. Raised when the definition is built, naming the problem.
+
+    .. versionadded:: 0.1
+    """
+
+
+class ReadOnlyLog(NhvflowError):
+    """A step or rebuild was asked of a log opened with ``readonly=True``;
+    nothing was written.
 
     .. versionadded:: 0.1
     """

@@ -37,7 +37,13 @@ from nhvflow._records import (
     canonical,
     chain_hash,
 )
-from nhvflow.errors import ConcurrencyConflict, IdempotencyConflict, LogFormatError, StoreBusy
+from nhvflow.errors import (
+    ConcurrencyConflict,
+    IdempotencyConflict,
+    LogFormatError,
+    ReadOnlyLog,
+    StoreBusy,
+)
 from nhvflow.events import iso
 
 __all__ = ["FORMAT", "SCHEMA_VERSION", "Durability", "SQLiteStore", "open_sqlite"]
@@ -160,21 +166,35 @@ class SQLiteStore:
         *,
         durability: Durability = "full",
         busy_timeout: float = 5.0,
+        readonly: bool = False,
+        logger: Any = None,
     ) -> None:
         if durability not in ("full", "normal"):
             raise ValueError(f"durability must be 'full' or 'normal' (got {durability!r})")
         self.path = str(path)
         self.durability: Durability = durability
         self.memory = self.path == ":memory:"
+        self.readonly = readonly
+        self._log = logger if logger is not None else _log
+        if readonly and self.memory:
+            raise ValueError("a read-only registry needs a file; ':memory:' starts empty")
+        if readonly and not Path(self.path).is_file():
+            raise LogFormatError(f"{self.path!r} does not exist, and it was opened read-only.")
         self._lock = threading.RLock()
         self._depth = 0
         try:
+            target = f"{Path(self.path).resolve().as_uri()}?mode=ro" if readonly else self.path
             self._conn = sqlite3.connect(
-                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+                target,
+                timeout=busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+                uri=readonly,
             )
         except sqlite3.Error as exc:
             raise LogFormatError(f"cannot open {self.path!r} as an SQLite file: {exc}") from exc
         try:
+            self._refuse_foreign()
             self._configure(busy_timeout)
             self._ensure_schema()
         except BaseException:
@@ -183,13 +203,45 @@ class SQLiteStore:
 
     # -- opening ---------------------------------------------------------------------
 
+    def _refuse_foreign(self) -> None:
+        """Refuse a file that is not an nhvflow log before changing anything in
+        it (switching to WAL would change another program's database)."""
+        try:
+            tables = self._tables()
+        except sqlite3.OperationalError as exc:
+            if _busy(exc):  # another process is creating it; _configure waits for it
+                return
+            raise LogFormatError(
+                f"{self.path!r} is not an SQLite database, so not an nhvflow log ({exc}); "
+                "open a new path or the right file."
+            ) from exc
+        except sqlite3.DatabaseError as exc:
+            raise LogFormatError(
+                f"{self.path!r} is not an SQLite database, so not an nhvflow log ({exc}); "
+                "open a new path or the right file."
+            ) from exc
+        if "nhvflow_meta" not in tables and tables - {"_sqlite_migrations"}:
+            raise LogFormatError(
+                f"{self.path!r} is an SQLite database but not an nhvflow log (it has tables "
+                f"{sorted(tables)[:5]} and no nhvflow_meta); open a new path for a new log."
+            )
+        if self.readonly and "nhvflow_meta" not in tables:
+            raise LogFormatError(
+                f"{self.path!r} holds no nhvflow log yet, and it was opened read-only."
+            )
+
     def _configure(self, busy_timeout: float) -> None:
         conn = self._conn
+        if self.readonly:
+            conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+            self._log.debug("log_opened", path=self.path, sqlite_version=sqlite3.sqlite_version,
+                       readonly=True)  # fmt: skip
+            return
         try:
             if not self.memory:
                 mode = self._enter_wal(busy_timeout)
                 if str(mode).lower() != "wal":  # pragma: no cover - e.g. a read-only medium
-                    _log.warning("wal_unavailable", path=self.path, journal_mode=mode)
+                    self._log.warning("wal_unavailable", path=self.path, journal_mode=mode)
         except sqlite3.DatabaseError as exc:
             raise LogFormatError(
                 f"{self.path!r} is not an SQLite database, so not an nhvflow log ({exc}); "
@@ -198,7 +250,7 @@ class SQLiteStore:
         conn.execute(f"PRAGMA synchronous={'FULL' if self.durability == 'full' else 'NORMAL'}")
         conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         version = sqlite3.sqlite_version_info
-        _log.debug(
+        self._log.debug(
             "log_opened",
             path=self.path,
             sqlite_version=sqlite3.sqlite_version,
@@ -207,7 +259,7 @@ class SQLiteStore:
         global _warned_wal_reset
         if not self.memory and version < WAL_RESET_FIXED and not _warned_wal_reset:
             _warned_wal_reset = True
-            _log.warning(
+            self._log.warning(
                 "sqlite_wal_reset_bug",
                 sqlite_version=sqlite3.sqlite_version,
                 detail="SQLite before 3.51.3 can corrupt a WAL file when several connections "
@@ -275,6 +327,10 @@ class SQLiteStore:
     @contextmanager
     def write(self) -> Iterator[None]:
         """A write transaction (``BEGIN IMMEDIATE``), or a savepoint when nested."""
+        if self.readonly:
+            raise ReadOnlyLog(
+                f"{self.path!r} was opened read-only; open it without readonly=True to write."
+            )
         with self._lock:
             conn = self._conn
             if self._depth:

@@ -109,6 +109,11 @@ class PostgresStore(PgSession):
         a server crash may lose the last commits, never corrupt the log).
     :param busy_timeout: seconds a writer waits for another writer's lock
         (the session's ``lock_timeout``) before :class:`StoreBusy`.
+    :param readonly: read an existing log only: every write raises
+        :class:`~nhvflow.errors.ReadOnlyLog`, and the session is
+        ``default_transaction_read_only`` so that the server refuses writes too.
+    :param logger: a structlog-style logger for the store's lines (default
+        ``structlog.get_logger("nhvflow")``).
     :param create: lay out a new log in an empty schema (otherwise an empty
         schema is a :class:`LogFormatError`).
 
@@ -121,11 +126,15 @@ class PostgresStore(PgSession):
         *,
         durability: Durability = "full",
         busy_timeout: float = 5.0,
+        readonly: bool = False,
+        logger: Any = None,
         create: bool = True,
     ) -> None:
-        super().__init__(url, durability=durability, busy_timeout=busy_timeout)
+        super().__init__(
+            url, durability=durability, busy_timeout=busy_timeout, readonly=readonly, logger=logger
+        )
         try:
-            self._ensure_schema(create)
+            self._ensure_schema(create and not readonly)
         except BaseException:
             self._conn.close()
             raise
@@ -141,7 +150,8 @@ class PostgresStore(PgSession):
     def _ensure_schema(self, create: bool) -> None:
         if "nhvflow_meta" not in self._tables():
             if not create:
-                raise LogFormatError(f"{self.display} holds no nhvflow log.")
+                how = ", and it was opened read-only" if self.readonly else ""
+                raise LogFormatError(f"{self.display} holds no nhvflow log yet{how}.")
             with self.write():  # the write lock: two services opening a new log race here
                 tables = self._tables()
                 if "nhvflow_meta" not in tables:

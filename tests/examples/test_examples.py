@@ -37,7 +37,26 @@ def test_the_demo_tells_the_pilots_story_and_counts_every_step(tmp_path):
     assert states == {"permitted": 3, "not_eligible": 1}
 
 
+def test_the_simulation_example_answers_the_analysts_questions(tmp_path):
+    """The simulation example accounts for 250 proposals, closes every advisory-only
+    one under the rule, logs exactly its counted events and writes its report."""
+    out = run("simulate_proposals.py", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "250 proposals:" in text
+    found = re.search(r"Advisory-only proposals: (\d+); closed as not eligible under "
+                      r"nhv.advisory-requires-concentrated-care: (\d+)", text)  # fmt: skip
+    assert found and found.group(1) == found.group(2) and int(found.group(1)) > 0
+    assert "Mapping completed a year later (2021-03-31)" in text
+    events = int(re.search(r"(\d+) events in ", text).group(1))
+    with sqlite3.connect(tmp_path / "simulation.sqlite") as conn:
+        assert conn.execute("select count(*) from events").fetchone()[0] == events
+        assert conn.execute("select count(*) from cases").fetchone()[0] == 250
+    if "HTML report:" in text:
+        assert (tmp_path / "simulation.html").read_text(encoding="utf-8").count("<svg") == 3
+
+
 def test_every_example_is_exercised():
     """A new example needs a test here."""
-    tested = {"pilot_proposals.py"}
+    tested = {"pilot_proposals.py", "simulate_proposals.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} <= tested

@@ -145,3 +145,37 @@ def test_a_log_from_a_newer_nhvflow_is_refused(log_target, npo, clock):
             store.connection.execute(sql)
     with pytest.raises(LogFormatError, match="newer nhvflow"):
         nhvflow.open(log_target)
+
+
+def test_a_log_opened_read_only_reads_and_refuses_to_write(log_target, npo, clock):
+    """readonly=True reads the log and refuses every write with ReadOnlyLog, writing nothing."""
+    with nhvflow.open(log_target) as reg:
+        advance(reg, reg.submit(npo, at=clock(), **proposal()).id, "decided")
+    with nhvflow.open(log_target, readonly=True) as reg:
+        [case] = reg.cases()
+        assert case.state == "decided"
+        assert reg.verify(projections=True).ok
+        with pytest.raises(nhvflow.ReadOnlyLog):
+            reg.submit(npo, at=clock(), **proposal())
+        with pytest.raises(nhvflow.ReadOnlyLog):
+            reg.rebuild_projections()
+    with nhvflow.open(log_target) as reg:
+        assert reg.store.count_events() == 6
+
+
+def test_read_only_needs_an_existing_log(log_target):
+    """A new place opened read-only is refused rather than laid out."""
+    with pytest.raises(LogFormatError, match="read-only"):
+        nhvflow.open(log_target, readonly=True)
+
+
+def test_the_store_logs_through_the_registrys_logger(log_target):
+    """A logger passed to open() gets the store's lines too (a simulation stays quiet)."""
+    seen = []
+
+    class Recorder:
+        def __getattr__(self, level):
+            return lambda event, **kw: seen.append((level, event))
+
+    nhvflow.open(log_target, logger=Recorder()).close()
+    assert ("debug", "log_opened") in seen

@@ -297,3 +297,11 @@ def test_services_opening_a_new_log_at_once_lay_it_out_once(postgres_url):
     for reg in opened:
         assert reg.verify(strict=True).checked == 0  # type: ignore[attr-defined]
         reg.close()  # type: ignore[attr-defined]
+
+
+def test_a_read_only_session_is_refused_writes_by_the_server_too(postgres_url, decided):
+    """Behind readonly=True the server itself refuses writes on the store's connection."""
+    with nhvflow.open(postgres_url, readonly=True) as reg:
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            reg.store.connection.execute("INSERT INTO facts VALUES ('k', '1')")
+        assert reg.get(decided.id).state == "decided"

@@ -195,3 +195,48 @@ def test_durability_is_an_explicit_choice(tmp_path):
     assert full.store.connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with pytest.raises(ValueError, match="durability"):
         nhvflow.open(tmp_path / "c.sqlite", durability="fast")  # type: ignore[arg-type]
+
+
+def test_a_foreign_database_is_refused_without_being_changed(tmp_path):
+    """Opening another program's SQLite file leaves its journal mode alone."""
+    path = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE customers (id INTEGER)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(LogFormatError):
+        nhvflow.open(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    conn.close()
+
+
+def test_a_log_opened_read_only_reads_and_refuses_to_write(log_path, npo):
+    """readonly=True reads the log and refuses every write, writing nothing."""
+    with nhvflow.open(log_path, readonly=True) as reg:
+        [case] = reg.cases()
+        assert case.state == "decided"
+        assert reg.verify(projections=True).ok
+        with pytest.raises(nhvflow.ReadOnlyLog):
+            reg.submit(npo, **proposal())
+        with pytest.raises(nhvflow.ReadOnlyLog):
+            reg.rebuild_projections()
+    with nhvflow.open(log_path) as reg:
+        assert len(list(reg.cases())) == 1
+
+
+def test_read_only_needs_an_existing_log(tmp_path):
+    with pytest.raises(LogFormatError, match="read-only"):
+        nhvflow.open(tmp_path / "new.sqlite", readonly=True)
+
+
+def test_the_store_logs_through_the_registrys_logger(tmp_path):
+    """A logger passed to open() gets the store's lines too (a simulation stays quiet)."""
+    seen = []
+
+    class Recorder:
+        def __getattr__(self, level):
+            return lambda event, **kw: seen.append((level, event))
+
+    nhvflow.open(tmp_path / "log.sqlite", logger=Recorder()).close()
+    assert ("debug", "log_opened") in seen

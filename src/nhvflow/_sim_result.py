@@ -1,0 +1,315 @@
+"""What a simulation keeps: running aggregates while it runs
+(:class:`Tally`, never the log or the cases) and the frozen
+:class:`SimulationResult` it returns, which merges with the results of other
+replications and renders as a dict or JSON.
+
+Days are whole days (the simulated clock moves in days), so every duration
+is kept as a histogram (days -> cases): exact medians and percentiles, a few
+hundred entries however many proposals, and histograms of replications run
+in other processes simply add up.
+
+Public through :mod:`nhvflow.simulate`.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from nhvflow._sim_scenario import Scenario
+from nhvflow.model import HealthcareRegion, Region
+
+__all__ = ["KINDS", "STEPS", "Percentiles", "SimulationResult", "Tally", "percentile"]
+
+STEPS = ("1", "2", "3", "4", "5", "6", "7", "8")
+"""The eight steps of Socialstyrelsen's work process, as the process table numbers them."""
+
+KINDS = ("care", "care_and_advisory", "advisory_only")
+"""The kinds of proposal: care measures only; care measures and an advisory
+mission beside them; an advisory mission only (no care measures)."""
+
+
+def percentile(histogram: Mapping[int, int], q: float) -> int | None:
+    """The nearest-rank ``q``-quantile (0 < q <= 1) of a histogram of whole
+    days: the smallest value with at least ``ceil(q * n)`` observations at or
+    below it; ``None`` when empty."""
+    n = sum(histogram.values())
+    if n == 0:
+        return None
+    rank = max(1, math.ceil(q * n))
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= rank:
+            return value
+    raise AssertionError("unreachable: the ranks cover n")  # pragma: no cover
+
+
+@attrs.frozen
+class Percentiles:
+    """How many cases, and their median and 90th percentile in days.
+
+    .. versionadded:: 0.1
+    """
+
+    n: int
+    median: int | None
+    p90: int | None
+
+    @classmethod
+    def of(cls, histogram: Mapping[int, int]) -> Percentiles:
+        """From a histogram of whole days."""
+        return cls(sum(histogram.values()), percentile(histogram, 0.5), percentile(histogram, 0.9))
+
+
+class Tally:
+    """Running aggregates of one run: counters and histograms only, so that
+    memory does not grow with the number of proposals."""
+
+    def __init__(self) -> None:
+        self.proposals = 0
+        self.pilots = 0
+        self.events = 0
+        self.final_states: Counter[str] = Counter()
+        self.final_by_kind: dict[str, Counter[str]] = {k: Counter() for k in KINDS}
+        self.refusals: Counter[str] = Counter()
+        self.refused_steps: Counter[str] = Counter()
+        self.funnel: Counter[str] = Counter()
+        self.step_days: dict[str, Counter[int]] = {s: Counter() for s in STEPS}
+        self.end_to_end: Counter[int] = Counter()
+        self.permits_by_region: Counter[str] = Counter()
+        self.coverage: Counter[int] = Counter()
+
+    def refused(self, trigger: str, rules: Iterable[str]) -> None:
+        """Count one refused step, once per rule that refused it."""
+        self.refused_steps[trigger] += 1
+        self.refusals.update(rules)
+
+    def finish_case(
+        self,
+        *,
+        kind: str,
+        state: str,
+        step_days: Mapping[str, int],
+        end_to_end: int | None,
+        permits: Iterable[str],
+    ) -> None:
+        """Fold one finished case into the aggregates (and forget it)."""
+        self.proposals += 1
+        self.final_states[state] += 1
+        self.final_by_kind[kind][state] += 1
+        for step, days in step_days.items():
+            self.funnel[step] += 1
+            if step != "1":
+                self.step_days[step][days] += 1
+        if end_to_end is not None:
+            self.end_to_end[end_to_end] += 1
+        covered: set[HealthcareRegion] = set()
+        for name in permits:
+            self.permits_by_region[name] += 1
+            covered |= Region[name].healthcare_regions
+        if covered:
+            self.coverage[len(covered)] += 1
+
+    def result(
+        self, scenario: Scenario, seeds: tuple[int, ...], elapsed: float
+    ) -> SimulationResult:
+        """The frozen result of this tally."""
+        return SimulationResult(
+            scenario=scenario,
+            seeds=seeds,
+            proposals=self.proposals,
+            pilots=self.pilots,
+            events=self.events,
+            final_states=_sorted(self.final_states),
+            final_states_by_kind={k: _sorted(v) for k, v in self.final_by_kind.items()},
+            refusals=_sorted(self.refusals),
+            refused_steps=_sorted(self.refused_steps),
+            funnel={s: self.funnel[s] for s in STEPS},
+            step_days={s: dict(sorted(self.step_days[s].items())) for s in STEPS},
+            end_to_end_days=dict(sorted(self.end_to_end.items())),
+            permits_by_region={r.name: self.permits_by_region[r.name] for r in Region},
+            coverage=dict(sorted(self.coverage.items())),
+            elapsed=elapsed,
+        )
+
+
+def _sorted(counter: Mapping[str, int]) -> dict[str, int]:
+    return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _add(a: Mapping[Any, int], b: Mapping[Any, int]) -> Counter[Any]:
+    total: Counter[Any] = Counter(a)
+    total.update(b)
+    return total
+
+
+@attrs.frozen
+class SimulationResult:
+    """The outcome of a simulation (or the merged outcome of several
+    replications): counts only, no cases and no events.
+
+    ``final_states``: cases per final state (``final_states_by_kind`` per
+    kind of proposal, see :data:`KINDS`); ``refusals``: refused steps per
+    rule id (a step refused by two rules counts for each);
+    ``refused_steps``: refused steps per trigger; ``funnel``: cases that
+    reached each of the eight steps; ``step_days``: per step, a histogram of
+    the days a case spent on it (the waits before each of the step's
+    events, summed per case); ``end_to_end_days``: from the proposal to the
+    step that settled it (permits granted, rejected, closed or withdrawn);
+    ``permits_by_region``: valid permits at the end, per region;
+    ``coverage``: permitted cases by how many of the six healthcare regions
+    hold one of their permits; ``events``: events written to the log.
+    ``elapsed`` (wall-clock seconds) does not take part in ``==``.
+
+    .. versionadded:: 0.1
+    """
+
+    scenario: Scenario
+    seeds: tuple[int, ...]
+    proposals: int
+    pilots: int
+    events: int
+    final_states: dict[str, int]
+    final_states_by_kind: dict[str, dict[str, int]]
+    refusals: dict[str, int]
+    refused_steps: dict[str, int]
+    funnel: dict[str, int]
+    step_days: dict[str, dict[int, int]]
+    end_to_end_days: dict[int, int]
+    permits_by_region: dict[str, int]
+    coverage: dict[int, int]
+    elapsed: float = attrs.field(default=0.0, eq=False)
+
+    # -- derived figures -------------------------------------------------------------
+
+    def days(self, step: str | int) -> Percentiles:
+        """Median and 90th percentile days of one step (``"2"`` to ``"8"``)."""
+        key = str(step)
+        if key not in self.step_days:
+            raise KeyError(f"no step {step!r}; the steps are {', '.join(STEPS)}")
+        return Percentiles.of(self.step_days[key])
+
+    @property
+    def end_to_end(self) -> Percentiles:
+        """Median and 90th percentile days from proposal to the settling step."""
+        return Percentiles.of(self.end_to_end_days)
+
+    @property
+    def permits(self) -> int:
+        """Valid permits at the end, in all."""
+        return sum(self.permits_by_region.values())
+
+    @property
+    def permits_by_healthcare_region(self) -> dict[str, int]:
+        """Valid permits per healthcare region (Region Halland's count for both
+        Västra and Södra), by the healthcare region's member name."""
+        out = {h.name: 0 for h in HealthcareRegion}
+        for name, count in self.permits_by_region.items():
+            for h in Region[name].healthcare_regions:
+                out[h.name] += count
+        return out
+
+    @property
+    def healthcare_regions_without_permits(self) -> tuple[str, ...]:
+        """The healthcare regions where no unit holds a permit: care there is
+        reached only by referral elsewhere."""
+        return tuple(h for h, n in self.permits_by_healthcare_region.items() if n == 0)
+
+    @property
+    def advisory_only_not_eligible(self) -> int:
+        """Advisory-only proposals closed as not eligible."""
+        return self.final_states_by_kind["advisory_only"].get("not_eligible", 0)
+
+    # -- merging and output ----------------------------------------------------------
+
+    @classmethod
+    def merge(cls, results: Iterable[SimulationResult]) -> SimulationResult:
+        """Add up replications of one scenario (their seeds are kept in order).
+
+        .. versionadded:: 0.1
+        """
+        items = list(results)
+        if not items:
+            raise ValueError("merge needs at least one result")
+        first = items[0]
+        for other in items[1:]:
+            if other.scenario != first.scenario:
+                raise ValueError(
+                    "only replications of one scenario can be merged; these differ "
+                    "(run each scenario separately and compare the results)."
+                )
+        total = first
+        for other in items[1:]:
+            total = attrs.evolve(
+                total,
+                seeds=total.seeds + other.seeds,
+                proposals=total.proposals + other.proposals,
+                pilots=total.pilots + other.pilots,
+                events=total.events + other.events,
+                final_states=_sorted(_add(total.final_states, other.final_states)),
+                final_states_by_kind={
+                    k: _sorted(_add(total.final_states_by_kind[k], other.final_states_by_kind[k]))
+                    for k in KINDS
+                },
+                refusals=_sorted(_add(total.refusals, other.refusals)),
+                refused_steps=_sorted(_add(total.refused_steps, other.refused_steps)),
+                funnel={s: total.funnel[s] + other.funnel[s] for s in STEPS},
+                step_days={
+                    s: dict(sorted(_add(total.step_days[s], other.step_days[s]).items()))
+                    for s in STEPS
+                },
+                end_to_end_days=dict(
+                    sorted(_add(total.end_to_end_days, other.end_to_end_days).items())
+                ),
+                permits_by_region={
+                    r: total.permits_by_region[r] + other.permits_by_region[r]
+                    for r in total.permits_by_region
+                },
+                coverage=dict(sorted(_add(total.coverage, other.coverage).items())),
+                elapsed=max(total.elapsed, other.elapsed),
+            )
+        return total
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every figure as a JSON-ready dict (the scenario included)."""
+        return {
+            "process": self.scenario.process,
+            "seeds": list(self.seeds),
+            "replications": len(self.seeds),
+            "proposals": self.proposals,
+            "pilots": self.pilots,
+            "events": self.events,
+            "final_states": self.final_states,
+            "final_states_by_kind": self.final_states_by_kind,
+            "advisory_only_not_eligible": self.advisory_only_not_eligible,
+            "refusals": self.refusals,
+            "refused_steps": self.refused_steps,
+            "funnel": self.funnel,
+            "days": {s: attrs.asdict(self.days(s)) for s in STEPS if s != "1"},
+            "end_to_end": attrs.asdict(self.end_to_end),
+            "permits": self.permits,
+            "permits_by_region": self.permits_by_region,
+            "permits_by_healthcare_region": self.permits_by_healthcare_region,
+            "healthcare_regions_without_permits": list(self.healthcare_regions_without_permits),
+            "coverage": {str(k): v for k, v in self.coverage.items()},
+            "histograms": {
+                "step_days": {
+                    s: {str(d): n for d, n in h.items()} for s, h in self.step_days.items()
+                },
+                "end_to_end_days": {str(d): n for d, n in self.end_to_end_days.items()},
+            },
+            "elapsed_seconds": round(self.elapsed, 3),
+            "scenario": self.scenario.to_dict(),
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON text (UTF-8 characters kept)."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)

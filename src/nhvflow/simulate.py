@@ -1,0 +1,308 @@
+"""Scripted simulations: whole populations of proposals pushed through the
+real engine (the same rules, the same log) on a virtual clock.
+
+::
+
+    from nhvflow.simulate import Scenario, run
+
+    result = run(Scenario(proposals=250), seed=1)
+    result.final_states  # {'permitted': ..., 'not_eligible': ..., ...}
+    result.refusals  # {'nhv.mapping-pause': ..., ...}: refused steps per rule
+    result.days("2"), result.end_to_end  # median and 90th percentile days
+    result.permits_by_healthcare_region
+    print(result.to_json())
+
+Every simulated step goes through :meth:`Registry.submit`,
+:meth:`Registry.fire` and :meth:`Registry.complete_mapping` with ``at=`` on
+the simulated clock: the rules decide, the simulated actors only choose what
+to ask for and how to react to a refusal (see docs/simulations.md). The
+same scenario and seed give the same events, case ids and business times in
+any process; only ``recorded_at`` and the hashes over it differ.
+
+A run keeps running aggregates only (counters and histograms of days), never
+the log or the cases, and writes to an SQLite file (a temporary one unless
+``db`` is given) in transactions of many steps (:meth:`Registry.batch`) with
+``durability="normal"``.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import multiprocessing
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from nhvflow._sim_areas import DEFAULT_AREAS, DEFAULT_REGION_WEIGHTS, ProgrammeArea
+from nhvflow._sim_days import Distribution, Fixed, LogNormal, ScenarioError, Triangular
+from nhvflow._sim_nhv import NhvActors, at_office
+from nhvflow._sim_report import render_html, render_table, write_html
+from nhvflow._sim_result import KINDS, STEPS, Percentiles, SimulationResult, Tally, percentile
+from nhvflow._sim_scenario import SIMULATED_PROCESSES, Durations, Outcomes, Scenario
+from nhvflow.engine import Registry, open_registry
+
+__all__ = [
+    "DEFAULT_AREAS",
+    "DEFAULT_REGION_WEIGHTS",
+    "KINDS",
+    "SIMULATED_PROCESSES",
+    "STEPS",
+    "Distribution",
+    "Durations",
+    "Fixed",
+    "LogNormal",
+    "Outcomes",
+    "Percentiles",
+    "ProgrammeArea",
+    "Scenario",
+    "ScenarioError",
+    "SimulationResult",
+    "Triangular",
+    "case_id",
+    "percentile",
+    "quiet_logger",
+    "render_html",
+    "render_table",
+    "replicate",
+    "replication_seeds",
+    "run",
+    "write_html",
+]
+
+_log = structlog.get_logger("nhvflow")
+
+Progress = Callable[[int], None]
+"""Called with the number of proposals finished since the last call."""
+
+
+def quiet_logger() -> Any:
+    """A structlog logger that drops the engine's per-step ``debug`` and
+    ``info`` lines and passes warnings and errors on to the application's
+    structlog configuration.
+
+    .. versionadded:: 0.1
+    """
+    wrapper = structlog.make_filtering_bound_logger(logging.WARNING)
+    return structlog.wrap_logger(None, wrapper_class=wrapper).bind()
+
+
+def case_id(seed: int, index: int) -> str:
+    """The id of proposal ``index`` (from 0) in a run with ``seed``.
+
+    .. versionadded:: 0.1
+    """
+    return f"sim-{seed}-{index + 1:06d}"
+
+
+def _check_seed(seed: object) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a whole number 0 or more (got {seed!r})")
+    return seed
+
+
+_ACTORS: dict[str, Callable[[Registry, Scenario, Tally], NhvActors]] = {"nhv": NhvActors}
+"""The simulated actors of each regime (``Scenario.process``)."""
+
+
+@contextmanager
+def _registry(db: str | Path | Registry | None, process: str) -> Iterator[Registry]:
+    if isinstance(db, Registry):
+        reg = db
+        _require_empty(reg, "the registry given")
+        yield reg
+        return
+    with tempfile.TemporaryDirectory(prefix="nhvflow-sim-") as scratch:
+        path = Path(scratch) / "simulation.sqlite" if db is None else Path(db)
+        reg = open_registry(path, process=process, durability="normal", logger=quiet_logger())
+        try:
+            _require_empty(reg, str(path))
+            yield reg
+        finally:
+            reg.close()
+
+
+def _require_empty(reg: Registry, where: str) -> None:
+    if next(iter(reg.events()), None) is not None:
+        raise ValueError(
+            f"{where} already holds events; a simulation writes into a new, empty log "
+            "(its case ids and the mapping date are its own). Choose a new path."
+        )
+
+
+def run(
+    scenario: Scenario | None = None,
+    *,
+    seed: int,
+    db: str | Path | Registry | None = None,
+    progress: Progress | None = None,
+    batch_size: int = 200,
+) -> SimulationResult:
+    """Simulate ``scenario`` (default: :class:`Scenario`'s defaults) with ``seed``.
+
+    :param db: where the log goes: ``None`` (a temporary file, deleted after
+        the run), a path of a new SQLite file (kept; opened with
+        ``durability="normal"``), or an open, empty :class:`Registry`.
+    :param progress: called with the number of proposals finished, as they finish.
+    :param batch_size: proposals per transaction (:meth:`Registry.batch`);
+        each step still runs in its own savepoint, judged by every rule.
+    :raises ValueError: ``db`` already holds events (a simulation writes a new
+        log), or a bad ``seed`` or ``batch_size``.
+
+    .. versionadded:: 0.1
+    """
+    scenario = Scenario() if scenario is None else scenario
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario must be a Scenario (got {type(scenario).__name__})")
+    seed = _check_seed(seed)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1 (got {batch_size})")
+    began = time.perf_counter()
+    tally = Tally()
+    with _registry(db, scenario.process) as reg:
+        actors = _ACTORS[scenario.process](reg, scenario, tally)
+        with reg.batch():
+            actors.record_mapping()
+        arrivals = random.Random(f"nhvflow-sim:{seed}:arrivals")
+        rate = scenario.proposals / scenario.submission_days
+        offset = 0.0
+        start = at_office(scenario.start)
+        for first in range(0, scenario.proposals, batch_size):
+            with reg.batch():
+                for index in range(first, min(first + batch_size, scenario.proposals)):
+                    offset += arrivals.expovariate(rate)
+                    rng = random.Random(f"nhvflow-sim:{seed}:{index}")
+                    submitted = start + timedelta(days=int(offset))
+                    actors.proposal(case_id(seed, index), submitted, rng)
+                    if progress is not None:
+                        progress(1)
+    elapsed = time.perf_counter() - began
+    _log.info(
+        "simulation_finished",
+        seed=seed,
+        proposals=scenario.proposals,
+        events=tally.events,
+        seconds=round(elapsed, 3),
+    )
+    return tally.result(scenario, (seed,), elapsed)
+
+
+def replication_seeds(seed: int, replications: int) -> tuple[int, ...]:
+    """The seeds of ``replications`` independent replications from ``seed``:
+    the first is ``seed`` itself, the others derived from it by SHA-256 (so
+    runs with neighbouring seeds do not share replications).
+
+    .. versionadded:: 0.1
+    """
+    seed = _check_seed(seed)
+    if replications < 1:
+        raise ValueError(f"replications must be at least 1 (got {replications})")
+    derived = (
+        int.from_bytes(hashlib.sha256(f"nhvflow-sim:{seed}:{i}".encode()).digest()[:6], "big")
+        for i in range(1, replications)
+    )
+    return (seed, *derived)
+
+
+def replication_db(db: str | Path, number: int, replications: int) -> Path:
+    """Where replication ``number`` (from 1) writes its log when ``db`` is
+    given: ``db`` itself for a single run, else ``stem-N.suffix`` beside it."""
+    path = Path(db)
+    if replications == 1:
+        return path
+    return path.with_name(f"{path.stem}-{number}{path.suffix}")
+
+
+_queue: Any = None
+
+
+def _init_worker(queue: Any) -> None:
+    global _queue
+    _queue = queue
+    # A worker is a fresh process that replicate() started, with no logging
+    # configured: structlog would print to stdout, where the parent may be
+    # writing JSON. Its warnings and errors go to stderr instead.
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )
+
+
+def _report(count: int) -> None:
+    if _queue is not None:
+        _queue.put(count)
+
+
+def _replication(scenario: Scenario, seed: int, db: str | None) -> SimulationResult:
+    return run(scenario, seed=seed, db=db, progress=_report if _queue is not None else None)
+
+
+def replicate(
+    scenario: Scenario | None = None,
+    *,
+    seed: int,
+    replications: int,
+    workers: int = 1,
+    db: str | Path | None = None,
+    progress: Progress | None = None,
+) -> SimulationResult:
+    """Run independent replications (seeds from :func:`replication_seeds`)
+    in up to ``workers`` processes and merge their summaries.
+
+    With ``db``, each replication keeps its log: ``db`` for one replication,
+    ``stem-1.suffix``, ``stem-2.suffix``, ... for several.
+
+    .. versionadded:: 0.1
+    """
+    scenario = Scenario() if scenario is None else scenario
+    seeds = replication_seeds(seed, replications)
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1 (got {workers})")
+    paths: Sequence[str | None] = [
+        None if db is None else str(replication_db(db, i, replications))
+        for i in range(1, replications + 1)
+    ]
+    if workers == 1 or replications == 1:
+        return SimulationResult.merge(
+            run(scenario, seed=s, db=p, progress=progress)
+            for s, p in zip(seeds, paths, strict=True)
+        )
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue() if progress is not None else None
+    with ProcessPoolExecutor(
+        max_workers=min(workers, replications),
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(queue,),
+    ) as pool:
+        futures = [
+            pool.submit(_replication, scenario, s, p) for s, p in zip(seeds, paths, strict=True)
+        ]
+        while queue is not None and progress is not None and not all(f.done() for f in futures):
+            _drain(queue, progress, timeout=0.2)
+        results = [f.result() for f in futures]
+    if queue is not None and progress is not None:
+        while _drain(queue, progress, timeout=0.0):
+            pass
+    return SimulationResult.merge(results)
+
+
+def _drain(queue: Any, progress: Progress, *, timeout: float) -> bool:
+    import queue as queues
+
+    try:
+        progress(queue.get(timeout=timeout) if timeout else queue.get_nowait())
+    except queues.Empty:
+        return False
+    return True
