@@ -71,8 +71,10 @@ class CopyReport:
     def __str__(self) -> str:
         if not self.events:
             return f"copied an empty log from {self.source} to {self.destination}"
+        events = f"{self.events} event{'s' if self.events != 1 else ''}"
+        cases = f"{self.cases} case{'s' if self.cases != 1 else ''}"
         return (
-            f"copied {self.events} events ({self.cases} cases) from {self.source} to "
+            f"copied {events} ({cases}) from {self.source} to "
             f"{self.destination}: positions 1-{self.last_position}, last hash "
             f"{self.last_hash[:16]}…, identical hash for hash; {self.verified}"
         )
