@@ -1,4 +1,5 @@
-"""The tables of the PostgreSQL event store, and how they are checked.
+"""The tables of the PostgreSQL event store, how they are checked, and the
+statements of the hot path.
 
 The same layout as the SQLite store (``events``, ``cases``, ``permits``,
 ``facts``, ``nhvflow_meta``), with the JSON of actors, payloads and case data
@@ -12,7 +13,18 @@ for hash. Text columns that are compared or sorted use the ``"C"`` collation
 
 from __future__ import annotations
 
-__all__ = ["APPEND_ONLY_TRIGGERS", "CREATE_SCHEMA", "SCHEMA_VERSION", "TRIGGER_STATE"]
+__all__ = [
+    "APPEND_ONLY_TRIGGERS",
+    "CASE_COLUMNS",
+    "CREATE_SCHEMA",
+    "EVENT_COLUMNS",
+    "INSERT_EVENT",
+    "INSERT_EVENT_AND_CASE",
+    "INSERT_PERMIT",
+    "SCHEMA_VERSION",
+    "TRIGGER_STATE",
+    "UPSERT_CASE",
+]
 
 SCHEMA_VERSION = 1
 """The layout version of the PostgreSQL tables this nhvflow writes."""
@@ -109,3 +121,34 @@ TRIGGER_STATE = """
     WHERE c.relname = 'events' AND n.nspname = current_schema() AND NOT t.tgisinternal
 """
 """The append-only triggers on ``events`` and whether each is enabled (``'D'``: disabled)."""
+
+# -- the statements of the hot path ---------------------------------------------------
+
+EVENT_COLUMNS = (
+    "position, stream_id, version, type, schema_version, actor, payload, occurred_at, "
+    "recorded_at, idempotency_key, request_hash, prev_hash, hash"
+)
+INSERT_EVENT = (
+    f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
+    "ON CONFLICT DO NOTHING RETURNING position"
+)
+INSERT_EVENT_AND_CASE = (
+    # One round trip: the case's projection is written only if the event was.
+    f"WITH e AS (INSERT INTO events ({EVENT_COLUMNS}) "
+    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING RETURNING position) "
+    "INSERT INTO cases (id, process, state, version, data, updated_at) "
+    "SELECT %s,%s,%s,%s,%s,%s FROM e ON CONFLICT (id) DO UPDATE SET process = excluded.process, "
+    "state = excluded.state, version = excluded.version, data = excluded.data, "
+    "updated_at = excluded.updated_at RETURNING id"
+)
+UPSERT_CASE = (
+    "INSERT INTO cases (id, process, state, version, data, updated_at) "
+    "VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (id) DO UPDATE SET process = excluded.process, "
+    "state = excluded.state, version = excluded.version, data = excluded.data, "
+    "updated_at = excluded.updated_at"
+)
+INSERT_PERMIT = (
+    "INSERT INTO permits (case_id, seq, region, unit, valid, granted_at, starts_on, revoked_at, "
+    "conditions) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+)
+CASE_COLUMNS = "id, process, state, version, data, updated_at"

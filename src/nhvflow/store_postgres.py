@@ -36,7 +36,18 @@ except ImportError as exc:  # the tests exercise this with psycopg hidden
     ) from exc
 
 from nhvflow._chain import ChainCheck
-from nhvflow._pg_schema import APPEND_ONLY_TRIGGERS, CREATE_SCHEMA, SCHEMA_VERSION, TRIGGER_STATE
+from nhvflow._pg_schema import (
+    APPEND_ONLY_TRIGGERS,
+    CASE_COLUMNS,
+    CREATE_SCHEMA,
+    EVENT_COLUMNS,
+    INSERT_EVENT,
+    INSERT_EVENT_AND_CASE,
+    INSERT_PERMIT,
+    SCHEMA_VERSION,
+    TRIGGER_STATE,
+    UPSERT_CASE,
+)
 from nhvflow._pg_session import PgSession
 from nhvflow._records import (
     GENESIS,
@@ -60,35 +71,6 @@ from nhvflow.events import iso
 from nhvflow.store import FORMAT
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore", "is_postgres_url", "open_postgres"]
-
-_EVENT_COLUMNS = (
-    "position, stream_id, version, type, schema_version, actor, payload, occurred_at, "
-    "recorded_at, idempotency_key, request_hash, prev_hash, hash"
-)
-_INSERT_EVENT = (
-    f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
-    "ON CONFLICT DO NOTHING RETURNING position"
-)
-_INSERT_EVENT_AND_CASE = (
-    # One round trip: the case's projection is written only if the event was.
-    f"WITH e AS (INSERT INTO events ({_EVENT_COLUMNS}) "
-    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING RETURNING position) "
-    "INSERT INTO cases (id, process, state, version, data, updated_at) "
-    "SELECT %s,%s,%s,%s,%s,%s FROM e ON CONFLICT (id) DO UPDATE SET process = excluded.process, "
-    "state = excluded.state, version = excluded.version, data = excluded.data, "
-    "updated_at = excluded.updated_at RETURNING id"
-)
-_UPSERT_CASE = (
-    "INSERT INTO cases (id, process, state, version, data, updated_at) "
-    "VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (id) DO UPDATE SET process = excluded.process, "
-    "state = excluded.state, version = excluded.version, data = excluded.data, "
-    "updated_at = excluded.updated_at"
-)
-_INSERT_PERMIT = (
-    "INSERT INTO permits (case_id, seq, region, unit, valid, granted_at, starts_on, revoked_at, "
-    "conditions) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)"
-)
-_CASE_COLUMNS = "id, process, state, version, data, updated_at"
 
 
 def _now() -> str:
@@ -147,20 +129,25 @@ class PostgresStore(PgSession):
         ).fetchall()
         return {r[0] for r in rows}
 
+    def _refuse_foreign(self, tables: set[str]) -> None:
+        if tables and "nhvflow_meta" not in tables:
+            raise LogFormatError(
+                f"{self.display} is not an nhvflow log: schema {self.schema!r} holds other "
+                f"tables ({', '.join(sorted(tables)[:5])}); open an empty database or schema, "
+                "or the right one."
+            )
+
     def _ensure_schema(self, create: bool) -> None:
-        if "nhvflow_meta" not in self._tables():
+        tables = self._tables()
+        self._refuse_foreign(tables)
+        if not tables:
             if not create:
                 how = ", and it was opened read-only" if self.readonly else ""
                 raise LogFormatError(f"{self.display} holds no nhvflow log yet{how}.")
             with self.write():  # the write lock: two services opening a new log race here
                 tables = self._tables()
-                if "nhvflow_meta" not in tables:
-                    if tables:
-                        raise LogFormatError(
-                            f"{self.display} is not an nhvflow log: schema {self.schema!r} holds "
-                            f"other tables ({', '.join(sorted(tables)[:5])}); open an empty "
-                            "database or schema, or the right one."
-                        )
+                self._refuse_foreign(tables)
+                if not tables:
                     for statement in CREATE_SCHEMA:
                         self._conn.execute(statement)
                     self._conn.execute(
@@ -174,7 +161,13 @@ class PostgresStore(PgSession):
             raise LogFormatError(
                 f"{self.display} is not an nhvflow log (format {meta.get('format')!r})."
             )
-        found = int(meta.get("schema_version", "0"))
+        try:
+            found = int(meta.get("schema_version", "0"))
+        except ValueError:
+            raise LogFormatError(
+                f"{self.display} has an unreadable log schema version "
+                f"{meta.get('schema_version')!r}."
+            ) from None
         if found > SCHEMA_VERSION:
             raise LogFormatError(
                 f"{self.display} was written by a newer nhvflow (log schema {found}; this "
@@ -186,7 +179,7 @@ class PostgresStore(PgSession):
     def load_case(self, case_id: str) -> CaseRow | None:
         if not _nul_free(case_id):
             return None
-        row = self._q(f"SELECT {_CASE_COLUMNS} FROM cases WHERE id = %s", (case_id,)).fetchone()
+        row = self._q(f"SELECT {CASE_COLUMNS} FROM cases WHERE id = %s", (case_id,)).fetchone()
         if row is None:
             return None
         self._seen = (row[0], None, row[3])
@@ -205,7 +198,7 @@ class PostgresStore(PgSession):
         last = 0
         while True:  # keyset pages, so that no cursor stays open between yields
             rows = self._q(
-                f"SELECT seq, {_CASE_COLUMNS} FROM cases WHERE seq > %s{clause} "
+                f"SELECT seq, {CASE_COLUMNS} FROM cases WHERE seq > %s{clause} "
                 "ORDER BY seq LIMIT 500",
                 (last, *args),
             ).fetchall()
@@ -291,9 +284,9 @@ class PostgresStore(PgSession):
             digest,
         )
         if case is None:
-            written = self._q(_INSERT_EVENT, row).fetchone()
+            written = self._q(INSERT_EVENT, row).fetchone()
         else:
-            written = self._q(_INSERT_EVENT_AND_CASE, (*row, *_case_params(case))).fetchone()
+            written = self._q(INSERT_EVENT_AND_CASE, (*row, *_case_params(case))).fetchone()
         if written is None:  # a UNIQUE constraint said no: nothing was written
             key = event.idempotency_key
             first = None if key is None else self.event_by_key(key)
@@ -322,13 +315,13 @@ class PostgresStore(PgSession):
         ]
         if rows:
             with self._lock, self._connection().cursor() as cur:
-                cur.executemany(_INSERT_PERMIT, rows)
+                cur.executemany(INSERT_PERMIT, rows)
 
     def event_by_key(self, key: str) -> StoredEvent | None:
         if not _nul_free(key):
             return None
         row = self._q(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE idempotency_key = %s", (key,)
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE idempotency_key = %s", (key,)
         ).fetchone()
         return None if row is None else _event(row)
 
@@ -367,7 +360,7 @@ class PostgresStore(PgSession):
         last = 0
         while True:
             rows = self._q(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE position > %s{clause} "
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE position > %s{clause} "
                 f"ORDER BY position LIMIT {int(page)}",
                 (last, *args),
             ).fetchall()
@@ -394,7 +387,7 @@ class PostgresStore(PgSession):
         hashes kept), for copying a log; inside a write transaction."""
         count = 0
         with self.write(), self._lock:
-            copy_sql = f"COPY events ({_EVENT_COLUMNS}) FROM STDIN"
+            copy_sql = f"COPY events ({EVENT_COLUMNS}) FROM STDIN"
             try:
                 with self._connection().cursor() as cur, cur.copy(copy_sql) as copy:
                     for row in rows:
@@ -429,7 +422,7 @@ class PostgresStore(PgSession):
             self._q("DELETE FROM cases")
             self._q("DELETE FROM facts")
             for case in cases:
-                self._q(_UPSERT_CASE, _case_params(case))
+                self._q(UPSERT_CASE, _case_params(case))
                 if case.data.get("permits"):
                     self._write_permits(case)
             for key, value in facts.items():
@@ -439,7 +432,7 @@ class PostgresStore(PgSession):
         """Every row of the projections, for comparing a rebuild with the live tables."""
         with self.read():
             return (
-                self._q(f"SELECT {_CASE_COLUMNS} FROM cases ORDER BY id").fetchall(),
+                self._q(f"SELECT {CASE_COLUMNS} FROM cases ORDER BY id").fetchall(),
                 self._q("SELECT * FROM permits ORDER BY case_id, seq").fetchall(),
                 self._q("SELECT * FROM facts ORDER BY key").fetchall(),
             )
