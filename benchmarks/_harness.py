@@ -18,7 +18,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -37,9 +36,10 @@ __all__ = [
     "Target",
     "configure_logging",
     "interleaved",
+    "median",
+    "paired",
     "render",
     "scratch",
-    "timed",
     "write_json",
 ]
 
@@ -125,10 +125,17 @@ class Figure:
     higher_is_better: bool = True
     samples: dict[str, list[float]] = attrs.field(factory=dict)
     smoke: bool = False
+    paired: float | None = None
+    """The median of the per-round ratios, when both sides ran in each round."""
 
     @property
     def ratio(self) -> float | None:
-        """nhvflow over baseline (for a rate: how many times as fast)."""
+        """nhvflow over baseline (for a rate: how many times as fast): the
+        median of the rounds' ratios where the sides ran side by side in
+        each round (robust to a machine that slows down between rounds),
+        else the ratio of the medians."""
+        if self.paired is not None:
+            return self.paired
         if self.baseline is None or self.baseline == 0:
             return None
         return self.nhvflow / self.baseline
@@ -154,20 +161,13 @@ class Figure:
             "baseline_detail": self.baseline_detail,
             "baseline": self.baseline,
             "ratio": self.ratio,
+            "ratio_of_medians": (None if not self.baseline else self.nhvflow / self.baseline),
             "target": None if self.target is None else str(self.target),
             "verdict": self.verdict,
             "durability": self.durability,
             "note": self.note,
             "samples": self.samples,
         }
-
-
-def timed(fn: Callable[[], int]) -> float:
-    """Run ``fn`` (which returns how many operations it did) and return
-    operations per second."""
-    start = time.perf_counter()
-    done = fn()
-    return done / (time.perf_counter() - start)
 
 
 def interleaved(rounds: int, sides: dict[str, Callable[[], float]]) -> dict[str, list[float]]:
@@ -183,6 +183,11 @@ def interleaved(rounds: int, sides: dict[str, Callable[[], float]]) -> dict[str,
 def median(values: list[float]) -> float:
     """The median of the samples."""
     return statistics.median(values)
+
+
+def paired(samples: dict[str, list[float]], side: str, baseline: str) -> float:
+    """The median over rounds of ``side / baseline`` (each round ran both)."""
+    return statistics.median(a / b for a, b in zip(samples[side], samples[baseline], strict=True))
 
 
 @contextmanager

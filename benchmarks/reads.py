@@ -21,7 +21,7 @@ from transitions import Machine
 
 import nhvflow
 from benchmarks import _drivers as d
-from benchmarks._harness import Figure, Sizes, Target, interleaved, median, scratch
+from benchmarks._harness import Figure, Sizes, Target, interleaved, median, paired, scratch
 from benchmarks.workload import STEPS_PER_CASE, lifecycle, lifecycles
 from nhvflow import Actor, Case
 from nhvflow.rules import Step as RuleStep
@@ -171,6 +171,7 @@ def machine_figures(sizes: Sizes, *, smoke: bool, console: Console) -> list[Figu
             "force, and moves its shared machine, as the engine does, without the store.",
             samples={"nhvflow": samples["nhvflow"], "transitions": samples["transitions"]},
             smoke=smoke,
+            paired=paired(samples, "nhvflow", "transitions"),
         ),
         Figure(
             "3'",
@@ -185,6 +186,7 @@ def machine_figures(sizes: Sizes, *, smoke: bool, console: Console) -> list[Figu
             "in-memory store and builds every rule's outcome, but moves no machine.",
             samples={"check": samples["check"]},
             smoke=smoke,
+            paired=paired(samples, "check", "transitions"),
         ),
     ]
 
@@ -237,6 +239,7 @@ def rebuild_figures(sizes: Sizes, *, smoke: bool, console: Console) -> list[Figu
             "and json.loads of its actor and payload.",
             samples={"nhvflow": samples["nhvflow"], "raw": samples["raw"]},
             smoke=smoke,
+            paired=paired(samples, "nhvflow", "raw"),
         )
     )
     if "eventsourcing" in samples:
@@ -255,6 +258,7 @@ def rebuild_figures(sizes: Sizes, *, smoke: bool, console: Console) -> list[Figu
                 "every projection, in one transaction.",
                 samples={"eventsourcing": samples["eventsourcing"]},
                 smoke=smoke,
+                paired=paired(samples, "nhvflow", "eventsourcing"),
             )
         )
     return figures

@@ -20,7 +20,16 @@ from pathlib import Path
 from rich.console import Console
 
 from benchmarks import _drivers as d
-from benchmarks._harness import RESULTS, Figure, Sizes, Target, interleaved, median, scratch
+from benchmarks._harness import (
+    RESULTS,
+    Figure,
+    Sizes,
+    Target,
+    interleaved,
+    median,
+    paired,
+    scratch,
+)
 from benchmarks.workload import STEPS_PER_CASE, lifecycles
 
 __all__ = ["batch_figures", "fire_figures", "flat_figure"]
@@ -78,6 +87,7 @@ def fire_figures(sizes: Sizes, *, smoke: bool, console: Console) -> list[Figure]
                 "into a plain table, one BEGIN IMMEDIATE ... COMMIT per row.",
                 samples=samples,
                 smoke=smoke,
+                paired=paired(samples, "nhvflow", "raw"),
             )
         )
         figures.append(
@@ -95,6 +105,7 @@ def fire_figures(sizes: Sizes, *, smoke: bool, console: Console) -> list[Figure]
                 "with no Python work: what SQLite alone costs, the ceiling of any engine on this "
                 "schema.",
                 smoke=smoke,
+                paired=paired(samples, "nhvflow", "floor"),
             )
         )
         figures += _eventsourcing_figures(sizes, smoke=smoke, console=console, path=path)
@@ -168,6 +179,7 @@ def _eventsourcing_figures(
             "sides fsync every commit; 1c shows what a raw commit costs at FULL on this disk.",
             samples=full,
             smoke=smoke,
+            paired=paired(full, "nhvflow", "eventsourcing"),
         )
     )
     figures.append(
@@ -184,6 +196,7 @@ def _eventsourcing_figures(
             "synchronous=NORMAL and nhvflow at durability='normal'.",
             samples=normal,
             smoke=smoke,
+            paired=paired(normal, "nhvflow", "eventsourcing"),
         )
     )
     figures.append(
@@ -199,6 +212,7 @@ def _eventsourcing_figures(
             baseline_detail="as 1a, both sides at synchronous=FULL (an fsync per commit).",
             samples=floor,
             smoke=smoke,
+            paired=paired(floor, "nhvflow", "raw"),
         )
     )
     return figures
@@ -250,6 +264,7 @@ def batch_figures(sizes: Sizes, *, smoke: bool, console: Console) -> list[Figure
             "savepoint per step).",
             samples=samples,
             smoke=smoke,
+            paired=paired(samples, "nhvflow", "raw"),
         )
     ]
 
@@ -323,5 +338,6 @@ def flat_figure(sizes: Sizes, *, smoke: bool, console: Console) -> list[Figure]:
             higher_is_better=False,
             samples=samples,
             smoke=smoke,
+            paired=paired(samples, "big", "small"),
         )
     ]
