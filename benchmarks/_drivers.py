@@ -15,7 +15,7 @@ import nhvflow
 from benchmarks.workload import Step
 from nhvflow import Registry
 from nhvflow._records import CaseRow, NewEvent, StoredEvent, canonical
-from nhvflow.store import Durability, SQLiteStore
+from nhvflow.store import _UPSERT_CASE, Durability, SQLiteStore
 
 __all__ = [
     "SQLITE_SYNC",
@@ -160,13 +160,6 @@ def captured_write_set(steps: list[Step]) -> tuple[list[str], EventRows, list[tu
     cases = store.cases
     reg.close()
     return schema, rows, cases
-
-
-_UPSERT_CASE = (
-    "INSERT INTO cases (id, process, state, version, data, updated_at) VALUES (?,?,?,?,?,?) "
-    "ON CONFLICT(id) DO UPDATE SET process=excluded.process, state=excluded.state, "
-    "version=excluded.version, data=excluded.data, updated_at=excluded.updated_at"
-)
 
 
 def raw_write_set(
