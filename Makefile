@@ -2,6 +2,7 @@
 #   make demo   set up .venv and run the demo on demo.sqlite
 #   make test   set up .venv and run ruff, mypy --strict and pytest
 #   make docs   regenerate docs/process.md, docs/rules.md and the README's diagram
+#   make bench  set up .venv and print the benchmarks (ratios against baselines; see benchmarks/README.md)
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
@@ -22,8 +23,8 @@ demo: $(STAMP)
 	$(BIN)/python examples/pilot_proposals.py demo.sqlite
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples
-	$(BIN)/ruff format --check src tests examples
+	$(BIN)/ruff check src tests examples benchmarks
+	$(BIN)/ruff format --check src tests examples benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
@@ -38,6 +39,9 @@ test: lint typecheck unit
 
 docs: $(STAMP)
 	$(BIN)/python -m nhvflow._docs .
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) demo.sqlite demo.sqlite-wal demo.sqlite-shm .pytest_cache .mypy_cache .ruff_cache

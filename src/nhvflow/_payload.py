@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import attrs
 
@@ -293,6 +293,36 @@ def _parser(field: attrs.Attribute[Any]) -> Parser:
     return parser
 
 
+@attrs.frozen
+class _Plan:
+    """How :func:`parse` and :func:`dump` handle one class, worked out once
+    per class (reading ``attrs.fields`` and the parsers on every step was a
+    measurable share of each step: benchmarks/README.md)."""
+
+    names: frozenset[str]
+    fields: tuple[tuple[str, Parser, bool], ...]  # name, parser, required
+    writers: tuple[tuple[str, Callable[[Any], Any]], ...]
+    takes: str
+
+
+_PLANS: dict[type, _Plan] = {}
+
+
+def _plan(cls: type) -> _Plan:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        fields = attrs.fields(cls)
+        names = frozenset(f.name for f in fields)
+        plan = _Plan(
+            names,
+            tuple((f.name, _parser(f), f.default is attrs.NOTHING) for f in fields),
+            tuple((f.name, _parser(f).write) for f in fields),
+            ", ".join(sorted(names)) or "no fields",
+        )
+        _PLANS[cls] = plan
+    return plan
+
+
 def parse(cls: type[T], raw: Mapping[Any, object]) -> T:
     """Build ``cls`` from ``raw`` (user keywords or stored JSON).
 
@@ -300,30 +330,25 @@ def parse(cls: type[T], raw: Mapping[Any, object]) -> T:
     or malformed field.
     """
     _string_keys(raw, "payload")
-    fields = attrs.fields(cls)  # type: ignore[arg-type]
-    names = {f.name for f in fields}
-    unknown = sorted(set(raw) - names)
-    if unknown:
-        takes = ", ".join(sorted(names)) or "no fields"
-        raise InvalidPayload(unknown[0], f"is not a field of this step; it takes: {takes}.")
+    plan = _plan(cls)
+    if not plan.names.issuperset(raw):
+        unknown = sorted(set(raw) - plan.names)
+        raise InvalidPayload(unknown[0], f"is not a field of this step; it takes: {plan.takes}.")
     values: dict[str, Any] = {}
-    for field in fields:
-        if field.name not in raw:
-            if field.default is attrs.NOTHING:
-                raise InvalidPayload(field.name, f"is required ({_parser(field).expects}).")
+    for name, parser, required in plan.fields:
+        if name not in raw:
+            if required:
+                raise InvalidPayload(name, f"is required ({parser.expects}).")
             continue
         try:
-            values[field.name] = _parser(field).read(raw[field.name])
+            values[name] = parser.read(raw[name])
         except InvalidPayload as exc:
-            raise InvalidPayload(f"{field.name}.{exc.field}", exc.reason) from None
+            raise InvalidPayload(f"{name}.{exc.field}", exc.reason) from None
         except (TypeError, ValueError) as exc:
-            raise InvalidPayload(field.name, str(exc)) from None
+            raise InvalidPayload(name, str(exc)) from None
     return cls(**values)
 
 
 def dump(value: object) -> dict[str, Any]:
     """The JSON-ready dict of a payload object built by :func:`parse`."""
-    out: dict[str, Any] = {}
-    for field in attrs.fields(cast("type[attrs.AttrsInstance]", type(value))):
-        out[field.name] = _parser(field).write(getattr(value, field.name))
-    return out
+    return {name: write(getattr(value, name)) for name, write in _plan(type(value)).writers}

@@ -100,6 +100,10 @@ class NewEvent:
     occurred_at: str
     idempotency_key: str | None = None
     request_hash: str | None = None
+    actor_text: str | None = attrs.field(default=None, kw_only=True, eq=False)
+    """``canonical(actor)``, when the caller has it already (a store may trust it)."""
+    payload_text: str | None = attrs.field(default=None, kw_only=True, eq=False)
+    """``canonical(payload)``, when the caller has it already (a store may trust it)."""
 
 
 @attrs.frozen

@@ -26,6 +26,7 @@ class Catalogue:
 
     def __init__(self, processes: Mapping[str, Process]) -> None:
         self.processes = dict(processes)
+        self._actors: dict[tuple[Any, ...], Actor] = {}
         self.creators: dict[str, Process] = {}
         for process in self.processes.values():
             kind = process.creation.event.type
@@ -35,6 +36,21 @@ class Catalogue:
                     f"processes {other.name!r} and {process.name!r} both create cases with "
                     f"{kind!r}; a creating event type must be unique to its process"
                 )
+
+    def actor(self, stored: dict[str, Any]) -> Actor:
+        """The :class:`Actor` of a stored actor, built once per distinct actor
+        (a log has few: the roles, the regions, the NPOs, one group per
+        case) and shared, as actors are frozen values."""
+        try:
+            key = tuple(stored.items())
+            actor = self._actors.get(key)
+        except TypeError:  # not a stored Actor's shape: let from_json say why
+            return Actor.from_json(stored)
+        if actor is None:
+            if len(self._actors) >= 10_000:
+                self._actors.clear()
+            actor = self._actors[key] = Actor.from_json(stored)
+        return actor
 
     def process(self, name: str) -> Process:
         """The process of this name (``LogFormatError`` for one this registry lacks)."""
@@ -60,10 +76,10 @@ class Catalogue:
 
     def fold(self, events: Iterable[StoredEvent]) -> CaseRow | None:
         """The case after ``events`` (one stream, in order); ``None`` if empty."""
-        row: CaseRow | None = None
         process: Process | None = None
         data: dict[str, Any] = {}
         state = ""
+        last: StoredEvent | None = None
         for stored in events:
             if process is None:
                 process = self.creators.get(stored.type)
@@ -82,17 +98,15 @@ class Catalogue:
                     )
                 state = transition.dest
             fact = self.fact_of(process, stored)
+            actor = self.actor(stored.actor)
             meta = Meta(
-                stored.stream_id,
-                Actor.from_json(stored.actor),
-                datetime.fromisoformat(stored.occurred_at),
-                stored.version,
+                stored.stream_id, actor, datetime.fromisoformat(stored.occurred_at), stored.version
             )
             fact.apply(data, meta)
-            row = CaseRow(
-                stored.stream_id, process.name, state, stored.version, data, stored.occurred_at
-            )
-        return row
+            last = stored
+        if process is None or last is None:
+            return None
+        return CaseRow(last.stream_id, process.name, state, last.version, data, last.occurred_at)
 
     @staticmethod
     def registry_facts(events: Iterable[StoredEvent]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ and nothing is written unless every check passed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -70,6 +71,18 @@ class _StoreFacts:
 
 
 @attrs.frozen
+class _Request:
+    """A step's request, encoded once: its fingerprint (for idempotency) and
+    the payload as JSON data and canonical text, which the log records
+    unless ``prepare`` completed the payload."""
+
+    hash: str
+    fact: Fact
+    payload: dict[str, Any]
+    payload_text: str
+
+
+@attrs.frozen
 class _Judged:
     """A step parsed, completed and judged (not yet written)."""
 
@@ -78,7 +91,7 @@ class _Judged:
     transition: Transition
     fact: Fact
     step: Step
-    request_hash: str
+    request: _Request
 
 
 class Registry:
@@ -136,11 +149,11 @@ class Registry:
         actor = _actor(actor)
         transition = regime.creation
         fact = _payload.parse(transition.event, payload)
-        request = _request_hash(case_id or "", transition.trigger, actor, fact, at, regime.name)
+        request = _request(case_id or "", transition.trigger, actor, fact, at, regime.name)
         with self.store.write():
             when = self._moment(given)
             if idempotency_key is not None:
-                replay = self._replay(idempotency_key, request)
+                replay = self._replay(idempotency_key, request.hash)
                 if replay is not None:
                     return replay
             new_id = case_id if case_id is not None else str(uuid.uuid4())
@@ -289,7 +302,7 @@ class Registry:
             )
             self._refused(None, "complete_mapping", actor, violations)
             raise NotAuthorised(violations, case_id=None, trigger="complete_mapping", state=None)
-        request = _request_hash(REGISTRY_STREAM, "complete_mapping", actor, fact, at, "registry")
+        request = _request(REGISTRY_STREAM, "complete_mapping", actor, fact, at, "registry").hash
         with self.store.write():
             if idempotency_key is not None:
                 previous = self.store.event_by_key(idempotency_key)
@@ -503,9 +516,9 @@ class Registry:
                 known=False,
             )
         fact = _payload.parse(transition.event, payload)
-        request = _request_hash(case_id, trigger, actor, fact, at, process.name)
+        request = _request(case_id, trigger, actor, fact, at, process.name)
         if idempotency_key is not None:
-            replay = self._replay(idempotency_key, request)
+            replay = self._replay(idempotency_key, request.hash)
             if replay is not None:
                 return replay
         if expected_version is not None and expected_version != row.version:
@@ -519,7 +532,7 @@ class Registry:
                 available=process.triggers_from(row.state),
                 known=True,
             )
-        if iso(when) < row.updated_at:
+        if _iso(when) < row.updated_at:
             raise InvalidPayload(
                 "at",
                 f"the step is dated {iso(when)}, before the case's previous step "
@@ -573,27 +586,34 @@ class Registry:
             raise TransitionDenied(violations, case_id=case_id, trigger=step.trigger, state=state)
 
     def _append(self, judged: _Judged, case_id: str, key: str | None) -> Case:
-        step, fact, process = judged.step, judged.fact, judged.process
-        payload = fact.to_json()
+        step, fact, process, request = judged.step, judged.fact, judged.process, judged.request
+        if fact is request.fact:  # not completed by prepare: the request's encoding stands
+            payload, payload_text = request.payload, request.payload_text
+        else:
+            payload = fact.to_json()
+            payload_text = canonical(payload)
         if judged.row is None:
             state, version, data = process.initial, 1, {}
         else:
             state = process.next_state(step.trigger, judged.row.state)
             version, data = judged.row.version + 1, judged.row.data
-        occurred = iso(step.at)
+        occurred = _iso(step.at)
         fact.apply(data, Meta(case_id, step.actor, step.at, version))
         row = CaseRow(case_id, process.name, state, version, data, occurred)
+        actor, actor_text = _actor_json(step.actor)
         self.store.append(
             NewEvent(
                 case_id,
                 version,
                 fact.type,
                 fact.schema_version,
-                step.actor.to_json(),
+                actor,
                 payload,
                 occurred,
                 key,
-                judged.request_hash,
+                request.hash,
+                actor_text=actor_text,
+                payload_text=payload_text,
             ),
             row,
             permits_changed=fact.touches_permits,
@@ -682,29 +702,50 @@ def _check_case_id(case_id: object) -> None:
         raise InvalidPayload("case_id", f"{REGISTRY_STREAM!r} is reserved for registry facts.")
 
 
-def _request_hash(
+def _request(
     stream: str,
     trigger: str,
     actor: Actor,
     fact: Fact,
     at: datetime | str | None,
     process: str,
-) -> str:
-    """The fingerprint of a request (for idempotency); also refuses a payload
-    too large or not representable as JSON, before any rule is judged."""
-    moment = None if at is None else iso(_aware(at, "at"))
+) -> _Request:
+    """The request encoded once: its fingerprint (for idempotency) and its
+    payload's JSON; also refuses a payload too large or not representable as
+    JSON, before any rule is judged."""
+    moment = None if at is None else _iso(_aware(at, "at"))
+    payload = fact.to_json()
     try:
-        payload = canonical(fact.to_json())
+        text = canonical(payload)
     except (TypeError, ValueError) as exc:
         raise InvalidPayload("payload", f"cannot be recorded as JSON: {exc}") from None
-    size = len(payload.encode("utf-8"))
+    size = len(text) if text.isascii() else len(text.encode("utf-8"))
     if size > MAX_PAYLOAD_BYTES:
         raise InvalidPayload(
             "payload",
             f"is {size} bytes as JSON; at most {MAX_PAYLOAD_BYTES} bytes are recorded per step.",
         )
-    text = canonical([process, stream, trigger, actor.to_json(), payload, moment])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    fingerprint = canonical([process, stream, trigger, actor.to_json(), text, moment])
+    return _Request(hashlib.sha256(fingerprint.encode("utf-8")).hexdigest(), fact, payload, text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _actor_text(actor: Actor) -> str:
+    return canonical(actor.to_json())
+
+
+def _actor_json(actor: Actor) -> tuple[dict[str, Any], str]:
+    """The actor as the log records it (a fresh dict) and its canonical
+    text, encoded once per distinct actor (actors are frozen values)."""
+    return actor.to_json(), _actor_text(actor)
+
+
+def _iso(moment: datetime) -> str:
+    """:func:`iso` for a moment already in UTC (every ``at`` is, once read by
+    ``_aware`` or the clock); others are converted as before."""
+    if moment.tzinfo is UTC:
+        return moment.isoformat(timespec="microseconds")
+    return iso(moment)
 
 
 def open_registry(

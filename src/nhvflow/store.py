@@ -182,6 +182,10 @@ class SQLiteStore:
             raise LogFormatError(f"{self.path!r} does not exist, and it was opened read-only.")
         self._lock = threading.RLock()
         self._depth = 0
+        self._tail: tuple[int, str] | None = None
+        """The last (position, hash) of the log, known only inside our own
+        write transaction (which holds SQLite's write lock): the next append
+        need not look it up again."""
         try:
             target = f"{Path(self.path).resolve().as_uri()}?mode=ro" if readonly else self.path
             self._conn = sqlite3.connect(
@@ -340,6 +344,7 @@ class SQLiteStore:
                 try:
                     yield
                 except BaseException:
+                    self._tail = None
                     if conn.in_transaction:
                         conn.execute(f"ROLLBACK TO {name}")
                         conn.execute(f"RELEASE {name}")
@@ -359,6 +364,7 @@ class SQLiteStore:
                     ) from exc
                 raise
             self._depth = 1
+            self._tail = None
             try:
                 yield
             except BaseException:
@@ -376,6 +382,7 @@ class SQLiteStore:
                     raise
             finally:
                 self._depth = 0
+                self._tail = None
 
     @contextmanager
     def read(self) -> Iterator[None]:
@@ -423,6 +430,8 @@ class SQLiteStore:
                 return
             for row in rows:
                 yield _case(row[1:])
+            if len(rows) < 500:  # the last page: no need to ask again
+                return
             last = rows[-1][0]
 
     def stream_version(self, stream_id: str) -> int:
@@ -441,13 +450,16 @@ class SQLiteStore:
             with self.write():
                 return self.append(event, case, permits_changed=permits_changed)
         conn = self._conn
-        last = conn.execute(
-            "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
-        ).fetchone()
+        last = self._tail
+        if last is None:
+            last = conn.execute(
+                "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
+            ).fetchone()
         position, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        self._tail = None  # until this append has fully succeeded
         recorded = _now()
-        actor = canonical(event.actor)
-        payload = canonical(event.payload)
+        actor = event.actor_text if event.actor_text is not None else canonical(event.actor)
+        payload = event.payload_text if event.payload_text is not None else canonical(event.payload)
         digest = chain_hash(
             prev,
             position=position,
@@ -482,6 +494,7 @@ class SQLiteStore:
                 ),
             )
         except sqlite3.IntegrityError as exc:
+            self._tail = None
             if "events.stream_id" in str(exc):  # UNIQUE (stream_id, version)
                 raise ConcurrencyConflict(
                     event.stream_id, None, self.stream_version(event.stream_id)
@@ -505,6 +518,7 @@ class SQLiteStore:
             )
             if permits_changed:
                 self._write_permits(case)
+        self._tail = (position, digest)
         return StoredEvent(
             position,
             event.stream_id,
@@ -579,6 +593,8 @@ class SQLiteStore:
                 return
             for row in rows:
                 yield _event(row)
+            if len(rows) < 1000:  # the last page: no need to ask again
+                return
             last = rows[-1][0]
 
     def stream_ids(self) -> Iterator[str]:

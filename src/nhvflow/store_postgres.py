@@ -237,8 +237,8 @@ class PostgresStore(PgSession):
         found = last.fetchone()
         position, prev = (found[0] + 1, found[1]) if found else (1, GENESIS)
         recorded = _now()
-        actor = canonical(event.actor)
-        payload = canonical(event.payload)
+        actor = event.actor_text if event.actor_text is not None else canonical(event.actor)
+        payload = event.payload_text if event.payload_text is not None else canonical(event.payload)
         digest = chain_hash(
             prev,
             position=position,

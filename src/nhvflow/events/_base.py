@@ -12,6 +12,7 @@ Older stored shapes are turned into the current class by the class's
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -42,7 +43,7 @@ class Meta:
     occurred_at: datetime
     version: int
 
-    @property
+    @functools.cached_property
     def when(self) -> str:
         """The business time as ISO text (how ``data`` records times)."""
         return iso(self.occurred_at)

@@ -72,6 +72,23 @@ class _Cursor:
     state: str = ""
 
 
+def _plain(machine: Machine, move: Any) -> bool:
+    """Whether taking ``move`` does nothing but change the state (no
+    conditions and no callbacks anywhere on its way)."""
+    states = (machine.get_state(move.source), machine.get_state(move.dest))
+    return not (
+        move.conditions
+        or move.prepare
+        or move.before
+        or move.after
+        or machine.prepare_event
+        or machine.before_state_change
+        or machine.after_state_change
+        or machine.finalize_event
+        or any(state.on_enter or state.on_exit for state in states)
+    )
+
+
 class Process:
     """A regime's process: states, transitions, rules and its machine.
 
@@ -133,6 +150,18 @@ class Process:
         )
         self._cursor = _Cursor()
         self._machine.add_model(self._cursor)
+        self._moves: dict[tuple[str, str], str] = {
+            (trigger, source): dest
+            for trigger, event in self._machine.events.items()
+            for source, moves in event.transitions.items()
+            if len(moves) == 1
+            and (dest := moves[0].dest) is not None
+            and _plain(self._machine, moves[0])
+        }
+        """(trigger, state) -> next state, read from the machine's own
+        transitions: with no conditions or callbacks, moving the machine
+        reaches exactly this state, so :meth:`next_state` looks it up
+        instead of paying for a trigger (and its lock) on every step."""
 
     def _check(self) -> None:
         name = self.name
@@ -206,8 +235,11 @@ class Process:
         return next((r for r in self.rules if r.id == rule_id), None)
 
     def next_state(self, trigger: str, state: str) -> str:
-        """Move the shared machine from ``state`` by ``trigger``; the state it
-        reaches. The caller has checked that the trigger is available."""
+        """The state the shared machine reaches from ``state`` by ``trigger``.
+        The caller has checked that the trigger is available."""
+        dest = self._moves.get((trigger, state))
+        if dest is not None:
+            return dest
         with self._lock:
             self._cursor.state = state
             self._machine.events[trigger].trigger(self._cursor)
