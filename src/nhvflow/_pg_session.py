@@ -81,6 +81,9 @@ class PgSession:
         self._depth = 0
         self._closed = False
         self._seen: tuple[str, int | None, int] = ("", None, 0)  # the last case read, for errors
+        self._tail: tuple[int, str] | None = None
+        """The last position and hash this transaction wrote (no one else can append
+        while it holds the lock); forgotten when a write begins, ends or rolls back."""
         self._conn = self._connect()
         try:
             schema = self._conn.execute("SELECT current_schema()").fetchone()
@@ -183,6 +186,7 @@ class PgSession:
                 try:
                     yield
                 except BaseException:
+                    self._tail = None
                     if conn.info.transaction_status != TransactionStatus.IDLE:
                         self._q(f"ROLLBACK TO SAVEPOINT {name}")
                         self._q(f"RELEASE SAVEPOINT {name}")
@@ -198,6 +202,7 @@ class PgSession:
                 self._rollback(conn)
                 raise self._failed(exc) from exc
             self._depth = 1
+            self._tail = None
             try:
                 yield
             except BaseException:
@@ -211,6 +216,7 @@ class PgSession:
                     raise self._failed(exc) from exc
             finally:
                 self._depth = 0
+                self._tail = None
 
     @staticmethod
     def _rollback(conn: psycopg.Connection[Any]) -> None:

@@ -233,9 +233,12 @@ class PostgresStore(PgSession):
                 raise InvalidPayload(
                     field, "must not contain NUL characters (PostgreSQL text cannot hold them)."
                 )
-        last = self._q("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
-        found = last.fetchone()
+        found = self._tail
+        if found is None:
+            last = self._q("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
+            found = last.fetchone()
         position, prev = (found[0] + 1, found[1]) if found else (1, GENESIS)
+        self._tail = None  # until this append has fully succeeded
         recorded = _now()
         actor = event.actor_text if event.actor_text is not None else canonical(event.actor)
         payload = event.payload_text if event.payload_text is not None else canonical(event.payload)
@@ -295,6 +298,7 @@ class PostgresStore(PgSession):
             raise ConcurrencyConflict(event.stream_id, None, self.stream_version(event.stream_id))
         if case is not None and permits_changed:
             self._write_permits(case)
+        self._tail = (position, digest)
         return stored
 
     def _write_permits(self, case: CaseRow) -> None:
@@ -387,6 +391,7 @@ class PostgresStore(PgSession):
         hashes kept), for copying a log; inside a write transaction."""
         count = 0
         with self.write(), self._lock:
+            self._tail = None  # the imported events come after whatever this transaction knew
             copy_sql = f"COPY events ({EVENT_COLUMNS}) FROM STDIN"
             try:
                 with self._connection().cursor() as cur, cur.copy(copy_sql) as copy:
