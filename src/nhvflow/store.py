@@ -30,6 +30,7 @@ import structlog
 from nhvflow._records import (
     GENESIS,
     CaseRow,
+    ChainCheck,
     Durability,
     NewEvent,
     StoredEvent,
@@ -664,20 +665,8 @@ class SQLiteStore:
             )
 
     def verify(self) -> VerifyReport:
+        check = ChainCheck()
         problems: list[str] = []
-        first_bad: int | None = None
-        checked = 0
-        expected_position = 1
-        prev = GENESIS
-        versions: dict[str, int] = {}
-
-        def bad(position: int, message: str) -> None:
-            nonlocal first_bad
-            if first_bad is None:
-                first_bad = position
-            if len(problems) < 20:
-                problems.append(message)
-
         try:
             with self._lock:
                 triggers = {
@@ -700,66 +689,12 @@ class SQLiteStore:
                 if not rows:
                     break
                 for row in rows:
-                    (
-                        position,
-                        stream_id,
-                        version,
-                        type_,
-                        schema_version,
-                        actor,
-                        payload,
-                        occurred_at,
-                        recorded_at,
-                        key,
-                        request_hash,
-                        prev_hash,
-                        digest,
-                    ) = row
-                    checked += 1
-                    if position != expected_position:
-                        bad(position, f"position {position} follows {expected_position - 1}")
-                    expected_position = position + 1
-                    if version != versions.get(stream_id, 0) + 1:
-                        bad(
-                            position,
-                            f"position {position}: {stream_id} version {version} "
-                            f"follows {versions.get(stream_id, 0)}",
-                        )
-                    versions[stream_id] = version
-                    if prev_hash != prev:
-                        bad(
-                            position,
-                            f"position {position}: prev_hash does not link to the previous event",
-                        )
-                    try:
-                        recomputed: str | None = chain_hash(
-                            prev_hash,
-                            position=position,
-                            stream_id=stream_id,
-                            version=version,
-                            type=type_,
-                            schema_version=schema_version,
-                            actor=actor,
-                            payload=payload,
-                            occurred_at=occurred_at,
-                            recorded_at=recorded_at,
-                            idempotency_key=key,
-                            request_hash=request_hash,
-                        )
-                    except (TypeError, ValueError):  # e.g. a blob written where text belongs
-                        recomputed = None
-                    if recomputed != digest:
-                        bad(
-                            position,
-                            f"position {position}: stored hash does not match the "
-                            "event's content (changed after it was written)",
-                        )
-                    prev = digest
+                    check.feed(row)
                 last = rows[-1][0]
         except sqlite3.DatabaseError as exc:
             problems.append(f"the log could not be read: {exc}")
-            return VerifyReport(False, checked, first_bad, tuple(problems))
-        return VerifyReport(not problems, checked, first_bad, tuple(problems))
+            return check.report(problems, readable=False)
+        return check.report(problems)
 
     def close(self) -> None:
         with self._lock:
