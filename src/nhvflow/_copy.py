@@ -22,7 +22,6 @@ from typing import Any, Protocol
 
 import attrs
 
-from nhvflow._chain import ChainCheck
 from nhvflow._records import Store, VerifyReport
 from nhvflow._targets import is_postgres_url
 from nhvflow.engine import Registry
@@ -183,25 +182,24 @@ def _compare(
     src: _RowStore, dst: _RowStore, verified: VerifyReport, dst_name: str
 ) -> tuple[int, str]:
     """The last position and hash, once the copy verifies and equals the source."""
-    check = ChainCheck()
-    for problem in verified.problems:
-        check.problem(problem)
+    differences: list[str] = []
+    first_bad = verified.first_bad_position
     last: tuple[int, str] = (0, "")
     for mine, theirs in itertools.zip_longest(src.event_rows(), dst.event_rows()):
         if mine is None or theirs is None:
-            check.problem(f"the copy holds {'more' if mine is None else 'fewer'} events")
+            differences.append(f"the copy holds {'more' if mine is None else 'fewer'} events")
             break
         for name, a, b in zip(_COLUMNS, mine, theirs, strict=True):
             if a != b:
-                check.problem(f"position {mine[0]}: {name} differs in the copy", mine[0])
+                differences.append(f"position {mine[0]}: {name} differs in the copy")
+                first_bad = mine[0] if first_bad is None else min(first_bad, mine[0])
         last = (theirs[0], theirs[12])
-    if not verified.ok and verified.first_bad_position is not None:
-        check.problem("the copy fails verification", verified.first_bad_position)
-    result = check.report()
-    if not result.ok:
+    if differences or not verified.ok:
+        problems = [*verified.problems, *differences[:20]]
+        found = VerifyReport(False, verified.checked, first_bad, tuple(problems))
         raise IntegrityError(
-            result.first_bad_position,
+            first_bad,
             f"the copy in {dst_name} is not identical to its source, so nothing was written:\n"
-            f"{result}",
+            f"{found}",
         )
     return last

@@ -20,6 +20,7 @@ __all__ = [
     "GENESIS",
     "REGISTRY_STREAM",
     "CaseRow",
+    "ChainCheck",
     "Durability",
     "NewEvent",
     "Store",
@@ -257,3 +258,72 @@ class Store(Protocol):
     def close(self) -> None:
         """Release the connection."""
         ...
+
+
+class ChainCheck:
+    """Walks a log's rows in order of position and checks what every store
+    must hold: contiguous positions from 1, versions 1, 2, ... per stream,
+    each ``prev_hash`` linking to the event before, and each hash recomputed
+    from the row. Backends feed it raw rows and add their own problems
+    (missing append-only triggers, unreadable storage).
+    """
+
+    MAX_PROBLEMS = 20
+
+    def __init__(self) -> None:
+        self.checked = 0
+        self.first_bad: int | None = None
+        self.problems: list[str] = []
+        self._expected = 1
+        self._prev = GENESIS
+        self._versions: dict[str, int] = {}
+
+    def _bad(self, position: int, message: str) -> None:
+        if self.first_bad is None:
+            self.first_bad = position
+        if len(self.problems) < self.MAX_PROBLEMS:
+            self.problems.append(message)
+
+    def feed(self, row: tuple[Any, ...]) -> None:
+        """Check one row: ``(position, stream_id, version, type, schema_version,
+        actor, payload, occurred_at, recorded_at, idempotency_key, request_hash,
+        prev_hash, hash)`` with actor and payload as their stored JSON texts."""
+        (position, stream_id, version, type_, schema_version, actor, payload,
+         occurred_at, recorded_at, key, request_hash, prev_hash, digest) = row  # fmt: skip
+        self.checked += 1
+        if position != self._expected:
+            self._bad(position, f"position {position} follows {self._expected - 1}")
+        self._expected = position + 1
+        last = self._versions.get(stream_id, 0)
+        if version != last + 1:
+            self._bad(
+                position, f"position {position}: {stream_id} version {version} follows {last}"
+            )
+        self._versions[stream_id] = version
+        if prev_hash != self._prev:
+            self._bad(
+                position, f"position {position}: prev_hash does not link to the previous event"
+            )
+        try:
+            recomputed: str | None = chain_hash(
+                prev_hash, position=position, stream_id=stream_id, version=version, type=type_,
+                schema_version=schema_version, actor=actor, payload=payload,
+                occurred_at=occurred_at, recorded_at=recorded_at, idempotency_key=key,
+                request_hash=request_hash,
+            )  # fmt: skip
+        except (TypeError, ValueError):  # e.g. a blob written where text belongs
+            recomputed = None
+        if recomputed != digest:
+            self._bad(
+                position,
+                f"position {position}: stored hash does not match the event's content "
+                "(changed after it was written)",
+            )
+        self._prev = digest
+
+    def report(self, extra: list[str] | None = None, *, readable: bool = True) -> VerifyReport:
+        """The verdict; ``extra`` are the backend's own problems (listed first)."""
+        problems = [*(extra or []), *self.problems]
+        return VerifyReport(
+            readable and not problems, self.checked, self.first_bad, tuple(problems)
+        )

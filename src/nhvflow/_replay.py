@@ -5,18 +5,18 @@ use, so that a rebuild comes out identical to the live projections.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from nhvflow import _payload
-from nhvflow._records import REGISTRY_STREAM, CaseRow, StoredEvent
-from nhvflow.errors import DefinitionError, LogFormatError
+from nhvflow._records import REGISTRY_STREAM, CaseRow, Store, StoredEvent, VerifyReport
+from nhvflow.errors import DefinitionError, LogFormatError, NhvflowError
 from nhvflow.events import Fact, MappingCompleted, Meta, upcast
 from nhvflow.model import Actor, Case, Event
 from nhvflow.states import Process
 
-__all__ = ["Catalogue", "to_case", "to_event"]
+__all__ = ["Catalogue", "replayed", "to_case", "to_event", "verify_projections"]
 
 MAPPING_FACT = "mapping_completed_at"
 
@@ -155,3 +155,44 @@ def to_event(stored: StoredEvent, catalogue: Catalogue | None = None) -> Event:
         prev_hash=stored.prev_hash,
         hash=stored.hash,
     )
+
+
+def verify_projections(catalogue: Catalogue, store: Store, report: VerifyReport) -> VerifyReport:
+    """The log report, with every case whose projection differs from a
+    replay of its events (or that has no events) added as a problem."""
+    problems = list(report.problems)
+    with store.read():
+        replayed: set[str] = set()
+        for stream_id in store.stream_ids():
+            if stream_id == REGISTRY_STREAM:
+                continue
+            replayed.add(stream_id)
+            try:
+                row = catalogue.fold(store.events(stream_id))
+                live = store.load_case(stream_id)
+            except (NhvflowError, ValueError) as exc:
+                problems.append(f"case {stream_id}: cannot be replayed and compared ({exc})")
+                continue
+            if live != row:
+                problems.append(f"case {stream_id}: projection differs from its events")
+        try:
+            projected = {case.id for case in store.cases()}
+            expected = catalogue.registry_facts(store.events(REGISTRY_STREAM))
+            facts_differ = expected.get(MAPPING_FACT) != store.get_fact(MAPPING_FACT)
+        except ValueError as exc:
+            problems.append(f"the projections cannot be read ({exc})")
+        else:
+            problems += [f"case {c}: projected but has no events" for c in projected - replayed]
+            if facts_differ:
+                problems.append("registry facts differ from the registry stream")
+    return VerifyReport(not problems, report.checked, report.first_bad_position, tuple(problems))
+
+
+def replayed(catalogue: Catalogue, store: Store) -> Iterator[CaseRow]:
+    """Every case folded from its events, stream by stream (one case in memory at a time)."""
+    for stream_id in store.stream_ids():
+        if stream_id == REGISTRY_STREAM:
+            continue
+        row = catalogue.fold(store.events(stream_id))
+        if row is not None:
+            yield row

@@ -14,21 +14,39 @@ and nothing is written unless every check passed.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import attrs
 import structlog
 
 from nhvflow import _payload
 from nhvflow._records import REGISTRY_STREAM, CaseRow, NewEvent, Store, VerifyReport, canonical
-from nhvflow._replay import MAPPING_FACT, Catalogue, to_case, to_event
+from nhvflow._replay import (
+    MAPPING_FACT,
+    Catalogue,
+    replayed,
+    to_case,
+    to_event,
+    verify_projections,
+)
+from nhvflow._steps import (
+    MAX_PAYLOAD_BYTES,
+    Judged,
+    StoreFacts,
+    actor_json,
+    as_actor,
+    aware,
+    check_case_id,
+    encode_request,
+    is_text,
+    outcome,
+    utc_iso,
+    utcnow,
+)
 from nhvflow._targets import is_postgres_url
 from nhvflow.errors import (
     ConcurrencyConflict,
@@ -36,62 +54,19 @@ from nhvflow.errors import (
     IntegrityError,
     InvalidPayload,
     InvalidTrigger,
-    NhvflowError,
     NotAuthorised,
     TransitionDenied,
     UnknownCase,
 )
-from nhvflow.events import Fact, MappingCompleted, Meta, iso
+from nhvflow.events import MappingCompleted, Meta, iso
 from nhvflow.model import Actor, Case, Event, Role, Violation
 from nhvflow.rules import Responsibility, RuleOutcome, Step
-from nhvflow.states import Process, Transition, builtin_processes
+from nhvflow.states import Process, builtin_processes
 from nhvflow.store import Durability, SQLiteStore
 
 __all__ = ["MAX_PAYLOAD_BYTES", "Registry", "open_registry"]
 
-MAX_PAYLOAD_BYTES = 64 * 1024
-"""The largest payload one step may record, as encoded JSON."""
-
 Clock = Callable[[], datetime]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class _StoreFacts:
-    """Registry-wide facts, read lazily inside the step's transaction."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    def mapping_completed_at(self) -> datetime | None:
-        value = self._store.get_fact(MAPPING_FACT)
-        return None if value is None else datetime.fromisoformat(value)
-
-
-@attrs.frozen
-class _Request:
-    """A step's request, encoded once: its fingerprint (for idempotency) and
-    the payload as JSON data and canonical text, which the log records
-    unless ``prepare`` completed the payload."""
-
-    hash: str
-    fact: Fact
-    payload: dict[str, Any]
-    payload_text: str
-
-
-@attrs.frozen
-class _Judged:
-    """A step parsed, completed and judged (not yet written)."""
-
-    row: CaseRow | None
-    process: Process
-    transition: Transition
-    fact: Fact
-    step: Step
-    request: _Request
 
 
 class Registry:
@@ -121,9 +96,9 @@ class Registry:
             raise ValueError(f"unknown process {process!r}; known: {', '.join(sorted(known))}")
         self.default_process = process
         self.store = store
-        self._facts = _StoreFacts(store)
+        self._facts = StoreFacts(store)
         self._log = logger if logger is not None else structlog.get_logger("nhvflow")
-        self._clock: Clock = clock or _utcnow
+        self._clock: Clock = clock or utcnow
 
     # -- the public steps ------------------------------------------------------------
 
@@ -146,10 +121,10 @@ class Registry:
         """
         regime = self._catalogue.process(process or self.default_process)
         given = self._given(at)
-        actor = _actor(actor)
+        actor = as_actor(actor)
         transition = regime.creation
         fact = _payload.parse(transition.event, payload)
-        request = _request(case_id or "", transition.trigger, actor, fact, at, regime.name)
+        request = encode_request(case_id or "", transition.trigger, actor, fact, at, regime.name)
         with self.store.write():
             when = self._moment(given)
             if idempotency_key is not None:
@@ -157,7 +132,7 @@ class Registry:
                 if replay is not None:
                     return replay
             new_id = case_id if case_id is not None else str(uuid.uuid4())
-            _check_case_id(new_id)
+            check_case_id(new_id)
             if self.store.load_case(new_id) is not None or self.store.stream_version(new_id):
                 raise InvalidPayload(
                     "case_id", f"a case {new_id!r} already exists; choose another id."
@@ -174,7 +149,7 @@ class Registry:
                 self._facts,
                 transition.responsible,
             )
-            judged = _Judged(None, regime, transition, fact, step, request)
+            judged = Judged(None, regime, transition, fact, step, request)
             self._enforce(judged, new_id)
             return self._append(judged, new_id, idempotency_key)
 
@@ -203,7 +178,7 @@ class Registry:
         (timezone-aware; default now).
         """
         given = self._given(at)
-        actor = _actor(actor)
+        actor = as_actor(actor)
         with self.store.write():
             when = self._moment(given)
             judged = self._judge(
@@ -243,7 +218,7 @@ class Registry:
         ``failed`` (with its violations) or ``not in force`` at the step's
         business time."""
         when = self._moment(at)
-        actor = _actor(actor)
+        actor = as_actor(actor)
         with self.store.read():
             judged = self._judge(
                 case_id, trigger, actor, payload, when, at, None, None, dry_run=True
@@ -258,7 +233,7 @@ class Registry:
         the responsible party for. The step's own rules are judged when it
         is fired (or by :meth:`check` with its payload)."""
         when = self._moment(at)
-        actor = _actor(actor)
+        actor = as_actor(actor)
         row = self._load(case_id)
         process = self._catalogue.process(row.process)
         case = to_case(row)
@@ -287,7 +262,7 @@ class Registry:
         Recording it again returns the first record and writes nothing.
         """
         when = self._moment(at)
-        actor = _actor(actor)
+        actor = as_actor(actor)
         fact = _payload.parse(MappingCompleted, {"note": note})
         nhv = self._catalogue.process("nhv") if "nhv" in self._catalogue.processes else None
         responsible = Responsibility(Role.SOCIALSTYRELSEN, "Socialstyrelsen", "Socialstyrelsen")
@@ -302,7 +277,9 @@ class Registry:
             )
             self._refused(None, "complete_mapping", actor, violations)
             raise NotAuthorised(violations, case_id=None, trigger="complete_mapping", state=None)
-        request = _request(REGISTRY_STREAM, "complete_mapping", actor, fact, at, "registry").hash
+        request = encode_request(
+            REGISTRY_STREAM, "complete_mapping", actor, fact, at, "registry"
+        ).hash
         with self.store.write():
             if idempotency_key is not None:
                 previous = self.store.event_by_key(idempotency_key)
@@ -338,7 +315,7 @@ class Registry:
         """The case as it stands, or as it stood at business time ``as_of``."""
         if as_of is None:
             return to_case(self._load(case_id))
-        moment = _aware(as_of, "as_of")
+        moment = aware(as_of, "as_of")
         with self.store.read():
             row = self._catalogue.fold(self.store.events(case_id, until=iso(moment)))
         if row is None:
@@ -388,48 +365,10 @@ class Registry:
         """
         report = self.store.verify()
         if projections and report.first_bad_position is None:
-            report = self._verify_projections(report)
+            report = verify_projections(self._catalogue, self.store, report)
         if strict and not report.ok:
             raise IntegrityError(report.first_bad_position, str(report))
         return report
-
-    def _verify_projections(self, report: VerifyReport) -> VerifyReport:
-        problems = list(report.problems)
-        with self.store.read():
-            replayed: set[str] = set()
-            for stream_id in self.store.stream_ids():
-                if stream_id == REGISTRY_STREAM:
-                    continue
-                replayed.add(stream_id)
-                try:
-                    row = self._catalogue.fold(self.store.events(stream_id))
-                    live = self.store.load_case(stream_id)
-                except (NhvflowError, ValueError) as exc:
-                    problems.append(f"case {stream_id}: cannot be replayed and compared ({exc})")
-                    continue
-                if live != row:
-                    problems.append(f"case {stream_id}: projection differs from its events")
-            try:
-                projected = {case.id for case in self.store.cases()}
-                expected = self._catalogue.registry_facts(self.store.events(REGISTRY_STREAM))
-                facts_differ = expected.get(MAPPING_FACT) != self.store.get_fact(MAPPING_FACT)
-            except ValueError as exc:
-                problems.append(f"the projections cannot be read ({exc})")
-            else:
-                problems += [f"case {c}: projected but has no events" for c in projected - replayed]
-                if facts_differ:
-                    problems.append("registry facts differ from the registry stream")
-        return VerifyReport(
-            not problems, report.checked, report.first_bad_position, tuple(problems)
-        )
-
-    def _replayed(self) -> Iterator[CaseRow]:
-        for stream_id in self.store.stream_ids():
-            if stream_id == REGISTRY_STREAM:
-                continue
-            row = self._catalogue.fold(self.store.events(stream_id))
-            if row is not None:
-                yield row
 
     def rebuild_projections(self) -> int:
         """Rebuild every projection from the events; returns the number of cases.
@@ -441,7 +380,7 @@ class Registry:
 
         def counted() -> Iterator[CaseRow]:
             nonlocal count
-            for row in self._replayed():
+            for row in replayed(self._catalogue, self.store):
                 count += 1
                 yield row
 
@@ -473,14 +412,14 @@ class Registry:
     # -- internals -------------------------------------------------------------------
 
     def _moment(self, at: datetime | str | None) -> datetime:
-        return self._clock() if at is None else _aware(at, "at")
+        return self._clock() if at is None else aware(at, "at")
 
     @staticmethod
     def _given(at: datetime | str | None) -> datetime | None:
         """``at`` checked before the write lock is taken; a step without one is
         dated by :meth:`_moment` once the lock is held, so that a step that
         waited for another writer is not dated before that writer's step."""
-        return None if at is None else _aware(at, "at")
+        return None if at is None else aware(at, "at")
 
     def _load(self, case_id: str) -> CaseRow:
         if not isinstance(case_id, str):
@@ -502,10 +441,10 @@ class Registry:
         idempotency_key: str | None,
         *,
         dry_run: bool = False,
-    ) -> _Judged | Case:
+    ) -> Judged | Case:
         row = self._load(case_id)
         process = self._catalogue.process(row.process)
-        transition = process.transition(trigger) if _is_text(trigger) else None
+        transition = process.transition(trigger) if is_text(trigger) else None
         if transition is None or transition.creates:
             raise InvalidTrigger(
                 str(trigger),
@@ -516,7 +455,7 @@ class Registry:
                 known=False,
             )
         fact = _payload.parse(transition.event, payload)
-        request = _request(case_id, trigger, actor, fact, at, process.name)
+        request = encode_request(case_id, trigger, actor, fact, at, process.name)
         if idempotency_key is not None:
             replay = self._replay(idempotency_key, request.hash)
             if replay is not None:
@@ -532,7 +471,7 @@ class Registry:
                 available=process.triggers_from(row.state),
                 known=True,
             )
-        if _iso(when) < row.updated_at:
+        if utc_iso(when) < row.updated_at:
             raise InvalidPayload(
                 "at",
                 f"the step is dated {iso(when)}, before the case's previous step "
@@ -545,7 +484,7 @@ class Registry:
         step = Step(
             case, process.name, trigger, actor, fact, when, self._facts, transition.responsible
         )
-        return _Judged(row, process, transition, fact, step, request)
+        return Judged(row, process, transition, fact, step, request)
 
     def _check_in_force(self, process: Process, when: datetime) -> None:
         if process.in_force_from is not None and when.date() < process.in_force_from:
@@ -555,18 +494,18 @@ class Registry:
                 f"{when.date()} falls before it.",
             )
 
-    def _outcomes(self, judged: _Judged) -> list[RuleOutcome]:
+    def _outcomes(self, judged: Judged) -> list[RuleOutcome]:
         step = judged.step
         authority = judged.process.authority
-        outcomes = [_outcome(authority, authority.evaluate(step))]
+        outcomes = [outcome(authority, authority.evaluate(step))]
         for rule in judged.transition.rules:
             if not rule.in_force(step.at):
                 outcomes.append(RuleOutcome(rule, "not in force"))
             else:
-                outcomes.append(_outcome(rule, rule.evaluate(step)))
+                outcomes.append(outcome(rule, rule.evaluate(step)))
         return outcomes
 
-    def _enforce(self, judged: _Judged, case_id: str) -> None:
+    def _enforce(self, judged: Judged, case_id: str) -> None:
         step = judged.step
         state = judged.row.state if judged.row is not None else None
         if judged.row is None:
@@ -585,7 +524,7 @@ class Registry:
             self._refused(case_id, step.trigger, step.actor, violations)
             raise TransitionDenied(violations, case_id=case_id, trigger=step.trigger, state=state)
 
-    def _append(self, judged: _Judged, case_id: str, key: str | None) -> Case:
+    def _append(self, judged: Judged, case_id: str, key: str | None) -> Case:
         step, fact, process, request = judged.step, judged.fact, judged.process, judged.request
         if fact is request.fact:  # not completed by prepare: the request's encoding stands
             payload, payload_text = request.payload, request.payload_text
@@ -597,10 +536,10 @@ class Registry:
         else:
             state = process.next_state(step.trigger, judged.row.state)
             version, data = judged.row.version + 1, judged.row.data
-        occurred = _iso(step.at)
+        occurred = utc_iso(step.at)
         fact.apply(data, Meta(case_id, step.actor, step.at, version))
         row = CaseRow(case_id, process.name, state, version, data, occurred)
-        actor, actor_text = _actor_json(step.actor)
+        actor, actor_text = actor_json(step.actor)
         self.store.append(
             NewEvent(
                 case_id,
@@ -630,7 +569,7 @@ class Registry:
         return to_case(row)
 
     def _replay(self, key: str, request: str) -> Case | None:
-        if not _is_text(key) or not key or len(key) > 200:
+        if not is_text(key) or not key or len(key) > 200:
             raise InvalidPayload(
                 "idempotency_key", "must be a non-empty string of at most 200 characters."
             )
@@ -656,96 +595,6 @@ class Registry:
             outcome="refused",
             rules=sorted({v.rule for v in violations}),
         )
-
-
-def _is_text(value: object) -> bool:
-    return isinstance(value, str)
-
-
-def _outcome(rule: Any, violations: list[Violation]) -> RuleOutcome:
-    return RuleOutcome(rule, "failed" if violations else "passed", tuple(violations))
-
-
-def _aware(value: datetime | str, field: str) -> datetime:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            raise InvalidPayload(field, f"{value!r} is not an ISO date-time") from None
-    if not isinstance(value, datetime):
-        raise InvalidPayload(
-            field, f"must be a timezone-aware datetime (got {type(value).__name__})"
-        )
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidPayload(
-            field,
-            "must be timezone-aware, e.g. datetime(2026, 5, 4, 9, 0, tzinfo=UTC); a naive "
-            "datetime is ambiguous in a legal record.",
-        )
-    return value.astimezone(UTC)
-
-
-def _actor(actor: object) -> Actor:
-    if not isinstance(actor, Actor):
-        raise InvalidPayload(
-            "actor",
-            f"must be an nhvflow.Actor (got {type(actor).__name__}); "
-            "build one with Actor.npo(...), Actor.region(...), ...",
-        )
-    return actor
-
-
-def _check_case_id(case_id: object) -> None:
-    if not isinstance(case_id, str) or not case_id.strip() or len(case_id) > 200:
-        raise InvalidPayload("case_id", "must be a non-empty string of at most 200 characters.")
-    if case_id == REGISTRY_STREAM:
-        raise InvalidPayload("case_id", f"{REGISTRY_STREAM!r} is reserved for registry facts.")
-
-
-def _request(
-    stream: str,
-    trigger: str,
-    actor: Actor,
-    fact: Fact,
-    at: datetime | str | None,
-    process: str,
-) -> _Request:
-    """The request encoded once: its fingerprint (for idempotency) and its
-    payload's JSON; also refuses a payload too large or not representable as
-    JSON, before any rule is judged."""
-    moment = None if at is None else _iso(_aware(at, "at"))
-    payload = fact.to_json()
-    try:
-        text = canonical(payload)
-    except (TypeError, ValueError) as exc:
-        raise InvalidPayload("payload", f"cannot be recorded as JSON: {exc}") from None
-    size = len(text) if text.isascii() else len(text.encode("utf-8"))
-    if size > MAX_PAYLOAD_BYTES:
-        raise InvalidPayload(
-            "payload",
-            f"is {size} bytes as JSON; at most {MAX_PAYLOAD_BYTES} bytes are recorded per step.",
-        )
-    fingerprint = canonical([process, stream, trigger, actor.to_json(), text, moment])
-    return _Request(hashlib.sha256(fingerprint.encode("utf-8")).hexdigest(), fact, payload, text)
-
-
-@functools.lru_cache(maxsize=4096)
-def _actor_text(actor: Actor) -> str:
-    return canonical(actor.to_json())
-
-
-def _actor_json(actor: Actor) -> tuple[dict[str, Any], str]:
-    """The actor as the log records it (a fresh dict) and its canonical
-    text, encoded once per distinct actor (actors are frozen values)."""
-    return actor.to_json(), _actor_text(actor)
-
-
-def _iso(moment: datetime) -> str:
-    """:func:`iso` for a moment already in UTC (every ``at`` is, once read by
-    ``_aware`` or the clock); others are converted as before."""
-    if moment.tzinfo is UTC:
-        return moment.isoformat(timespec="microseconds")
-    return iso(moment)
 
 
 def open_registry(

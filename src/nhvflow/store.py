@@ -2,12 +2,13 @@
 hash chain, and the projections (``cases``, ``permits``, ``facts``) written in
 the same transaction as each event.
 
-This is the only module that speaks SQL to SQLite. Schema changes go through
-``sqlite_utils.Migrations``; the per-step hot path uses prepared ``sqlite3``
-statements. Writers take the lock up front with ``BEGIN IMMEDIATE`` (a
-deferred ``BEGIN`` that upgrades to a write lock fails at once with
-``SQLITE_BUSY`` under contention), in WAL mode with a busy timeout, so
-several processes may write one file.
+This module (with its layout in ``_sqlite_schema.py``) is the only one that
+speaks SQL to SQLite. Schema changes go through ``sqlite_utils.Migrations``;
+the per-step hot path uses prepared ``sqlite3`` statements. Writers take
+the lock up front with ``BEGIN IMMEDIATE`` (a deferred ``BEGIN`` that
+upgrades to a write lock fails at once with ``SQLITE_BUSY`` under
+contention), in WAL mode with a busy timeout, so several processes may
+write one file.
 
 .. versionadded:: 0.1
 """
@@ -30,12 +31,22 @@ import structlog
 from nhvflow._records import (
     GENESIS,
     CaseRow,
+    ChainCheck,
     Durability,
     NewEvent,
     StoredEvent,
     VerifyReport,
     canonical,
     chain_hash,
+)
+from nhvflow._sqlite_schema import (
+    EVENT_COLUMNS,
+    FORMAT,
+    INSERT_EVENT,
+    INSERT_PERMIT,
+    SCHEMA_VERSION,
+    UPSERT_CASE,
+    migrations,
 )
 from nhvflow.errors import (
     ConcurrencyConflict,
@@ -48,97 +59,12 @@ from nhvflow.events import iso
 
 __all__ = ["FORMAT", "SCHEMA_VERSION", "Durability", "SQLiteStore", "open_sqlite"]
 
-FORMAT = "nhvflow-log"
-SCHEMA_VERSION = 1
-"""The layout version of the tables this nhvflow writes."""
-
 WAL_RESET_FIXED = (3, 51, 3)
 """The first SQLite release without the WAL-reset bug (sqlite.org/wal.html#walresetbug)."""
 
 
 _log = structlog.get_logger("nhvflow")
 _warned_wal_reset = False
-
-_EVENT_COLUMNS = (
-    "position, stream_id, version, type, schema_version, actor, payload, occurred_at, "
-    "recorded_at, idempotency_key, request_hash, prev_hash, hash"
-)
-_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-_UPSERT_CASE = (
-    "INSERT INTO cases (id, process, state, version, data, updated_at) VALUES (?,?,?,?,?,?) "
-    "ON CONFLICT(id) DO UPDATE SET process=excluded.process, state=excluded.state, "
-    "version=excluded.version, data=excluded.data, updated_at=excluded.updated_at"
-)
-_INSERT_PERMIT = (
-    "INSERT INTO permits (case_id, seq, region, unit, valid, granted_at, starts_on, revoked_at, "
-    "conditions) VALUES (?,?,?,?,?,?,?,?,?)"
-)
-
-_migrations = sqlite_utils.Migrations("nhvflow")
-
-
-@_migrations(name="0001_initial")
-def _initial(db: sqlite_utils.Database) -> None:
-    db.table("nhvflow_meta").create({"key": str, "value": str}, pk="key", not_null={"value"})
-    db.execute(
-        """
-        CREATE TABLE events (
-            position INTEGER PRIMARY KEY,
-            stream_id TEXT NOT NULL,
-            version INTEGER NOT NULL CHECK (version >= 1),
-            type TEXT NOT NULL,
-            schema_version INTEGER NOT NULL,
-            actor TEXT NOT NULL,
-            payload TEXT NOT NULL,
-            occurred_at TEXT NOT NULL,
-            recorded_at TEXT NOT NULL,
-            idempotency_key TEXT UNIQUE,
-            request_hash TEXT,
-            prev_hash TEXT NOT NULL,
-            hash TEXT NOT NULL,
-            UNIQUE (stream_id, version)
-        )
-        """
-    )
-    db.execute(
-        "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events BEGIN "
-        "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; UPDATE of events is "
-        "refused (record a new event instead)'); END"
-    )
-    db.execute(
-        "CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events BEGIN "
-        "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; DELETE of events is "
-        "refused'); END"
-    )
-    db.table("cases").create(
-        {"id": str, "process": str, "state": str, "version": int, "data": str, "updated_at": str},
-        pk="id",
-        not_null={"process", "state", "version", "data", "updated_at"},
-    )
-    db.table("cases").create_index(["state"])
-    db.table("permits").create(
-        {
-            "case_id": str,
-            "seq": int,
-            "region": str,
-            "unit": str,
-            "valid": int,
-            "granted_at": str,
-            "starts_on": str,
-            "revoked_at": str,
-            "conditions": str,
-        },
-        pk=("case_id", "seq"),
-    )
-    db.table("permits").create_index(["region"])
-    db.table("facts").create({"key": str, "value": str}, pk="key", not_null={"value"})
-    db.table("nhvflow_meta").insert_all(
-        [
-            {"key": "format", "value": FORMAT},
-            {"key": "schema_version", "value": str(SCHEMA_VERSION)},
-            {"key": "created_at", "value": iso(datetime.now(UTC))},
-        ]
-    )
 
 
 def _now() -> str:
@@ -311,7 +237,7 @@ class SQLiteStore:
             if "nhvflow_meta" in self._tables():  # another process created it meanwhile
                 self._check_meta()
                 return
-            _migrations.apply(sqlite_utils.Database(self._conn))
+            migrations.apply(sqlite_utils.Database(self._conn))
 
     def _check_meta(self) -> None:
         meta = dict(self._conn.execute("SELECT key, value FROM nhvflow_meta").fetchall())
@@ -476,7 +402,7 @@ class SQLiteStore:
         )
         try:
             conn.execute(
-                _INSERT_EVENT,
+                INSERT_EVENT,
                 (
                     position,
                     event.stream_id,
@@ -506,7 +432,7 @@ class SQLiteStore:
             raise
         if case is not None:
             conn.execute(
-                _UPSERT_CASE,
+                UPSERT_CASE,
                 (
                     case.id,
                     case.process,
@@ -538,7 +464,7 @@ class SQLiteStore:
     def _write_permits(self, case: CaseRow) -> None:
         self._conn.execute("DELETE FROM permits WHERE case_id = ?", (case.id,))
         self._conn.executemany(
-            _INSERT_PERMIT,
+            INSERT_PERMIT,
             [
                 (
                     case.id,
@@ -558,7 +484,7 @@ class SQLiteStore:
     def event_by_key(self, key: str) -> StoredEvent | None:
         with self._lock:
             row = self._conn.execute(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE idempotency_key = ?", (key,)
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE idempotency_key = ?", (key,)
             ).fetchone()
         return None if row is None else _event(row)
 
@@ -585,7 +511,7 @@ class SQLiteStore:
         while True:
             with self._lock:
                 rows = self._conn.execute(
-                    f"SELECT {_EVENT_COLUMNS} FROM events WHERE position > ?{clause} "
+                    f"SELECT {EVENT_COLUMNS} FROM events WHERE position > ?{clause} "
                     "ORDER BY position LIMIT 1000",
                     (last, *args),
                 ).fetchall()
@@ -638,7 +564,7 @@ class SQLiteStore:
             conn.execute("DELETE FROM facts")
             for case in cases:
                 conn.execute(
-                    _UPSERT_CASE,
+                    UPSERT_CASE,
                     (
                         case.id,
                         case.process,
@@ -664,20 +590,8 @@ class SQLiteStore:
             )
 
     def verify(self) -> VerifyReport:
+        check = ChainCheck()
         problems: list[str] = []
-        first_bad: int | None = None
-        checked = 0
-        expected_position = 1
-        prev = GENESIS
-        versions: dict[str, int] = {}
-
-        def bad(position: int, message: str) -> None:
-            nonlocal first_bad
-            if first_bad is None:
-                first_bad = position
-            if len(problems) < 20:
-                problems.append(message)
-
         try:
             with self._lock:
                 triggers = {
@@ -693,73 +607,19 @@ class SQLiteStore:
             while True:
                 with self._lock:
                     rows = self._conn.execute(
-                        f"SELECT {_EVENT_COLUMNS} FROM events WHERE position > ? "
+                        f"SELECT {EVENT_COLUMNS} FROM events WHERE position > ? "
                         "ORDER BY position LIMIT 5000",
                         (last,),
                     ).fetchall()
                 if not rows:
                     break
                 for row in rows:
-                    (
-                        position,
-                        stream_id,
-                        version,
-                        type_,
-                        schema_version,
-                        actor,
-                        payload,
-                        occurred_at,
-                        recorded_at,
-                        key,
-                        request_hash,
-                        prev_hash,
-                        digest,
-                    ) = row
-                    checked += 1
-                    if position != expected_position:
-                        bad(position, f"position {position} follows {expected_position - 1}")
-                    expected_position = position + 1
-                    if version != versions.get(stream_id, 0) + 1:
-                        bad(
-                            position,
-                            f"position {position}: {stream_id} version {version} "
-                            f"follows {versions.get(stream_id, 0)}",
-                        )
-                    versions[stream_id] = version
-                    if prev_hash != prev:
-                        bad(
-                            position,
-                            f"position {position}: prev_hash does not link to the previous event",
-                        )
-                    try:
-                        recomputed: str | None = chain_hash(
-                            prev_hash,
-                            position=position,
-                            stream_id=stream_id,
-                            version=version,
-                            type=type_,
-                            schema_version=schema_version,
-                            actor=actor,
-                            payload=payload,
-                            occurred_at=occurred_at,
-                            recorded_at=recorded_at,
-                            idempotency_key=key,
-                            request_hash=request_hash,
-                        )
-                    except (TypeError, ValueError):  # e.g. a blob written where text belongs
-                        recomputed = None
-                    if recomputed != digest:
-                        bad(
-                            position,
-                            f"position {position}: stored hash does not match the "
-                            "event's content (changed after it was written)",
-                        )
-                    prev = digest
+                    check.feed(row)
                 last = rows[-1][0]
         except sqlite3.DatabaseError as exc:
             problems.append(f"the log could not be read: {exc}")
-            return VerifyReport(False, checked, first_bad, tuple(problems))
-        return VerifyReport(not problems, checked, first_bad, tuple(problems))
+            return check.report(problems, readable=False)
+        return check.report(problems)
 
     def close(self) -> None:
         with self._lock:

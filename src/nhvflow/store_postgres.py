@@ -35,7 +35,6 @@ except ImportError as exc:  # the tests exercise this with psycopg hidden
         "pip install 'nhvflow[postgres]'"
     ) from exc
 
-from nhvflow._chain import ChainCheck
 from nhvflow._pg_schema import (
     APPEND_ONLY_TRIGGERS,
     CASE_COLUMNS,
@@ -52,6 +51,7 @@ from nhvflow._pg_session import PgSession
 from nhvflow._records import (
     GENESIS,
     CaseRow,
+    ChainCheck,
     Durability,
     NewEvent,
     StoredEvent,
@@ -444,19 +444,21 @@ class PostgresStore(PgSession):
 
     def verify(self) -> VerifyReport:
         check = ChainCheck()
+        problems: list[str] = []
         try:
             with self._lock:
                 triggers = dict(self._q(TRIGGER_STATE).fetchall())
             for name in APPEND_ONLY_TRIGGERS:
                 if name not in triggers:
-                    check.problem(f"the append-only trigger {name} is missing")
+                    problems.append(f"the append-only trigger {name} is missing")
                 elif triggers[name] == "D":
-                    check.problem(f"the append-only trigger {name} is disabled")
+                    problems.append(f"the append-only trigger {name} is disabled")
             for row in self.event_rows(page=5000):
                 check.feed(row)
         except (psycopg.Error, NhvflowError, ValueError) as exc:
-            check.problem(f"the log could not be read: {exc}")
-        return check.report()
+            problems.append(f"the log could not be read: {exc}")
+            return check.report(problems, readable=False)
+        return check.report(problems)
 
 
 def _case_params(case: CaseRow) -> tuple[Any, ...]:

@@ -18,7 +18,7 @@ import pytest
 import nhvflow
 from nhvflow import Actor, _payload
 from nhvflow._records import GENESIS, chain_hash
-from nhvflow.engine import _request
+from nhvflow._steps import encode_request
 from nhvflow.events.nhv import ProposalSubmitted
 from nhvflow.fixtures import advance, proposal
 from nhvflow.states import builtin_processes
@@ -99,7 +99,7 @@ def test_the_request_hash_recipe_is_the_engines(doc):
     actor = Actor.npo("Nervsystemets sjukdomar")
     assert json.loads(row["actor"]) == actor.to_json()
     fact = _payload.parse(ProposalSubmitted, json.loads(row["payload"]))
-    engine = _request("c-1", "submit", actor, fact, "2019-03-01T09:00:00+00:00", "nhv").hash
+    engine = encode_request("c-1", "submit", actor, fact, "2019-03-01T09:00:00+00:00", "nhv").hash
     assert engine == row["request_hash"]
 
 

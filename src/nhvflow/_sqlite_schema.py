@@ -1,0 +1,107 @@
+"""The SQLite log's layout: the tables, triggers and prepared statements of
+the store, created through ``sqlite_utils.Migrations``. Part of the store
+(:mod:`nhvflow.store`), the one place that speaks SQL to SQLite.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+from nhvflow.events import iso
+
+__all__ = [
+    "EVENT_COLUMNS",
+    "FORMAT",
+    "INSERT_EVENT",
+    "INSERT_PERMIT",
+    "SCHEMA_VERSION",
+    "UPSERT_CASE",
+    "migrations",
+]
+
+FORMAT = "nhvflow-log"
+SCHEMA_VERSION = 1
+"""The layout version of the tables this nhvflow writes."""
+
+EVENT_COLUMNS = (
+    "position, stream_id, version, type, schema_version, actor, payload, occurred_at, "
+    "recorded_at, idempotency_key, request_hash, prev_hash, hash"
+)
+INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+UPSERT_CASE = (
+    "INSERT INTO cases (id, process, state, version, data, updated_at) VALUES (?,?,?,?,?,?) "
+    "ON CONFLICT(id) DO UPDATE SET process=excluded.process, state=excluded.state, "
+    "version=excluded.version, data=excluded.data, updated_at=excluded.updated_at"
+)
+INSERT_PERMIT = (
+    "INSERT INTO permits (case_id, seq, region, unit, valid, granted_at, starts_on, revoked_at, "
+    "conditions) VALUES (?,?,?,?,?,?,?,?,?)"
+)
+
+migrations = sqlite_utils.Migrations("nhvflow")
+
+
+@migrations(name="0001_initial")
+def initial(db: sqlite_utils.Database) -> None:
+    db.table("nhvflow_meta").create({"key": str, "value": str}, pk="key", not_null={"value"})
+    db.execute(
+        """
+        CREATE TABLE events (
+            position INTEGER PRIMARY KEY,
+            stream_id TEXT NOT NULL,
+            version INTEGER NOT NULL CHECK (version >= 1),
+            type TEXT NOT NULL,
+            schema_version INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            occurred_at TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            idempotency_key TEXT UNIQUE,
+            request_hash TEXT,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            UNIQUE (stream_id, version)
+        )
+        """
+    )
+    db.execute(
+        "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events BEGIN "
+        "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; UPDATE of events is "
+        "refused (record a new event instead)'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events BEGIN "
+        "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; DELETE of events is "
+        "refused'); END"
+    )
+    db.table("cases").create(
+        {"id": str, "process": str, "state": str, "version": int, "data": str, "updated_at": str},
+        pk="id",
+        not_null={"process", "state", "version", "data", "updated_at"},
+    )
+    db.table("cases").create_index(["state"])
+    db.table("permits").create(
+        {
+            "case_id": str,
+            "seq": int,
+            "region": str,
+            "unit": str,
+            "valid": int,
+            "granted_at": str,
+            "starts_on": str,
+            "revoked_at": str,
+            "conditions": str,
+        },
+        pk=("case_id", "seq"),
+    )
+    db.table("permits").create_index(["region"])
+    db.table("facts").create({"key": str, "value": str}, pk="key", not_null={"value"})
+    db.table("nhvflow_meta").insert_all(
+        [
+            {"key": "format", "value": FORMAT},
+            {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+            {"key": "created_at", "value": iso(datetime.now(UTC))},
+        ]
+    )
