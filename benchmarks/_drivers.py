@@ -15,7 +15,8 @@ import nhvflow
 from benchmarks.workload import Step
 from nhvflow import Registry
 from nhvflow._records import CaseRow, NewEvent, StoredEvent, canonical
-from nhvflow.store import _UPSERT_CASE, Durability, SQLiteStore
+from nhvflow._sqlite_schema import UPSERT_CASE
+from nhvflow.store import Durability, SQLiteStore
 
 __all__ = [
     "SQLITE_SYNC",
@@ -180,7 +181,7 @@ def raw_write_set(
     for row, case in zip(rows, cases, strict=True):
         execute("BEGIN IMMEDIATE")
         execute(_INSERT, row)
-        execute(_UPSERT_CASE, case)
+        execute(UPSERT_CASE, case)
         execute("COMMIT")
     rate = len(rows) / (time.perf_counter() - start)
     conn.close()
