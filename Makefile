@@ -30,6 +30,9 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
 
 unit: $(STAMP)
+	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
+		echo "note: PostgreSQL (pg_ctl) not found: the PostgreSQL store tests will be skipped" \
+		"(apt-get install postgresql to run them)"
 	$(BIN)/pytest
 
 test: lint typecheck unit

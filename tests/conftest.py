@@ -17,6 +17,8 @@ import nhvflow
 from nhvflow import Actor, Registry
 from nhvflow.fixtures import proposal
 
+pytest_plugins = ["pg_cluster"]  # postgres_cluster, postgres_url: a throwaway PostgreSQL
+
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

@@ -47,6 +47,7 @@ from nhvflow._steps import (
     utc_iso,
     utcnow,
 )
+from nhvflow._targets import is_postgres_url
 from nhvflow.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
@@ -607,13 +608,17 @@ def open_registry(
     logger: Any = None,
     clock: Clock | None = None,
 ) -> Registry:
-    """Open a registry on an SQLite file (created if missing) or in memory.
+    """Open a registry on an SQLite file (created if missing), in memory, or
+    on a PostgreSQL database.
 
-    :param path: a file path, or ``":memory:"`` (the default).
+    :param path: a file path, ``":memory:"`` (the default), or a PostgreSQL
+        URL (``postgresql://user@host/db``; needs the extra
+        ``nhvflow[postgres]``), which chooses the PostgreSQL store.
     :param process: the default regime for :meth:`Registry.submit`.
     :param durability: ``"full"`` (default; a commit survives power loss) or
         ``"normal"`` (survives a process crash; for simulations).
-    :param busy_timeout: seconds a writer waits for another writer.
+    :param busy_timeout: seconds a writer waits for another writer
+        (PostgreSQL: for the log's advisory lock).
     :param readonly: open an existing log for reading only (no WAL switch, no
         schema, no warning about concurrent writers; steps raise
         :class:`~nhvflow.errors.ReadOnlyLog`).
@@ -626,9 +631,17 @@ def open_registry(
     """
     if durability not in ("full", "normal"):
         raise ValueError(f"durability must be 'full' or 'normal' (got {durability!r})")
-    store = SQLiteStore(
-        path, durability=durability, busy_timeout=busy_timeout, readonly=readonly, logger=logger
-    )
+    store: Store
+    if is_postgres_url(path):
+        from nhvflow.store_postgres import PostgresStore  # psycopg only when asked for
+
+        store = PostgresStore(
+            path, durability=durability, busy_timeout=busy_timeout, readonly=readonly, logger=logger
+        )
+    else:
+        store = SQLiteStore(
+            path, durability=durability, busy_timeout=busy_timeout, readonly=readonly, logger=logger
+        )
     try:
         return Registry(store, process=process, processes=processes, logger=logger, clock=clock)
     except BaseException:

@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import nhvflow
+from nhvflow._targets import is_postgres_url
 from nhvflow.fixtures import advance, proposal
 
 WORKERS = 3
@@ -24,12 +25,12 @@ def make_shared_cases(path, npo, count=2):
         return ids, reg.store.count_events()
 
 
-def test_concurrent_writers_lose_and_duplicate_nothing(tmp_path, npo, spawn, together, accepted):
+def test_concurrent_writers_lose_and_duplicate_nothing(log_target, npo, spawn, together, accepted):
     """Three processes each walk their own cases and evaluate two shared
     cases between every two steps: every step that returned is in the log,
     versions are contiguous per case, no version was handed out twice, and
     the log and its projections verify."""
-    path = tmp_path / "shared.sqlite"
+    path = log_target
     shared, before = make_shared_cases(path, npo)
     workers = [
         spawn(path, "mixed", name=f"w{i}", cases=CASES, shared=shared, pause=0.005)
@@ -60,10 +61,10 @@ def test_concurrent_writers_lose_and_duplicate_nothing(tmp_path, npo, spawn, tog
         assert reg.store.projection_rows() == live
 
 
-def test_shared_case_versions_interleave_but_never_collide(tmp_path, npo, spawn, together):
+def test_shared_case_versions_interleave_but_never_collide(log_target, npo, spawn, together):
     """On a case that several processes fire at once, each writer gets
     versions that the others do not, and together they fill 1..n."""
-    path = tmp_path / "one-case.sqlite"
+    path = log_target
     [shared], _ = make_shared_cases(path, npo, count=1)
     workers = [
         spawn(path, "mixed", name=f"w{i}", cases=2, shared=[shared], pause=0.005) for i in range(2)
@@ -79,11 +80,11 @@ def test_shared_case_versions_interleave_but_never_collide(tmp_path, npo, spawn,
     assert sorted(mine[0] | mine[1]) == list(range(11, final + 1))
 
 
-def test_processes_opening_a_new_file_at_once_all_get_one_log(tmp_path, spawn, together):
+def test_processes_opening_a_new_file_at_once_all_get_one_log(log_target, spawn, together):
     """Four processes creating the same new file at the same moment all open
     it (none mistakes another's lock for a foreign file) and the schema is
     created once."""
-    path = tmp_path / "new.sqlite"
+    path = log_target
     at = time.time() + 1.5  # every worker has imported nhvflow by then
     workers = [
         spawn(path, "mixed", name=f"w{i}", cases=0, shared=["-"], open_at=at) for i in range(4)
@@ -93,5 +94,11 @@ def test_processes_opening_a_new_file_at_once_all_get_one_log(tmp_path, spawn, t
         assert worker.finish()[-1] == {"done": True}
     with nhvflow.open(path) as reg:
         assert reg.verify().ok
-        applied = reg.store.connection.execute("SELECT name FROM _sqlite_migrations").fetchall()
-    assert applied == [("0001_initial",)]
+        if is_postgres_url(path):  # laid out in one transaction, under the write lock
+            laid_out = "SELECT key FROM nhvflow_meta ORDER BY key"
+            applied = [r[0] for r in reg.store.connection.execute(laid_out).fetchall()]
+            assert applied == ["created_at", "format", "schema_version"]
+        else:
+            migrations = "SELECT name FROM _sqlite_migrations"
+            applied = reg.store.connection.execute(migrations).fetchall()
+            assert applied == [("0001_initial",)]

@@ -4,7 +4,6 @@ on the state it finds once it holds the write lock."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from datetime import UTC, datetime
@@ -14,14 +13,15 @@ import pytest
 import nhvflow
 from nhvflow import Actor, Region
 from nhvflow.fixtures import advance, proposal
+from pg_cluster import hold_write_lock
 
 SOS = Actor.socialstyrelsen("handläggare")
 
 
 @pytest.fixture(name="cases")
-def _cases(tmp_path, npo):
-    """A log file with one case at each of ``basis_delivered``, ``decided`` and ``permitted``."""
-    path = tmp_path / "race.sqlite"
+def _cases(log_target, npo):
+    """A log with one case at each of ``basis_delivered``, ``decided`` and ``permitted``."""
+    path = log_target
     with nhvflow.open(path) as reg:
         made = {}
         for state in ("basis_delivered", "decided", "permitted"):
@@ -211,11 +211,7 @@ class TestBusy:
     @staticmethod
     def hold_lock(path, seconds):
         """Another connection takes the write lock and releases it after ``seconds``."""
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        conn.execute("BEGIN IMMEDIATE")
-        timer = threading.Timer(seconds, lambda: (conn.execute("COMMIT"), conn.close()))
-        timer.start()
-        return timer
+        return hold_write_lock(path, seconds)
 
     def test_a_step_past_the_busy_timeout_is_store_busy_and_writes_nothing(self, cases, npo):
         path, made = cases

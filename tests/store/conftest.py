@@ -15,29 +15,15 @@ A backend is a small object that the contract asks for three things:
     whatever guards the table), so that the contract can check that
     ``verify()`` notices.
 
-Plugging in a new backend (the PostgreSQL store of issue 8, say) takes one
-class with those three methods and one line in :data:`BACKENDS`; every test
-of the contract then runs against it unchanged, under its own test id
-(``test_...[postgresql]``). A backend that needs a server should call
-``pytest.skip(...)`` in ``open()`` when the server is not there, so that the
-suite stays green on machines without one::
-
-    class PostgreSQL:
-        name = "postgresql"
-
-        def __init__(self, tmp_path):
-            self.dsn = os.environ.get("NHVFLOW_TEST_POSTGRES")
-
-        def open(self):
-            if not self.dsn:
-                pytest.skip("set NHVFLOW_TEST_POSTGRES to run the contract on PostgreSQL")
-            return PostgresStore(self.dsn, schema=fresh_schema_name())
-
-        def second(self, store, *, busy_timeout=5.0): ...
-        def tamper(self, store, position, column, value): ...
-
-
-    BACKENDS["postgresql"] = PostgreSQL
+Plugging in a new backend takes one class with those three methods and one
+line in :data:`BACKENDS`; every test of the contract then runs against it
+unchanged, under its own test id (``test_...[postgresql]``). A backend whose
+server comes from a fixture names it in ``needs`` and gets its value as the
+second argument: :class:`PostgreSQL` takes ``postgres_url`` (a fresh schema
+on the throwaway cluster of ``tests/pg_cluster.py``), which skips the test
+when PostgreSQL is not installed, so the suite stays green on machines
+without one (and fails instead when ``NHVFLOW_REQUIRE_POSTGRES`` is set, as
+in CI).
 """
 
 from __future__ import annotations
@@ -105,16 +91,52 @@ class SQLiteMemory:
         _tamper_sqlite(store.connection, position, column, value)
 
 
-BACKENDS: dict[str, Callable[[Path], Any]] = {
+class PostgreSQL:
+    """The PostgreSQL store, in a fresh schema of the throwaway cluster
+    (``postgres_url`` from ``tests/pg_cluster.py``, which skips the test when
+    PostgreSQL is not installed): a second handle is a second connection."""
+
+    name = "postgresql"
+    needs = "postgres_url"
+
+    def __init__(self, tmp_path: Path, url: str) -> None:
+        self.url = url
+
+    def open(self) -> Store:
+        from nhvflow.store_postgres import PostgresStore
+
+        return PostgresStore(self.url)
+
+    def second(self, store: Store, *, busy_timeout: float = 5.0) -> Store | None:
+        from nhvflow.store_postgres import PostgresStore
+
+        return PostgresStore(self.url, busy_timeout=busy_timeout)
+
+    def tamper(self, store: Store, position: int, column: str, value: Any) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn, conn.transaction():
+            conn.execute("ALTER TABLE events DISABLE TRIGGER USER")
+            conn.execute(
+                f"UPDATE events SET {column} = %s WHERE position = %s",  # type: ignore[arg-type]
+                (value, position),
+            )
+            conn.execute("ALTER TABLE events ENABLE TRIGGER USER")
+
+
+BACKENDS: dict[str, Callable[..., Any]] = {
     "sqlite-file": SQLiteFile,
     "sqlite-memory": SQLiteMemory,
+    "postgresql": PostgreSQL,
 }
 """Every store backend the contract runs against, by test id."""
 
 
 @pytest.fixture(name="backend", params=sorted(BACKENDS))
 def _backend(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    return BACKENDS[request.param](tmp_path)
+    factory = BACKENDS[request.param]
+    needs = getattr(factory, "needs", None)  # the fixture a backend's server comes from
+    return factory(tmp_path, request.getfixturevalue(needs)) if needs else factory(tmp_path)
 
 
 @pytest.fixture(name="store")

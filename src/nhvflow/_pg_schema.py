@@ -1,0 +1,154 @@
+"""The tables of the PostgreSQL event store, how they are checked, and the
+statements of the hot path.
+
+The same layout as the SQLite store (``events``, ``cases``, ``permits``,
+``facts``, ``nhvflow_meta``), with the JSON of actors, payloads and case data
+kept as the exact canonical text that the hash chain covers, and times as
+the same ISO text, so that a log copied between the backends verifies hash
+for hash. Text columns that are compared or sorted use the ``"C"`` collation
+(byte order, as SQLite compares), never the database's locale.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "APPEND_ONLY_TRIGGERS",
+    "CASE_COLUMNS",
+    "CREATE_SCHEMA",
+    "EVENT_COLUMNS",
+    "INSERT_EVENT",
+    "INSERT_EVENT_AND_CASE",
+    "INSERT_PERMIT",
+    "SCHEMA_VERSION",
+    "TRIGGER_STATE",
+    "UPSERT_CASE",
+]
+
+SCHEMA_VERSION = 1
+"""The layout version of the PostgreSQL tables this nhvflow writes."""
+
+APPEND_ONLY_TRIGGERS = (
+    "events_append_only_update",
+    "events_append_only_delete",
+    "events_append_only_truncate",
+)
+"""The triggers that make ``events`` append-only (TRUNCATE skips row triggers)."""
+
+CREATE_SCHEMA = (
+    """
+    CREATE TABLE nhvflow_meta (
+        key TEXT COLLATE "C" PRIMARY KEY,
+        value TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE events (
+        position BIGINT PRIMARY KEY CHECK (position >= 1),
+        stream_id TEXT COLLATE "C" NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        type TEXT COLLATE "C" NOT NULL,
+        schema_version INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        occurred_at TEXT COLLATE "C" NOT NULL,
+        recorded_at TEXT COLLATE "C" NOT NULL,
+        idempotency_key TEXT COLLATE "C" UNIQUE,
+        request_hash TEXT,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        UNIQUE (stream_id, version)
+    )
+    """,
+    """
+    CREATE FUNCTION nhvflow_refuse_event_change() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'nhvflow: the event log is append-only; % of events is refused '
+            '(record a new event instead)', TG_OP
+            USING ERRCODE = 'restrict_violation';
+    END
+    $$
+    """,
+    "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events "
+    "FOR EACH STATEMENT EXECUTE FUNCTION nhvflow_refuse_event_change()",
+    "CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events "
+    "FOR EACH STATEMENT EXECUTE FUNCTION nhvflow_refuse_event_change()",
+    "CREATE TRIGGER events_append_only_truncate BEFORE TRUNCATE ON events "
+    "FOR EACH STATEMENT EXECUTE FUNCTION nhvflow_refuse_event_change()",
+    """
+    CREATE TABLE cases (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+        id TEXT COLLATE "C" PRIMARY KEY,
+        process TEXT COLLATE "C" NOT NULL,
+        state TEXT COLLATE "C" NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        updated_at TEXT COLLATE "C" NOT NULL
+    )
+    """,
+    "CREATE INDEX cases_state ON cases (state)",
+    """
+    CREATE TABLE permits (
+        case_id TEXT COLLATE "C" NOT NULL,
+        seq INTEGER NOT NULL,
+        region TEXT COLLATE "C",
+        unit TEXT,
+        valid BOOLEAN NOT NULL,
+        granted_at TEXT COLLATE "C",
+        starts_on TEXT COLLATE "C",
+        revoked_at TEXT COLLATE "C",
+        conditions TEXT NOT NULL,
+        PRIMARY KEY (case_id, seq)
+    )
+    """,
+    "CREATE INDEX permits_region ON permits (region)",
+    """
+    CREATE TABLE facts (
+        key TEXT COLLATE "C" PRIMARY KEY,
+        value TEXT NOT NULL
+    )
+    """,
+)
+"""The statements that lay out a new log (run in one transaction)."""
+
+TRIGGER_STATE = """
+    SELECT t.tgname, t.tgenabled
+    FROM pg_trigger t
+    JOIN pg_class c ON c.oid = t.tgrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relname = 'events' AND n.nspname = current_schema() AND NOT t.tgisinternal
+"""
+"""The append-only triggers on ``events`` and whether each is enabled (``'D'``: disabled)."""
+
+# -- the statements of the hot path ---------------------------------------------------
+
+EVENT_COLUMNS = (
+    "position, stream_id, version, type, schema_version, actor, payload, occurred_at, "
+    "recorded_at, idempotency_key, request_hash, prev_hash, hash"
+)
+INSERT_EVENT = (
+    f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
+    "ON CONFLICT DO NOTHING RETURNING position"
+)
+INSERT_EVENT_AND_CASE = (
+    # One round trip: the case's projection is written only if the event was.
+    f"WITH e AS (INSERT INTO events ({EVENT_COLUMNS}) "
+    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING RETURNING position) "
+    "INSERT INTO cases (id, process, state, version, data, updated_at) "
+    "SELECT %s,%s,%s,%s,%s,%s FROM e ON CONFLICT (id) DO UPDATE SET process = excluded.process, "
+    "state = excluded.state, version = excluded.version, data = excluded.data, "
+    "updated_at = excluded.updated_at RETURNING id"
+)
+UPSERT_CASE = (
+    "INSERT INTO cases (id, process, state, version, data, updated_at) "
+    "VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (id) DO UPDATE SET process = excluded.process, "
+    "state = excluded.state, version = excluded.version, data = excluded.data, "
+    "updated_at = excluded.updated_at"
+)
+INSERT_PERMIT = (
+    "INSERT INTO permits (case_id, seq, region, unit, valid, granted_at, starts_on, revoked_at, "
+    "conditions) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+)
+CASE_COLUMNS = "id, process, state, version, data, updated_at"

@@ -1,0 +1,492 @@
+"""The PostgreSQL event store: the same log as the SQLite store, for services
+that run on several machines and share one log.
+
+Open it with ``nhvflow.open("postgresql://user@host/db")`` (the optional
+extra ``nhvflow[postgres]`` brings psycopg 3). The tables mirror the SQLite
+store (``events`` with a global position and a SHA-256 hash chain,
+``cases``, ``permits``, ``facts``, ``nhvflow_meta``; see
+:mod:`nhvflow._pg_schema`); ``events`` is append-only by triggers that
+refuse UPDATE, DELETE and TRUNCATE.
+
+Every write transaction starts by taking one transaction-level advisory
+lock (``pg_advisory_xact_lock``), held until it commits or rolls back. So
+writers, from any number of processes and machines, run one at a time: each
+reads the case, the rules judge it on fresh state, and the event gets the
+next position and links to the previous hash, with no gaps and no forks.
+The lock's wait is bounded by ``busy_timeout`` (PostgreSQL's
+``lock_timeout``); past it the step fails with :class:`StoreBusy` and
+nothing is written.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+try:
+    import psycopg
+except ImportError as exc:  # the tests exercise this with psycopg hidden
+    raise ImportError(
+        "the PostgreSQL store needs psycopg 3, which is not installed; install the extra: "
+        "pip install 'nhvflow[postgres]'"
+    ) from exc
+
+from nhvflow._pg_schema import (
+    APPEND_ONLY_TRIGGERS,
+    CASE_COLUMNS,
+    CREATE_SCHEMA,
+    EVENT_COLUMNS,
+    INSERT_EVENT,
+    INSERT_EVENT_AND_CASE,
+    INSERT_PERMIT,
+    SCHEMA_VERSION,
+    TRIGGER_STATE,
+    UPSERT_CASE,
+)
+from nhvflow._pg_session import PgSession
+from nhvflow._records import (
+    GENESIS,
+    CaseRow,
+    ChainCheck,
+    Durability,
+    NewEvent,
+    StoredEvent,
+    VerifyReport,
+    canonical,
+    chain_hash,
+)
+from nhvflow._targets import is_postgres_url
+from nhvflow.errors import (
+    ConcurrencyConflict,
+    IdempotencyConflict,
+    InvalidPayload,
+    LogFormatError,
+    NhvflowError,
+)
+from nhvflow.events import iso
+from nhvflow.store import FORMAT
+
+__all__ = ["SCHEMA_VERSION", "PostgresStore", "is_postgres_url", "open_postgres"]
+
+
+def _now() -> str:
+    return iso(datetime.now(UTC))
+
+
+def _nul_free(value: str | None) -> bool:
+    return value is None or "\x00" not in value
+
+
+class PostgresStore(PgSession):
+    """The event log in a PostgreSQL database (in the connection's
+    ``current_schema()``; choose another with ``?options=-csearch_path%3Dname``).
+
+    :param url: a libpq connection URL, e.g. ``postgresql://nhv@db.example/nhv``.
+    :param durability: ``"full"`` (``synchronous_commit=on``: a commit is on
+        disk before the step returns) or ``"normal"`` (``synchronous_commit=off``:
+        a server crash may lose the last commits, never corrupt the log).
+    :param busy_timeout: seconds a writer waits for another writer's lock
+        (the session's ``lock_timeout``) before :class:`StoreBusy`.
+    :param readonly: read an existing log only: every write raises
+        :class:`~nhvflow.errors.ReadOnlyLog`, and the session is
+        ``default_transaction_read_only`` so that the server refuses writes too.
+    :param logger: a structlog-style logger for the store's lines (default
+        ``structlog.get_logger("nhvflow")``).
+    :param create: lay out a new log in an empty schema (otherwise an empty
+        schema is a :class:`LogFormatError`).
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        durability: Durability = "full",
+        busy_timeout: float = 5.0,
+        readonly: bool = False,
+        logger: Any = None,
+        create: bool = True,
+    ) -> None:
+        super().__init__(
+            url, durability=durability, busy_timeout=busy_timeout, readonly=readonly, logger=logger
+        )
+        try:
+            self._ensure_schema(create and not readonly)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # -- opening ---------------------------------------------------------------------
+
+    def _tables(self) -> set[str]:
+        rows = self._conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def _refuse_foreign(self, tables: set[str]) -> None:
+        if tables and "nhvflow_meta" not in tables:
+            raise LogFormatError(
+                f"{self.display} is not an nhvflow log: schema {self.schema!r} holds other "
+                f"tables ({', '.join(sorted(tables)[:5])}); open an empty database or schema, "
+                "or the right one."
+            )
+
+    def _ensure_schema(self, create: bool) -> None:
+        tables = self._tables()
+        self._refuse_foreign(tables)
+        if not tables:
+            if not create:
+                how = ", and it was opened read-only" if self.readonly else ""
+                raise LogFormatError(f"{self.display} holds no nhvflow log yet{how}.")
+            with self.write():  # the write lock: two services opening a new log race here
+                tables = self._tables()
+                self._refuse_foreign(tables)
+                if not tables:
+                    for statement in CREATE_SCHEMA:
+                        self._conn.execute(statement)
+                    self._conn.execute(
+                        "INSERT INTO nhvflow_meta (key, value) VALUES "
+                        "('format', %s), ('schema_version', %s), ('created_at', %s)",
+                        (FORMAT, str(SCHEMA_VERSION), _now()),
+                    )
+                    return
+        meta = dict(self._conn.execute("SELECT key, value FROM nhvflow_meta").fetchall())
+        if meta.get("format") != FORMAT:
+            raise LogFormatError(
+                f"{self.display} is not an nhvflow log (format {meta.get('format')!r})."
+            )
+        try:
+            found = int(meta.get("schema_version", "0"))
+        except ValueError:
+            raise LogFormatError(
+                f"{self.display} has an unreadable log schema version "
+                f"{meta.get('schema_version')!r}."
+            ) from None
+        if found > SCHEMA_VERSION:
+            raise LogFormatError(
+                f"{self.display} was written by a newer nhvflow (log schema {found}; this "
+                f"nhvflow reads up to {SCHEMA_VERSION}); upgrade nhvflow to open it."
+            )
+
+    # -- cases -----------------------------------------------------------------------
+
+    def load_case(self, case_id: str) -> CaseRow | None:
+        if not _nul_free(case_id):
+            return None
+        row = self._q(f"SELECT {CASE_COLUMNS} FROM cases WHERE id = %s", (case_id,)).fetchone()
+        if row is None:
+            return None
+        self._seen = (row[0], None, row[3])
+        return _case(row)
+
+    def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
+        where: list[str] = []
+        args: list[Any] = []
+        for column, value in (("state", state), ("process", process)):
+            if value is not None:
+                if not _nul_free(value):
+                    return
+                where.append(f"{column} = %s")
+                args.append(value)
+        clause = (" AND " + " AND ".join(where)) if where else ""
+        last = 0
+        while True:  # keyset pages, so that no cursor stays open between yields
+            rows = self._q(
+                f"SELECT seq, {CASE_COLUMNS} FROM cases WHERE seq > %s{clause} "
+                "ORDER BY seq LIMIT 500",
+                (last, *args),
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _case(row[1:])
+            last = rows[-1][0]
+
+    def stream_version(self, stream_id: str) -> int:
+        if not _nul_free(stream_id):
+            return 0
+        row = self._q("SELECT MAX(version) FROM events WHERE stream_id = %s", (stream_id,))
+        found = row.fetchone()
+        version = int(found[0] or 0) if found else 0
+        self._seen = (stream_id, None, version)
+        return version
+
+    # -- events ----------------------------------------------------------------------
+
+    def append(
+        self, event: NewEvent, case: CaseRow | None, *, permits_changed: bool = False
+    ) -> StoredEvent:
+        if not self._depth:
+            with self.write():
+                return self.append(event, case, permits_changed=permits_changed)
+        for field, value in (
+            ("case_id", event.stream_id),
+            ("idempotency_key", event.idempotency_key),
+        ):
+            if not _nul_free(value):
+                raise InvalidPayload(
+                    field, "must not contain NUL characters (PostgreSQL text cannot hold them)."
+                )
+        found = self._tail
+        if found is None:
+            last = self._q("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
+            found = last.fetchone()
+        position, prev = (found[0] + 1, found[1]) if found else (1, GENESIS)
+        self._tail = None  # until this append has fully succeeded
+        recorded = _now()
+        actor = event.actor_text if event.actor_text is not None else canonical(event.actor)
+        payload = event.payload_text if event.payload_text is not None else canonical(event.payload)
+        digest = chain_hash(
+            prev,
+            position=position,
+            stream_id=event.stream_id,
+            version=event.version,
+            type=event.type,
+            schema_version=event.schema_version,
+            actor=actor,
+            payload=payload,
+            occurred_at=event.occurred_at,
+            recorded_at=recorded,
+            idempotency_key=event.idempotency_key,
+            request_hash=event.request_hash,
+        )
+        stored = StoredEvent(
+            position,
+            event.stream_id,
+            event.version,
+            event.type,
+            event.schema_version,
+            event.actor,
+            event.payload,
+            event.occurred_at,
+            recorded,
+            event.idempotency_key,
+            event.request_hash,
+            prev,
+            digest,
+        )
+        row = (
+            position,
+            event.stream_id,
+            event.version,
+            event.type,
+            event.schema_version,
+            actor,
+            payload,
+            event.occurred_at,
+            recorded,
+            event.idempotency_key,
+            event.request_hash,
+            prev,
+            digest,
+        )
+        if case is None:
+            written = self._q(INSERT_EVENT, row).fetchone()
+        else:
+            written = self._q(INSERT_EVENT_AND_CASE, (*row, *_case_params(case))).fetchone()
+        if written is None:  # a UNIQUE constraint said no: nothing was written
+            key = event.idempotency_key
+            first = None if key is None else self.event_by_key(key)
+            if key is not None and first is not None:
+                raise IdempotencyConflict(key, first.position)
+            raise ConcurrencyConflict(event.stream_id, None, self.stream_version(event.stream_id))
+        if case is not None and permits_changed:
+            self._write_permits(case)
+        self._tail = (position, digest)
+        return stored
+
+    def _write_permits(self, case: CaseRow) -> None:
+        self._q("DELETE FROM permits WHERE case_id = %s", (case.id,))
+        rows = [
+            (
+                case.id,
+                seq,
+                p.get("region"),
+                p.get("unit"),
+                bool(p.get("valid")),
+                p.get("granted_at"),
+                p.get("starts_on"),
+                p.get("revoked_at"),
+                canonical(p.get("conditions", [])),
+            )
+            for seq, p in enumerate(case.data.get("permits", []), start=1)
+        ]
+        if rows:
+            with self._lock, self._connection().cursor() as cur:
+                cur.executemany(INSERT_PERMIT, rows)
+
+    def event_by_key(self, key: str) -> StoredEvent | None:
+        if not _nul_free(key):
+            return None
+        row = self._q(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE idempotency_key = %s", (key,)
+        ).fetchone()
+        return None if row is None else _event(row)
+
+    def events(
+        self,
+        stream_id: str | None = None,
+        *,
+        until: str | None = None,
+        max_version: int | None = None,
+    ) -> Iterator[StoredEvent]:
+        for row in self.event_rows(stream_id, until=until, max_version=max_version):
+            yield _event(row)
+
+    def event_rows(
+        self,
+        stream_id: str | None = None,
+        *,
+        until: str | None = None,
+        max_version: int | None = None,
+        page: int = 1000,
+    ) -> Iterator[tuple[Any, ...]]:
+        """The stored columns of events in log order, JSON as the stored text."""
+        where: list[str] = []
+        args: list[Any] = []
+        for condition, value in (
+            ("stream_id = %s", stream_id),
+            ("occurred_at <= %s", until),
+            ("version <= %s", max_version),
+        ):
+            if value is not None:
+                if isinstance(value, str) and not _nul_free(value):
+                    return
+                where.append(condition)
+                args.append(value)
+        clause = (" AND " + " AND ".join(where)) if where else ""
+        last = 0
+        while True:
+            rows = self._q(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE position > %s{clause} "
+                f"ORDER BY position LIMIT {int(page)}",
+                (last, *args),
+            ).fetchall()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1][0]
+
+    def stream_ids(self) -> Iterator[str]:
+        """Every stream id, in order of its first event."""
+        rows = self._q(
+            "SELECT stream_id FROM events GROUP BY stream_id ORDER BY MIN(position)"
+        ).fetchall()
+        for row in rows:
+            yield row[0]
+
+    def count_events(self) -> int:
+        """How many events the log holds."""
+        row = self._q("SELECT COUNT(*) FROM events").fetchone()
+        return int(row[0]) if row else 0
+
+    def import_rows(self, rows: Iterable[tuple[Any, ...]]) -> int:
+        """Append stored events exactly as they are (positions, times, keys and
+        hashes kept), for copying a log; inside a write transaction."""
+        count = 0
+        with self.write(), self._lock:
+            self._tail = None  # the imported events come after whatever this transaction knew
+            copy_sql = f"COPY events ({EVENT_COLUMNS}) FROM STDIN"
+            try:
+                with self._connection().cursor() as cur, cur.copy(copy_sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                        count += 1
+            except (psycopg.DataError, psycopg.IntegrityError) as exc:
+                raise LogFormatError(
+                    f"event {count + 1} cannot be stored in {self.display}: {exc}"
+                ) from exc
+        return count
+
+    # -- facts and rebuilds ----------------------------------------------------------
+
+    def get_fact(self, key: str) -> Any:
+        row = self._q("SELECT value FROM facts WHERE key = %s", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def set_fact(self, key: str, value: Any) -> None:
+        if not self._depth:
+            with self.write():
+                self.set_fact(key, value)
+                return
+        self._q(
+            "INSERT INTO facts (key, value) VALUES (%s, %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, canonical(value)),
+        )
+
+    def replace_projections(self, cases: Iterable[CaseRow], facts: dict[str, Any]) -> None:
+        with self.write():
+            self._q("DELETE FROM permits")
+            self._q("DELETE FROM cases")
+            self._q("DELETE FROM facts")
+            for case in cases:
+                self._q(UPSERT_CASE, _case_params(case))
+                if case.data.get("permits"):
+                    self._write_permits(case)
+            for key, value in facts.items():
+                self.set_fact(key, value)
+
+    def projection_rows(self) -> tuple[list[Any], list[Any], list[Any]]:
+        """Every row of the projections, for comparing a rebuild with the live tables."""
+        with self.read():
+            return (
+                self._q(f"SELECT {CASE_COLUMNS} FROM cases ORDER BY id").fetchall(),
+                self._q("SELECT * FROM permits ORDER BY case_id, seq").fetchall(),
+                self._q("SELECT * FROM facts ORDER BY key").fetchall(),
+            )
+
+    def verify(self) -> VerifyReport:
+        check = ChainCheck()
+        problems: list[str] = []
+        try:
+            with self._lock:
+                triggers = dict(self._q(TRIGGER_STATE).fetchall())
+            for name in APPEND_ONLY_TRIGGERS:
+                if name not in triggers:
+                    problems.append(f"the append-only trigger {name} is missing")
+                elif triggers[name] == "D":
+                    problems.append(f"the append-only trigger {name} is disabled")
+            for row in self.event_rows(page=5000):
+                check.feed(row)
+        except (psycopg.Error, NhvflowError, ValueError) as exc:
+            problems.append(f"the log could not be read: {exc}")
+            return check.report(problems, readable=False)
+        return check.report(problems)
+
+
+def _case_params(case: CaseRow) -> tuple[Any, ...]:
+    return (case.id, case.process, case.state, case.version, canonical(case.data), case.updated_at)
+
+
+def _case(row: tuple[Any, ...]) -> CaseRow:
+    return CaseRow(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
+
+
+def _event(row: tuple[Any, ...]) -> StoredEvent:
+    return StoredEvent(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        json.loads(row[5]),
+        json.loads(row[6]),
+        *row[7:],
+    )
+
+
+def open_postgres(
+    url: str, *, durability: Durability = "full", busy_timeout: float = 5.0
+) -> PostgresStore:
+    """Open (laying out a new log in an empty database if needed) a PostgreSQL event store.
+
+    .. versionadded:: 0.1
+    """
+    return PostgresStore(url, durability=durability, busy_timeout=busy_timeout)
