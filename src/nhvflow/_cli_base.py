@@ -25,6 +25,7 @@ from rich.console import Console
 
 import nhvflow
 from nhvflow import _cli_render as show_
+from nhvflow._targets import is_postgres_url
 from nhvflow.errors import LogFormatError, NhvflowError, TransitionDenied, UnknownCase
 from nhvflow.model import Case
 from nhvflow.states import builtin_processes
@@ -243,11 +244,23 @@ def json_option(fn: _F) -> _F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")(fn)
 
 
+class LogTarget(click.ParamType[Any]):
+    """An existing log: an SQLite file (a missing one is a usage error) or a
+    PostgreSQL URL (``postgresql://user@host/db``)."""
+
+    name = "log"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Path) or not is_postgres_url(value):
+            return click.Path(exists=True, dir_okay=False, path_type=Path).convert(
+                value, param, ctx
+            )
+        return value
+
+
 def db_argument(fn: _F) -> _F:
-    """The ``DB`` argument: an existing log file (a missing one is a usage error)."""
-    return click.argument(
-        "db", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="DB"
-    )(fn)
+    """The ``DB`` argument: an existing log file or a PostgreSQL URL."""
+    return click.argument("db", type=LogTarget(), metavar="DB")(fn)
 
 
 def process_option(default: str | None = None) -> Callable[[_F], _F]:
@@ -263,7 +276,7 @@ def process_option(default: str | None = None) -> Callable[[_F], _F]:
 
 
 @contextmanager
-def open_log(path: Path, *, writing: bool = False) -> Iterator[nhvflow.Registry]:
+def open_log(path: Path | str, *, writing: bool = False) -> Iterator[nhvflow.Registry]:
     """Open an existing log for a command; never creates one.
 
     Commands that only read open it read-only: nothing in the file changes,
@@ -271,6 +284,11 @@ def open_log(path: Path, *, writing: bool = False) -> Iterator[nhvflow.Registry]
 
     .. versionadded:: 0.1
     """
+    if is_postgres_url(path):
+        with nhvflow.open(path, readonly=not writing) as reg:
+            yield reg
+        return
+    path = Path(path)
     if not path.is_file():
         raise click.BadParameter(f"{str(path)!r} does not exist.", param_hint="'DB'")
     if path.stat().st_size == 0:

@@ -133,7 +133,7 @@ def demo(path: Path, replace: bool, lang: str | None) -> None:
 @click.option("--state", "state_name", metavar="STATE", help="Only cases in this state.")
 @process_option()
 @json_option
-def cases(db: Path, state_name: str | None, process_name: str | None, as_json: bool) -> None:
+def cases(db: Path | str, state_name: str | None, process_name: str | None, as_json: bool) -> None:
     """List the cases of the log DB, in order of submission."""
     known = builtin_processes()
     if state_name is not None:
@@ -159,7 +159,9 @@ def cases(db: Path, state_name: str | None, process_name: str | None, as_json: b
 @click.option("--as-of", help="Show the case as it stood at this business time (ISO).")
 @lang_option
 @json_option
-def show_case(db: Path, case_ref: str, as_of: str | None, lang: str | None, as_json: bool) -> None:
+def show_case(
+    db: Path | str, case_ref: str, as_of: str | None, lang: str | None, as_json: bool
+) -> None:
     """Show one case: its state, its facts and the next steps.
 
     CASE is a case id or a unique prefix of one (at least 4 characters).
@@ -180,7 +182,7 @@ def show_case(db: Path, case_ref: str, as_of: str | None, lang: str | None, as_j
 @db_argument
 @click.argument("case_ref", metavar="CASE")
 @json_option
-def history(db: Path, case_ref: str, as_json: bool) -> None:
+def history(db: Path | str, case_ref: str, as_json: bool) -> None:
     """List the events of one case, oldest first.
 
     CASE is a case id or a unique prefix of one (at least 4 characters).
@@ -207,7 +209,7 @@ def _report_json(report: nhvflow.VerifyReport) -> dict[str, Any]:
 @db_argument
 @click.option("--projections", is_flag=True, help="Also check every projection against its events.")
 @json_option
-def verify(db: Path, projections: bool, as_json: bool) -> None:
+def verify(db: Path | str, projections: bool, as_json: bool) -> None:
     """Check the log DB's integrity; exit 1 when it fails.
 
     Checks the hash chain, positions, versions and append-only triggers; with
@@ -227,7 +229,7 @@ def verify(db: Path, projections: bool, as_json: bool) -> None:
 @main.command()
 @db_argument
 @json_option
-def rebuild(db: Path, as_json: bool) -> None:
+def rebuild(db: Path | str, as_json: bool) -> None:
     """Rebuild the projections of the log DB from its events.
 
     The projections (cases, permits, facts) are replaced in one transaction.
@@ -317,6 +319,8 @@ def diagram(process_name: str, fmt: str, output: Path | None) -> None:
 
 # -- commands written in their own modules join here, one line each -------------------
 
+from nhvflow._cli_copy import copy_command  # noqa: E402 - joins the group defined above
 from nhvflow._cli_simulate import simulate  # noqa: E402 - joins the group defined above
 
 main.add_command(simulate)
+main.add_command(copy_command)
