@@ -9,7 +9,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from nhvflow import _payload
 from nhvflow._records import REGISTRY_STREAM, CaseRow, Store, StoredEvent, VerifyReport
 from nhvflow.errors import DefinitionError, LogFormatError, NhvflowError
 from nhvflow.events import Fact, MappingCompleted, Meta, upcast
@@ -62,17 +61,15 @@ class Catalogue:
             )
         return found
 
-    def fact_of(self, process: Process, stored: StoredEvent) -> Fact:
-        """The event object of a stored event, upcast to the current shape."""
+    def event_class(self, process: Process, stored: StoredEvent) -> type[Fact]:
+        """The event class of a stored event in its process."""
         cls = process.event_types.get(stored.type)
         if cls is None:
             raise LogFormatError(
                 f"event at position {stored.position} has type {stored.type!r}, unknown to "
                 f"process {process.name!r}"
             )
-        payload = upcast(cls, stored.payload, stored.schema_version)
-        fact: Fact = _payload.parse(cls, payload)
-        return fact
+        return cls
 
     def fold(self, events: Iterable[StoredEvent]) -> CaseRow | None:
         """The case after ``events`` (one stream, in order); ``None`` if empty."""
@@ -97,12 +94,13 @@ class Catalogue:
                         f"to process {process.name!r}"
                     )
                 state = transition.dest
-            fact = self.fact_of(process, stored)
+            cls = self.event_class(process, stored)
+            payload = upcast(cls, stored.payload, stored.schema_version)
             actor = self.actor(stored.actor)
             meta = Meta(
                 stored.stream_id, actor, datetime.fromisoformat(stored.occurred_at), stored.version
             )
-            fact.apply(data, meta)
+            cls.fold(payload, data, meta)
             last = stored
         if process is None or last is None:
             return None

@@ -64,7 +64,25 @@ class Fact:
     """Whether folding this fact changes ``data["permits"]`` (the permits projection)."""
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        """Fold this fact into a case's ``data`` (in place)."""
+        """Fold this fact into a case's ``data`` (in place).
+
+        Used by the default :meth:`fold`; a class that overrides ``fold``
+        need not define it.
+        """
+
+    @classmethod
+    def fold(cls, payload: Mapping[str, Any], data: dict[str, Any], meta: Meta) -> None:
+        """Fold a payload, as the log records it (JSON, current shape), into a
+        case's ``data`` (in place).
+
+        This is the one path from the log to the projections: the engine
+        folds the payload it is about to record, and every replay folds the
+        payload it reads back, so a rebuild cannot differ from the live
+        projection. By default the payload is parsed into the event class and
+        :meth:`apply` is called; a class may fold the JSON directly (faster,
+        as the NHV events do).
+        """
+        p.parse(cls, payload).apply(data, meta)
 
     def to_json(self) -> dict[str, Any]:
         """The payload as JSON-ready data."""

@@ -1,6 +1,11 @@
 """The events of the regime ``nhv``: one frozen class per fact, each the
 payload schema of its trigger.
 
+Each class folds its payload as the log records it (JSON: regions by member
+name, dates as ISO text, experts and grants as dicts) straight into the
+case's data: the engine folds what it is about to write and a replay folds
+what it reads back, through the same classmethod.
+
 .. versionadded:: 0.1
 """
 
@@ -54,8 +59,11 @@ def _region_of(meta: Meta) -> Region:
     return meta.actor.principal
 
 
-def _experts_json(experts: tuple[Expert, ...]) -> list[dict[str, Any]]:
-    return [e.to_json() for e in experts]
+def _copies(items: Any) -> list[dict[str, Any]]:
+    return [dict(item) for item in items]
+
+
+Payload = Mapping[str, Any]
 
 
 def _submitted_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
@@ -83,14 +91,15 @@ class ProposalSubmitted(Fact):
     nominated_experts: tuple[Expert, ...] = p.experts()
     pilot: bool = p.flag(default=False)
 
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+    @classmethod
+    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
         data.update(
-            title=self.title,
-            programme_area=self.programme_area,
-            care_measures=list(self.care_measures),
-            advisory=self.advisory,
-            nominated_experts=_experts_json(self.nominated_experts),
-            pilot=self.pilot,
+            title=payload["title"],
+            programme_area=payload["programme_area"],
+            care_measures=list(payload["care_measures"]),
+            advisory=payload["advisory"],
+            nominated_experts=_copies(payload["nominated_experts"]),
+            pilot=payload["pilot"],
             submitted_at=meta.when,
         )
 
@@ -104,8 +113,9 @@ class ExpertGroupAppointed(Fact):
 
     experts: tuple[Expert, ...] = p.experts(default=p.REQUIRED)
 
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["expert_group"] = _experts_json(self.experts)
+    @classmethod
+    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
+        data["expert_group"] = _copies(payload["experts"])
         data["expert_group_appointed_at"] = meta.when
 
 
@@ -121,16 +131,17 @@ class BasisDelivered(Fact):
     knowledge_spreading_need: bool = p.flag(default=False)
     acute_care_impact: str = p.text(default="")
 
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+    @classmethod
+    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
         data["basis"] = {
-            "recommends_nhv": self.recommends_nhv,
-            "units": self.units,
-            "care_measures": list(self.care_measures),
-            "knowledge_spreading_need": self.knowledge_spreading_need,
-            "acute_care_impact": self.acute_care_impact,
+            "recommends_nhv": payload["recommends_nhv"],
+            "units": payload["units"],
+            "care_measures": list(payload["care_measures"]),
+            "knowledge_spreading_need": payload["knowledge_spreading_need"],
+            "acute_care_impact": payload["acute_care_impact"],
             "delivered_at": meta.when,
         }
-        data["knowledge_spreading_need"] = self.knowledge_spreading_need
+        data["knowledge_spreading_need"] = payload["knowledge_spreading_need"]
 
 
 @attrs.frozen
@@ -141,8 +152,9 @@ class ConsultationOpened(Fact):
 
     recipients: tuple[str, ...] = p.texts()
 
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["consultation"] = {"recipients": list(self.recipients), "opened_at": meta.when}
+    @classmethod
+    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
+        data["consultation"] = {"recipients": list(payload["recipients"]), "opened_at": meta.when}
 
 
 @attrs.frozen
@@ -154,11 +166,13 @@ class ConsultationClosed(Fact):
 
     knowledge_spreading_need: bool | None = p.optional_flag()
 
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+    @classmethod
+    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
+        need = payload["knowledge_spreading_need"]
         consultation = data.setdefault("consultation", {})
         consultation["closed_at"] = meta.when
-        consultation["knowledge_spreading_need"] = self.knowledge_spreading_need
-        if self.knowledge_spreading_need:
+        consultation["knowledge_spreading_need"] = need
+        if need:
             data["knowledge_spreading_need"] = True
 
 
@@ -174,14 +188,14 @@ class NhvDecided(Fact):
     advisory_mission: bool = p.flag(default=False)
     applications_due: date | None = p.a_date(optional=True, default=None)
 
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        due = self.applications_due
-        data["units"] = self.units
+    @classmethod
+    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
+        data["units"] = payload["units"]
         data["decision"] = {
-            "units": self.units,
-            "care_measures": list(self.care_measures or ()),
-            "advisory_mission": self.advisory_mission,
-            "applications_due": due.isoformat() if due is not None else None,
+            "units": payload["units"],
+            "care_measures": list(payload["care_measures"] or ()),
+            "advisory_mission": payload["advisory_mission"],
+            "applications_due": payload["applications_due"],
             "decided_at": meta.when,
         }
 
@@ -195,8 +209,9 @@ class ProposalRejected(Fact):
 
     reason: str = p.text(allow_empty=False)
 
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["rejection"] = {"reason": self.reason, "rejected_at": meta.when}
+    @classmethod
+    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
+        data["rejection"] = {"reason": payload["reason"], "rejected_at": meta.when}
 
 
 @attrs.frozen
@@ -207,7 +222,8 @@ class PermitApplied(Fact):
 
     unit: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
 
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+    @classmethod
+    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
         region = _region_of(meta)
         _append(
             data,
@@ -215,7 +231,7 @@ class PermitApplied(Fact):
             {
                 "region": region.name,
                 "region_name": region.swedish_name,
-                "unit": self.unit,
+                "unit": payload["unit"],
                 "applied_at": meta.when,
             },
         )
@@ -229,10 +245,10 @@ class CasePreparedForBoard(Fact):
 
     assessment: str = p.text(default="")
 
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        _append(
-            data, "board_preparations", {"assessment": self.assessment, "prepared_at": meta.when}
-        )
+    @classmethod
+    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
+        item = {"assessment": payload["assessment"], "prepared_at": meta.when}
+        _append(data, "board_preparations", item)
 
 
 @attrs.frozen
@@ -250,28 +266,26 @@ class PermitsGranted(Fact):
     permits: tuple[PermitGrant, ...] = p.grants()
     general_duty: str = p.text(default="")
 
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+    @classmethod
+    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
         applied = {a["region"]: a["unit"] for a in data.get("applicants", [])}
-        for grant in self.permits:
-            conditions = [{"rule": GENERAL_DUTY_RULE, "text": self.general_duty}]
-            conditions += [
-                {"rule": SPECIAL_CONDITIONS_RULE, "text": text} for text in grant.special_conditions
+        general = {"rule": GENERAL_DUTY_RULE, "text": payload["general_duty"]}
+        for grant in payload["permits"]:
+            region = Region[grant["region"]]
+            special = [
+                {"rule": SPECIAL_CONDITIONS_RULE, "text": t} for t in grant["special_conditions"]
             ]
             _append(
                 data,
                 "permits",
                 {
-                    "region": grant.region.name,
-                    "region_name": grant.region.swedish_name,
-                    "unit": grant.unit or applied.get(grant.region.name),
-                    "conditions": conditions,
+                    "region": region.name,
+                    "region_name": region.swedish_name,
+                    "unit": grant["unit"] or applied.get(region.name),
+                    "conditions": [dict(general), *special],
                     "valid": True,
                     "granted_at": meta.when,
-                    "starts_on": (
-                        grant.starts_on.isoformat()
-                        if grant.starts_on
-                        else meta.occurred_at.date().isoformat()
-                    ),
+                    "starts_on": grant["starts_on"] or meta.occurred_at.date().isoformat(),
                 },
             )
 
@@ -284,8 +298,9 @@ class ReferredBack(Fact):
 
     reason: str = p.text(allow_empty=False)
 
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        _append(data, "referrals", {"reason": self.reason, "referred_at": meta.when})
+    @classmethod
+    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
+        _append(data, "referrals", {"reason": payload["reason"], "referred_at": meta.when})
 
 
 @attrs.frozen
@@ -297,15 +312,16 @@ class FollowUpReported(Fact):
     year: int = p.count()
     report: str = p.text(default="")
 
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+    @classmethod
+    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
         region = _region_of(meta)
         _append(
             data,
             "follow_ups",
             {
                 "region": region.name,
-                "year": self.year,
-                "report": self.report,
+                "year": payload["year"],
+                "report": payload["report"],
                 "reported_at": meta.when,
             },
         )
@@ -319,8 +335,9 @@ class PermitsEvaluated(Fact):
 
     findings: str = p.text(default="")
 
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        _append(data, "evaluations", {"findings": self.findings, "evaluated_at": meta.when})
+    @classmethod
+    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
+        _append(data, "evaluations", {"findings": payload["findings"], "evaluated_at": meta.when})
 
 
 @attrs.frozen
@@ -331,12 +348,13 @@ class RevocationRequested(Fact):
 
     reason: str = p.text(default="")
 
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+    @classmethod
+    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
         region = _region_of(meta)
         _append(
             data,
             "revocation_requests",
-            {"region": region.name, "reason": self.reason, "requested_at": meta.when},
+            {"region": region.name, "reason": payload["reason"], "requested_at": meta.when},
         )
 
 
@@ -354,14 +372,15 @@ class PermitRevoked(Fact):
     ground: str = p.choice(REVOCATION_GROUNDS)
     reason: str = p.text(allow_empty=False)
 
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+    @classmethod
+    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
         for permit in data.get("permits", []):
-            if permit["region"] == self.region.name and permit["valid"]:
+            if permit["region"] == payload["region"] and permit["valid"]:
                 permit.update(
                     valid=False,
                     revoked_at=meta.when,
-                    ground=self.ground,
-                    revocation_reason=self.reason,
+                    ground=payload["ground"],
+                    revocation_reason=payload["reason"],
                 )
 
 
@@ -375,8 +394,10 @@ class ClosedNotEligible(Fact):
     rule: str = p.text(max_len=200, allow_empty=False)
     reason: str = p.text(allow_empty=False)
 
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["closure"] = {"rule": self.rule, "reason": self.reason, "closed_at": meta.when}
+    @classmethod
+    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
+        closure = {"rule": payload["rule"], "reason": payload["reason"], "closed_at": meta.when}
+        data["closure"] = closure
 
 
 @attrs.frozen
@@ -387,8 +408,9 @@ class ProposalWithdrawn(Fact):
 
     reason: str = p.text(allow_empty=False)
 
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["withdrawal"] = {"reason": self.reason, "withdrawn_at": meta.when}
+    @classmethod
+    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
+        data["withdrawal"] = {"reason": payload["reason"], "withdrawn_at": meta.when}
 
 
 @attrs.frozen
