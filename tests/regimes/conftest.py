@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from nhvflow import Actor, Case, Region, Registry, Role
+from nhvflow import Actor, Case, NotAuthorised, Region, Registry, Role
 from nhvflow.events.ern import ERN_CRITERIA
 from nhvflow.fixtures import expert_group
 from nhvflow.model import HEALTH_ENTERPRISES
@@ -244,6 +244,51 @@ def every_role(case_id: str) -> dict[str, Actor]:
     return actors
 
 
+def assert_only_responsible(
+    reg: Registry,
+    case: Case,
+    trigger: str,
+    payload: dict[str, Any],
+    responsible: set[str],
+    rule_id: str,
+    snapshot: Callable[[Registry], object],
+) -> None:
+    """Every role tries ``trigger`` on ``case``: only the actors named in
+    ``responsible`` pass ``rule_id`` (the regime's responsible-party rule);
+    every other is refused with :class:`NotAuthorised` and writes nothing;
+    ``allowed_triggers`` offers the step to exactly the responsible ones."""
+    at = (case.updated_at or START) + timedelta(days=1)
+    actors = every_role(case.id)
+    for name, actor in actors.items():
+        violations = reg.check(case.id, trigger, actor, at=at, **payload)
+        denied = [v for v in violations if v.rule == rule_id]
+        if name in responsible:
+            assert not denied, (trigger, name, denied)
+            continue
+        assert denied, (trigger, name)
+        before = snapshot(reg)
+        with pytest.raises(NotAuthorised) as exc:
+            reg.fire(case.id, trigger, actor, at=at, **payload)
+        assert exc.value.rules == (rule_id,)
+        assert snapshot(reg) == before
+    allowed = {n for n, a in actors.items() if trigger in reg.allowed_triggers(case.id, a, at=at)}
+    assert allowed == responsible
+
+
+def assert_only_submitters(
+    reg: Registry, submission: dict[str, Any], submitters: set[str], rule_id: str
+) -> None:
+    """Every role tries to create a case: only ``submitters`` may."""
+    for name, actor in every_role("x").items():
+        if name in submitters:
+            reg.submit(actor, **submission)
+        else:
+            with pytest.raises(NotAuthorised) as exc:
+                reg.submit(actor, **submission)
+            assert exc.value.rules == (rule_id,)
+    assert len(list(reg.cases())) == len(submitters)
+
+
 @pytest.fixture(name="kit")
 def _kit() -> SimpleNamespace:
     """The walkers, submissions and constants above (test modules cannot
@@ -260,4 +305,6 @@ def _kit() -> SimpleNamespace:
         walk_no=walk_no,
         walk_ern=walk_ern,
         every_role=every_role,
+        assert_only_responsible=assert_only_responsible,
+        assert_only_submitters=assert_only_submitters,
     )

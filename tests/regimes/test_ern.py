@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import nhvflow
-from nhvflow import Actor, InvalidPayload, NotAuthorised, Role, TransitionDenied
+from nhvflow import Actor, InvalidPayload, TransitionDenied
 from nhvflow.events.ern import ERN_CRITERIA
 from nhvflow.rules import ern as r
 
@@ -258,35 +258,11 @@ def test_only_the_responsible_party_may_fire(trigger, kit, snapshot):
     reg = nhvflow.open(process=PROCESS)
     case = reg.submit(KAROLINSKA, at=kit.START, **kit.ern_application())
     case = kit.walk_ern(reg, case.id, state)
-    at = case.updated_at + timedelta(days=1)
-    actors = kit.every_role(case.id)
-    for name, actor in actors.items():
-        denied = [
-            v
-            for v in reg.check(case.id, trigger, actor, at=at, **payload)
-            if v.rule == "ern.responsible-party"
-        ]
-        if name in responsible:
-            assert not denied, (trigger, name, denied)
-        else:
-            assert denied, (trigger, name)
-            before = snapshot(reg)
-            with pytest.raises(NotAuthorised) as exc:
-                reg.fire(case.id, trigger, actor, at=at, **payload)
-            assert exc.value.rules == ("ern.responsible-party",)
-            assert snapshot(reg) == before
-    allowed = {n for n, a in actors.items() if trigger in reg.allowed_triggers(case.id, a, at=at)}
-    assert allowed == responsible
+    kit.assert_only_responsible(
+        reg, case, trigger, payload, responsible, "ern.responsible-party", snapshot
+    )
 
 
 def test_only_a_provider_with_a_country_applies(kit):
     reg = nhvflow.open(process=PROCESS)
-    for name, actor in kit.every_role("x").items():
-        if name == "provider_se":
-            assert reg.submit(actor, **kit.ern_application()).state == "applied"
-        else:
-            with pytest.raises(NotAuthorised) as exc:
-                reg.submit(actor, **kit.ern_application())
-            assert exc.value.rules == ("ern.responsible-party",)
-            assert actor.role is not Role.PROVIDER or actor.country is None
-    assert len(list(reg.cases())) == 1
+    kit.assert_only_submitters(reg, kit.ern_application(), {"provider_se"}, "ern.responsible-party")

@@ -3,13 +3,12 @@ and refuse paths, and the authorisation matrix."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
 import nhvflow
-from nhvflow import Actor, InvalidPayload, NotAuthorised, Region, TransitionDenied
+from nhvflow import Actor, InvalidPayload, Region, TransitionDenied
 from nhvflow.fixtures import CRITERIA, expert_group
 from nhvflow.rules import kc as r
 
@@ -286,34 +285,11 @@ def test_only_the_responsible_party_may_fire(trigger, kit, snapshot):
     reg = nhvflow.open(process="kc-proposal")
     case = reg.submit(Actor.npo(kit.KC_AREA), at=kit.START, **kit.kc_need())
     case = kit.walk_kc(reg, case.id, state, regions=[Region.SKANE])
-    at = case.updated_at + timedelta(days=1)
-    actors = kit.every_role(case.id)
-    for name, actor in actors.items():
-        denied = [
-            v
-            for v in reg.check(case.id, trigger, actor, at=at, **payload)
-            if v.rule == "kc.responsible-party"
-        ]
-        if name in responsible:
-            assert not denied, (trigger, name, denied)
-        else:
-            assert denied, (trigger, name)
-            before = snapshot(reg)
-            with pytest.raises(NotAuthorised) as exc:
-                reg.fire(case.id, trigger, actor, at=at, **payload)
-            assert exc.value.rules == ("kc.responsible-party",)
-            assert snapshot(reg) == before
-    allowed = {n for n, a in actors.items() if trigger in reg.allowed_triggers(case.id, a, at=at)}
-    assert allowed == responsible
+    kit.assert_only_responsible(
+        reg, case, trigger, payload, responsible, "kc.responsible-party", snapshot
+    )
 
 
 def test_only_the_npo_of_the_area_defines_the_need(kit):
     reg = nhvflow.open(process="kc-proposal")
-    for name, actor in kit.every_role("x").items():
-        if name == "own_npo":
-            assert reg.submit(actor, **kit.kc_need()).state == "need_defined"
-        else:
-            with pytest.raises(NotAuthorised) as exc:
-                reg.submit(actor, **kit.kc_need())
-            assert exc.value.rules == ("kc.responsible-party",)
-    assert len(list(reg.cases())) == 1
+    kit.assert_only_submitters(reg, kit.kc_need(), {"own_npo"}, "kc.responsible-party")

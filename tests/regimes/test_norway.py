@@ -4,13 +4,13 @@ authorisation matrix."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 import nhvflow
-from nhvflow import Actor, InvalidPayload, NotAuthorised, TransitionDenied
+from nhvflow import Actor, InvalidPayload, TransitionDenied
 from nhvflow.events.norway import ESTABLISHMENT_GRANT_NOK
 from nhvflow.model import HEALTH_ENTERPRISES
 
@@ -270,34 +270,14 @@ def test_only_the_responsible_party_may_fire(trigger, kit, snapshot):
     reg = nhvflow.open(process=PROCESS)
     case = reg.submit(INITIATOR, at=kit.START, **kit.no_initiative())
     case = kit.walk_no(reg, case.id, state)
-    at = case.updated_at + timedelta(days=1)
-    actors = kit.every_role(case.id)
-    for name, actor in actors.items():
-        denied = [
-            v
-            for v in reg.check(case.id, trigger, actor, at=at, **payload)
-            if v.rule == "no.responsible-party"
-        ]
-        if name in responsible:
-            assert not denied, (trigger, name, denied)
-        else:
-            assert denied, (trigger, name)
-            before = snapshot(reg)
-            with pytest.raises(NotAuthorised) as exc:
-                reg.fire(case.id, trigger, actor, at=at, **payload)
-            assert exc.value.rules == ("no.responsible-party",)
-            assert snapshot(reg) == before
-    allowed = {n for n, a in actors.items() if trigger in reg.allowed_triggers(case.id, a, at=at)}
-    assert allowed == responsible
+    kit.assert_only_responsible(
+        reg, case, trigger, payload, responsible, "no.responsible-party", snapshot
+    )
 
 
 def test_only_a_regional_health_enterprise_takes_the_initiative(kit):
     reg = nhvflow.open(process=PROCESS)
-    for name, actor in kit.every_role("x").items():
-        if name in HEALTH_ENTERPRISES:
-            assert reg.submit(actor, **kit.no_initiative()).data["initiator"] == name
-        else:
-            with pytest.raises(NotAuthorised) as exc:
-                reg.submit(actor, **kit.no_initiative())
-            assert exc.value.rules == ("no.responsible-party",)
-    assert len(list(reg.cases())) == len(HEALTH_ENTERPRISES)
+    kit.assert_only_submitters(
+        reg, kit.no_initiative(), set(HEALTH_ENTERPRISES), "no.responsible-party"
+    )
+    assert {c.data["initiator"] for c in reg.cases()} == set(HEALTH_ENTERPRISES)

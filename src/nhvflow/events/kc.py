@@ -19,7 +19,7 @@ import attrs
 from nhvflow import _payload as p
 from nhvflow.events import _fields as f
 from nhvflow.events._base import Fact, Meta
-from nhvflow.events.nhv import ExpertGroupAppointed
+from nhvflow.events.nhv import ExpertGroupAppointed, _append, _experts_json, _region_of
 from nhvflow.model import Expert, Region
 
 __all__ = [
@@ -31,20 +31,6 @@ __all__ = [
     "NeedDefined",
     "SystemEffectsAssessed",
 ]
-
-
-def _append(data: dict[str, Any], key: str, item: dict[str, Any]) -> None:
-    data.setdefault(key, []).append(item)
-
-
-def _principal(meta: Meta) -> Region:
-    if meta.actor.principal is None:  # pragma: no cover - the responsible-party rule prevents it
-        raise ValueError("a region step needs an actor with a principal")
-    return meta.actor.principal
-
-
-def _experts_json(experts: tuple[Expert, ...]) -> list[dict[str, Any]]:
-    return [e.to_json() for e in experts]
 
 
 @attrs.frozen
@@ -123,7 +109,7 @@ class EstablishmentApplied(Fact):
     tasks: tuple[str, ...] = p.texts()
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        region = _principal(meta)
+        region = _region_of(meta)
         _append(
             data,
             "applicants",

@@ -11,14 +11,16 @@ guidance (veileder, 2017). The rules are in force from that date.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
 from nhvflow._abroad import HEALTH_ENTERPRISES, health_enterprise_name
 from nhvflow.model import Role
 from nhvflow.rules._base import (
+    CheckFn,
     Refusal,
     Responsibility,
+    Rule,
     Step,
     refuse,
     responsible_party_rule,
@@ -47,6 +49,7 @@ IN_FORCE = date(2011, 1, 1)
 """Forskrift nr. 1706 of 17 December 2010 in force (it replaced forskrift nr. 1539 of 2001)."""
 
 _SEED = "000_e2007c63763623de.txt"
+_SEED_SECTION = f"{_SEED}, 'Norges system för nationella kompetenstjänster'"
 _REGULATION = "Forskrift 17. desember 2010 nr. 1706 kap. 4"
 _GUIDANCE = "Veileder til forskrift nr. 1706 (nasjonale tjenester)"
 
@@ -152,7 +155,7 @@ RESPONSIBLE_PARTY = responsible_party_rule(
     citation=f"{_REGULATION}; {_GUIDANCE}",
     kind="regulation",
     valid_from=IN_FORCE,
-    seed=f"{_SEED}, 'Norges system för nationella kompetenstjänster'",
+    seed=_SEED_SECTION,
     doc="""Only the responsible party may fire a step: a regional health enterprise
 takes the initiative, the others support it, the initiator applies and reports
 every year, Helsedirektoratet reviews, the ministry approves, refuses and winds
@@ -175,14 +178,23 @@ omsorgsdepartementet varje år".
 # -- the rules -------------------------------------------------------------------------
 
 
-@rule(
-    id="no.support-of-the-others",
-    title_sv="Övriga regionala hälsoföretag stöder initiativet före ansökan",
-    title_en="The other regional health enterprises support the initiative before it is applied",
-    citation=f"{_REGULATION}; {_GUIDANCE}",
-    kind="regulation",
-    valid_from=IN_FORCE,
-    seed=f"{_SEED}, 'Norges system för nationella kompetenstjänster'",
+def _forskrift(rule_id: str, *, sv: str, en: str) -> Callable[[CheckFn], Rule]:
+    """A rule of forskrift nr. 1706 and its guidance, as seed 000 describes them."""
+    return rule(
+        id=rule_id,
+        title_sv=sv,
+        title_en=en,
+        citation=f"{_REGULATION}; {_GUIDANCE}",
+        kind="regulation",
+        valid_from=IN_FORCE,
+        seed=_SEED_SECTION,
+    )
+
+
+@_forskrift(
+    "no.support-of-the-others",
+    sv="Övriga regionala hälsoföretag stöder initiativet före ansökan",
+    en="The other regional health enterprises support the initiative before it is applied",
 )
 def support_of_the_others(step: Step) -> Iterator[Refusal]:
     """Every other regional health enterprise supports the initiative before the
@@ -217,14 +229,10 @@ def support_of_the_others(step: Step) -> Iterator[Refusal]:
             )
 
 
-@rule(
-    id="no.review-with-experts",
-    title_sv="Helsedirektoratet genomlyser tjänsten tillsammans med experter",
-    title_en="The directorate reviews the service together with experts",
-    citation=f"{_REGULATION}; {_GUIDANCE}",
-    kind="regulation",
-    valid_from=IN_FORCE,
-    seed=f"{_SEED}, 'Norges system för nationella kompetenstjänster'",
+@_forskrift(
+    "no.review-with-experts",
+    sv="Helsedirektoratet genomlyser tjänsten tillsammans med experter",
+    en="The directorate reviews the service together with experts",
 )
 def review_with_experts(step: Step) -> Iterator[Refusal]:
     """The directorate's review names the experts it worked with.
@@ -241,14 +249,10 @@ def review_with_experts(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
-    id="no.approval-criteria",
-    title_sv="En nationell kompetenstjänst ger ökad kvalitet, kompetens och kostnadseffektivitet",
-    title_en="A national competence service improves quality, competence and cost-effectiveness",
-    citation=f"{_REGULATION}; {_GUIDANCE}",
-    kind="regulation",
-    valid_from=IN_FORCE,
-    seed=f"{_SEED}, 'Norges system för nationella kompetenstjänster'",
+@_forskrift(
+    "no.approval-criteria",
+    sv="En nationell kompetenstjänst ger ökad kvalitet, kompetens och kostnadseffektivitet",
+    en="A national competence service improves quality, competence and cost-effectiveness",
 )
 def approval_criteria(step: Step) -> Iterator[Refusal]:
     """The ministry approves only a service that the review found to meet all three
@@ -273,14 +277,10 @@ def approval_criteria(step: Step) -> Iterator[Refusal]:
             )
 
 
-@rule(
-    id="no.plan",
-    title_sv="Planen anger mål, när de är uppnådda och när tjänsten kan avvecklas",
-    title_en="The plan sets goals, when they are met and when the service can be wound down",
-    citation=f"{_REGULATION}; {_GUIDANCE}",
-    kind="regulation",
-    valid_from=IN_FORCE,
-    seed=f"{_SEED}, 'Norges system för nationella kompetenstjänster'",
+@_forskrift(
+    "no.plan",
+    sv="Planen anger mål, när de är uppnådda och när tjänsten kan avvecklas",
+    en="The plan sets goals, when they are met and when the service can be wound down",
 )
 def plan(step: Step) -> Iterator[Refusal]:
     """The approval carries a plan with clear goals, a definition of when they are
@@ -331,14 +331,10 @@ def plan(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
-    id="no.annual-report",
-    title_sv="Tjänsten rapporterar till departementet varje år",
-    title_en="The service reports to the ministry every year",
-    citation=f"{_REGULATION}; {_GUIDANCE}",
-    kind="regulation",
-    valid_from=IN_FORCE,
-    seed=f"{_SEED}, 'Norges system för nationella kompetenstjänster'",
+@_forskrift(
+    "no.annual-report",
+    sv="Tjänsten rapporterar till departementet varje år",
+    en="The service reports to the ministry every year",
 )
 def annual_report(step: Step) -> Iterator[Refusal]:
     """One report per year, for a year from the approval on that has begun.
@@ -372,14 +368,10 @@ def annual_report(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
-    id="no.wind-down-when-goals-met",
-    title_sv="Tjänsten avvecklas när målen är uppnådda",
-    title_en="The service is wound down when its goals are met",
-    citation=f"{_REGULATION}; {_GUIDANCE}",
-    kind="regulation",
-    valid_from=IN_FORCE,
-    seed=f"{_SEED}, 'Norges system för nationella kompetenstjänster'",
+@_forskrift(
+    "no.wind-down-when-goals-met",
+    sv="Tjänsten avvecklas när målen är uppnådda",
+    en="The service is wound down when its goals are met",
 )
 def wind_down_when_goals_met(step: Step) -> Iterator[Refusal]:
     """``wind_down`` only once the latest annual report says the goals are met —
