@@ -42,7 +42,7 @@ def no_initiative(**extra: Any) -> dict[str, Any]:
     """Submit kwargs under ``no-competence-service``."""
     return {
         "title": "Nasjonal kompetansetjeneste for revmatiske sykdommer hos barn",
-        "area": KC_AREA,
+        "programme_area": KC_AREA,
         "target_groups": ["spesialisthelsetjenesten", "primærhelsetjenesten"],
         "tasks": ["kompetansespredning", "rådgivning"],
         **extra,

@@ -113,14 +113,16 @@ def test_an_idempotent_submission_under_another_regime_is_written_once(reg, kit)
 
 
 def test_an_advisory_only_proposal_fares_differently_under_each_regime(reg, kit):
-    """Refused under nhv; established under kc-proposal; approved in Norway."""
+    """One proposal, submitted unchanged: refused under nhv, established under
+    kc-proposal, approved as a Norwegian competence service."""
     title = "Nationellt kompetenscentrum för reumatiska sjukdomar hos barn"
     area = kit.KC_AREA
+    same = proposal(area, title=title, advisory=True)
+    assert same["care_measures"] == []
     npo = Actor.npo(area)
     sos = Actor.socialstyrelsen()
 
-    nhv = reg.submit(npo, at=kit.START, **proposal(area, title=title, advisory=True))
-    assert nhv.data["care_measures"] == [] and nhv.data["advisory"] is True
+    nhv = reg.submit(npo, at=kit.START, **same)
     nhv = advance(reg, nhv.id, "prepared")
     with pytest.raises(TransitionDenied) as exc:
         reg.fire(nhv.id, "decide", sos, units=1, at=nhv.updated_at + timedelta(days=1))
@@ -135,31 +137,18 @@ def test_an_advisory_only_proposal_fares_differently_under_each_regime(reg, kit)
     )
     assert nhv.state == "not_eligible"
 
-    kc = reg.submit(
-        npo,
-        process="kc-proposal",
-        at=kit.START,
-        title=title,
-        programme_area=area,
-        care_measures=[],
-        advisory=True,
-    )
+    kc = reg.submit(npo, process="kc-proposal", at=kit.START, **same)
     kc = kit.walk_kc(reg, kc.id, "established", regions=[Region.VASTRA_GOTALAND])
-    assert kc.state == "established"
-    assert kc.data["care_measures"] == []
     assert [c["region"] for c in kc.data["centres"]] == ["VASTRA_GOTALAND"]
 
-    no = reg.submit(
-        Actor.health_enterprise("Helse Sør-Øst"),
-        process="no-competence-service",
-        at=kit.START,
-        title=title,
-        area=area,
-    )
+    enterprise = Actor.health_enterprise("Helse Sør-Øst")
+    no = reg.submit(enterprise, process="no-competence-service", at=kit.START, **same)
     no = kit.walk_no(reg, no.id, "active")
-    assert no.state == "active"
     assert no.data["establishment_grant"]["nok"] == 2_000_000
 
+    for case in (nhv, kc, no):
+        assert (case.data["title"], case.data["programme_area"]) == (title, area)
+        assert (case.data["care_measures"], case.data["advisory"]) == ([], True)
     assert {c.process: c.state for c in reg.cases()} == {
         "nhv": "not_eligible",
         "kc-proposal": "established",

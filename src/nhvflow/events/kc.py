@@ -36,7 +36,13 @@ __all__ = [
 @attrs.frozen
 class NeedDefined(Fact):
     """An NPO defined the need for national competence centres in its area
-    (step 1). Advice is the purpose: no care measures are needed."""
+    (step 1). Advice is the purpose: no care measures are needed.
+
+    It takes every field of an NHV proposal (``ProposalSubmitted``), so one
+    proposal can be submitted unchanged under either regime; ``pilot`` is
+    recorded for that comparison and nothing in this regime reads it (there
+    is no mapping pause).
+    """
 
     type: ClassVar[str] = "NeedDefined"
 
@@ -46,6 +52,7 @@ class NeedDefined(Fact):
     care_measures: tuple[str, ...] = p.texts()
     advisory: bool = p.flag(default=True)
     nominated_experts: tuple[Expert, ...] = p.experts()
+    pilot: bool = p.flag(default=False)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data.update(
@@ -55,6 +62,7 @@ class NeedDefined(Fact):
             care_measures=list(self.care_measures),
             advisory=self.advisory,
             nominated_experts=_experts_json(self.nominated_experts),
+            pilot=self.pilot,
             submitted_at=meta.when,
         )
 

@@ -16,6 +16,7 @@ import attrs
 from nhvflow import _payload as p
 from nhvflow._abroad import health_enterprise_name
 from nhvflow.events._base import Fact, Meta
+from nhvflow.model import Expert
 
 __all__ = [
     "ESTABLISHMENT_GRANT_NOK",
@@ -42,22 +43,38 @@ def _enterprise(meta: Meta) -> str:
 @attrs.frozen
 class InitiativeTaken(Fact):
     """A regional health enterprise took the initiative to establish a
-    national competence service in a field (``area``), for target groups,
-    with tasks."""
+    national competence service in a field (fagområde, ``programme_area``),
+    for target groups, with tasks.
+
+    It also takes the other fields of an NHV proposal (``care_measures``,
+    ``advisory``, ``nominated_experts``, ``pilot``), so one proposal can be
+    submitted unchanged under every regime; they are recorded for that
+    comparison and no Norwegian rule reads them (a competence service
+    centralises no treatment: "patienternas behandling ska inte
+    centraliseras").
+    """
 
     type: ClassVar[str] = "InitiativeTaken"
 
     title: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
-    area: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
+    programme_area: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
     target_groups: tuple[str, ...] = p.texts()
     tasks: tuple[str, ...] = p.texts()
+    care_measures: tuple[str, ...] = p.texts()
+    advisory: bool = p.flag(default=True)
+    nominated_experts: tuple[Expert, ...] = p.experts()
+    pilot: bool = p.flag(default=False)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data.update(
             title=self.title,
-            area=self.area,
+            programme_area=self.programme_area,
             target_groups=list(self.target_groups),
             tasks=list(self.tasks),
+            care_measures=list(self.care_measures),
+            advisory=self.advisory,
+            nominated_experts=[e.to_json() for e in self.nominated_experts],
+            pilot=self.pilot,
             initiator=_enterprise(meta),
             submitted_at=meta.when,
         )
