@@ -19,7 +19,16 @@ from typing import Any, Literal
 
 import attrs
 
+from nhvflow._abroad import (
+    EU_EEA_COUNTRIES,
+    HEALTH_ENTERPRISES,
+    country_code,
+    health_enterprise_name,
+)
+
 __all__ = [
+    "EU_EEA_COUNTRIES",
+    "HEALTH_ENTERPRISES",
     "Actor",
     "Case",
     "Event",
@@ -30,6 +39,7 @@ __all__ = [
     "Region",
     "Role",
     "Violation",
+    "health_enterprise_name",
     "same_area",
 ]
 
@@ -231,11 +241,17 @@ def _strict_bool(_: object, attribute: attrs.Attribute[Any], value: object) -> N
 class Actor:
     """Someone who fires a step: a role, a name, and where it applies the
     programme area (an NPO), the principal (the region a region actor acts
-    for) or the case (an expert group).
+    for), the case (an expert group), the country (an ERN applicant or a
+    Member State, as an ISO code of an EU or EEA state) or the network (an
+    ERN coordinator).
 
     Build actors with the constructors: :meth:`npo`, :meth:`socialstyrelsen`,
-    :meth:`board`, :meth:`region`, :meth:`expert_group` and, for the other
-    regimes, :meth:`of`.
+    :meth:`board`, :meth:`region`, :meth:`expert_group`; for the Norwegian
+    competence services :meth:`health_enterprise`, :meth:`directorate` and
+    :meth:`ministry`; for ERN membership :meth:`provider`,
+    :meth:`member_state`, :meth:`commission`, :meth:`coordinator`,
+    :meth:`assessment_body` and :meth:`ern_board`; and any other party with
+    :meth:`of`.
 
     .. versionadded:: 0.1
     """
@@ -245,6 +261,8 @@ class Actor:
     programme_area: str | None = attrs.field(default=None, validator=_optional_nonempty_str)
     principal: Region | None = attrs.field(default=None, converter=_optional_region)
     case_id: str | None = attrs.field(default=None, validator=_optional_nonempty_str)
+    country: str | None = attrs.field(default=None, converter=country_code)
+    network: str | None = attrs.field(default=None, validator=_optional_nonempty_str)
 
     @classmethod
     def npo(cls, programme_area: str, name: str | None = None) -> Actor:
@@ -273,6 +291,58 @@ class Actor:
         return cls(Role.EXPERT_GROUP, name or f"Sakkunniggrupp {case_id}", case_id=case_id)
 
     @classmethod
+    def health_enterprise(cls, name: str) -> Actor:
+        """One of Norway's four regional health enterprises, e.g.
+        ``Actor.health_enterprise("Helse Vest")`` (the name is checked and
+        made canonical: see :data:`HEALTH_ENTERPRISES`)."""
+        return cls(Role.HEALTH_ENTERPRISE, health_enterprise_name(name))
+
+    @classmethod
+    def directorate(cls, name: str = "Helsedirektoratet") -> Actor:
+        """Helsedirektoratet, the Norwegian Directorate of Health."""
+        return cls(Role.DIRECTORATE, name)
+
+    @classmethod
+    def ministry(cls, name: str = "Helse- og omsorgsdepartementet") -> Actor:
+        """Helse- og omsorgsdepartementet, Norway's Ministry of Health and Care Services."""
+        return cls(Role.MINISTRY, name)
+
+    @classmethod
+    def provider(cls, name: str, country: str) -> Actor:
+        """A healthcare provider in an EU or EEA state applying to a European
+        Reference Network, e.g. ``Actor.provider("Karolinska
+        universitetssjukhuset", "SE")``."""
+        return cls(Role.PROVIDER, name, country=country)
+
+    @classmethod
+    def member_state(cls, country: str, name: str | None = None) -> Actor:
+        """The Member State (its health ministry) of a provider, by ISO code."""
+        code = country_code(country)
+        assert code is not None
+        return cls(Role.MEMBER_STATE, name or EU_EEA_COUNTRIES[code], country=code)
+
+    @classmethod
+    def commission(cls, name: str = "European Commission") -> Actor:
+        """The European Commission."""
+        return cls(Role.COMMISSION, name)
+
+    @classmethod
+    def coordinator(cls, network: str, name: str | None = None) -> Actor:
+        """The coordinator of one European Reference Network, e.g.
+        ``Actor.coordinator("ERN-RND")``."""
+        return cls(Role.COORDINATOR, name or f"Coordinator of {network}", network=network)
+
+    @classmethod
+    def assessment_body(cls, name: str = "Independent Assessment Body") -> Actor:
+        """The independent body that assesses ERN membership applications."""
+        return cls(Role.ASSESSMENT_BODY, name)
+
+    @classmethod
+    def ern_board(cls, name: str = "ERN Board of Member States") -> Actor:
+        """The Board of Member States, which approves ERN members."""
+        return cls(Role.ERN_BOARD, name)
+
+    @classmethod
     def of(cls, role: Role | str, name: str) -> Actor:
         """Any other party, by role and name (e.g. ``Actor.of(Role.MINISTRY,
         "Helse- og omsorgsdepartementet")``)."""
@@ -287,6 +357,10 @@ class Actor:
             out["principal"] = self.principal.name
         if self.case_id is not None:
             out["case_id"] = self.case_id
+        if self.country is not None:
+            out["country"] = self.country
+        if self.network is not None:
+            out["network"] = self.network
         return out
 
     @classmethod
@@ -298,6 +372,8 @@ class Actor:
             programme_area=data.get("programme_area"),
             principal=data.get("principal"),
             case_id=data.get("case_id"),
+            country=data.get("country"),
+            network=data.get("network"),
         )
 
     def describe(self) -> str:

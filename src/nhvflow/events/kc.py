@@ -1,0 +1,192 @@
+"""The events of the regime ``kc-proposal``: the Swedish system for national
+competence centres that Socialstyrelsen's report suggests (seed 000,
+"Kompetenscentrum bör utredas vidare"). Proposed, not in force.
+
+The expert group is appointed with the same fact as under ``nhv``
+(:class:`~nhvflow.events.nhv.ExpertGroupAppointed`); every other fact is the
+regime's own.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar
+
+import attrs
+
+from nhvflow import _payload as p
+from nhvflow.events import _fields as f
+from nhvflow.events._base import Fact, Meta
+from nhvflow.events.nhv import ExpertGroupAppointed, _append, _region_of
+from nhvflow.model import Expert, Region
+
+__all__ = [
+    "CentresAndTasksFixed",
+    "CentresEstablished",
+    "CentresEvaluated",
+    "EstablishmentApplied",
+    "ExpertGroupAppointed",
+    "NeedDefined",
+    "SystemEffectsAssessed",
+]
+
+
+@attrs.frozen
+class NeedDefined(Fact):
+    """An NPO defined the need for national competence centres in its area
+    (step 1). Advice is the purpose: no care measures are needed.
+
+    It takes every field of an NHV proposal (``ProposalSubmitted``), so one
+    proposal can be submitted unchanged under either regime; ``pilot`` is
+    recorded for that comparison and nothing in this regime reads it (there
+    is no mapping pause).
+    """
+
+    type: ClassVar[str] = "NeedDefined"
+
+    title: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
+    programme_area: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
+    need: str = p.text(default="")
+    care_measures: tuple[str, ...] = p.texts()
+    advisory: bool = p.flag(default=True)
+    nominated_experts: tuple[Expert, ...] = p.experts()
+    pilot: bool = p.flag(default=False)
+
+    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+        data.update(
+            title=self.title,
+            programme_area=self.programme_area,
+            need=self.need,
+            care_measures=list(self.care_measures),
+            advisory=self.advisory,
+            nominated_experts=[e.to_json() for e in self.nominated_experts],
+            pilot=self.pilot,
+            submitted_at=meta.when,
+        )
+
+
+@attrs.frozen
+class CentresAndTasksFixed(Fact):
+    """The expert group delivered its basis: how many competence centres,
+    and their tasks (step 2). ``scope`` says what advice is needed and how
+    much of it is not covered by national highly specialised care."""
+
+    type: ClassVar[str] = "CentresAndTasksFixed"
+
+    centres: int = p.count()
+    tasks: tuple[str, ...] = p.texts()
+    scope: str = p.text(default="")
+
+    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+        data["basis"] = {
+            "centres": self.centres,
+            "tasks": list(self.tasks),
+            "scope": self.scope,
+            "delivered_at": meta.when,
+        }
+
+
+@attrs.frozen
+class SystemEffectsAssessed(Fact):
+    """The preparation group (beredningsgrupp) weighed the system effects of
+    concentrating the competence (step 3)."""
+
+    type: ClassVar[str] = "SystemEffectsAssessed"
+
+    assessment: str = p.text(allow_empty=False)
+    preparation_group: tuple[str, ...] = p.texts()
+
+    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+        data["system_effects"] = {
+            "assessment": self.assessment,
+            "preparation_group": list(self.preparation_group),
+            "assessed_at": meta.when,
+        }
+
+
+@attrs.frozen
+class EstablishmentApplied(Fact):
+    """A region (huvudman) applied to establish a competence centre at one
+    of its units (step 4). ``tasks`` empty: all the tasks of the basis."""
+
+    type: ClassVar[str] = "EstablishmentApplied"
+
+    unit: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
+    tasks: tuple[str, ...] = p.texts()
+
+    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+        region = _region_of(meta)
+        _append(
+            data,
+            "applicants",
+            {
+                "region": region.name,
+                "region_name": region.swedish_name,
+                "unit": self.unit,
+                "tasks": list(self.tasks),
+                "applied_at": meta.when,
+            },
+        )
+
+
+@attrs.frozen
+class CentresEstablished(Fact):
+    """Socialstyrelsen established competence centres at regions that
+    applied, and how they are financed.
+
+    ``financing`` is one of the report's three forms (``"procurement"``,
+    ``"state_grant"``, ``"agency"``); ``funder`` the body that procures,
+    grants or runs the centres; ``grant_years`` how long a state grant runs
+    (one year unless the Riksdag authorised longer, recorded in
+    ``riksdag_authorisation``). The rules judge these values, so they are
+    recorded as given.
+    """
+
+    type: ClassVar[str] = "CentresEstablished"
+
+    regions: tuple[Region, ...] = f.regions()
+    financing: str = p.text(max_len=100, allow_empty=False)
+    funder: str = p.text(max_len=p.MAX_SHORT, default="")
+    grant_years: int | None = p.count(optional=True, default=None)
+    riksdag_authorisation: str | None = p.optional_text()
+    starts_on: date | None = p.a_date(optional=True, default=None)
+
+    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+        applied = {a["region"]: a for a in data.get("applicants", [])}
+        basis_tasks = (data.get("basis") or {}).get("tasks", [])
+        starts = self.starts_on or meta.occurred_at.date()
+        for region in self.regions:
+            application = applied.get(region.name, {})
+            _append(
+                data,
+                "centres",
+                {
+                    "region": region.name,
+                    "region_name": region.swedish_name,
+                    "unit": application.get("unit"),
+                    "tasks": application.get("tasks") or list(basis_tasks),
+                    "established_at": meta.when,
+                    "starts_on": starts.isoformat(),
+                },
+            )
+        data["financing"] = {
+            "form": self.financing,
+            "funder": self.funder,
+            "grant_years": self.grant_years,
+            "riksdag_authorisation": self.riksdag_authorisation,
+        }
+
+
+@attrs.frozen
+class CentresEvaluated(Fact):
+    """Socialstyrelsen evaluated the centres: their effect on care and their
+    forms of financing."""
+
+    type: ClassVar[str] = "CentresEvaluated"
+
+    findings: str = p.text(default="")
+
+    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+        _append(data, "evaluations", {"findings": self.findings, "evaluated_at": meta.when})

@@ -1,0 +1,311 @@
+"""The rules of the proposed Swedish system for national competence centres
+(regime ``kc-proposal``).
+
+Status: proposed, not in force. Socialstyrelsen's report (seed 000,
+``../shared/seeds/000_e2007c63763623de.txt``) finds that advice cannot be
+concentrated within national highly specialised care unless care is, and
+suggests that a system for competence centres "bör utredas vidare". These
+rules encode that suggestion so that analysts can run proposals under it:
+they have no date of entry into force (``valid_from`` is ``None``) and judge
+a step at whatever business time a simulation gives it.
+
+The expert group is judged by the rule of the law in force,
+``nhv.expert-group-composition`` (the report: "Ett sådant system skulle kunna
+dra lärdom av processen för nationell högspecialiserad vård").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from nhvflow.model import Region
+from nhvflow.rules._base import Refusal, Step, refuse, responsible_party_rule, rule
+from nhvflow.rules.nhv import (
+    EXPERT_GROUP_OF_CASE,
+    NPO_OF_AREA,
+    REGION_FOR_ITSELF,
+    SOCIALSTYRELSEN,
+    expert_group_composition,
+)
+
+__all__ = [
+    "EXPERT_GROUP_OF_CASE",
+    "FINANCING_FORMS",
+    "NPO_OF_AREA",
+    "REGION_FOR_ITSELF",
+    "RESPONSIBLE_PARTY",
+    "RULES",
+    "SOCIALSTYRELSEN",
+    "financing_form",
+    "number_and_tasks",
+    "state_grant_one_year",
+]
+
+_SEED = "000_e2007c63763623de.txt"
+_REPORT = (
+    "Socialstyrelsen, Förutsättningar för kompetenscentrum inom nationell högspecialiserad vård"
+)
+
+FINANCING_FORMS: dict[str, tuple[str, str]] = {
+    "procurement": ("procured by an agency, region, municipality or the like", "upphandlat"),
+    "state_grant": ("financed by a state grant from an agency", "finansierat med statsbidrag"),
+    "agency": ("run by an agency", "drivet av en myndighet"),
+}
+"""The three ways the report finds national competence centres financed
+("Organisationsformer och finansiering"), by the value ``establish`` takes in
+``financing``."""
+
+
+RESPONSIBLE_PARTY = responsible_party_rule(
+    id="kc.responsible-party",
+    citation=f"{_REPORT} (Kompetenscentrum bör utredas vidare, p. 1–4)",
+    kind="authority report",
+    status="proposed",
+    seed=f"{_SEED}, 'Kompetenscentrum bör utredas vidare'",
+    doc="""Only the responsible party may fire a step: the NPO of the area defines
+the need, Socialstyrelsen appoints and leads the expert group, the case's expert
+group delivers the basis, Socialstyrelsen (its preparation group) weighs the
+system effects and establishes the centres, and a region applies only for itself.
+
+Seed 000, "Kompetenscentrum bör utredas vidare":
+
+    Ett sådant system skulle kunna dra lärdom av processen för nationell
+    högspecialiserad vård, det vill säga
+    1. NPO skulle definiera behovet av nationella kompetenscentrum.
+    2. Sakkunniggrupper skulle ta fram beslutsunderlag som fastställer antalet
+    kompetenscentrum och avgränsar deras uppgifter.
+    3. Beredningsgrupper skulle diskutera beslutsunderlaget för att undersöka
+    systemeffekter av att koncentrera kompetensen.
+    4. Huvudmännen för hälso- och sjukvården skulle få ansöka om att etablera
+    kompetenscentrum.
+
+The report does not name who establishes the centres; as under the law in force
+("Sakkunniggrupper ledda av Socialstyrelsen genomlyser förslagen"), Socialstyrelsen
+leads the groups and decides.
+""",
+)
+
+
+@rule(
+    id="kc.number-and-tasks",
+    title_sv="Underlaget fastställer antalet kompetenscentrum och avgränsar deras uppgifter",
+    title_en="The basis fixes the number of competence centres and delimits their tasks",
+    citation=f"{_REPORT} (Kompetenscentrum bör utredas vidare, p. 2 and 4)",
+    kind="authority report",
+    status="proposed",
+    seed=f"{_SEED}, 'Kompetenscentrum bör utredas vidare', points 2 and 4",
+)
+def number_and_tasks(step: Step) -> Iterator[Refusal]:
+    """The basis fixes at least one centre and names their tasks; a region applies
+    once, for tasks the basis names; ``establish`` goes only to regions that
+    applied, each once, and never beyond the number the basis fixed.
+
+    Seed 000, "Kompetenscentrum bör utredas vidare":
+
+        2. Sakkunniggrupper skulle ta fram beslutsunderlag som fastställer antalet
+        kompetenscentrum och avgränsar deras uppgifter.
+        ...
+        4. Huvudmännen för hälso- och sjukvården skulle få ansöka om att etablera
+        kompetenscentrum.
+
+    and, on what a future inquiry must settle (point "2. Uppdraget"): "Det är
+    viktigt att tydligt definiera kompetenscentrumets huvuduppgifter gentemot andra
+    aktörer."
+    Each failed point is its own violation (criteria ``number``, ``tasks``,
+    ``one_per_region``, ``applicant``, ``once``).
+    """
+    if step.trigger == "deliver_basis":
+        yield from _basis(step)
+    elif step.trigger == "apply_to_establish":
+        yield from _application(step)
+    elif step.trigger == "establish":
+        yield from _establishment(step)
+
+
+def _basis(step: Step) -> Iterator[Refusal]:
+    centres = step.payload.centres
+    if centres < 1:
+        yield refuse(
+            f"The basis fixes {centres} competence centres; it must fix at least one. Give "
+            "the number of centres the need calls for.",
+            f"Underlaget fastställer {centres} kompetenscentrum; det ska fastställa minst ett. "
+            "Ange hur många centrum behovet kräver.",
+            criterion="number",
+        )
+    if not step.payload.tasks:
+        yield refuse(
+            "The basis names no tasks for the centres; it must delimit their tasks (for "
+            "example advice on diagnosis and treatment, education, research).",
+            "Underlaget anger inga uppgifter för centrumen; det ska avgränsa deras uppgifter "
+            "(till exempel rådgivning om diagnostik och behandling, utbildning, forskning).",
+            criterion="tasks",
+        )
+
+
+def _basis_tasks(step: Step) -> list[str]:
+    tasks: list[str] = (step.data.get("basis") or {}).get("tasks", [])
+    return tasks
+
+
+def _application(step: Step) -> Iterator[Refusal]:
+    region = step.actor.principal
+    if region is None:
+        return
+    if any(a["region"] == region.name for a in step.data.get("applicants", [])):
+        yield refuse(
+            f"{region.swedish_name} has already applied to establish a competence centre in "
+            "this case; one application per region.",
+            f"{region.swedish_name} har redan ansökt om att etablera kompetenscentrum i ärendet; "
+            "en ansökan per region.",
+            criterion="one_per_region",
+        )
+    known = {t.casefold() for t in _basis_tasks(step)}
+    unknown = [t for t in step.payload.tasks if t.casefold() not in known]
+    if unknown:
+        listed = "; ".join(_basis_tasks(step)) or "none"
+        yield refuse(
+            f"{region.swedish_name} applies for tasks the basis does not name "
+            f"({'; '.join(unknown)}); apply for tasks among: {listed}.",
+            f"{region.swedish_name} ansöker om uppgifter som underlaget inte anger "
+            f"({'; '.join(unknown)}); ansök om uppgifter bland: {listed}.",
+            criterion="tasks",
+        )
+
+
+def _establishment(step: Step) -> Iterator[Refusal]:
+    regions: tuple[Region, ...] = step.payload.regions
+    applicants = {a["region"] for a in step.data.get("applicants", [])}
+    seen: set[Region] = set()
+    for region in regions:
+        if region in seen:
+            yield refuse(
+                f"{region.swedish_name} is named twice; one centre per region.",
+                f"{region.swedish_name} anges två gånger; ett centrum per region.",
+                criterion="once",
+            )
+            continue
+        seen.add(region)
+        if region.name not in applicants:
+            yield refuse(
+                f"{region.swedish_name} has not applied to establish a competence centre; "
+                f"centres go only to regions that applied "
+                f"(applicants: {', '.join(sorted(applicants)) or 'none'}).",
+                f"{region.swedish_name} har inte ansökt om att etablera kompetenscentrum; "
+                "centrum etableras bara hos regioner som ansökt.",
+                criterion="applicant",
+            )
+    fixed = int((step.data.get("basis") or {}).get("centres") or 0)
+    if len(seen) > fixed:
+        yield refuse(
+            f"{len(seen)} centres were to be established, but the basis fixed {fixed}; "
+            f"establish at most {fixed}.",
+            f"{len(seen)} centrum skulle etableras, men underlaget fastställde {fixed}; "
+            f"etablera högst {fixed}.",
+            criterion="number",
+        )
+
+
+@rule(
+    id="kc.financing-form",
+    title_sv="Kompetenscentrum upphandlas, finansieras med statsbidrag eller drivs av en myndighet",
+    title_en="A competence centre is procured, state-grant financed or run by an agency",
+    citation=f"{_REPORT} (Organisationsformer och finansiering)",
+    kind="authority report",
+    status="proposed",
+    seed=f"{_SEED}, 'Organisationsformer och finansiering'",
+)
+def financing_form(step: Step) -> Iterator[Refusal]:
+    """``establish`` names one of the three forms of financing and the body that
+    procures, grants or runs the centres.
+
+    Seed 000, "Organisationsformer och finansiering":
+
+        De nationella kompetenscentrum som listas i bilaga 1 kan finansieras på
+        tre sätt:
+        1. En myndighet, region, kommun eller liknande kan upphandla
+        kompetenscentrumet.
+        2. En myndighet kan ge statsbidrag till kompetenscentrumet. ...
+        3. En myndighet kan driva kompetenscentrumet.
+
+    and "Kompetenscentrum bör utredas vidare": "Finansieringen av de nationella
+    kompetenscentrumen skulle behöva säkras genom stöd från regionerna, staten
+    eller på annat sätt". ``grant_years`` belongs to a state grant only.
+    """
+    form = step.payload.financing
+    if form not in FINANCING_FORMS:
+        options = ", ".join(f"{k!r} ({en})" for k, (en, _) in FINANCING_FORMS.items())
+        yield refuse(
+            f"Financing {form!r} is none of the report's three forms; use one of: {options}.",
+            f"Finansieringsformen {form!r} är ingen av rapportens tre; använd 'procurement' "
+            "(upphandling), 'state_grant' (statsbidrag) eller 'agency' (drivs av myndighet).",
+            criterion="form",
+        )
+    if not step.payload.funder.strip():
+        yield refuse(
+            "Name the funder: the agency, region or municipality that procures the centres, "
+            "the agency that gives the state grant, or the agency that runs them.",
+            "Ange finansiären: den myndighet, region eller kommun som upphandlar, den myndighet "
+            "som ger statsbidraget eller den myndighet som driver centrumen.",
+            criterion="funder",
+        )
+    if step.payload.grant_years is not None and form != "state_grant":
+        yield refuse(
+            f"grant_years applies to a state grant, but the financing is {form!r}; leave it out.",
+            f"grant_years gäller statsbidrag, men finansieringen är {form!r}; utelämna den.",
+            criterion="grant_years",
+        )
+
+
+@rule(
+    id="kc.state-grant-one-year",
+    title_sv="Statsbidrag är ettåriga; längre kräver riksdagens bemyndigande",
+    title_en="A state grant runs one year; longer needs the Riksdag's authorisation",
+    citation=f"{_REPORT} (Organisationsformer och finansiering, p. 2); cf. budgetlagen "
+    "(2011:203) 6 kap.",
+    kind="authority report",
+    status="proposed",
+    seed=f"{_SEED}, 'Organisationsformer och finansiering', point 2",
+)
+def state_grant_one_year(step: Step) -> Iterator[Refusal]:
+    """A state grant runs for one year; a grant for longer needs the Riksdag's
+    authorisation, recorded in ``riksdag_authorisation``.
+
+    Seed 000, "Organisationsformer och finansiering":
+
+        2. En myndighet kan ge statsbidrag till kompetenscentrumet. Dessa bidrag
+        är dock ettåriga. För att ett kompetenscentrum ska kunna finansieras av
+        statsbidrag en längre tid (utan att söka pengar varje år), behövs ett
+        bemyndigande från riksdagen. Riksdagen kan bevilja detta om det finns
+        särskilda skäl.
+
+    and under "3. Finansieringen": "statsbidragen är kortsiktiga". The report does
+    not name the provision; commitments beyond the budget year need the Riksdag's
+    authorisation under the budget act (budgetlagen 2011:203, 6 kap.).
+    """
+    if step.payload.financing != "state_grant":
+        return
+    years = 1 if step.payload.grant_years is None else step.payload.grant_years
+    if years < 1:
+        yield refuse(
+            f"A state grant of {years} years was asked for; a grant runs for at least one year.",
+            f"Statsbidrag för {years} år begärdes; ett bidrag gäller minst ett år.",
+            criterion="years",
+        )
+    elif years > 1 and not step.payload.riksdag_authorisation:
+        yield refuse(
+            f"A state grant for {years} years needs the Riksdag's authorisation, and none is "
+            "recorded; grant one year, or record the authorisation (riksdag_authorisation).",
+            f"Statsbidrag för {years} år kräver bemyndigande från riksdagen, och inget är "
+            "angivet; bevilja ett år eller ange bemyndigandet (riksdag_authorisation).",
+            criterion="authorisation",
+        )
+
+
+RULES = (
+    RESPONSIBLE_PARTY,
+    expert_group_composition,
+    number_and_tasks,
+    financing_form,
+    state_grant_one_year,
+)
+"""Every rule of the regime ``kc-proposal``, in catalogue order."""

@@ -1,0 +1,416 @@
+"""The rules of Norway's national competence services (regime
+``no-competence-service``).
+
+Source: seed 000 (``../shared/seeds/000_e2007c63763623de.txt``), "Norges
+system för nationella kompetenstjänster" and Bilaga 2, which describe the
+Norwegian regulation — forskrift 17. desember 2010 nr. 1706 om godkjenning av
+sykehus, bruk av betegnelsen universitetssykehus og nasjonale tjenester i
+spesialisthelsetjenesten, kapittel 4, in force 1 January 2011 — and its
+guidance (veileder, 2017). The rules are in force from that date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+
+from nhvflow._abroad import HEALTH_ENTERPRISES, health_enterprise_name
+from nhvflow.model import Role
+from nhvflow.rules._base import (
+    CheckFn,
+    Refusal,
+    Responsibility,
+    Rule,
+    Step,
+    refuse,
+    responsible_party_rule,
+    rule,
+)
+
+__all__ = [
+    "APPROVAL_CRITERIA",
+    "DIRECTORATE",
+    "HEALTH_ENTERPRISE",
+    "INITIATOR",
+    "IN_FORCE",
+    "MINISTRY",
+    "OTHER_ENTERPRISE",
+    "RESPONSIBLE_PARTY",
+    "RULES",
+    "annual_report",
+    "approval_criteria",
+    "plan",
+    "review_with_experts",
+    "support_of_the_others",
+    "wind_down_when_goals_met",
+]
+
+IN_FORCE = date(2011, 1, 1)
+"""Forskrift nr. 1706 of 17 December 2010 in force (it replaced forskrift nr. 1539 of 2001)."""
+
+_SEED = "000_e2007c63763623de.txt"
+_SEED_SECTION = f"{_SEED}, 'Norges system för nationella kompetenstjänster'"
+_REGULATION = "Forskrift 17. desember 2010 nr. 1706 kap. 4"
+_GUIDANCE = "Veileder til forskrift nr. 1706 (nasjonale tjenester)"
+
+APPROVAL_CRITERIA: dict[str, tuple[str, str]] = {
+    "quality_of_course": (
+        "better quality of the whole course of treatment within reasonable time",
+        "ökad kvalitet i behandlingsförloppet som helhet inom rimlig tid",
+    ),
+    "national_competence": ("more national competence", "ökad nationell kompetens"),
+    "cost_effectiveness": (
+        "better national cost-effectiveness",
+        "bättre nationell kostnadseffektivitet",
+    ),
+}
+"""The three criteria a national competence service must meet, by the field
+of the review that records each."""
+
+
+# -- who may fire a step ---------------------------------------------------------------
+
+
+def _enterprise(step: Step) -> str | None:
+    try:
+        return health_enterprise_name(step.actor.name)
+    except ValueError:
+        return None
+
+
+def _unknown_enterprise(step: Step) -> Refusal:
+    return refuse(
+        f"{step.actor.name!r} is not one of Norway's four regional health enterprises "
+        f"({', '.join(HEALTH_ENTERPRISES)}); build the actor with "
+        "Actor.health_enterprise(name).",
+        f"{step.actor.name!r} är inte ett av Norges fyra regionala hälsoföretag "
+        f"({', '.join(HEALTH_ENTERPRISES)}).",
+        criterion="enterprise",
+    )
+
+
+def _any_enterprise(step: Step) -> Refusal | None:
+    return None if _enterprise(step) is not None else _unknown_enterprise(step)
+
+
+def _initiator(step: Step) -> Refusal | None:
+    name = _enterprise(step)
+    if name is None:
+        return _unknown_enterprise(step)
+    initiator = step.data.get("initiator")
+    if name == initiator:
+        return None
+    return refuse(
+        f"Only the initiating health enterprise ({initiator}) may take {step.trigger!r}; "
+        f"{name} did not take the initiative.",
+        f"Endast det initierande hälsoföretaget ({initiator}) får ta steget {step.trigger!r}; "
+        f"{name} tog inte initiativet.",
+        criterion="initiator",
+    )
+
+
+def _other_enterprise(step: Step) -> Refusal | None:
+    name = _enterprise(step)
+    if name is None:
+        return _unknown_enterprise(step)
+    if name != step.data.get("initiator"):
+        return None
+    return refuse(
+        f"{name} took the initiative; support comes from the other regional health enterprises.",
+        f"{name} tog initiativet; stödet ska komma från de övriga regionala hälsoföretagen.",
+        criterion="initiator",
+    )
+
+
+HEALTH_ENTERPRISE = Responsibility(
+    Role.HEALTH_ENTERPRISE,
+    "a regional health enterprise",
+    "ett regionalt hälsoföretag",
+    _any_enterprise,
+)
+INITIATOR = Responsibility(
+    Role.HEALTH_ENTERPRISE,
+    "the initiating regional health enterprise",
+    "det initierande regionala hälsoföretaget",
+    _initiator,
+)
+OTHER_ENTERPRISE = Responsibility(
+    Role.HEALTH_ENTERPRISE,
+    "another regional health enterprise than the initiator",
+    "ett annat regionalt hälsoföretag än initiativtagaren",
+    _other_enterprise,
+)
+DIRECTORATE = Responsibility(
+    Role.DIRECTORATE, "Helsedirektoratet (the directorate)", "Helsedirektoratet"
+)
+MINISTRY = Responsibility(
+    Role.MINISTRY,
+    "Helse- og omsorgsdepartementet (the ministry)",
+    "Hälso- och omsorgsdepartementet",
+)
+
+
+RESPONSIBLE_PARTY = responsible_party_rule(
+    id="no.responsible-party",
+    citation=f"{_REGULATION}; {_GUIDANCE}",
+    kind="regulation",
+    valid_from=IN_FORCE,
+    seed=_SEED_SECTION,
+    doc="""Only the responsible party may fire a step: a regional health enterprise
+takes the initiative, the others support it, the initiator applies and reports
+every year, Helsedirektoratet reviews, the ministry approves, refuses and winds
+the service down.
+
+Seed 000, "Norges system för nationella kompetenstjänster":
+
+    Enskilda hälsoföretag tar initiativ till att etablera kompetenscentrum. De
+    ansöker om tillstånd från Hälso- och omsorgsdepartementet, efter att övriga
+    hälsoföretag har lämnat sitt stöd till förslaget. Helsedirektoratet
+    (motsvarande Socialstyrelsen) genomlyser sedan kompetenstjänsten tillsammans
+    med experter, inför departementets beslut.
+
+and "De ska rapportera resultatet av kompetenstjänstens aktivitet till Hälso- och
+omsorgsdepartementet varje år".
+""",
+)
+
+
+# -- the rules -------------------------------------------------------------------------
+
+
+def _forskrift(rule_id: str, *, sv: str, en: str) -> Callable[[CheckFn], Rule]:
+    """A rule of forskrift nr. 1706 and its guidance, as seed 000 describes them."""
+    return rule(
+        id=rule_id,
+        title_sv=sv,
+        title_en=en,
+        citation=f"{_REGULATION}; {_GUIDANCE}",
+        kind="regulation",
+        valid_from=IN_FORCE,
+        seed=_SEED_SECTION,
+    )
+
+
+@_forskrift(
+    "no.support-of-the-others",
+    sv="Övriga regionala hälsoföretag stöder initiativet före ansökan",
+    en="The other regional health enterprises support the initiative before it is applied",
+)
+def support_of_the_others(step: Step) -> Iterator[Refusal]:
+    """Every other regional health enterprise supports the initiative before the
+    initiator applies; each missing supporter is its own violation (criterion: the
+    enterprise's name). An enterprise supports once.
+
+    Seed 000: "De ansöker om tillstånd från Hälso- och omsorgsdepartementet, efter
+    att övriga hälsoföretag har lämnat sitt stöd till förslaget." and "De fyra
+    regionala hälsoföretagen har det överordnade ansvaret för nationella
+    kompetenstjänster."
+    """
+    supporters = {s["enterprise"] for s in step.data.get("supporters", [])}
+    if step.trigger == "support":
+        name = _enterprise(step)
+        if name in supporters:
+            yield refuse(
+                f"{name} has already supported this initiative; each enterprise supports once.",
+                f"{name} har redan lämnat sitt stöd till initiativet; varje hälsoföretag "
+                "stöder en gång.",
+                criterion="once",
+            )
+        return
+    initiator = step.data.get("initiator")
+    for other in HEALTH_ENTERPRISES:
+        if other != initiator and other not in supporters:
+            yield refuse(
+                f"{other} has not supported the initiative; the application goes to the "
+                "ministry only once all the other regional health enterprises support it.",
+                f"{other} har inte lämnat sitt stöd; ansökan går till departementet först när "
+                "alla övriga regionala hälsoföretag stöder förslaget.",
+                criterion=other,
+            )
+
+
+@_forskrift(
+    "no.review-with-experts",
+    sv="Helsedirektoratet genomlyser tjänsten tillsammans med experter",
+    en="The directorate reviews the service together with experts",
+)
+def review_with_experts(step: Step) -> Iterator[Refusal]:
+    """The directorate's review names the experts it worked with.
+
+    Seed 000: "Helsedirektoratet (motsvarande Socialstyrelsen) genomlyser sedan
+    kompetenstjänsten tillsammans med experter, inför departementets beslut."
+    """
+    if not step.payload.experts:
+        yield refuse(
+            "The review names no experts; Helsedirektoratet reviews the service together "
+            "with experts. List them in experts.",
+            "Genomlysningen anger inga experter; Helsedirektoratet genomlyser tjänsten "
+            "tillsammans med experter. Ange dem i experts.",
+        )
+
+
+@_forskrift(
+    "no.approval-criteria",
+    sv="En nationell kompetenstjänst ger ökad kvalitet, kompetens och kostnadseffektivitet",
+    en="A national competence service improves quality, competence and cost-effectiveness",
+)
+def approval_criteria(step: Step) -> Iterator[Refusal]:
+    """The ministry approves only a service that the review found to meet all three
+    criteria; each criterion not met is its own violation.
+
+    Seed 000:
+
+        För att bli godkänd som nationell kompetenstjänst måste tjänsten ge
+        1. ökad kvalitet i behandlingsförloppet som helhet inom rimlig tid
+        2. ökad nationell kompetens
+        3. bättre nationell kostnadseffektivitet.
+    """
+    review = step.data.get("review") or {}
+    for field, (en, sv) in APPROVAL_CRITERIA.items():
+        if not review.get(field):
+            yield refuse(
+                f"The review did not find that the service gives {en}; a national competence "
+                "service is approved only if it meets all three criteria.",
+                f"Genomlysningen fann inte att tjänsten ger {sv}; en nationell kompetenstjänst "
+                "godkänns bara om den uppfyller alla tre kriterier.",
+                criterion=field,
+            )
+
+
+@_forskrift(
+    "no.plan",
+    sv="Planen anger mål, när de är uppnådda och när tjänsten kan avvecklas",
+    en="The plan sets goals, when they are met and when the service can be wound down",
+)
+def plan(step: Step) -> Iterator[Refusal]:
+    """The approval carries a plan with clear goals, a definition of when they are
+    met, and an estimate (after the approval) of when the service can be wound
+    down; each missing part is its own violation. A service marked permanent needs
+    no wind-down estimate.
+
+    Seed 000:
+
+        De ansvariga för tjänsten ska skriva en plan för hur uppgifterna ska
+        genomföras, med tydliga mål som mäter verksamhetens effekt. Planen ska
+        också innehålla en definition av när målen är uppnådda, och en
+        uppskattning av när tjänsten därmed kan avvecklas.
+
+    and Helsedirektoratet's conclusion: "1. Vissa områden har ett permanent behov av
+    kompetenstjänster, till exempel sällsynta diagnoser, sarkom och solida tumörer
+    hos barn".
+    """
+    payload = step.payload
+    if not payload.goals:
+        yield refuse(
+            "The plan sets no goals; give clear goals that measure the service's effect.",
+            "Planen anger inga mål; ange tydliga mål som mäter verksamhetens effekt.",
+            criterion="goals",
+        )
+    if not payload.goals_met_when.strip():
+        yield refuse(
+            "The plan does not define when the goals are met; say in goals_met_when.",
+            "Planen definierar inte när målen är uppnådda; ange det i goals_met_when.",
+            criterion="goals_met_definition",
+        )
+    estimate = payload.wind_down_estimate
+    if estimate is None and not payload.permanent:
+        yield refuse(
+            "The plan has no estimate of when the service can be wound down; give "
+            "wind_down_estimate, or mark the service permanent if its need is lasting.",
+            "Planen saknar en uppskattning av när tjänsten kan avvecklas; ange "
+            "wind_down_estimate, eller markera tjänsten som permanent om behovet är varaktigt.",
+            criterion="wind_down_estimate",
+        )
+    elif estimate is not None and estimate <= step.at.date():
+        yield refuse(
+            f"The wind-down estimate ({estimate}) is not after the approval ({step.at.date()}); "
+            "estimate a later date.",
+            f"Uppskattad avveckling ({estimate}) ligger inte efter godkännandet "
+            f"({step.at.date()}); ange ett senare datum.",
+            criterion="wind_down_estimate",
+        )
+
+
+@_forskrift(
+    "no.annual-report",
+    sv="Tjänsten rapporterar till departementet varje år",
+    en="The service reports to the ministry every year",
+)
+def annual_report(step: Step) -> Iterator[Refusal]:
+    """One report per year, for a year from the approval on that has begun.
+
+    Seed 000: "De ska rapportera resultatet av kompetenstjänstens aktivitet till
+    Hälso- och omsorgsdepartementet varje år, utifrån de krav och uppgifter som
+    listas ovan." Bilaga 2: "Man utvärderar kontinuerligt hur varje kompetenstjänst
+    lyckas nå ut till sina målgrupper i hela landet."
+    """
+    year = step.payload.year
+    approved = str(step.data.get("approved_at", ""))[:4]
+    if approved and year < int(approved):
+        yield refuse(
+            f"The service was approved in {approved}; it cannot report for {year}.",
+            f"Tjänsten godkändes {approved}; den kan inte rapportera för {year}.",
+            criterion="year",
+        )
+    if year > step.at.year:
+        yield refuse(
+            f"The report for {year} cannot be given in {step.at.year}; report a year that "
+            "has begun.",
+            f"Rapporten för {year} kan inte lämnas {step.at.year}; rapportera ett år som har "
+            "börjat.",
+            criterion="year",
+        )
+    if any(r["year"] == year for r in step.data.get("annual_reports", [])):
+        yield refuse(
+            f"The report for {year} has already been given; one report per year.",
+            f"Rapporten för {year} är redan lämnad; en rapport per år.",
+            criterion="once",
+        )
+
+
+@_forskrift(
+    "no.wind-down-when-goals-met",
+    sv="Tjänsten avvecklas när målen är uppnådda",
+    en="The service is wound down when its goals are met",
+)
+def wind_down_when_goals_met(step: Step) -> Iterator[Refusal]:
+    """``wind_down`` only once the latest annual report says the goals are met —
+    unless the service is marked permanent, whose lasting need is not measured
+    against goals (the ministry may still end it).
+
+    Seed 000: "När målet kan anses ha uppnåtts ska tjänsterna avvecklas." and
+    Helsedirektoratet's finding that "Vissa områden har ett permanent behov av
+    kompetenstjänster". DESIGN.md §4b reads the two together: the goals condition
+    does not bind a permanent service.
+    """
+    if step.data.get("permanent"):
+        return
+    reports = step.data.get("annual_reports", [])
+    if not reports:
+        yield refuse(
+            "No annual report has been given; the service is wound down when a report says "
+            "its goals are met.",
+            "Ingen årsrapport har lämnats; tjänsten avvecklas när en rapport visar att målen "
+            "är uppnådda.",
+        )
+        return
+    latest = max(reports, key=lambda r: r["year"])
+    if not latest["goals_met"]:
+        yield refuse(
+            f"The latest annual report ({latest['year']}) does not say the goals are met; wind "
+            "the service down once they are.",
+            f"Den senaste årsrapporten ({latest['year']}) visar inte att målen är uppnådda; "
+            "avveckla tjänsten när de är det.",
+        )
+
+
+RULES = (
+    RESPONSIBLE_PARTY,
+    support_of_the_others,
+    review_with_experts,
+    approval_criteria,
+    plan,
+    annual_report,
+    wind_down_when_goals_met,
+)
+"""Every rule of the regime ``no-competence-service``, in catalogue order."""
