@@ -90,6 +90,26 @@ def test_the_machine_finds_a_broken_rule(broken, invariant):
     assert found.value.invariant == invariant
 
 
+class UnlabelledAnyone(ProcessStateMachine):
+    """Anyone may take any step, and no draw is labelled wrong: only the
+    responsible-party invariant (the process table against the log) is left
+    to notice."""
+
+    processes = (replace_rule(NHV, attrs.evolve(RESPONSIBLE_PARTY, check=allow_everything)),)
+
+    def fire(self, case, draw, at):  # type: ignore[no-untyped-def]
+        if draw.intent == "wrong":
+            draw = attrs.evolve(draw, intent="junk")
+        return super().fire(case, draw, at)
+
+
+def test_the_machine_notices_an_event_by_the_wrong_party():
+    """An accepted step by a party the table does not name breaks responsible-party."""
+    with pytest.raises(InvariantViolated) as found:
+        run_state_machine_as_test(UnlabelledAnyone, settings=TEETH)
+    assert found.value.invariant == "responsible-party"
+
+
 class Leaky(ProcessStateMachine):
     """A machine whose registry writes a stray event when a step is refused
     (a broken engine, simulated through the public API)."""

@@ -66,6 +66,11 @@ class TestExpertGroups:
         group = data.draw(expert_groups(valid=False, breaking=criterion))
         assert criteria_failed(group) == [criterion]
 
+    @given(expert_groups(breaking="transparency"))
+    def test_breaking_alone_implies_an_unlawful_group(self, group):
+        """breaking= without valid= draws a group breaking that criterion."""
+        assert criteria_failed(group) == ["transparency"]
+
     @given(expert_groups(valid=False))
     def test_unlawful_groups_break_exactly_one_criterion(self, group):
         """valid=False alone draws a group with exactly one failed criterion."""
@@ -86,7 +91,7 @@ class TestExpertGroups:
 
     def test_contradictory_or_unknown_criteria_are_refused(self):
         """valid=True with breaking=, and an unknown criterion, raise ValueError."""
-        with pytest.raises(ValueError, match="valid=False"):
+        with pytest.raises(ValueError, match="breaking= alone"):
             expert_groups(valid=True, breaking="gender_balance")
         with pytest.raises(ValueError, match="unknown criterion"):
             expert_groups(valid=False, breaking="shoe_size")

@@ -306,18 +306,18 @@ def _group(draw: st.DrawFn, breaking: str | None) -> list[Expert]:
 
 
 def expert_groups(
-    valid: bool = True, *, breaking: str | None = None
+    valid: bool | None = None, *, breaking: str | None = None
 ) -> st.SearchStrategy[list[Expert]]:
     """Expert groups (sakkunniggrupper) for ``appoint_expert_group``.
 
-    ``valid=True`` (the default) draws varied lawful groups of seven to
-    twelve: members from all six healthcare regions, clinical and
+    Lawful groups by default (``valid=True``): varied groups of seven to
+    twelve with members from all six healthcare regions, clinical and
     scientific legitimacy, several professions, one or two patient
     representatives, 40/60 gender balance or better, interests declared and
     time allotted. ``valid=False`` draws groups that break exactly one
     criterion of :data:`CRITERIA` (``nhv.expert-group-composition`` then
     reports exactly one violation, with that criterion): the one named by
-    ``breaking``, or one drawn.
+    ``breaking``, or one drawn. ``breaking=`` alone implies ``valid=False``.
 
     .. versionadded:: 0.1
     """
@@ -327,10 +327,10 @@ def expert_groups(
         if valid:
             raise ValueError(
                 f"expert_groups(valid=True, breaking={breaking!r}) asks for a lawful group that "
-                "breaks a criterion; pass valid=False with breaking="
+                "breaks a criterion; pass breaking= alone (or with valid=False)"
             )
         return _group(breaking)
-    if valid:
+    if valid is None or valid:
         return _group(None)
     return st.sampled_from(CRITERIA).flatmap(_group)
 
