@@ -90,6 +90,22 @@ def test_the_machine_finds_a_broken_rule(broken, invariant):
     assert found.value.invariant == invariant
 
 
+def crash_on_decide(step: Step) -> Iterator[Refusal]:
+    """A rule with a bug: it reads a field the case does not have."""
+    if step.trigger == "decide":
+        step.data["no such field"]
+    yield from ()
+
+
+def test_the_machine_reports_a_rule_that_crashes():
+    """A KeyError escaping a rule is reported as a crash, not a refusal."""
+    crashing = attrs.evolve(advisory_requires_concentrated_care, check=crash_on_decide)
+    with pytest.raises(InvariantViolated) as found:
+        run_state_machine_as_test(machine_with(crashing), settings=TEETH)
+    assert found.value.invariant == "refusals-are-nhvflow-errors"
+    assert isinstance(found.value.__cause__, KeyError)
+
+
 class UnlabelledAnyone(ProcessStateMachine):
     """Anyone may take any step, and no draw is labelled wrong: only the
     responsible-party invariant (the process table against the log) is left

@@ -80,6 +80,14 @@ _PROPOSALS = st.sampled_from((True, True, False)).flatmap(lambda pilot: proposal
 """Proposals, two in three of them pilots (which the mapping pause lets through)."""
 
 
+def _crash(step: str, exc: Exception) -> InvariantViolated:
+    return InvariantViolated(
+        "refusals-are-nhvflow-errors",
+        f"{step} raised {type(exc).__name__}: {exc} (a refusal must be an NhvflowError that "
+        "says what is wrong)",
+    )
+
+
 def _rarely(data: st.DataObject, one_in: int, label: str) -> bool:
     """True one time in ``one_in``; never for the simplest draw (0), so that
     examples shrink towards the common case."""
@@ -120,6 +128,10 @@ class ProcessStateMachine(RuleBasedStateMachine):
       ``reg.verify(projections=True)`` is ok, rebuilding the projections
       gives the same rows, and every event in the log was fired by the
       responsible role.
+
+    - ``refusals-are-nhvflow-errors``: a step either succeeds or raises an
+      :class:`~nhvflow.NhvflowError`; anything else (a ``KeyError`` in a
+      rule, say) is a crash.
 
     A broken invariant raises :class:`InvariantViolated` naming it.
 
@@ -255,6 +267,8 @@ class ProcessStateMachine(RuleBasedStateMachine):
             after = self.reg.submit(actor, case_id=case_id, at=at, **proposal)
         except NhvflowError as exc:
             error = exc
+        except Exception as exc:
+            raise _crash("submit", exc) from exc
         outcome = StepOutcome(
             "submit", case_id, "submit", actor, proposal, at, intent, None, after, error
         )
@@ -275,6 +289,8 @@ class ProcessStateMachine(RuleBasedStateMachine):
             self.reg.complete_mapping(actor, at=at)
         except NhvflowError as exc:
             error = exc
+        except Exception as exc:
+            raise _crash("complete_mapping", exc) from exc
         intent: Intent = "lawful" if actor.role is Role.SOCIALSTYRELSEN else "wrong"
         outcome = StepOutcome(
             "complete_mapping", None, "complete_mapping", actor, {}, at, intent, None, None, error
@@ -292,6 +308,8 @@ class ProcessStateMachine(RuleBasedStateMachine):
             after = draw.fire(self.reg, case.id, at=at)
         except NhvflowError as exc:
             error = exc
+        except Exception as exc:
+            raise _crash(draw.describe(case.id), exc) from exc
         outcome = StepOutcome(
             "fire", case.id, draw.trigger, draw.actor, draw.payload, at, draw.intent,
             before.cases[case.id][0], after, error,
