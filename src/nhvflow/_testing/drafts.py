@@ -28,6 +28,8 @@ Draft = st.SearchStrategy[tuple[Actor, dict[str, Any]]]
 _UNITS = ("Universitetssjukhuset", "Centralsjukhuset", "Länssjukhuset", "Barnsjukhuset")
 _RECIPIENTS = ("Sveriges Kommuner och Regioner", "Region Skåne", "Region Stockholm",
                "Västra Götalandsregionen", "Patientföreningen", "Läkarförbundet")  # fmt: skip
+_BAD_DECISIONS = ("units", "advisory", "units", "advisory")
+"""How a borderline decision goes wrong (the two central rules twice as often)."""
 _CONDITIONS = (
     "Tillståndshavaren ska erbjuda regionerna utbildning inom området.",
     "Tillståndshavaren ska ge rådgivning till remitterande vårdgivare inom två veckor.",
@@ -302,14 +304,8 @@ def borderline(trigger: str, ctx: Context) -> Draft | None:
     if trigger == "appoint_expert_group":
         return _by(sos, _kw({"experts": expert_groups(valid=False)}))
     if trigger == "decide":
-        kinds = [
-            "units",
-            "advisory",
-            "units",
-            "advisory",
-            *(["due"] if ctx.day is not None else []),
-        ]
-        return _by(sos, st.sampled_from(kinds).flatmap(lambda bad: _decision(ctx, bad)))
+        bad_decisions = _BAD_DECISIONS + (("due",) if ctx.day is not None else ())
+        return _by(sos, st.sampled_from(bad_decisions).flatmap(lambda bad: _decision(ctx, bad)))
     if trigger == "apply_for_permit" and ctx.applicants():
         return _application(ctx.applicants())
     if trigger == "prepare_board" and not ctx.applicants():
