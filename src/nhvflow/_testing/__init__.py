@@ -1,0 +1,1 @@
+"""The implementation of :mod:`nhvflow.testing` (import from there)."""
