@@ -1,6 +1,8 @@
-"""The engine: :class:`Registry` loads a case, judges a step by the rules,
-moves the shared state machine and appends the event with its projection in
-one transaction. :func:`open_registry` (``nhvflow.open``) opens one.
+"""The engine: :class:`Registry` takes the write lock, has the step judged
+(:class:`nhvflow._judge.Judge`: the case, the payload, the responsible party
+and the rules), moves the shared state machine and appends the event with its
+projection in one transaction. :func:`open_registry` (``nhvflow.open``) opens
+one.
 
 Every step goes the same way::
 
@@ -15,7 +17,7 @@ and nothing is written unless every check passed.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import Any
 import structlog
 
 from nhvflow import _payload
+from nhvflow._judge import Judge
 from nhvflow._records import REGISTRY_STREAM, CaseRow, NewEvent, Store, VerifyReport, canonical
 from nhvflow._replay import (
     MAPPING_FACT,
@@ -36,26 +39,20 @@ from nhvflow._replay import (
 from nhvflow._steps import (
     MAX_PAYLOAD_BYTES,
     Judged,
-    StoreFacts,
     actor_json,
     as_actor,
     aware,
     check_case_id,
     encode_request,
-    is_text,
-    outcome,
     utc_iso,
     utcnow,
 )
 from nhvflow._targets import is_postgres_url
 from nhvflow.errors import (
-    ConcurrencyConflict,
     IdempotencyConflict,
     IntegrityError,
     InvalidPayload,
-    InvalidTrigger,
     NotAuthorised,
-    TransitionDenied,
     UnknownCase,
 )
 from nhvflow.events import MappingCompleted, Meta, iso
@@ -96,8 +93,9 @@ class Registry:
             raise ValueError(f"unknown process {process!r}; known: {', '.join(sorted(known))}")
         self.default_process = process
         self.store = store
-        self._facts = StoreFacts(store)
         self._log = logger if logger is not None else structlog.get_logger("nhvflow")
+        self._judge = Judge(store, self._catalogue, self._log)
+        self._facts = self._judge.facts
         self._clock: Clock = clock or utcnow
 
     # -- the public steps ------------------------------------------------------------
@@ -128,7 +126,7 @@ class Registry:
         with self.store.write():
             when = self._moment(given)
             if idempotency_key is not None:
-                replay = self._replay(idempotency_key, request.hash)
+                replay = self._judge.replay(idempotency_key, request.hash)
                 if replay is not None:
                     return replay
             new_id = case_id if case_id is not None else str(uuid.uuid4())
@@ -150,7 +148,7 @@ class Registry:
                 transition.responsible,
             )
             judged = Judged(None, regime, transition, fact, step, request)
-            self._enforce(judged, new_id)
+            self._judge.enforce(judged, new_id)
             return self._append(judged, new_id, idempotency_key)
 
     def fire(
@@ -181,12 +179,12 @@ class Registry:
         actor = as_actor(actor)
         with self.store.write():
             when = self._moment(given)
-            judged = self._judge(
+            judged = self._judge.step(
                 case_id, trigger, actor, payload, when, at, expected_version, idempotency_key
             )
             if isinstance(judged, Case):
                 return judged
-            self._enforce(judged, case_id)
+            self._judge.enforce(judged, case_id)
             return self._append(judged, case_id, idempotency_key)
 
     def check(
@@ -220,11 +218,9 @@ class Registry:
         when = self._moment(at)
         actor = as_actor(actor)
         with self.store.read():
-            judged = self._judge(
-                case_id, trigger, actor, payload, when, at, None, None, dry_run=True
-            )
+            judged = self._judge.step(case_id, trigger, actor, payload, when, at, None, None)
         assert not isinstance(judged, Case)
-        return self._outcomes(judged)
+        return self._judge.outcomes(judged)
 
     def allowed_triggers(
         self, case_id: str, actor: Actor, *, at: datetime | str | None = None
@@ -234,7 +230,7 @@ class Registry:
         is fired (or by :meth:`check` with its payload)."""
         when = self._moment(at)
         actor = as_actor(actor)
-        row = self._load(case_id)
+        row = self._judge.load(case_id)
         process = self._catalogue.process(row.process)
         case = to_case(row)
         allowed = []
@@ -275,7 +271,7 @@ class Registry:
                 if authority is not None
                 else [Violation("responsible-party", "", refusal.en, refusal.sv, refusal.criterion)]
             )
-            self._refused(None, "complete_mapping", actor, violations)
+            self._judge.refused(None, "complete_mapping", actor, violations)
             raise NotAuthorised(violations, case_id=None, trigger="complete_mapping", state=None)
         request = encode_request(
             REGISTRY_STREAM, "complete_mapping", actor, fact, at, "registry"
@@ -314,12 +310,12 @@ class Registry:
     def get(self, case_id: str, *, as_of: datetime | str | None = None) -> Case:
         """The case as it stands, or as it stood at business time ``as_of``."""
         if as_of is None:
-            return to_case(self._load(case_id))
+            return to_case(self._judge.load(case_id))
         moment = aware(as_of, "as_of")
         with self.store.read():
             row = self._catalogue.fold(self.store.events(case_id, until=iso(moment)))
         if row is None:
-            self._load(case_id)  # raises UnknownCase when it never existed
+            self._judge.load(case_id)  # raises UnknownCase when it never existed
             raise UnknownCase(case_id, f" at {iso(moment)} (it was submitted later)")
         return to_case(row)
 
@@ -421,109 +417,6 @@ class Registry:
         waited for another writer is not dated before that writer's step."""
         return None if at is None else aware(at, "at")
 
-    def _load(self, case_id: str) -> CaseRow:
-        if not isinstance(case_id, str):
-            raise InvalidPayload("case_id", f"must be a string (got {type(case_id).__name__})")
-        row = self.store.load_case(case_id)
-        if row is None:
-            raise UnknownCase(case_id)
-        return row
-
-    def _judge(
-        self,
-        case_id: str,
-        trigger: str,
-        actor: Actor,
-        payload: Mapping[str, Any],
-        when: datetime,
-        at: datetime | str | None,
-        expected_version: int | None,
-        idempotency_key: str | None,
-        *,
-        dry_run: bool = False,
-    ) -> Judged | Case:
-        row = self._load(case_id)
-        process = self._catalogue.process(row.process)
-        transition = process.transition(trigger) if is_text(trigger) else None
-        if transition is None or transition.creates:
-            raise InvalidTrigger(
-                str(trigger),
-                case_id=case_id,
-                state=row.state,
-                process=process.name,
-                available=process.triggers_from(row.state),
-                known=False,
-            )
-        fact = _payload.parse(transition.event, payload)
-        request = encode_request(case_id, trigger, actor, fact, at, process.name)
-        if idempotency_key is not None:
-            replay = self._replay(idempotency_key, request.hash)
-            if replay is not None:
-                return replay
-        if expected_version is not None and expected_version != row.version:
-            raise ConcurrencyConflict(case_id, expected_version, row.version)
-        if row.state not in transition.source:
-            raise InvalidTrigger(
-                trigger,
-                case_id=case_id,
-                state=row.state,
-                process=process.name,
-                available=process.triggers_from(row.state),
-                known=True,
-            )
-        if utc_iso(when) < row.updated_at:
-            raise InvalidPayload(
-                "at",
-                f"the step is dated {iso(when)}, before the case's previous step "
-                f"({row.updated_at}); steps are recorded in business-time order.",
-            )
-        self._check_in_force(process, when)
-        case = to_case(row)
-        if transition.prepare is not None:
-            fact = transition.prepare(fact, case, when)
-        step = Step(
-            case, process.name, trigger, actor, fact, when, self._facts, transition.responsible
-        )
-        return Judged(row, process, transition, fact, step, request)
-
-    def _check_in_force(self, process: Process, when: datetime) -> None:
-        if process.in_force_from is not None and when.date() < process.in_force_from:
-            raise InvalidPayload(
-                "at",
-                f"process {process.name!r} applies from {process.in_force_from}; a step dated "
-                f"{when.date()} falls before it.",
-            )
-
-    def _outcomes(self, judged: Judged) -> list[RuleOutcome]:
-        step = judged.step
-        authority = judged.process.authority
-        outcomes = [outcome(authority, authority.evaluate(step))]
-        for rule in judged.transition.rules:
-            if not rule.in_force(step.at):
-                outcomes.append(RuleOutcome(rule, "not in force"))
-            else:
-                outcomes.append(outcome(rule, rule.evaluate(step)))
-        return outcomes
-
-    def _enforce(self, judged: Judged, case_id: str) -> None:
-        step = judged.step
-        state = judged.row.state if judged.row is not None else None
-        if judged.row is None:
-            self._check_in_force(judged.process, step.at)
-        denied = judged.process.authority.evaluate(step)
-        if denied:
-            self._refused(case_id, step.trigger, step.actor, denied)
-            raise NotAuthorised(denied, case_id=case_id, trigger=step.trigger, state=state)
-        violations = [
-            v
-            for rule in judged.transition.rules
-            if rule.in_force(step.at)
-            for v in rule.evaluate(step)
-        ]
-        if violations:
-            self._refused(case_id, step.trigger, step.actor, violations)
-            raise TransitionDenied(violations, case_id=case_id, trigger=step.trigger, state=state)
-
     def _append(self, judged: Judged, case_id: str, key: str | None) -> Case:
         step, fact, process, request = judged.step, judged.fact, judged.process, judged.request
         if fact is request.fact:  # not completed by prepare: the request's encoding stands
@@ -567,34 +460,6 @@ class Registry:
             state=state,
         )
         return to_case(row)
-
-    def _replay(self, key: str, request: str) -> Case | None:
-        if not is_text(key) or not key or len(key) > 200:
-            raise InvalidPayload(
-                "idempotency_key", "must be a non-empty string of at most 200 characters."
-            )
-        previous = self.store.event_by_key(key)
-        if previous is None:
-            return None
-        if previous.request_hash != request:
-            raise IdempotencyConflict(key, previous.position)
-        row = self._catalogue.fold(
-            self.store.events(previous.stream_id, max_version=previous.version)
-        )
-        assert row is not None
-        return to_case(row)
-
-    def _refused(
-        self, case_id: str | None, trigger: str, actor: Actor, violations: list[Violation]
-    ) -> None:
-        self._log.info(
-            "step_refused",
-            case_id=case_id,
-            trigger=trigger,
-            actor_role=actor.role.value,
-            outcome="refused",
-            rules=sorted({v.rule for v in violations}),
-        )
 
 
 def open_registry(

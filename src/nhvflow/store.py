@@ -2,7 +2,8 @@
 hash chain, and the projections (``cases``, ``permits``, ``facts``) written in
 the same transaction as each event.
 
-This module (with its layout in ``_sqlite_schema.py``) is the only one that
+This module (with its layout in ``_sqlite_schema.py`` and its opening in
+``_sqlite_open.py``) is the only one that
 speaks SQL to SQLite. Schema changes go through ``sqlite_utils.Migrations``;
 the per-step hot path uses prepared ``sqlite3`` statements. Writers take
 the lock up front with ``BEGIN IMMEDIATE`` (a deferred ``BEGIN`` that
@@ -18,7 +19,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -39,6 +39,9 @@ from nhvflow._records import (
     canonical,
     chain_hash,
 )
+from nhvflow._sqlite_open import busy as _busy
+from nhvflow._sqlite_open import connect
+from nhvflow._sqlite_open import tables as table_names
 from nhvflow._sqlite_schema import (
     EVENT_COLUMNS,
     FORMAT,
@@ -59,21 +62,11 @@ from nhvflow.events import iso
 
 __all__ = ["FORMAT", "SCHEMA_VERSION", "Durability", "SQLiteStore", "open_sqlite"]
 
-WAL_RESET_FIXED = (3, 51, 3)
-"""The first SQLite release without the WAL-reset bug (sqlite.org/wal.html#walresetbug)."""
-
-
 _log = structlog.get_logger("nhvflow")
-_warned_wal_reset = False
 
 
 def _now() -> str:
     return iso(datetime.now(UTC))
-
-
-def _busy(exc: sqlite3.OperationalError) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
 
 
 class SQLiteStore:
@@ -112,20 +105,14 @@ class SQLiteStore:
         """The last (position, hash) of the log, known only inside our own
         write transaction (which holds SQLite's write lock): the next append
         need not look it up again."""
+        self._conn = connect(
+            self.path,
+            durability=durability,
+            busy_timeout=busy_timeout,
+            readonly=readonly,
+            log=self._log,
+        )
         try:
-            target = f"{Path(self.path).resolve().as_uri()}?mode=ro" if readonly else self.path
-            self._conn = sqlite3.connect(
-                target,
-                timeout=busy_timeout,
-                isolation_level=None,
-                check_same_thread=False,
-                uri=readonly,
-            )
-        except sqlite3.Error as exc:
-            raise LogFormatError(f"cannot open {self.path!r} as an SQLite file: {exc}") from exc
-        try:
-            self._refuse_foreign()
-            self._configure(busy_timeout)
             self._ensure_schema()
         except BaseException:
             self._conn.close()
@@ -133,96 +120,9 @@ class SQLiteStore:
 
     # -- opening ---------------------------------------------------------------------
 
-    def _refuse_foreign(self) -> None:
-        """Refuse a file that is not an nhvflow log before changing anything in
-        it (switching to WAL would change another program's database)."""
-        try:
-            tables = self._tables()
-        except sqlite3.OperationalError as exc:
-            if _busy(exc):  # another process is creating it; _configure waits for it
-                return
-            raise LogFormatError(
-                f"{self.path!r} is not an SQLite database, so not an nhvflow log ({exc}); "
-                "open a new path or the right file."
-            ) from exc
-        except sqlite3.DatabaseError as exc:
-            raise LogFormatError(
-                f"{self.path!r} is not an SQLite database, so not an nhvflow log ({exc}); "
-                "open a new path or the right file."
-            ) from exc
-        if "nhvflow_meta" not in tables and tables - {"_sqlite_migrations"}:
-            raise LogFormatError(
-                f"{self.path!r} is an SQLite database but not an nhvflow log (it has tables "
-                f"{sorted(tables)[:5]} and no nhvflow_meta); open a new path for a new log."
-            )
-        if self.readonly and "nhvflow_meta" not in tables:
-            raise LogFormatError(
-                f"{self.path!r} holds no nhvflow log yet, and it was opened read-only."
-            )
-
-    def _configure(self, busy_timeout: float) -> None:
-        conn = self._conn
-        if self.readonly:
-            conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-            self._log.debug("log_opened", path=self.path, sqlite_version=sqlite3.sqlite_version,
-                       readonly=True)  # fmt: skip
-            return
-        try:
-            if not self.memory:
-                mode = self._enter_wal(busy_timeout)
-                if str(mode).lower() != "wal":  # pragma: no cover - e.g. a read-only medium
-                    self._log.warning("wal_unavailable", path=self.path, journal_mode=mode)
-        except sqlite3.DatabaseError as exc:
-            raise LogFormatError(
-                f"{self.path!r} is not an SQLite database, so not an nhvflow log ({exc}); "
-                "open a new path or the right file."
-            ) from exc
-        conn.execute(f"PRAGMA synchronous={'FULL' if self.durability == 'full' else 'NORMAL'}")
-        conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-        version = sqlite3.sqlite_version_info
-        self._log.debug(
-            "log_opened",
-            path=self.path,
-            sqlite_version=sqlite3.sqlite_version,
-            durability=self.durability,
-        )
-        global _warned_wal_reset
-        if not self.memory and version < WAL_RESET_FIXED and not _warned_wal_reset:
-            _warned_wal_reset = True
-            self._log.warning(
-                "sqlite_wal_reset_bug",
-                sqlite_version=sqlite3.sqlite_version,
-                detail="SQLite before 3.51.3 can corrupt a WAL file when several connections "
-                "write or checkpoint it at once (sqlite.org/wal.html#walresetbug); prefer one "
-                "writer process, a newer SQLite, or the PostgreSQL store (docs/deploying.md).",
-            )
-
-    def _enter_wal(self, busy_timeout: float) -> Any:
-        """Switch to WAL, retrying while other processes open the same new
-        file: SQLite answers ``SQLITE_BUSY`` to a journal-mode change without
-        consulting the busy handler, so the timeout is honoured here."""
-        deadline = time.monotonic() + busy_timeout
-        while True:
-            try:
-                return self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            except sqlite3.OperationalError as exc:
-                if not _busy(exc):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise StoreBusy(
-                        f"another process held {self.path!r} past the busy timeout while it "
-                        "was being opened; nothing was written. Retry, or open with a longer "
-                        "busy_timeout."
-                    ) from exc
-                time.sleep(0.005)
-
-    def _tables(self) -> set[str]:
-        rows = self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
-        return {r[0] for r in rows}
-
     def _ensure_schema(self) -> None:
         try:
-            tables = self._tables()
+            tables = table_names(self._conn)
         except sqlite3.DatabaseError as exc:
             raise LogFormatError(f"{self.path!r} is not an SQLite database ({exc}).") from exc
         if "nhvflow_meta" in tables:
@@ -234,7 +134,7 @@ class SQLiteStore:
                 f"{sorted(tables)[:5]} and no nhvflow_meta); open a new path for a new log."
             )
         with self.write():
-            if "nhvflow_meta" in self._tables():  # another process created it meanwhile
+            if "nhvflow_meta" in table_names(self._conn):  # another process created it meanwhile
                 self._check_meta()
                 return
             migrations.apply(sqlite_utils.Database(self._conn))
