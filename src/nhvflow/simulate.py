@@ -45,12 +45,14 @@ from typing import Any
 
 import structlog
 
+from nhvflow._sim_actors import Actors, at_office
 from nhvflow._sim_areas import DEFAULT_AREAS, DEFAULT_REGION_WEIGHTS, ProgrammeArea
 from nhvflow._sim_days import Distribution, Fixed, LogNormal, ScenarioError, Triangular
-from nhvflow._sim_nhv import NhvActors, at_office
+from nhvflow._sim_nhv import NhvActors
+from nhvflow._sim_regimes import SIMULATED_PROCESSES, RegimeSteps, regime_steps
 from nhvflow._sim_report import render_html, render_table, write_html
 from nhvflow._sim_result import KINDS, STEPS, Percentiles, SimulationResult, Tally, percentile
-from nhvflow._sim_scenario import SIMULATED_PROCESSES, Durations, Outcomes, Scenario
+from nhvflow._sim_scenario import Durations, Outcomes, Scenario
 from nhvflow.engine import Registry, open_registry
 
 __all__ = [
@@ -66,6 +68,7 @@ __all__ = [
     "Outcomes",
     "Percentiles",
     "ProgrammeArea",
+    "RegimeSteps",
     "Scenario",
     "ScenarioError",
     "SimulationResult",
@@ -73,6 +76,7 @@ __all__ = [
     "case_id",
     "percentile",
     "quiet_logger",
+    "regime_steps",
     "render_html",
     "render_table",
     "replicate",
@@ -112,7 +116,7 @@ def _check_seed(seed: object) -> int:
     return seed
 
 
-_ACTORS: dict[str, Callable[[Registry, Scenario, Tally], NhvActors]] = {"nhv": NhvActors}
+_ACTORS: dict[str, Callable[[Registry, Scenario, Tally], Actors]] = {"nhv": NhvActors}
 """The simulated actors of each regime (``Scenario.process``)."""
 
 
@@ -169,7 +173,7 @@ def run(
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1 (got {batch_size})")
     began = time.perf_counter()
-    tally = Tally()
+    tally = Tally(regime_steps(scenario.process))
     with _registry(db, scenario.process) as reg:
         actors = _ACTORS[scenario.process](reg, scenario, tally)
         with reg.batch():
