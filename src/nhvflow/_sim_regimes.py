@@ -134,7 +134,7 @@ REGIMES: dict[str, RegimeSteps] = {
 }
 """The steps of every regime a simulation can run, by ``Scenario.process``."""
 
-SIMULATED_PROCESSES: tuple[str, ...] = ("nhv",)
+SIMULATED_PROCESSES: tuple[str, ...] = tuple(REGIMES)
 """The regimes :func:`nhvflow.simulate.run` can simulate (``Scenario.process``)."""
 
 

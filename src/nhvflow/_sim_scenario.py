@@ -219,7 +219,7 @@ class Outcomes:
         converter=_financing_weights,
     )
     multi_year_grant: float = attrs.field(default=0.3, validator=_probability)
-    enterprise_supports: float = attrs.field(default=0.85, validator=_probability)
+    enterprise_supports: float = attrs.field(default=0.95, validator=_probability)
     permanent_service: float = attrs.field(default=0.15, validator=_probability)
     goals_met: float = attrs.field(default=0.3, validator=_probability)
 

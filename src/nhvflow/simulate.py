@@ -48,7 +48,9 @@ import structlog
 from nhvflow._sim_actors import Actors, at_office
 from nhvflow._sim_areas import DEFAULT_AREAS, DEFAULT_REGION_WEIGHTS, ProgrammeArea
 from nhvflow._sim_days import Distribution, Fixed, LogNormal, ScenarioError, Triangular
+from nhvflow._sim_kc import KcActors
 from nhvflow._sim_nhv import NhvActors
+from nhvflow._sim_norway import NorwayActors
 from nhvflow._sim_regimes import SIMULATED_PROCESSES, RegimeSteps, regime_steps
 from nhvflow._sim_report import render_html, render_table, write_html
 from nhvflow._sim_result import KINDS, STEPS, Percentiles, SimulationResult, Tally, percentile
@@ -116,7 +118,11 @@ def _check_seed(seed: object) -> int:
     return seed
 
 
-_ACTORS: dict[str, Callable[[Registry, Scenario, Tally], Actors]] = {"nhv": NhvActors}
+_ACTORS: dict[str, Callable[[Registry, Scenario, Tally], Actors]] = {
+    "nhv": NhvActors,
+    "kc-proposal": KcActors,
+    "no-competence-service": NorwayActors,
+}
 """The simulated actors of each regime (``Scenario.process``)."""
 
 
