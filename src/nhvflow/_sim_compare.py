@@ -18,7 +18,6 @@ from rich.console import Group
 from rich.table import Table
 
 from nhvflow._sim_regimes import SIMULATED_PROCESSES
-from nhvflow._sim_report import RULE_TITLES
 from nhvflow._sim_result import SimulationResult
 from nhvflow._sim_scenario import Scenario
 
@@ -121,7 +120,9 @@ class Comparison(Mapping[str, SimulationResult]):
 
     def render_table(self) -> Group:
         """The comparison as rich tables: one column per regime; then the
-        advisory-only proposals and the refused steps of each regime.
+        advisory-only proposals by final state and the refusals per rule of
+        each regime (the rules' titles are in each result's own
+        :func:`~nhvflow.simulate.render_table` and ``nhvflow rules``).
 
         .. versionadded:: 0.1
         """
@@ -172,10 +173,9 @@ class Comparison(Mapping[str, SimulationResult]):
         refusals.add_column("regime")
         refusals.add_column("rule", no_wrap=True)
         refusals.add_column("refusals", justify="right")
-        refusals.add_column("title", ratio=1)
         for process, r in self.results.items():
             for rule, count in r.refusals.items():
-                refusals.add_row(process, rule, str(count), RULE_TITLES.get(rule, ""))
+                refusals.add_row(process, rule, str(count))
             if not r.refusals:
-                refusals.add_row(process, "(none)", "0", "")
+                refusals.add_row(process, "(none)", "0")
         return Group(head, advisory, refusals)
