@@ -21,8 +21,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from nhvflow.errors import NhvflowError
 from nhvflow.simulate import (
+    SIMULATED_PROCESSES,
     Scenario,
     ScenarioError,
+    compare,
+    comparison_db,
     render_table,
     replicate,
     replication_db,
@@ -32,14 +35,27 @@ from nhvflow.simulate import (
 __all__ = ["simulate"]
 
 
-def _scenario(path: Path | None, proposals: int | None) -> Scenario:
+def _scenario(path: Path | None, proposals: int | None, process: str | None) -> Scenario:
     try:
         scenario = Scenario() if path is None else Scenario.from_toml(path)
         if proposals is not None:
             scenario = attrs.evolve(scenario, proposals=proposals)
+        if process is not None:
+            scenario = attrs.evolve(scenario, process=process)
     except ScenarioError as exc:
         raise click.BadParameter(str(exc), param_hint="--scenario") from None
     return scenario
+
+
+def _processes(processes: tuple[str, ...], comparing: bool) -> tuple[str, ...]:
+    if comparing:
+        return processes or SIMULATED_PROCESSES
+    if len(processes) > 1:
+        raise click.UsageError(
+            "--process names one regime; to run several, add --compare "
+            "(e.g. --compare --process nhv --process kc-proposal)."
+        )
+    return processes
 
 
 def _quiet_library_logs() -> None:
@@ -90,6 +106,22 @@ def _quiet_library_logs() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON instead of tables.")
 @click.option(
+    "--process",
+    "-p",
+    "processes",
+    type=click.Choice(SIMULATED_PROCESSES),
+    multiple=True,
+    help="The regime (default: the scenario's, nhv). With --compare, the regimes to "
+    "compare (repeat the option; default: all).",
+)
+@click.option(
+    "--compare",
+    "comparing",
+    is_flag=True,
+    help="Run the same population under each regime (nhv, kc-proposal, "
+    "no-competence-service) and compare them.",
+)
+@click.option(
     "--workers",
     "-w",
     type=click.IntRange(min=1),
@@ -112,37 +144,49 @@ def simulate(
     db: Path | None,
     report: Path | None,
     as_json: bool,
+    processes: tuple[str, ...],
+    comparing: bool,
     workers: int,
     replications: int | None,
 ) -> None:
-    """Simulate proposals through the process in force, every step judged by
-    the real rules, and report final states, refusals per rule, days per
-    step and permits per healthcare region.
+    """Simulate proposals through a regime (the process in force unless
+    --process says another), every step judged by the real rules, and report
+    final states, refusals per rule, days per step and permits per
+    healthcare region; or, with --compare, the same proposals under each
+    regime side by side.
 
     \b
     Examples:
       nhvflow simulate
       nhvflow simulate --proposals 5000 --seed 7 --report report.html
       nhvflow simulate --scenario my.toml --workers 2 --json
+      nhvflow simulate --process kc-proposal
+      nhvflow simulate --compare --proposals 1000
     """
     _quiet_library_logs()
-    scenario = _scenario(scenario_path, proposals)
+    chosen = _processes(processes, comparing)
+    scenario = _scenario(scenario_path, proposals, chosen[0] if chosen and not comparing else None)
     runs = replications if replications is not None else workers
+    if comparing and report is not None:
+        raise click.UsageError(
+            "--report writes the report of one regime; run --process P --report FILE for each."
+        )
     if report is not None and importlib.util.find_spec("matplotlib") is None:
         raise click.UsageError(
             "--report draws its charts with matplotlib, which is not installed; "
             "install the extra: pip install 'nhvflow[report]'"
         )
     if db is not None:
-        for number in range(1, runs + 1):
-            path = replication_db(db, number, runs)
+        stems = [comparison_db(db, p) for p in chosen] if comparing else [db]
+        for number, stem in ((n, st) for st in stems for n in range(1, runs + 1)):
+            path = replication_db(stem, number, runs)
             if path.exists():
                 raise click.UsageError(
                     f"{path} already exists; a simulation writes a new log. Choose another "
                     "--db path or remove the file."
                 )
     err = Console(stderr=True)
-    total = scenario.proposals * runs
+    total = scenario.proposals * runs * (len(chosen) if comparing else 1)
     with Progress(
         TextColumn("simulating"),
         BarColumn(),
@@ -155,16 +199,40 @@ def simulate(
     ) as bar:
         task = bar.add_task("simulate", total=total)
         try:
-            result = replicate(
-                scenario,
-                seed=seed,
-                replications=runs,
-                workers=workers,
-                db=db,
-                progress=lambda n: bar.advance(task, n),
-            )
+            if comparing:
+                comparison = compare(
+                    scenario,
+                    chosen,
+                    seed=seed,
+                    replications=runs,
+                    workers=workers,
+                    db=db,
+                    progress=lambda n: bar.advance(task, n),
+                )
+            else:
+                result = replicate(
+                    scenario,
+                    seed=seed,
+                    replications=runs,
+                    workers=workers,
+                    db=db,
+                    progress=lambda n: bar.advance(task, n),
+                )
         except (NhvflowError, OSError) as exc:
             raise click.ClickException(str(exc)) from None
+    if comparing:
+        if as_json:
+            click.echo(comparison.to_json())
+        else:
+            Console().print(comparison.render_table())
+        if db is not None:
+            paths = [
+                str(replication_db(comparison_db(db, p), i, runs))
+                for p in chosen
+                for i in range(1, runs + 1)
+            ]
+            err.print(f"event logs: {', '.join(paths)}")
+        return
     if as_json:
         click.echo(result.to_json())
     else:

@@ -1,6 +1,7 @@
 """A :class:`~nhvflow.simulate.SimulationResult` for people: rich tables for
 the terminal, and a self-contained HTML report whose charts (a funnel
-through the eight steps, days per step, permits per healthcare region) are
+through the regime's steps, days per step and, under ``nhv``, permits per
+healthcare region) are
 drawn by matplotlib and inlined as SVG, so that the file opens offline with
 nothing beside it. matplotlib is the optional extra ``nhvflow[report]``.
 
@@ -21,28 +22,28 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Group
 from rich.table import Table
 
-from nhvflow._sim_result import KINDS, STEPS, SimulationResult
+from nhvflow._sim_regimes import STEP_LABELS
+from nhvflow._sim_result import KINDS, SimulationResult
 from nhvflow.model import HealthcareRegion
-from nhvflow.rules import nhv as nhv_rules
+from nhvflow.states import builtin_processes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["STEP_LABELS", "render_html", "render_table", "write_html"]
+__all__ = [
+    "RULE_TITLES",
+    "STEP_LABELS",
+    "grants_permits",
+    "render_html",
+    "render_table",
+    "write_html",
+]
 
-STEP_LABELS: dict[str, str] = {
-    "1": "Proposal (NPO)",
-    "2": "Basis (expert group)",
-    "3": "Consultation and preparation",
-    "4": "Decision on NHV",
-    "5": "Permit applications",
-    "6": "Preparation for the board",
-    "7": "Permit decision (board)",
-    "8": "Follow-up and evaluation",
+RULE_TITLES: dict[str, str] = {
+    r.id: r.title_en for p in builtin_processes().values() for r in p.rules
 }
-"""The eight steps of Socialstyrelsen's work process (seed 001), in English."""
-
-_RULE_TITLES = {r.id: r.title_en for r in nhv_rules.RULES}
+"""The English title of every rule of the built-in regimes, by rule id."""
+_RULE_TITLES = RULE_TITLES
 _KIND_LABELS = {
     "care": "care",
     "care_and_advisory": "care + advice",
@@ -57,6 +58,17 @@ def _days(value: int | None) -> str:
     return "-" if value is None else str(value)
 
 
+def _count(n: int) -> str:
+    words = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+    return words[n] if n < len(words) else str(n)
+
+
+def grants_permits(result: SimulationResult) -> bool:
+    """Whether the result's regime grants NHV permits (only ``nhv`` does;
+    the permits tables and chart are left out for the others)."""
+    return result.scenario.process == "nhv"
+
+
 def render_table(result: SimulationResult) -> Group:
     """The result as rich tables (print with ``rich.console.Console().print``).
 
@@ -67,6 +79,12 @@ def render_table(result: SimulationResult) -> Group:
     head.add_row("proposals", f"{result.proposals} ({result.pilots} pilots)")
     head.add_row("seeds", ", ".join(map(str, result.seeds)))
     head.add_row("events written", str(result.events))
+    states_in_favour = " / ".join(sorted(result.approved_states))
+    head.add_row(
+        f"ended {states_in_favour}",
+        f"{result.approved} (advisory only: {result.advisory_only_approved} of "
+        f"{result.advisory_only})",
+    )
     head.add_row("seconds", f"{result.elapsed:.1f}")
 
     states = Table(title="Final states", title_justify="left")
@@ -92,15 +110,18 @@ def render_table(result: SimulationResult) -> Group:
         days.add_column(name, justify=justify)  # type: ignore[arg-type]
     days.add_column("median", justify="right")
     days.add_column("90th pct", justify="right")
-    for step in STEPS:
+    labels = result.step_labels
+    for i, step in enumerate(result.steps):
         figures = result.days(step)
-        median, p90 = ("-", "-") if step == "1" else (_days(figures.median), _days(figures.p90))
-        days.add_row(step, STEP_LABELS[step], str(result.funnel[step]), median, p90)
+        median, p90 = ("-", "-") if i == 0 else (_days(figures.median), _days(figures.p90))
+        days.add_row(step, labels[step], str(result.funnel[step]), median, p90)
     end = result.end_to_end
     days.add_row(
         "", "end to end (to the settling step)", str(end.n), _days(end.median), _days(end.p90)
     )
 
+    if not grants_permits(result):
+        return Group(head, states, refusals, days)
     permits = Table(title="Valid permits, by healthcare region", title_justify="left")
     permits.add_column("healthcare region")
     permits.add_column("permits", justify="right")
@@ -151,22 +172,24 @@ def _svg(fig: Figure, label: str) -> str:
 def _funnel(result: SimulationResult) -> str:
     fig = _pyplot_free_figure(7.5, 3.6)
     ax = fig.add_subplot()
-    labels = [f"{s}  {STEP_LABELS[s]}" for s in STEPS]
-    counts = [result.funnel[s] for s in STEPS]
+    names = result.step_labels
+    labels = [f"{s}  {names[s]}" for s in result.steps]
+    counts = [result.funnel[s] for s in result.steps]
     bars = ax.barh(labels, counts, color=_COLOUR)
     ax.bar_label(bars, padding=3)
     ax.invert_yaxis()
     ax.set_xlabel("proposals that reached the step")
     ax.set_xlim(0, max(max(counts), 1) * 1.12)
     ax.spines[["top", "right"]].set_visible(False)
-    return _svg(fig, "Funnel: proposals reaching each of the eight steps")
+    return _svg(fig, f"Funnel: proposals reaching each of the {len(result.steps)} steps")
 
 
 def _time_per_step(result: SimulationResult) -> str:
     fig = _pyplot_free_figure(7.5, 3.6)
     ax = fig.add_subplot()
-    steps = [s for s in STEPS if s != "1"]
-    labels = [f"{s}  {STEP_LABELS[s]}" for s in steps] + ["end to end"]
+    steps = list(result.steps[1:])
+    names = result.step_labels
+    labels = [f"{s}  {names[s]}" for s in steps] + ["end to end"]
     figures = [result.days(s) for s in steps] + [result.end_to_end]
     medians = [f.median or 0 for f in figures]
     p90s = [f.p90 or 0 for f in figures]
@@ -224,17 +247,20 @@ figure{margin:1rem 0}figure svg{max-width:100%;height:auto}figcaption{color:#555
 
 
 def render_html(result: SimulationResult, *, title: str = "nhvflow simulation") -> str:
-    """A self-contained HTML report: figures, tables and three SVG charts
-    inline (no scripts, no external files). Needs ``nhvflow[report]``.
+    """A self-contained HTML report: figures, tables and SVG charts inline
+    (no scripts, no external files): the funnel and the days per step, and
+    under ``nhv`` the permits per healthcare region. Needs ``nhvflow[report]``.
 
     .. versionadded:: 0.1
     """
+    permits = grants_permits(result)
     with _svg_style():
         charts = {
             "funnel": _funnel(result),
             "time-per-step": _time_per_step(result),
-            "permits": _permits(result),
         }
+        if permits:
+            charts["permits"] = _permits(result)
     s = result.scenario
     missing = result.healthcare_regions_without_permits
     reach = (
@@ -242,27 +268,45 @@ def render_html(result: SimulationResult, *, title: str = "nhvflow simulation") 
         if not missing
         else "No permit in: " + ", ".join(HealthcareRegion[h].swedish_name for h in missing) + "."
     )
+    labels = result.step_labels
+    figure = '<figure id="{id}">{svg}<figcaption>{caption}</figcaption></figure>'
     states = [
         [state, *[result.final_states_by_kind[k].get(state, 0) for k in KINDS], total]
         for state, total in result.final_states.items()
     ]
     refusals = [[r, n, _RULE_TITLES.get(r, "")] for r, n in result.refusals.items()]
     days = [
-        [step, STEP_LABELS[step], result.funnel[step], _days(result.days(step).median),
+        [step, labels[step], result.funnel[step], _days(result.days(step).median),
          _days(result.days(step).p90)]
-        for step in STEPS if step != "1"
+        for step in result.steps[1:]
     ]  # fmt: skip
     end = result.end_to_end
     days.append(["", "end to end", end.n, _days(end.median), _days(end.p90)])
     mapping = s.mapping_completed.isoformat() if s.mapping_completed else "never"
     seeds = html.escape(", ".join(map(str, result.seeds)))
+    in_favour = " or ".join(sorted(result.approved_states))
     summary = (
         f"{result.proposals} proposals ({result.pilots} pilots) under regime "
         f"<code>{html.escape(s.process)}</code>; seeds {seeds}; "
-        f"{result.events} events written; overall mapping completed {mapping}; "
-        f"{result.advisory_only_not_eligible} advisory-only proposals closed as not eligible."
+        f"{result.events} events written; "
+        + (
+            f"overall mapping completed {mapping}; "
+            f"{result.advisory_only_not_eligible} advisory-only proposals closed as not "
+            "eligible; "
+            if permits
+            else ""
+        )
+        + f"{result.approved} proposals ended {html.escape(in_favour)}, "
+        f"{result.advisory_only_approved} of the {result.advisory_only} advisory-only ones."
     )
-    figure = '<figure id="{id}">{svg}<figcaption>{caption}</figcaption></figure>'
+    permits_section = (
+        f"""<h2>Permits per healthcare region</h2>
+{figure.format(id="permits", svg=charts["permits"], caption=html.escape(reach))}
+<p class="note">Region Halland counts for both Västra and Södra.</p>
+"""
+        if permits
+        else ""
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -270,7 +314,7 @@ def render_html(result: SimulationResult, *, title: str = "nhvflow simulation") 
 <body>
 <h1>{html.escape(title)}</h1>
 <p>{summary}</p>
-<h2>Funnel through the eight steps</h2>
+<h2>Funnel through the {_count(len(result.steps))} steps</h2>
 {figure.format(id="funnel", svg=charts["funnel"], caption="Proposals that reached each step.")}
 <h2>Final states</h2>
 {_rows(states, ["state", *[_KIND_LABELS[k] for k in KINDS], "all"])}
@@ -287,10 +331,7 @@ def render_html(result: SimulationResult, *, title: str = "nhvflow simulation") 
         )
     }
 {_rows(days, ["step", "", "cases", "median", "90th percentile"])}
-<h2>Permits per healthcare region</h2>
-{figure.format(id="permits", svg=charts["permits"], caption=html.escape(reach))}
-<p class="note">Region Halland counts for both Västra and Södra.</p>
-</body></html>
+{permits_section}</body></html>
 """
 
 

@@ -23,13 +23,16 @@ from typing import Any
 
 import attrs
 
+from nhvflow._sim_regimes import RegimeSteps, regime_steps
 from nhvflow._sim_scenario import Scenario
 from nhvflow.model import HealthcareRegion, Region
 
 __all__ = ["KINDS", "STEPS", "Percentiles", "SimulationResult", "Tally", "percentile"]
 
-STEPS = ("1", "2", "3", "4", "5", "6", "7", "8")
-"""The eight steps of Socialstyrelsen's work process, as the process table numbers them."""
+STEPS = regime_steps("nhv").keys
+"""The eight steps of Socialstyrelsen's work process, as the process table
+numbers them (the steps of regime ``nhv``; other regimes have their own:
+:attr:`SimulationResult.steps`)."""
 
 KINDS = ("care", "care_and_advisory", "advisory_only")
 """The kinds of proposal: care measures only; care measures and an advisory
@@ -73,7 +76,8 @@ class Tally:
     """Running aggregates of one run: counters and histograms only, so that
     memory does not grow with the number of proposals."""
 
-    def __init__(self) -> None:
+    def __init__(self, steps: RegimeSteps | None = None) -> None:
+        self.steps = regime_steps("nhv") if steps is None else steps
         self.proposals = 0
         self.pilots = 0
         self.events = 0
@@ -82,7 +86,7 @@ class Tally:
         self.refusals: Counter[str] = Counter()
         self.refused_steps: Counter[str] = Counter()
         self.funnel: Counter[str] = Counter()
-        self.step_days: dict[str, Counter[int]] = {s: Counter() for s in STEPS}
+        self.step_days: dict[str, Counter[int]] = {s: Counter() for s in self.steps.keys}
         self.end_to_end: Counter[int] = Counter()
         self.permits_by_region: Counter[str] = Counter()
         self.coverage: Counter[int] = Counter()
@@ -105,9 +109,10 @@ class Tally:
         self.proposals += 1
         self.final_states[state] += 1
         self.final_by_kind[kind][state] += 1
+        first = self.steps.keys[0]
         for step, days in step_days.items():
             self.funnel[step] += 1
-            if step != "1":
+            if step != first:
                 self.step_days[step][days] += 1
         if end_to_end is not None:
             self.end_to_end[end_to_end] += 1
@@ -132,8 +137,8 @@ class Tally:
             final_states_by_kind={k: _sorted(v) for k, v in self.final_by_kind.items()},
             refusals=_sorted(self.refusals),
             refused_steps=_sorted(self.refused_steps),
-            funnel={s: self.funnel[s] for s in STEPS},
-            step_days={s: dict(sorted(self.step_days[s].items())) for s in STEPS},
+            funnel={s: self.funnel[s] for s in self.steps.keys},
+            step_days={s: dict(sorted(self.step_days[s].items())) for s in self.steps.keys},
             end_to_end_days=dict(sorted(self.end_to_end.items())),
             permits_by_region={r.name: self.permits_by_region[r.name] for r in Region},
             coverage=dict(sorted(self.coverage.items())),
@@ -160,11 +165,15 @@ class SimulationResult:
     kind of proposal, see :data:`KINDS`); ``refusals``: refused steps per
     rule id (a step refused by two rules counts for each);
     ``refused_steps``: refused steps per trigger; ``funnel``: cases that
-    reached each of the eight steps; ``step_days``: per step, a histogram of
-    the days a case spent on it (the waits before each of the step's
-    events, summed per case); ``end_to_end_days``: from the proposal to the
-    step that settled it (permits granted, rejected, closed or withdrawn);
-    ``permits_by_region``: valid permits at the end, per region;
+    reached each step of the regime (:attr:`steps`: the eight steps of
+    ``nhv``, five of ``kc-proposal``, six of ``no-competence-service``);
+    ``step_days``: per step, a histogram of the days a case spent on it
+    (the waits before each of the step's events, summed per case);
+    ``end_to_end_days``: from the proposal to the step that settled it
+    (under ``nhv`` permits granted, rejected, closed or withdrawn; centres
+    established; a service approved or refused);
+    ``permits_by_region``: valid NHV permits at the end, per region (none
+    under the other regimes, which grant no permits);
     ``coverage``: permitted cases by how many of the six healthcare regions
     hold one of their permits; ``events``: events written to the log.
     ``elapsed`` (wall-clock seconds) does not take part in ``==``.
@@ -190,11 +199,28 @@ class SimulationResult:
 
     # -- derived figures -------------------------------------------------------------
 
+    @property
+    def steps(self) -> tuple[str, ...]:
+        """The regime's step keys, in order (``"1"`` to ``"8"`` under ``nhv``).
+
+        .. versionadded:: 0.1
+        """
+        return tuple(self.funnel)
+
+    @property
+    def step_labels(self) -> dict[str, str]:
+        """The regime's steps, key -> English label.
+
+        .. versionadded:: 0.1
+        """
+        return dict(regime_steps(self.scenario.process).labels)
+
     def days(self, step: str | int) -> Percentiles:
-        """Median and 90th percentile days of one step (``"2"`` to ``"8"``)."""
+        """Median and 90th percentile days of one step (``"2"`` to ``"8"``
+        under ``nhv``; see :attr:`steps`)."""
         key = str(step)
         if key not in self.step_days:
-            raise KeyError(f"no step {step!r}; the steps are {', '.join(STEPS)}")
+            raise KeyError(f"no step {step!r}; the steps are {', '.join(self.steps)}")
         return Percentiles.of(self.step_days[key])
 
     @property
@@ -225,8 +251,53 @@ class SimulationResult:
 
     @property
     def advisory_only_not_eligible(self) -> int:
-        """Advisory-only proposals closed as not eligible."""
+        """Advisory-only proposals closed as not eligible (a state of ``nhv``
+        only: 0 under the other regimes; see :attr:`advisory_only_outcomes`)."""
         return self.final_states_by_kind["advisory_only"].get("not_eligible", 0)
+
+    @property
+    def advisory_only(self) -> int:
+        """Advisory-only proposals in the population.
+
+        .. versionadded:: 0.1
+        """
+        return sum(self.final_states_by_kind["advisory_only"].values())
+
+    @property
+    def advisory_only_outcomes(self) -> dict[str, int]:
+        """Advisory-only proposals per final state, under any regime.
+
+        .. versionadded:: 0.1
+        """
+        return dict(self.final_states_by_kind["advisory_only"])
+
+    @property
+    def approved_states(self) -> frozenset[str]:
+        """The final states of the regime that mean the proposal ended with an
+        establishment: ``permitted`` (``nhv``), ``established``
+        (``kc-proposal``), ``active`` or ``wound_down``
+        (``no-competence-service``).
+
+        .. versionadded:: 0.1
+        """
+        return regime_steps(self.scenario.process).approved
+
+    @property
+    def approved(self) -> int:
+        """Proposals that ended with an establishment (:attr:`approved_states`).
+
+        .. versionadded:: 0.1
+        """
+        return sum(n for s, n in self.final_states.items() if s in self.approved_states)
+
+    @property
+    def advisory_only_approved(self) -> int:
+        """Advisory-only proposals that ended with an establishment.
+
+        .. versionadded:: 0.1
+        """
+        outcomes = self.final_states_by_kind["advisory_only"]
+        return sum(n for s, n in outcomes.items() if s in self.approved_states)
 
     # -- merging and output ----------------------------------------------------------
 
@@ -240,6 +311,7 @@ class SimulationResult:
         if not items:
             raise ValueError("merge needs at least one result")
         first = items[0]
+        steps = first.steps
         for other in items[1:]:
             if other.scenario != first.scenario:
                 raise ValueError(
@@ -261,10 +333,10 @@ class SimulationResult:
                 },
                 refusals=_sorted(_add(total.refusals, other.refusals)),
                 refused_steps=_sorted(_add(total.refused_steps, other.refused_steps)),
-                funnel={s: total.funnel[s] + other.funnel[s] for s in STEPS},
+                funnel={s: total.funnel[s] + other.funnel[s] for s in steps},
                 step_days={
                     s: dict(sorted(_add(total.step_days[s], other.step_days[s]).items()))
-                    for s in STEPS
+                    for s in steps
                 },
                 end_to_end_days=dict(
                     sorted(_add(total.end_to_end_days, other.end_to_end_days).items())
@@ -290,10 +362,15 @@ class SimulationResult:
             "final_states": self.final_states,
             "final_states_by_kind": self.final_states_by_kind,
             "advisory_only_not_eligible": self.advisory_only_not_eligible,
+            "advisory_only": self.advisory_only,
+            "advisory_only_outcomes": self.advisory_only_outcomes,
+            "approved": self.approved,
+            "advisory_only_approved": self.advisory_only_approved,
+            "steps": self.step_labels,
             "refusals": self.refusals,
             "refused_steps": self.refused_steps,
             "funnel": self.funnel,
-            "days": {s: attrs.asdict(self.days(s)) for s in STEPS if s != "1"},
+            "days": {s: attrs.asdict(self.days(s)) for s in self.steps[1:]},
             "end_to_end": attrs.asdict(self.end_to_end),
             "permits": self.permits,
             "permits_by_region": self.permits_by_region,

@@ -33,12 +33,11 @@ from nhvflow._sim_days import (
     distribution,
     number,
 )
+from nhvflow._sim_regimes import SIMULATED_PROCESSES
 from nhvflow.model import Region
+from nhvflow.rules.kc import FINANCING_FORMS
 
 __all__ = ["SIMULATED_PROCESSES", "Durations", "Outcomes", "Scenario"]
-
-SIMULATED_PROCESSES = ("nhv",)
-"""The regimes :func:`nhvflow.simulate.run` can simulate (``Scenario.process``)."""
 
 
 # -- the parts of a scenario -------------------------------------------------------------
@@ -151,6 +150,22 @@ def _applicant_weights(value: object) -> dict[int, float]:
     return _wrap_weights("applicants", 0, len(Region))(value)
 
 
+def _financing_weights(value: object) -> dict[str, float]:
+    if not isinstance(value, Mapping) or not value:
+        raise ScenarioError("financing", f"must be a table of form = weight (got {value!r}).")
+    out: dict[str, float] = {}
+    for form, weight in value.items():
+        if form not in FINANCING_FORMS:
+            raise ScenarioError(
+                f"financing.{form}",
+                f"is not a form of financing; the report's three are {', '.join(FINANCING_FORMS)}.",
+            )
+        out[form] = number(f"financing.{form}", weight)
+    if not sum(out.values()) > 0:
+        raise ScenarioError("financing", "needs at least one positive weight.")
+    return {form: out[form] for form in FINANCING_FORMS if form in out}
+
+
 @attrs.frozen
 class Outcomes:
     """The probabilities of the actors' choices (each 0 to 1) and the
@@ -168,6 +183,16 @@ class Outcomes:
     proposal with an advisory mission); ``special_conditions``: the board
     wants special knowledge-spreading conditions on a permit;
     ``flawed_expert_group``: the first group proposed breaks a criterion.
+
+    Under ``kc-proposal`` (see docs/simulations.md for the whole mapping):
+    ``financing``: weights of the report's three forms of financing
+    (``state_grant``, ``procurement``, ``agency``); ``multi_year_grant``:
+    Socialstyrelsen first asks for a state grant over three years without
+    the Riksdag's authorisation. Under ``no-competence-service``:
+    ``enterprise_supports``: each of the other three health enterprises
+    supports an initiative; ``permanent_service``: the ministry approves
+    the service as permanent (no wind-down); ``goals_met``: an annual report
+    says the plan's goals are met (once met, they stay met).
 
     .. versionadded:: 0.1
     """
@@ -189,6 +214,14 @@ class Outcomes:
     knowledge_spreading_need: float = attrs.field(default=0.3, validator=_probability)
     special_conditions: float = attrs.field(default=0.25, validator=_probability)
     flawed_expert_group: float = attrs.field(default=0.1, validator=_probability)
+    financing: dict[str, float] = attrs.field(
+        factory=lambda: {"state_grant": 0.5, "procurement": 0.3, "agency": 0.2},
+        converter=_financing_weights,
+    )
+    multi_year_grant: float = attrs.field(default=0.3, validator=_probability)
+    enterprise_supports: float = attrs.field(default=0.95, validator=_probability)
+    permanent_service: float = attrs.field(default=0.15, validator=_probability)
+    goals_met: float = attrs.field(default=0.3, validator=_probability)
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.board_rounds, bool) or not isinstance(self.board_rounds, int):
@@ -248,7 +281,7 @@ def _process(instance: object, attribute: attrs.Attribute[Any], value: object) -
     if value not in SIMULATED_PROCESSES:
         raise ScenarioError(
             "process",
-            f"{value!r} cannot be simulated yet; the simulated regimes are "
+            f"{value!r} cannot be simulated; the simulated regimes are "
             f"{', '.join(map(repr, SIMULATED_PROCESSES))}.",
         )
 
@@ -268,9 +301,12 @@ class Scenario:
     :meth:`from_toml`; a bad value raises :class:`ScenarioError` naming the
     field.
 
-    ``process`` selects the regime (only ``"nhv"``, the law in force, for
-    now). ``start`` and ``submission_days``: proposals arrive as a Poisson
-    stream over that many days from ``start``. ``mapping_completed``: the
+    ``process`` selects the regime: ``"nhv"`` (the law in force, the
+    default), ``"kc-proposal"`` (the proposed competence-centre system) or
+    ``"no-competence-service"`` (Norway's national competence services);
+    the same population maps onto each (docs/simulations.md). ``start``
+    and ``submission_days``: proposals arrive as a Poisson stream over that
+    many days from ``start``. ``mapping_completed``: the
     day the overall mapping was recorded as done (no new expert groups
     before it, pilots excepted); ``None`` if it never is within the
     simulation. ``advisory_only_share``: proposals that ask only for an

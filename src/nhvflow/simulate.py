@@ -12,6 +12,11 @@ real engine (the same rules, the same log) on a virtual clock.
     result.permits_by_healthcare_region
     print(result.to_json())
 
+    # the same population under the law in force, the competence-centre
+    # proposal and the Norwegian model
+    comparison = compare(Scenario(proposals=250), seed=1)
+    comparison["kc-proposal"].advisory_only_approved
+
 Every simulated step goes through :meth:`Registry.submit`,
 :meth:`Registry.fire` and :meth:`Registry.complete_mapping` with ``at=`` on
 the simulated clock: the rules decide, the simulated actors only choose what
@@ -43,14 +48,20 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import structlog
 
+from nhvflow._sim_actors import Actors, at_office
 from nhvflow._sim_areas import DEFAULT_AREAS, DEFAULT_REGION_WEIGHTS, ProgrammeArea
+from nhvflow._sim_compare import Comparison, check_processes, comparison_db
 from nhvflow._sim_days import Distribution, Fixed, LogNormal, ScenarioError, Triangular
-from nhvflow._sim_nhv import NhvActors, at_office
+from nhvflow._sim_kc import KcActors
+from nhvflow._sim_nhv import NhvActors
+from nhvflow._sim_norway import NorwayActors
+from nhvflow._sim_regimes import SIMULATED_PROCESSES, RegimeSteps, regime_steps
 from nhvflow._sim_report import render_html, render_table, write_html
 from nhvflow._sim_result import KINDS, STEPS, Percentiles, SimulationResult, Tally, percentile
-from nhvflow._sim_scenario import SIMULATED_PROCESSES, Durations, Outcomes, Scenario
+from nhvflow._sim_scenario import Durations, Outcomes, Scenario
 from nhvflow.engine import Registry, open_registry
 
 __all__ = [
@@ -59,6 +70,7 @@ __all__ = [
     "KINDS",
     "SIMULATED_PROCESSES",
     "STEPS",
+    "Comparison",
     "Distribution",
     "Durations",
     "Fixed",
@@ -66,13 +78,17 @@ __all__ = [
     "Outcomes",
     "Percentiles",
     "ProgrammeArea",
+    "RegimeSteps",
     "Scenario",
     "ScenarioError",
     "SimulationResult",
     "Triangular",
     "case_id",
+    "compare",
+    "comparison_db",
     "percentile",
     "quiet_logger",
+    "regime_steps",
     "render_html",
     "render_table",
     "replicate",
@@ -112,7 +128,11 @@ def _check_seed(seed: object) -> int:
     return seed
 
 
-_ACTORS: dict[str, Callable[[Registry, Scenario, Tally], NhvActors]] = {"nhv": NhvActors}
+_ACTORS: dict[str, Callable[[Registry, Scenario, Tally], Actors]] = {
+    "nhv": NhvActors,
+    "kc-proposal": KcActors,
+    "no-competence-service": NorwayActors,
+}
 """The simulated actors of each regime (``Scenario.process``)."""
 
 
@@ -169,7 +189,7 @@ def run(
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1 (got {batch_size})")
     began = time.perf_counter()
-    tally = Tally()
+    tally = Tally(regime_steps(scenario.process))
     with _registry(db, scenario.process) as reg:
         actors = _ACTORS[scenario.process](reg, scenario, tally)
         with reg.batch():
@@ -306,3 +326,50 @@ def _drain(queue: Any, progress: Progress, *, timeout: float) -> bool:
     except queues.Empty:
         return False
     return True
+
+
+def compare(
+    scenario: Scenario | None = None,
+    processes: Sequence[str] = SIMULATED_PROCESSES,
+    *,
+    seed: int,
+    db: str | Path | None = None,
+    progress: Progress | None = None,
+    replications: int = 1,
+    workers: int = 1,
+) -> Comparison:
+    """Simulate one population under each regime of ``processes`` and
+    compare: ``scenario`` (default: :class:`Scenario`'s defaults) with its
+    ``process`` set to each regime in turn, with the same ``seed``, so that
+    every regime gets the same proposals (the same areas, kinds, titles and
+    arrival days) and only the regime differs.
+
+    :param processes: the regimes, in the order of the comparison (default:
+        every one of :data:`SIMULATED_PROCESSES`).
+    :param db: keep each regime's log beside this path:
+        ``stem-<process>.suffix`` (see :func:`comparison_db`), each a new file;
+        with several replications ``stem-<process>-1.suffix``, ...
+    :param replications: independent replications per regime (seeds from
+        :func:`replication_seeds`, the same for every regime), merged per
+        regime; ``workers`` run them in parallel processes.
+    :raises ValueError: an unknown or repeated regime, or what :func:`run`
+        and :func:`replicate` refuse.
+
+    .. versionadded:: 0.1
+    """
+    scenario = Scenario() if scenario is None else scenario
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario must be a Scenario (got {type(scenario).__name__})")
+    chosen = check_processes(processes)
+    seeds = replication_seeds(seed, replications)
+    results: dict[str, SimulationResult] = {}
+    for process in chosen:
+        results[process] = replicate(
+            attrs.evolve(scenario, process=process),
+            seed=seed,
+            replications=replications,
+            workers=workers,
+            db=None if db is None else comparison_db(db, process),
+            progress=progress,
+        )
+    return Comparison(scenario=scenario, seeds=seeds, results=results)

@@ -14,10 +14,17 @@ def blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
 
 
-def test_the_python_quick_start_runs():
-    """The quick start's code runs and its assertion holds."""
-    (code,) = blocks("python")
-    exec(compile(code.replace("proposals=250", "proposals=30"), str(DOC), "exec"), {})
+def test_the_python_examples_run():
+    """The quick start and the comparison run, in order, and their assertions hold."""
+    quick_start, comparison = blocks("python")
+    namespace: dict[str, object] = {}
+    exec(compile(quick_start.replace("proposals=250", "proposals=30"), str(DOC), "exec"), namespace)
+    exec(compile(comparison, str(DOC), "exec"), namespace)
+    assert namespace["comparison"].processes == (  # type: ignore[attr-defined]
+        "nhv",
+        "kc-proposal",
+        "no-competence-service",
+    )
 
 
 def test_the_toml_scenario_loads(tmp_path):

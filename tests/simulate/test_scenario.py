@@ -100,7 +100,7 @@ def test_a_scenario_survives_a_round_trip_through_its_dict():
         ({"outcomes": {"board_rounds": 0}}, "outcomes.board_rounds"),
         ({"programme_areas": [{"weight": 1}]}, "programme_areas[0].name"),
         ({"programme_areas": [{"name": "X", "weight": -1}]}, "programme_areas[0].weight"),
-        ({"process": "kc-proposal"}, "process"),
+        ({"process": "ern-membership"}, "process"),
         ({"mapping_completed": "soon"}, "mapping_completed"),
         ({"start": "2017-01-01"}, "start"),
         ({"advisory_only_share": 0.8, "advisory_with_care_share": 0.5}, "advisory_with_care_share"),
