@@ -488,6 +488,10 @@ def open_registry(
         schema, no warning about concurrent writers; steps raise
         :class:`~nhvflow.errors.ReadOnlyLog`).
     :param processes: further process definitions beside the built-in ones.
+        A definition named like a built-in (``"nhv"``, ``"kc-proposal"``,
+        ...) takes its place in this registry, e.g. a copy with one rule
+        swapped by :func:`nhvflow.testing.replace_rule`; cases already in the
+        log are then read and judged by it.
     :param logger: a structlog-style logger (default
         ``structlog.get_logger("nhvflow")``).
     :param clock: where "now" comes from when a step has no ``at=``.
