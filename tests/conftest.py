@@ -94,3 +94,12 @@ def take_snapshot(reg: Registry) -> tuple[object, ...]:
 @pytest.fixture(name="snapshot")
 def _snapshot() -> object:
     return take_snapshot
+
+
+@pytest.fixture(name="verbose_logs")
+def _verbose_logs():
+    """Let every level through for the length of a test (conftest keeps errors only)."""
+    old = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+    yield
+    structlog.configure(**old)

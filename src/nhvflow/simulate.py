@@ -51,6 +51,7 @@ from typing import Any
 import attrs
 import structlog
 
+from nhvflow._quiet import quiet_logger
 from nhvflow._sim_actors import Actors, at_office
 from nhvflow._sim_areas import DEFAULT_AREAS, DEFAULT_REGION_WEIGHTS, ProgrammeArea
 from nhvflow._sim_compare import Comparison, check_processes, comparison_db
@@ -101,17 +102,6 @@ _log = structlog.get_logger("nhvflow")
 
 Progress = Callable[[int], None]
 """Called with the number of proposals finished since the last call."""
-
-
-def quiet_logger() -> Any:
-    """A structlog logger that drops the engine's per-step ``debug`` and
-    ``info`` lines and passes warnings and errors on to the application's
-    structlog configuration.
-
-    .. versionadded:: 0.1
-    """
-    wrapper = structlog.make_filtering_bound_logger(logging.WARNING)
-    return structlog.wrap_logger(None, wrapper_class=wrapper).bind()
 
 
 def case_id(seed: int, index: int) -> str:

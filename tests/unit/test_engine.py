@@ -4,7 +4,6 @@ write nothing; errors say what is wrong."""
 
 from __future__ import annotations
 
-import logging
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -369,15 +368,6 @@ class TestDurability:
         before = file_reg.store.projection_rows()
         assert file_reg.rebuild_projections() == 3
         assert file_reg.store.projection_rows() == before
-
-
-@pytest.fixture(name="verbose_logs")
-def _verbose_logs():
-    """Let every level through for the length of a test (conftest keeps errors only)."""
-    old = structlog.get_config()
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
-    yield
-    structlog.configure(**old)
 
 
 @pytest.mark.usefixtures("verbose_logs")

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import nhvflow
+from nhvflow._quiet import quiet_logger
 from nhvflow._testing.checks import (
     MAPPING_EVENT,
     InvariantViolated,
@@ -161,6 +162,10 @@ class ProcessStateMachine(RuleBasedStateMachine):
     """Verify the log and replay it after this many accepted steps."""
     start: ClassVar[datetime] = datetime(2019, 1, 7, 9, 0, tzinfo=UTC)
     """The business time of the first step."""
+    log_steps: ClassVar[bool] = False
+    """Log every step through ``structlog.get_logger("nhvflow")`` as a
+    service would; by default the run's registry drops the per-step
+    ``debug`` and ``info`` lines (warnings still pass)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -180,7 +185,11 @@ class ProcessStateMachine(RuleBasedStateMachine):
         """The registry a run uses, on ``path`` (in a fresh temporary
         directory). Override to open it differently."""
         return nhvflow.open(
-            path, processes=self.processes, durability="normal", clock=lambda: self.now
+            path,
+            processes=self.processes,
+            durability="normal",
+            clock=lambda: self.now,
+            logger=None if self.log_steps else quiet_logger(),
         )
 
     def check_step(self, outcome: StepOutcome) -> None:
