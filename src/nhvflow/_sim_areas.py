@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import attrs
 
 from nhvflow._sim_days import ScenarioError, number
-from nhvflow.model import Region
+from nhvflow.model import PROGRAMME_AREAS, Region
 
 __all__ = ["DEFAULT_AREAS", "DEFAULT_REGION_WEIGHTS", "ProgrammeArea", "region_weights"]
 
@@ -74,30 +74,12 @@ _PILOT_NERVES = (
     "Ryggmärgsskadevård",
     "Moya-Moya cadasil",
 )
-_OTHER_AREAS = (
-    "Endokrina sjukdomar",
-    "Infektionssjukdomar",
-    "Barn och ungdomars hälsa",
-    "Ögonsjukdomar",
-    "Öron-, näsa- och halssjukdomar",
-    "Hjärt- och kärlsjukdomar",
-    "Lung- och allergisjukdomar",
-    "Rörelseorganens sjukdomar",
-    "Hud- och könssjukdomar",
-    "Mag- och tarmsjukdomar",
-    "Njur- och urinvägssjukdomar",
-    "Sällsynta sjukdomar",
-    "Cancersjukdomar",
-    "Tandvård",
-    "Akut vård",
-    "Nära vård",
-)
 
 DEFAULT_AREAS: tuple[ProgrammeArea, ...] = (
     ProgrammeArea("Kvinnosjukdomar och förlossning", pilot=True, titles=_PILOT_WOMEN),
     ProgrammeArea("Nervsystemets sjukdomar", pilot=True, titles=_PILOT_NERVES),
     ProgrammeArea("Psykisk Hälsa", titles=("Självskadebeteende", "Könsdysfori")),
-    *(ProgrammeArea(name) for name in _OTHER_AREAS),
+    *(ProgrammeArea(name) for name in PROGRAMME_AREAS[3:]),  # after the pilots and Psykisk Hälsa
     ProgrammeArea(
         "Reumatiska sjukdomar",
         titles=("Nationella kompetenscentrum för inflammatoriska systemsjukdomar",),

@@ -29,6 +29,7 @@ from nhvflow._abroad import (
 __all__ = [
     "EU_EEA_COUNTRIES",
     "HEALTH_ENTERPRISES",
+    "PROGRAMME_AREAS",
     "Actor",
     "Case",
     "Event",
@@ -45,6 +46,35 @@ __all__ = [
 
 Gender = Literal["female", "male", "other"]
 GENDERS: tuple[str, ...] = ("female", "male", "other")
+
+
+PROGRAMME_AREAS: tuple[str, ...] = (
+    "Kvinnosjukdomar och förlossning",
+    "Nervsystemets sjukdomar",
+    "Psykisk Hälsa",
+    "Endokrina sjukdomar",
+    "Infektionssjukdomar",
+    "Barn och ungdomars hälsa",
+    "Ögonsjukdomar",
+    "Öron-, näsa- och halssjukdomar",
+    "Hjärt- och kärlsjukdomar",
+    "Lung- och allergisjukdomar",
+    "Rörelseorganens sjukdomar",
+    "Hud- och könssjukdomar",
+    "Mag- och tarmsjukdomar",
+    "Njur- och urinvägssjukdomar",
+    "Sällsynta sjukdomar",
+    "Cancersjukdomar",
+    "Tandvård",
+    "Akut vård",
+    "Nära vård",
+)
+"""The national programme areas (NPO) listed on Socialstyrelsen's page
+(seed 001), in its order: the two pilots first. An NPO's name is compared
+with :func:`same_area`.
+
+.. versionadded:: 0.1
+"""
 
 
 def same_area(a: str | None, b: str | None) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from nhvflow.fixtures import CRITERIA
-from nhvflow.model import Actor, Expert, Gender, HealthcareRegion, Region, Role
+from nhvflow.model import PROGRAMME_AREAS, Actor, Expert, Gender, HealthcareRegion, Region, Role
 
 __all__ = [
     "CARE_AREAS",
@@ -29,29 +29,6 @@ __all__ = [
     "regions",
     "texts",
 ]
-
-PROGRAMME_AREAS = (
-    "Kvinnosjukdomar och förlossning",
-    "Nervsystemets sjukdomar",
-    "Psykisk Hälsa",
-    "Endokrina sjukdomar",
-    "Infektionssjukdomar",
-    "Barn och ungdomars hälsa",
-    "Ögonsjukdomar",
-    "Öron-, näsa- och halssjukdomar",
-    "Hjärt- och kärlsjukdomar",
-    "Lung- och allergisjukdomar",
-    "Rörelseorganens sjukdomar",
-    "Hud- och könssjukdomar",
-    "Mag- och tarmsjukdomar",
-    "Njur- och urinvägssjukdomar",
-    "Sällsynta sjukdomar",
-    "Cancersjukdomar",
-    "Tandvård",
-    "Akut vård",
-    "Nära vård",
-)
-"""The national programme areas (NPO) listed on Socialstyrelsen's page (seed 001)."""
 
 CARE_AREAS: dict[str, tuple[str, ...]] = {
     "Kvinnosjukdomar och förlossning": (
