@@ -216,7 +216,9 @@ class NhvflowGroup(click.Group):
 
 # -- shared arguments and options -----------------------------------------------------
 
-PROCESSES = sorted(builtin_processes())
+PROCESSES = sorted(builtin_processes(), key=lambda name: (name != "nhv", name))
+"""The built-in regimes as the commands list them: ``nhv`` (the law in force)
+first, then the others by name, as in ``docs/process.md``."""
 
 
 def _remember_lang(ctx: click.Context, _: click.Parameter, value: str | None) -> str | None:

@@ -281,6 +281,10 @@ def test_rules_lists_every_rule_of_every_regime(nhvflow_cmd):
         for rule in process.rules:
             assert rule.id in result.output
             assert rule.title_en.split()[0] in result.output
+    headings = [line.split(":")[0] for line in result.output.splitlines() if ": " in line[:30]]
+    regimes = [h for h in headings if h in builtin_processes()]
+    assert regimes[0] == "nhv", "the law in force comes first"
+    assert sorted(regimes) == sorted(builtin_processes())
 
 
 def test_rules_in_swedish_give_the_swedish_titles(nhvflow_cmd):
