@@ -13,8 +13,11 @@ import unicodedata
 __all__ = ["EU_EEA_COUNTRIES", "HEALTH_ENTERPRISES", "country_code", "health_enterprise_name"]
 
 
+_FOLD = str.maketrans({"ø": "o", "æ": "ae", "å": "a"})
+
+
 def _key(name: str) -> str:
-    text = unicodedata.normalize("NFC", name).casefold().replace("-", " ")
+    text = unicodedata.normalize("NFC", name).casefold().translate(_FOLD).replace("-", " ")
     return " ".join(text.split())
 
 
@@ -36,8 +39,9 @@ def health_enterprise_name(value: str) -> str:
     """The canonical name of one of the four regional health enterprises.
 
     Accepts the name in any case and spacing, with or without the suffix
-    ``RHF`` (``"helse vest rhf"`` -> ``"Helse Vest"``); raises
-    ``ValueError`` for anything else.
+    ``RHF`` (``"helse vest rhf"`` -> ``"Helse Vest"``), and spelt without
+    the Norwegian letters (``"Helse Sor-Ost"`` -> ``"Helse Sør-Øst"``);
+    raises ``ValueError`` for anything else.
     """
     if isinstance(value, str):
         key = _key(value).removesuffix(" rhf").strip()

@@ -65,6 +65,21 @@ class TestEndorsement:
         case = reg.fire(application.id, "endorse", state, network=kit.NETWORK.lower())
         assert case.state == "endorsed"
 
+    def test_an_endorsement_without_a_network_is_of_the_application_as_made(
+        self, reg, kit, application
+    ):
+        case = reg.fire(application.id, "endorse", Actor.member_state("SE"))
+        assert case.state == "endorsed"
+        assert case.data["endorsement"]["network"] == kit.NETWORK
+        assert reg.history(case.id)[-1].payload["network"] == kit.NETWORK
+
+    def test_another_state_endorsing_without_a_network_is_not_authorised(self, reg, application):
+        """The Member State is checked, not the shape of a payload it need not give."""
+        with pytest.raises(nhvflow.NotAuthorised) as exc:
+            reg.fire(application.id, "endorse", Actor.member_state("DK"))
+        assert exc.value.rules == ("ern.responsible-party",)
+        assert reg.get(application.id).state == "applied"
+
     def test_nothing_but_the_endorsement_leads_on_from_an_application(self, reg, application):
         """The only step out of 'applied' is the Member State's endorsement."""
         assert reg.process(PROCESS).triggers_from("applied") == ["endorse"]
@@ -157,6 +172,12 @@ class TestNoPatientData:
             "121212+1212",
             "CPMS-850709-9805",
             "850769-9805",  # a coordination number (samordningsnummer): day + 60
+            "311299-1234",  # Danish CPR: DDMMYY-NNNN
+            "3112991234",
+            "31129912345",  # Norwegian fødselsnummer: DDMMYYNNNNN
+            "71129912345",  # a Norwegian D-number: day + 40
+            "CPMS-311299A123X",  # Finnish henkilötunnus: DDMMYY, century sign, NNN, check
+            "311299-123A",
         ],
     )
     def test_refuses_what_looks_like_a_personal_identity_number(self, reg, kit, member, reference):
@@ -209,6 +230,15 @@ class TestNoPatientData:
         assert exc.value.field == field
         assert "19121212" not in str([e.payload for e in reg.history(member.id)])
 
+    def test_a_reference_is_all_a_consultation_needs(self, reg, kit, member):
+        """The panel gives advice unless told otherwise; the number of experts is
+        recorded when given."""
+        coordinator = Actor.coordinator(kit.NETWORK)
+        case = reg.fire(member.id, "hold_consultation", coordinator, reference="CPMS-7F3K2")
+        (held,) = case.data["consultations"]
+        assert held["outcome"] == "advice_given"
+        assert held["experts"] is None
+
     def test_a_panel_has_at_least_one_expert_and_known_countries(self, reg, kit, member):
         coordinator = Actor.coordinator(kit.NETWORK)
         bad = {**self.CONSULTATION, "experts": 0}
@@ -228,6 +258,9 @@ class TestNoPatientData:
         assert r.looks_like_personal_identity_number("REF 201212-1234")
         assert not r.looks_like_personal_identity_number("CPMS-2019-000123")
         assert not r.looks_like_personal_identity_number("991332-1234")
+        assert not r.looks_like_personal_identity_number("321399-1234")
+        assert not r.looks_like_personal_identity_number("CPMS-2019-00012345")
+        assert not r.looks_like_personal_identity_number("CPMS-7F3K2")
 
 
 # -- the authorisation matrix ---------------------------------------------------------

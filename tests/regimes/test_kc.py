@@ -95,6 +95,14 @@ class TestExpertGroupComposition:
         assert [v.criterion for v in exc.value.violations] == [criterion]
 
 
+def test_the_preparation_group_may_weigh_the_system_effects_without_a_text(reg, kit, need):
+    """Like ``prepare_board`` under ``nhv``, the step is the fact; a text is optional."""
+    case = kit.walk_kc(reg, need.id, "basis_delivered")
+    case = reg.fire(case.id, "assess_system_effects", Actor.socialstyrelsen())
+    assert case.state == "prepared"
+    assert case.data["system_effects"]["assessment"] == ""
+
+
 class TestNumberAndTasks:
     def test_refuses_a_basis_without_centres_or_tasks_one_violation_each(self, reg, kit, need):
         case = kit.walk_kc(reg, need.id, "expert_review")
@@ -202,7 +210,40 @@ class TestFinancingForm:
                 grant_years=2,
             )
         criteria = [v.criterion for v in violations_of(exc, "kc.financing-form")]
-        assert criteria == ["form", "funder", "grant_years"]
+        assert criteria == ["form", "grant_years"]
+
+    @pytest.mark.parametrize(
+        ("given", "form"),
+        [
+            ("state grant", "state_grant"),
+            ("State-Grant", "state_grant"),
+            ("statsbidrag", "state_grant"),
+            ("upphandling", "procurement"),
+            ("run by an agency", "agency"),
+        ],
+    )
+    def test_the_forms_may_be_spelt_as_the_design_and_the_report_do(
+        self, reg, kit, need, given, form
+    ):
+        """DESIGN §4b says "procurement, state grant, or run by an agency"; the
+        report says upphandla, statsbidrag, driva. Each names its form."""
+        case = _prepared_with_skane(reg, kit, need)
+        case = reg.fire(
+            case.id, "establish", Actor.socialstyrelsen(), regions=[Region.SKANE], financing=given
+        )
+        assert case.data["financing"]["form"] == form
+        assert reg.history(case.id)[-1].payload["financing"] == form
+
+    def test_the_funder_is_recorded_when_named_and_not_required(self, reg, kit, need):
+        case = _prepared_with_skane(reg, kit, need)
+        violations = reg.check(
+            case.id,
+            "establish",
+            Actor.socialstyrelsen(),
+            regions=[Region.SKANE],
+            financing="state_grant",
+        )
+        assert violations == []
 
     def test_grant_years_belong_to_a_state_grant_only(self, reg, kit, need):
         case = _prepared_with_skane(reg, kit, need)
@@ -250,6 +291,20 @@ class TestStateGrantOneYear:
             riksdag_authorisation="prop. 2020/21:1 utg.omr. 9, bet. 2020/21:SoU1",
         )
         assert case.data["financing"]["riksdag_authorisation"].startswith("prop.")
+
+    def test_the_authorisation_may_be_recorded_as_true(self, reg, kit, need):
+        case = self._establish(
+            reg, _prepared_with_skane(reg, kit, need), grant_years=3, riksdag_authorisation=True
+        )
+        assert case.data["financing"]["riksdag_authorisation"] is True
+
+    def test_an_authorisation_recorded_as_false_is_none(self, reg, kit, need):
+        case = _prepared_with_skane(reg, kit, need)
+        with pytest.raises(TransitionDenied) as exc:
+            self._establish(reg, case, grant_years=2, riksdag_authorisation=False)
+        assert [v.criterion for v in violations_of(exc, "kc.state-grant-one-year")] == [
+            "authorisation"
+        ]
 
     def test_refuses_a_grant_of_less_than_a_year(self, reg, kit, need):
         case = _prepared_with_skane(reg, kit, need)

@@ -83,6 +83,17 @@ def test_an_actor_must_be_one_of_the_four_enterprises():
     assert Actor.health_enterprise("helse midt-norge RHF").name == "Helse Midt-Norge"
 
 
+def test_an_enterprise_may_be_named_without_the_norwegian_letters():
+    assert Actor.health_enterprise("Helse Sor-Ost").name == "Helse Sør-Øst"
+    assert Actor.health_enterprise("HELSE SOR OST RHF").name == "Helse Sør-Øst"
+
+
+def test_an_initiative_needs_a_title_but_not_a_field(reg):
+    case = reg.submit(INITIATOR, process=PROCESS, title="Nasjonal tjeneste for sjeldne diagnoser")
+    assert case.state == "initiated"
+    assert case.data["programme_area"] == ""
+
+
 class TestSupportOfTheOthers:
     def test_refuses_applying_before_every_other_enterprise_supports(self, reg, initiative):
         reg.fire(initiative.id, "support", OTHERS[0])
@@ -206,6 +217,11 @@ class TestAnnualReport:
             with pytest.raises(TransitionDenied) as exc:
                 reg.fire(case.id, "report_annually", INITIATOR, year=wrong, at=case.updated_at)
             assert [v.criterion for v in violations_of(exc, "no.annual-report")] == ["year"]
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(case.id, "report_annually", INITIATOR, year=year - 1, at=case.updated_at)
+        (found,) = violations_of(exc, "no.annual-report")
+        assert f"Report for {year} or a later year" in found.message
+        assert f"Rapportera för {year} eller ett senare år" in found.message_sv
 
 
 class TestWindDownWhenGoalsMet:

@@ -16,7 +16,7 @@ from nhvflow import _payload as p
 from nhvflow._abroad import country_code
 from nhvflow.model import Region
 
-__all__ = ["codes", "one_of_each", "regions"]
+__all__ = ["authorisation", "codes", "one_of_each", "regions"]
 
 
 def _field(parser: p.Parser, default: object) -> Any:
@@ -100,3 +100,30 @@ def one_of_each(values: Iterable[str], *, default: object = ()) -> Any:
 
     parser = p.Parser(read, _write_list, "a list out of " + ", ".join(allowed))
     return _field(parser, default)
+
+
+def _read_authorisation(value: object) -> str | bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(
+            f"expected True, False, None or text naming the decision, got {value!r:.60}"
+        )
+    if not value.strip():
+        raise ValueError("must not be empty text; give True, or name the decision")
+    if len(value) > p.MAX_SHORT:
+        raise ValueError(f"is {len(value)} characters long; at most {p.MAX_SHORT} are allowed")
+    return value
+
+
+def authorisation(*, default: object = None) -> Any:
+    """An authorisation: ``True``/``False``, text naming the decision that gives
+    it (recorded as given), or ``None`` (none recorded)."""
+    parser = p.Parser(
+        _read_authorisation, _identity, "True, False, None or text naming the decision"
+    )
+    return _field(parser, default)
+
+
+def _identity(value: Any) -> Any:
+    return value

@@ -85,11 +85,14 @@ class MembershipApplied(Fact):
 
 @attrs.frozen
 class ApplicationEndorsed(Fact):
-    """The provider's Member State endorsed the application to this network."""
+    """The provider's Member State endorsed the application to this network.
+
+    ``network`` may be left out: the endorsement is then of the network the
+    provider applied to, and the log records that network."""
 
     type: ClassVar[str] = "ApplicationEndorsed"
 
-    network: str = p.text(max_len=200, allow_empty=False)
+    network: str | None = p.optional_text(max_len=200)
     statement: str = p.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
@@ -181,14 +184,17 @@ class VirtualConsultationHeld(Fact):
     Only a pseudonymous ``reference`` identifies the patient (the key to it
     stays in the Clinical Patient Management System); ``experts`` is how
     many took part, ``countries`` where they work, ``outcome`` one of
-    :data:`CONSULTATION_OUTCOMES`. There is deliberately no free-text field.
+    :data:`CONSULTATION_OUTCOMES` (by default ``"advice_given"``: the
+    panel "kan ge råd om patienters diagnos och behandling", seed 000).
+    ``experts`` may be left out (``None``: not recorded). There is
+    deliberately no free-text field.
     """
 
     type: ClassVar[str] = "VirtualConsultationHeld"
 
     reference: str = p.text(max_len=64, allow_empty=False)
-    experts: int = p.count()
-    outcome: str = p.choice(CONSULTATION_OUTCOMES)
+    experts: int | None = p.count(optional=True, default=None)
+    outcome: str = p.choice(CONSULTATION_OUTCOMES, default="advice_given")
     countries: tuple[str, ...] = f.codes()
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:

@@ -95,7 +95,7 @@ class SystemEffectsAssessed(Fact):
 
     type: ClassVar[str] = "SystemEffectsAssessed"
 
-    assessment: str = p.text(allow_empty=False)
+    assessment: str = p.text(default="")
     preparation_group: tuple[str, ...] = p.texts()
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
@@ -137,11 +137,13 @@ class CentresEstablished(Fact):
     applied, and how they are financed.
 
     ``financing`` is one of the report's three forms (``"procurement"``,
-    ``"state_grant"``, ``"agency"``); ``funder`` the body that procures,
-    grants or runs the centres; ``grant_years`` how long a state grant runs
+    ``"state_grant"``, ``"agency"``; spelt with a space or hyphen, or in
+    Swedish — ``"upphandling"``, ``"statsbidrag"``, ``"myndighet"`` — it is
+    recorded under that key); ``funder`` the body that procures, grants or
+    runs the centres, if named; ``grant_years`` how long a state grant runs
     (one year unless the Riksdag authorised longer, recorded in
-    ``riksdag_authorisation``). The rules judge these values, so they are
-    recorded as given.
+    ``riksdag_authorisation``: ``True`` or text naming the decision). The
+    rules judge these values, so anything else is recorded as given.
     """
 
     type: ClassVar[str] = "CentresEstablished"
@@ -150,7 +152,7 @@ class CentresEstablished(Fact):
     financing: str = p.text(max_len=100, allow_empty=False)
     funder: str = p.text(max_len=p.MAX_SHORT, default="")
     grant_years: int | None = p.count(optional=True, default=None)
-    riksdag_authorisation: str | None = p.optional_text()
+    riksdag_authorisation: str | bool | None = f.authorisation()
     starts_on: date | None = p.a_date(optional=True, default=None)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:

@@ -43,8 +43,8 @@ def _enterprise(meta: Meta) -> str:
 @attrs.frozen
 class InitiativeTaken(Fact):
     """A regional health enterprise took the initiative to establish a
-    national competence service in a field (fagområde, ``programme_area``),
-    for target groups, with tasks.
+    national competence service in a field (fagområde, ``programme_area``;
+    may be left out), for target groups, with tasks.
 
     It also takes the other fields of an NHV proposal (``care_measures``,
     ``advisory``, ``nominated_experts``, ``pilot``), so one proposal can be
@@ -57,7 +57,7 @@ class InitiativeTaken(Fact):
     type: ClassVar[str] = "InitiativeTaken"
 
     title: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
-    programme_area: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
+    programme_area: str = p.text(max_len=p.MAX_SHORT, default="")
     target_groups: tuple[str, ...] = p.texts()
     tasks: tuple[str, ...] = p.texts()
     care_measures: tuple[str, ...] = p.texts()

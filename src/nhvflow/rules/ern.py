@@ -279,15 +279,28 @@ def favourable_opinion(step: Step) -> Iterator[Refusal]:
 _REFERENCE = re.compile(r"[A-Za-z0-9._:\-]+")
 _PERSONNUMMER = re.compile(r"(?<!\d)(?:\d{2})?(\d{2})(\d{2})(\d{2})[-+ ]?\d{4}(?!\d)")
 _WORDS = re.compile(r"[^\W\d_]{2,}(?:[\s,]+[^\W\d_]{2,})+")
+_DAY_FIRST = re.compile(
+    r"(?<![0-9A-Za-z])(\d{2})(\d{2})\d{2}"
+    r"(?:-?\d{4}(?!\d)|\d{5}(?!\d)|[-+A-FU-Ya-fu-y]\d{3}[0-9A-Ya-y](?![0-9A-Za-z]))"
+)
 
 
 def looks_like_personal_identity_number(text: str) -> bool:
-    """Whether ``text`` holds what looks like a Swedish personal identity number
-    (personnummer, ``YYMMDD-NNNN`` or ``YYYYMMDDNNNN``) or coordination number
-    (samordningsnummer: the day plus 60)."""
+    """Whether ``text`` holds what looks like a personal identity number:
+    Swedish (personnummer, ``YYMMDD-NNNN`` or ``YYYYMMDDNNNN``, or a
+    coordination number, samordningsnummer: the day plus 60) or, since a
+    network's patients come from every EU and EEA state, one of the Nordic
+    numbers that begin with the birth date day first — Danish (CPR,
+    ``DDMMYY-NNNN``), Norwegian (fødselsnummer, ``DDMMYYNNNNN``; a D-number has
+    the day plus 40, an H-number the month plus 40) and Finnish
+    (henkilötunnus, ``DDMMYY-NNNC``, with ``+`` or a letter for the century)."""
     for match in _PERSONNUMMER.finditer(text):
         month, day = int(match.group(2)), int(match.group(3))
         if 1 <= month <= 12 and (1 <= day <= 31 or 61 <= day <= 91):
+            return True
+    for match in _DAY_FIRST.finditer(text):
+        day, month = int(match.group(1)), int(match.group(2))
+        if (1 <= month <= 12 or 41 <= month <= 52) and (1 <= day <= 31 or 41 <= day <= 71):
             return True
     return False
 
@@ -315,12 +328,14 @@ def no_patient_data(step: Step) -> Iterator[Refusal]:
     no start date: whatever a step's date, what is written stays written.
 
     A reference is one token of letters, digits and ``. _ : -`` with at least one
-    digit; criteria: ``personal_identity_number``, ``name``, ``format``.
+    digit, and holds no personal identity number (Swedish, or a Nordic number
+    that begins with the birth date; see :func:`looks_like_personal_identity_number`);
+    criteria: ``personal_identity_number``, ``name``, ``format``.
     """
     reference: str = step.payload.reference
     if looks_like_personal_identity_number(reference):
         yield refuse(
-            "The reference looks like a Swedish personal identity number; record only the "
+            "The reference looks like a personal identity number; record only the "
             "pseudonymous reference of the case in the Clinical Patient Management System.",
             "Referensen liknar ett personnummer; registrera endast ärendets pseudonyma "
             "referens i Clinical Patient Management System.",

@@ -37,6 +37,7 @@ __all__ = [
     "RULES",
     "SOCIALSTYRELSEN",
     "financing_form",
+    "financing_key",
     "number_and_tasks",
     "state_grant_one_year",
 ]
@@ -54,6 +55,32 @@ FINANCING_FORMS: dict[str, tuple[str, str]] = {
 """The three ways the report finds national competence centres financed
 ("Organisationsformer och finansiering"), by the value ``establish`` takes in
 ``financing``."""
+
+_FINANCING_ALIASES: dict[str, str] = {
+    "procured": "procurement",
+    "upphandling": "procurement",
+    "upphandlat": "procurement",
+    "grant": "state_grant",
+    "statsbidrag": "state_grant",
+    "run_by_an_agency": "agency",
+    "run_by_agency": "agency",
+    "agency_run": "agency",
+    "myndighet": "agency",
+    "drivs_av_myndighet": "agency",
+}
+
+
+def financing_key(value: str) -> str | None:
+    """The key in :data:`FINANCING_FORMS` that ``value`` names, or ``None``.
+
+    Case, spaces and hyphens do not matter, and the report's Swedish words are
+    understood: ``"State grant"``, ``"state-grant"`` and ``"statsbidrag"`` all
+    name ``"state_grant"``; ``"run by an agency"`` names ``"agency"``.
+    """
+    key = "_".join(value.casefold().replace("-", " ").split())
+    if key in FINANCING_FORMS:
+        return key
+    return _FINANCING_ALIASES.get(key)
 
 
 RESPONSIBLE_PARTY = responsible_party_rule(
@@ -215,8 +242,10 @@ def _establishment(step: Step) -> Iterator[Refusal]:
     seed=f"{_SEED}, 'Organisationsformer och finansiering'",
 )
 def financing_form(step: Step) -> Iterator[Refusal]:
-    """``establish`` names one of the three forms of financing and the body that
-    procures, grants or runs the centres.
+    """``establish`` names one of the three forms of financing (criterion ``form``);
+    ``grant_years`` goes with a state grant only (criterion ``grant_years``). The
+    body that procures, grants or runs the centres (``funder``) is recorded when
+    named; the report does not make naming it a condition.
 
     Seed 000, "Organisationsformer och finansiering":
 
@@ -239,14 +268,6 @@ def financing_form(step: Step) -> Iterator[Refusal]:
             f"Finansieringsformen {form!r} är ingen av rapportens tre; använd 'procurement' "
             "(upphandling), 'state_grant' (statsbidrag) eller 'agency' (drivs av myndighet).",
             criterion="form",
-        )
-    if not step.payload.funder.strip():
-        yield refuse(
-            "Name the funder: the agency, region or municipality that procures the centres, "
-            "the agency that gives the state grant, or the agency that runs them.",
-            "Ange finansiären: den myndighet, region eller kommun som upphandlar, den myndighet "
-            "som ger statsbidraget eller den myndighet som driver centrumen.",
-            criterion="funder",
         )
     if step.payload.grant_years is not None and form != "state_grant":
         yield refuse(
@@ -294,9 +315,11 @@ def state_grant_one_year(step: Step) -> Iterator[Refusal]:
     elif years > 1 and not step.payload.riksdag_authorisation:
         yield refuse(
             f"A state grant for {years} years needs the Riksdag's authorisation, and none is "
-            "recorded; grant one year, or record the authorisation (riksdag_authorisation).",
+            "recorded; grant one year, or record the authorisation (riksdag_authorisation=True "
+            "or the decision that gives it).",
             f"Statsbidrag för {years} år kräver bemyndigande från riksdagen, och inget är "
-            "angivet; bevilja ett år eller ange bemyndigandet (riksdag_authorisation).",
+            "angivet; bevilja ett år eller ange bemyndigandet (riksdag_authorisation=True "
+            "eller beslutet som ger det).",
             criterion="authorisation",
         )
 

@@ -348,8 +348,10 @@ def annual_report(step: Step) -> Iterator[Refusal]:
     approved = str(step.data.get("approved_at", ""))[:4]
     if approved and year < int(approved):
         yield refuse(
-            f"The service was approved in {approved}; it cannot report for {year}.",
-            f"Tjänsten godkändes {approved}; den kan inte rapportera för {year}.",
+            f"The service was approved in {approved}; it cannot report for {year}. Report "
+            f"for {approved} or a later year.",
+            f"Tjänsten godkändes {approved}; den kan inte rapportera för {year}. Rapportera "
+            f"för {approved} eller ett senare år.",
             criterion="year",
         )
     if year > step.at.year:
@@ -362,8 +364,10 @@ def annual_report(step: Step) -> Iterator[Refusal]:
         )
     if any(r["year"] == year for r in step.data.get("annual_reports", [])):
         yield refuse(
-            f"The report for {year} has already been given; one report per year.",
-            f"Rapporten för {year} är redan lämnad; en rapport per år.",
+            f"The report for {year} has already been given; one report per year. Report "
+            "for another year.",
+            f"Rapporten för {year} är redan lämnad; en rapport per år. Rapportera för ett "
+            "annat år.",
             criterion="once",
         )
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import attrs
+
 from nhvflow.errors import InvalidPayload
 from nhvflow.events import ern as ev
 from nhvflow.model import Case
@@ -21,10 +23,18 @@ from nhvflow.states._process import Process, State, Transition
 __all__ = ["ERN"]
 
 
+def _prepare_endorsement(
+    payload: ev.ApplicationEndorsed, case: Case | None, at: datetime
+) -> ev.ApplicationEndorsed:
+    if payload.network is None and case is not None:
+        return attrs.evolve(payload, network=case.data.get("network"))
+    return payload
+
+
 def _prepare_consultation(
     payload: ev.VirtualConsultationHeld, case: Case | None, at: datetime
 ) -> ev.VirtualConsultationHeld:
-    if payload.experts < 1:
+    if payload.experts is not None and payload.experts < 1:
         raise InvalidPayload(
             "experts", f"is {payload.experts}; give how many experts sat on the panel (1 or more)."
         )
@@ -66,6 +76,7 @@ ERN = Process(
             r.MEMBER_STATE_OF_PROVIDER,
             ev.ApplicationEndorsed,
             rules=(r.endorsement,),
+            prepare=_prepare_endorsement,
             en="endorse the application",
             sv="tillstyrka ansökan",
         ),

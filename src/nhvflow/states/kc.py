@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import attrs
+
 from nhvflow.errors import InvalidPayload
 from nhvflow.events import kc as ev
 from nhvflow.model import Case
@@ -26,6 +28,9 @@ def _prepare_establishment(
 ) -> ev.CentresEstablished:
     if not payload.regions:
         raise InvalidPayload("regions", "name at least one region that applied.")
+    form = r.financing_key(payload.financing)
+    if form is not None and form != payload.financing:
+        payload = attrs.evolve(payload, financing=form)
     return payload
 
 
