@@ -56,7 +56,33 @@ def test_the_simulation_example_answers_the_analysts_questions(tmp_path):
         assert (tmp_path / "simulation.html").read_text(encoding="utf-8").count("<svg") == 3
 
 
+def test_one_advisory_proposal_is_refused_by_the_law_in_force_and_established_elsewhere(
+    tmp_path,
+):
+    """The same advisory-only proposal: refused at the decision under nhv with
+    the advisory rule, centres under kc-proposal (after the one-year grant
+    rule refused three years), an active service under the Norwegian model."""
+    db = tmp_path / "three.sqlite"
+    out = run("one_proposal_three_regimes.py", str(db))
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "REFUSED by nhv.advisory-requires-concentrated-care" in text
+    assert "REFUSED by kc.state-grant-one-year" in text
+    ends = dict(re.findall(r"^\s+(\S+)\s+ends '(\w+)'", text, flags=re.M))
+    assert ends == {
+        "nhv": "not_eligible",
+        "kc-proposal": "established",
+        "no-competence-service": "active",
+    }
+    events = int(re.search(r"(\d+) events in ", text).group(1))
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from events").fetchone()[0] == events
+        processes = dict(conn.execute("select process, state from cases").fetchall())
+    assert processes == ends
+    assert "hash chain intact" in text
+
+
 def test_every_example_is_exercised():
     """A new example needs a test here."""
-    tested = {"pilot_proposals.py", "simulate_proposals.py"}
+    tested = {"pilot_proposals.py", "simulate_proposals.py", "one_proposal_three_regimes.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} <= tested
