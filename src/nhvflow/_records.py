@@ -28,6 +28,7 @@ __all__ = [
     "VerifyReport",
     "canonical",
     "chain_hash",
+    "json_scalar",
 ]
 
 Durability = Literal["full", "normal"]
@@ -41,11 +42,56 @@ REGISTRY_STREAM = "registry"
 
 
 def canonical(value: Any) -> str:
-    """The canonical JSON text of a value: sorted keys, no spaces, UTF-8,
-    no NaN or infinities (``ValueError``), string keys only (``TypeError``)."""
-    return json.dumps(
-        value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    """The canonical JSON text of a value: sorted keys, no spaces, UTF-8, no
+    NaN or infinities and no circular or absurdly deep values (``ValueError``),
+    only JSON types (``TypeError``).
+
+    The same text as ``json.dumps(value, ensure_ascii=False, sort_keys=True,
+    separators=(",", ":"), allow_nan=False)``, through one encoder built
+    once: json.dumps builds a new one on every call, which costs more than
+    encoding a small payload.
+    """
+    if _encoder is None:  # pragma: no cover - CPython always has the C encoder
+        return json.dumps(
+            value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+        )
+    try:
+        return "".join(_encoder(value, 0))
+    except RecursionError:
+        raise ValueError("a circular or too deeply nested value cannot be encoded") from None
+
+
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
+
+
+_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_encoder = (
+    None
+    if _make_encoder is None
+    # markers=None: no circular check (a circular value recurses, which
+    # canonical reports); the arguments of json.encoder.JSONEncoder.iterencode.
+    else _make_encoder(
+        None, _not_json, json.encoder.encode_basestring, None, ":", ",", True, False, False
     )
+)
+
+
+_encode_string = json.encoder.encode_basestring
+"""A str as JSON text, exactly as ``json.dumps(..., ensure_ascii=False)`` spells it."""
+
+
+def json_scalar(value: Any) -> str:
+    """A value as ``json.dumps(value, ensure_ascii=False)`` spells it; the
+    stored types (int, str, None) without building an encoder."""
+    kind = value.__class__
+    if kind is str:
+        return _encode_string(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def chain_hash(
@@ -68,23 +114,22 @@ def chain_hash(
     ``actor`` and ``payload`` are the stored JSON texts. The recipe is
     documented in ``docs/log-format.md``.
     """
-    body = json.dumps(
-        [
-            position,
-            stream_id,
-            version,
-            type,
-            schema_version,
-            actor,
-            payload,
-            occurred_at,
-            recorded_at,
-            idempotency_key,
-            request_hash,
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
+    fields = (
+        position,
+        stream_id,
+        version,
+        type,
+        schema_version,
+        actor,
+        payload,
+        occurred_at,
+        recorded_at,
+        idempotency_key,
+        request_hash,
     )
+    # The same text as json.dumps(list(fields), ensure_ascii=False,
+    # separators=(",", ":")), without building an encoder per event.
+    body = "[" + ",".join(map(json_scalar, fields)) + "]"
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 

@@ -6,18 +6,25 @@ use, so that a rebuild comes out identical to the live projections.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from nhvflow._records import REGISTRY_STREAM, CaseRow, Store, StoredEvent, VerifyReport
 from nhvflow.errors import DefinitionError, LogFormatError, NhvflowError
-from nhvflow.events import Fact, MappingCompleted, Meta, upcast
+from nhvflow.events import Fact, MappingCompleted, Meta, iso, upcast
 from nhvflow.model import Actor, Case, Event
 from nhvflow.states import Process
 
 __all__ = ["Catalogue", "replayed", "to_case", "to_event", "verify_projections"]
 
 MAPPING_FACT = "mapping_completed_at"
+
+
+def _as_written(text: str, moment: datetime) -> bool:
+    """Whether ``text`` is already :func:`~nhvflow.events.iso` of ``moment``
+    (``2027-01-06T09:00:00.000000+00:00``, as nhvflow writes every time), so
+    that a replay need not spell it again."""
+    return moment.tzinfo is UTC and len(text) == 32 and text[10] == "T" and text[19] == "."
 
 
 class Catalogue:
@@ -97,9 +104,11 @@ class Catalogue:
             cls = self.event_class(process, stored)
             payload = upcast(cls, stored.payload, stored.schema_version)
             actor = self.actor(stored.actor)
-            meta = Meta(
-                stored.stream_id, actor, datetime.fromisoformat(stored.occurred_at), stored.version
-            )
+            occurred = datetime.fromisoformat(stored.occurred_at)
+            text = stored.occurred_at
+            if not _as_written(text, occurred):
+                text = iso(occurred)
+            meta = Meta(stored.stream_id, actor, occurred, stored.version, when=text)
             cls.fold(payload, data, meta)
             last = stored
         if process is None or last is None:

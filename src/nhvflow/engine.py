@@ -430,7 +430,7 @@ class Registry:
             state = process.next_state(step.trigger, judged.row.state)
             version, data = judged.row.version + 1, judged.row.data
         occurred = utc_iso(step.at)
-        type(fact).fold(payload, data, Meta(case_id, step.actor, step.at, version))
+        type(fact).fold(payload, data, Meta(case_id, step.actor, step.at, version, when=occurred))
         row = CaseRow(case_id, process.name, state, version, data, occurred)
         actor, actor_text = actor_json(step.actor)
         self.store.append(

@@ -16,6 +16,7 @@ write one file.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import threading
@@ -363,23 +364,7 @@ class SQLiteStore:
 
     def _write_permits(self, case: CaseRow) -> None:
         self._conn.execute("DELETE FROM permits WHERE case_id = ?", (case.id,))
-        self._conn.executemany(
-            INSERT_PERMIT,
-            [
-                (
-                    case.id,
-                    seq,
-                    p.get("region"),
-                    p.get("unit"),
-                    1 if p.get("valid") else 0,
-                    p.get("granted_at"),
-                    p.get("starts_on"),
-                    p.get("revoked_at"),
-                    canonical(p.get("conditions", [])),
-                )
-                for seq, p in enumerate(case.data.get("permits", []), start=1)
-            ],
-        )
+        self._conn.executemany(INSERT_PERMIT, _permit_rows(case))
 
     def event_by_key(self, key: str) -> StoredEvent | None:
         with self._lock:
@@ -407,21 +392,26 @@ class SQLiteStore:
             where.append("version <= ?")
             args.append(max_version)
         clause = (" AND " + " AND ".join(where)) if where else ""
+        # Keyset pages, so that no cursor stays open between yields. One
+        # stream's events are paged by version, in the order of the
+        # UNIQUE (stream_id, version) index (the same order as position,
+        # without sorting); the whole log by position.
+        key, column = (2, "version") if stream_id is not None else (0, "position")
+        sql = (
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE {column} > ?{clause} "
+            f"ORDER BY {column} LIMIT 1000"
+        )
         last = 0
         while True:
             with self._lock:
-                rows = self._conn.execute(
-                    f"SELECT {EVENT_COLUMNS} FROM events WHERE position > ?{clause} "
-                    "ORDER BY position LIMIT 1000",
-                    (last, *args),
-                ).fetchall()
+                rows = self._conn.execute(sql, (last, *args)).fetchall()
             if not rows:
                 return
             for row in rows:
                 yield _event(row)
             if len(rows) < 1000:  # the last page: no need to ask again
                 return
-            last = rows[-1][0]
+            last = rows[-1][key]
 
     def stream_ids(self) -> Iterator[str]:
         """Every stream id, in order of its first event."""
@@ -462,20 +452,20 @@ class SQLiteStore:
             conn.execute("DELETE FROM permits")
             conn.execute("DELETE FROM cases")
             conn.execute("DELETE FROM facts")
-            for case in cases:
-                conn.execute(
+            # The tables are empty: rows go in by the page, permits without a DELETE.
+            rows = iter(cases)
+            while page := list(itertools.islice(rows, 500)):
+                conn.executemany(
                     UPSERT_CASE,
-                    (
-                        case.id,
-                        case.process,
-                        case.state,
-                        case.version,
-                        canonical(case.data),
-                        case.updated_at,
-                    ),
+                    [
+                        (c.id, c.process, c.state, c.version, canonical(c.data), c.updated_at)
+                        for c in page
+                    ],
                 )
-                if case.data.get("permits"):
-                    self._write_permits(case)
+                conn.executemany(
+                    INSERT_PERMIT,
+                    [row for c in page if c.data.get("permits") for row in _permit_rows(c)],
+                )
             for key, value in facts.items():
                 self.set_fact(key, value)
 
@@ -531,6 +521,24 @@ class SQLiteStore:
         return self._conn
 
 
+def _permit_rows(case: CaseRow) -> list[tuple[Any, ...]]:
+    """The rows of the ``permits`` table for a case's permits."""
+    return [
+        (
+            case.id,
+            seq,
+            p.get("region"),
+            p.get("unit"),
+            1 if p.get("valid") else 0,
+            p.get("granted_at"),
+            p.get("starts_on"),
+            p.get("revoked_at"),
+            canonical(p.get("conditions", [])),
+        )
+        for seq, p in enumerate(case.data.get("permits", []), start=1)
+    ]
+
+
 def _case(row: tuple[Any, ...]) -> CaseRow:
     return CaseRow(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
 
@@ -542,7 +550,7 @@ def _event(row: tuple[Any, ...]) -> StoredEvent:
         row[2],
         row[3],
         row[4],
-        json.loads(row[5]),
+        _actor(row[5]),
         json.loads(row[6]),
         row[7],
         row[8],
@@ -551,6 +559,21 @@ def _event(row: tuple[Any, ...]) -> StoredEvent:
         row[11],
         row[12],
     )
+
+
+_ACTORS: dict[str, dict[str, Any]] = {}
+
+
+def _actor(text: str) -> dict[str, Any]:
+    """A stored actor's JSON, decoded once per distinct text: a log holds
+    few actors (the roles, the regions, the NPOs, one group per case). The
+    decoded value is shared between events; nothing in nhvflow changes it."""
+    actor = _ACTORS.get(text)
+    if actor is None:
+        if len(_ACTORS) >= 10_000:
+            _ACTORS.clear()
+        actor = _ACTORS[text] = json.loads(text)
+    return actor
 
 
 def open_sqlite(

@@ -5,16 +5,21 @@ canonical JSON of what the event says."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from transitions import Machine
 
 import nhvflow
 from nhvflow import Actor, Region, TransitionDenied
-from nhvflow._records import canonical
+from nhvflow._records import GENESIS, canonical, chain_hash
+from nhvflow._steps import encode_request
+from nhvflow.events.nhv import ProposalRejected
 from nhvflow.fixtures import advance, proposal
 from nhvflow.states import builtin_processes
 
@@ -86,3 +91,74 @@ def test_the_recorded_payload_is_the_canonical_json_of_the_completed_event(tmp_p
     for actor, payload in rows:
         assert actor == canonical(json.loads(actor))
         assert payload == canonical(json.loads(payload))
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_json)
+def test_canonical_is_the_text_json_dumps_spells(value):
+    """One prebuilt encoder, the same text as json.dumps with the canonical options."""
+    reference = json.dumps(
+        value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    )
+    assert canonical(value) == reference
+
+
+def test_canonical_refuses_what_json_dumps_refuses():
+    circular: list[object] = []
+    circular.append(circular)
+    for bad, error in ((float("nan"), ValueError), (object(), TypeError), (circular, ValueError)):
+        with pytest.raises(error):
+            canonical(bad)
+
+
+_text = st.text(st.characters(exclude_categories=["Cs"]))  # UTF-8 has no lone surrogates
+
+
+@given(
+    st.integers(min_value=1),
+    _text,
+    _text,
+    _text,
+    st.one_of(st.none(), _text),
+    st.one_of(st.none(), _text),
+)
+def test_chain_hash_hashes_the_documented_json_array(position, stream, actor, payload, key, asked):
+    """The hash is SHA-256 of the previous hash and json.dumps of the event's
+    fields as one array (docs/log-format.md), spelt out field by field."""
+    fields = [position, stream, 3, "nhv.decided", 1, actor, payload, "t0", "t1", key, asked]
+    body = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    digest = chain_hash(
+        GENESIS,
+        position=position,
+        stream_id=stream,
+        version=3,
+        type="nhv.decided",
+        schema_version=1,
+        actor=actor,
+        payload=payload,
+        occurred_at="t0",
+        recorded_at="t1",
+        idempotency_key=key,
+        request_hash=asked,
+    )
+    assert digest == hashlib.sha256((GENESIS + body).encode("utf-8")).hexdigest()
+
+
+@given(_text.filter(str.strip), _text.filter(str.strip), st.booleans())
+def test_the_request_fingerprint_is_the_canonical_array_it_always_was(case_id, reason, dated):
+    """encode_request spells the fingerprint out; it is still the canonical
+    JSON of [process, case, trigger, actor, payload text, time]."""
+    actor = Actor.npo("Nervsystemets sjukdomar")
+    fact = ProposalRejected(reason=reason)
+    at = "2027-01-05T09:00:00+00:00" if dated else None
+    request = encode_request(case_id, "reject", actor, fact, at, "nhv")
+    when = "2027-01-05T09:00:00.000000+00:00" if dated else None
+    text = canonical(fact.to_json())
+    reference = canonical(["nhv", case_id, "reject", actor.to_json(), text, when])
+    assert request.hash == hashlib.sha256(reference.encode("utf-8")).hexdigest()

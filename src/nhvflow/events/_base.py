@@ -12,7 +12,6 @@ Older stored shapes are turned into the current class by the class's
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -42,11 +41,12 @@ class Meta:
     actor: Actor
     occurred_at: datetime
     version: int
-
-    @functools.cached_property
-    def when(self) -> str:
-        """The business time as ISO text (how ``data`` records times)."""
-        return iso(self.occurred_at)
+    when: str = attrs.field(
+        kw_only=True,
+        default=attrs.Factory(lambda meta: iso(meta.occurred_at), takes_self=True),
+    )
+    """The business time as ISO text (how ``data`` records times): :func:`iso`
+    of ``occurred_at``, or the same text as the log already holds it."""
 
 
 class Fact:
