@@ -102,7 +102,9 @@ class Catalogue:
                     )
                 state = transition.dest
             cls = self.event_class(process, stored)
-            payload = upcast(cls, stored.payload, stored.schema_version)
+            payload = stored.payload
+            if stored.schema_version != cls.schema_version:
+                payload = upcast(cls, payload, stored.schema_version)
             actor = self.actor(stored.actor)
             occurred = datetime.fromisoformat(stored.occurred_at)
             text = stored.occurred_at
