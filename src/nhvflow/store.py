@@ -454,7 +454,7 @@ class SQLiteStore:
             conn.execute("DELETE FROM facts")
             # The tables are empty: rows go in by the page, permits without a DELETE.
             rows = iter(cases)
-            while page := list(itertools.islice(rows, 500)):
+            while page := list(itertools.islice(rows, _PROJECTION_PAGE)):
                 conn.executemany(
                     UPSERT_CASE,
                     [
@@ -560,6 +560,9 @@ def _event(row: tuple[Any, ...]) -> StoredEvent:
         row[12],
     )
 
+
+_PROJECTION_PAGE = 500
+"""Cases a rebuild writes per ``executemany``."""
 
 _ACTORS: dict[str, dict[str, Any]] = {}
 
