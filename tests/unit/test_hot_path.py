@@ -94,7 +94,11 @@ def test_the_recorded_payload_is_the_canonical_json_of_the_completed_event(tmp_p
 
 
 _json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=20,
 )
@@ -112,7 +116,12 @@ def test_canonical_is_the_text_json_dumps_spells(value):
 def test_canonical_refuses_what_json_dumps_refuses():
     circular: list[object] = []
     circular.append(circular)
-    for bad, error in ((float("nan"), ValueError), (object(), TypeError), (circular, ValueError)):
+    for bad, error in (
+        (float("nan"), ValueError),
+        (float("inf"), ValueError),
+        (object(), TypeError),
+        (circular, ValueError),
+    ):
         with pytest.raises(error):
             canonical(bad)
 
