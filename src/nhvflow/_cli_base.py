@@ -25,6 +25,7 @@ from rich.console import Console
 
 import nhvflow
 from nhvflow import _cli_render as show_
+from nhvflow._quiet import ONE_WRITER_WARNINGS
 from nhvflow._targets import is_postgres_url
 from nhvflow.errors import LogFormatError, NhvflowError, TransitionDenied, UnknownCase
 from nhvflow.model import Case
@@ -55,7 +56,7 @@ Lang = show_.Lang
 """The languages of the output: "en" or "sv"."""
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-QUIET_FOR_READERS = frozenset({"sqlite_wal_reset_bug"})
+QUIET_FOR_READERS = ONE_WRITER_WARNINGS
 """Warnings about concurrent writers, not shown to commands that only read."""
 
 

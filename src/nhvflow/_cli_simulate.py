@@ -19,6 +19,8 @@ import structlog
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from nhvflow._cli_base import QUIET_FOR_READERS, session
+from nhvflow._quiet import drop_one_writer_warnings
 from nhvflow.errors import NhvflowError
 from nhvflow.simulate import (
     SIMULATED_PROCESSES,
@@ -63,6 +65,7 @@ def _quiet_library_logs() -> None:
     # Only when nobody has (the nhvflow group may have): warnings to stderr.
     if not structlog.is_configured():
         structlog.configure(
+            processors=[drop_one_writer_warnings, *structlog.get_config()["processors"]],
             wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
             logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         )
@@ -164,6 +167,8 @@ def simulate(
       nhvflow simulate --compare --proposals 1000
     """
     _quiet_library_logs()
+    state = session()
+    state.quiet = state.quiet | QUIET_FOR_READERS  # each run writes a new file of its own
     chosen = _processes(processes, comparing)
     scenario = _scenario(scenario_path, proposals, chosen[0] if chosen and not comparing else None)
     runs = replications if replications is not None else workers

@@ -5,11 +5,16 @@ rendering each one costs more than the step."""
 from __future__ import annotations
 
 import logging
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
 
-__all__ = ["quiet_logger"]
+__all__ = ["ONE_WRITER_WARNINGS", "drop_one_writer_warnings", "quiet_logger"]
+
+ONE_WRITER_WARNINGS = frozenset({"sqlite_wal_reset_bug"})
+"""Warnings about several writers on one file: noise where a program reads
+a log, or writes a new file of its own (the demo, a simulation)."""
 
 
 def quiet_logger() -> Any:
@@ -21,3 +26,12 @@ def quiet_logger() -> Any:
     """
     wrapper = structlog.make_filtering_bound_logger(logging.WARNING)
     return structlog.wrap_logger(None, wrapper_class=wrapper).bind()
+
+
+def drop_one_writer_warnings(
+    _: Any, __: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """A structlog processor that drops :data:`ONE_WRITER_WARNINGS`."""
+    if event.get("event") in ONE_WRITER_WARNINGS:
+        raise structlog.DropEvent
+    return event

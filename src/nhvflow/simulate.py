@@ -51,7 +51,7 @@ from typing import Any
 import attrs
 import structlog
 
-from nhvflow._quiet import quiet_logger
+from nhvflow._quiet import drop_one_writer_warnings, quiet_logger
 from nhvflow._sim_actors import Actors, at_office
 from nhvflow._sim_areas import DEFAULT_AREAS, DEFAULT_REGION_WEIGHTS, ProgrammeArea
 from nhvflow._sim_compare import Comparison, check_processes, comparison_db
@@ -242,8 +242,11 @@ def _init_worker(queue: Any) -> None:
     _queue = queue
     # A worker is a fresh process that replicate() started, with no logging
     # configured: structlog would print to stdout, where the parent may be
-    # writing JSON. Its warnings and errors go to stderr instead.
+    # writing JSON. Its warnings and errors go to stderr instead, except the
+    # warning about several writers on one file: each replication writes a
+    # file of its own.
     structlog.configure(
+        processors=[drop_one_writer_warnings, *structlog.get_config()["processors"]],
         wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
     )

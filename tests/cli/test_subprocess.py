@@ -61,6 +61,17 @@ def test_a_newcomers_session_demo_verify_cases_rules_diagram(tmp_path):
     assert drawn.returncode == 0 and "stateDiagram-v2" in drawn.stdout
 
 
+@pytest.mark.parametrize("extra", [(), ("--workers", "2", "--replications", "2")])
+def test_simulate_prints_no_warning_about_concurrent_writers(tmp_path, extra):
+    """A simulation writes new files of its own, one writer each (in worker
+    processes too): the warning about several writers on one SQLite file is
+    noise there, as it is for the demo."""
+    run = nhvflow("simulate", "--proposals", "5", *extra, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("Simulation")
+    assert run.stderr == ""
+
+
 def test_verify_of_a_missing_file_exits_2_and_creates_nothing(tmp_path):
     out = nhvflow("verify", "demo.sqlite", cwd=tmp_path)
     assert out.returncode == 2
