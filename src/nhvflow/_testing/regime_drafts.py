@@ -75,9 +75,10 @@ def _some(options: tuple[str, ...]) -> st.SearchStrategy[list[str]]:
     return st.lists(st.sampled_from(options), max_size=3, unique=True)
 
 
-def _often(value: Any, other: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    """``value`` four times in five (first, so that it shrinks there), else ``other``."""
-    return st.integers(0, 4).flatmap(lambda roll: other if roll == 4 else st.just(value))
+def _often(value: Any, other: st.SearchStrategy[Any], *, one_in: int = 5) -> st.SearchStrategy[Any]:
+    """``value`` but one time in ``one_in`` (first, so that it shrinks there), else ``other``."""
+    last = one_in - 1
+    return st.integers(0, last).flatmap(lambda roll: other if roll == last else st.just(value))
 
 
 # -- submissions ---------------------------------------------------------------------
@@ -322,11 +323,12 @@ def _plan(draw: st.DrawFn, ctx: Context, bad: str | None) -> dict[str, Any]:
 
 @st.composite
 def _review(draw: st.DrawFn, bad: bool) -> dict[str, Any]:
-    met = draw(_often(True, st.just(False)))
-    out: dict[str, Any] = {
-        c: True if met else draw(st.booleans())
-        for c in ("quality_of_course", "national_competence", "cost_effectiveness")
-    }
+    met = draw(_often(True, st.just(False), one_in=4))
+    criteria = ("quality_of_course", "national_competence", "cost_effectiveness")
+    out: dict[str, Any] = dict.fromkeys(criteria, True)
+    if not met:  # one criterion or more not found
+        missed = draw(st.lists(st.sampled_from(criteria), min_size=1, max_size=3, unique=True))
+        out.update(dict.fromkeys(missed, False))
     names = st.lists(st.sampled_from(_EXPERTS), min_size=1, max_size=3, unique=True)
     out["experts"] = [] if bad else draw(names)
     out.update(draw(_kw({}, {"recommendation": texts()})))
@@ -394,7 +396,8 @@ def _no_borderline(trigger: str, ctx: Context) -> Draft | None:
     if trigger == "review":
         return _by(st.just(Actor.directorate()), _review(True))
     if trigger == "approve":
-        kinds = ("goals", "goals_met_when", "estimate") + (() if _review_met(ctx) else (None,))
+        # the criteria the review did not find, else a plan that lacks a part
+        kinds = ("goals", "goals_met_when", "estimate") if _review_met(ctx) else (None,)
         return _by(ministry, st.sampled_from(kinds).flatmap(lambda bad: _plan(ctx, bad)))
     if trigger == "report_annually":
         return _annual(ctx, True)
