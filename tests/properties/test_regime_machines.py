@@ -22,7 +22,7 @@ from nhvflow.rules import Refusal, Rule, Step
 from nhvflow.rules import ern as ern_rules
 from nhvflow.rules import kc as kc_rules
 from nhvflow.rules import norway as no_rules
-from nhvflow.states import ERN, KC, NORWAY, Process
+from nhvflow.states import ERN, KC, NORWAY, Process, builtin_processes
 from nhvflow.testing import InvariantViolated, ProcessStateMachine, StepOutcome, replace_rule, steps
 
 REGIMES = ("kc-proposal", "no-competence-service", "ern-membership")
@@ -58,14 +58,18 @@ LATE = {
 
 
 class Watching(ProcessStateMachine):
-    """Records, across runs, the states cases reached and how each intent fared."""
+    """Records, across runs, the states cases reached, the triggers accepted
+    and how each intent fared."""
 
     reached: ClassVar[Counter[str]] = Counter()
+    accepted: ClassVar[Counter[str]] = Counter()
     fared: ClassVar[Counter[tuple[str, bool]]] = Counter()
     lawful_refusals: ClassVar[list[str]] = []
 
     def check_step(self, outcome: StepOutcome) -> None:
         type(self).fared[(outcome.intent, outcome.accepted)] += 1
+        if outcome.accepted:
+            type(self).accepted[outcome.trigger] += 1
         if outcome.intent == "lawful" and not outcome.accepted:
             type(self).lawful_refusals.append(f"{outcome.trigger}: {outcome.error}")
         if outcome.after is not None:
@@ -75,6 +79,7 @@ class Watching(ProcessStateMachine):
 def watching(regime: str) -> type[Watching]:
     class Watched(Watching):
         reached: ClassVar[Counter[str]] = Counter()
+        accepted: ClassVar[Counter[str]] = Counter()
         fared: ClassVar[Counter[tuple[str, bool]]] = Counter()
         lawful_refusals: ClassVar[list[str]] = []
 
@@ -85,8 +90,8 @@ def watching(regime: str) -> type[Watching]:
 @pytest.mark.parametrize("regime", REGIMES)
 def test_the_unbroken_machine_takes_cases_of_the_regime_to_their_late_states(regime):
     """Under the regime's law the machine finds nothing, every lawful draw is
-    accepted, borderline and wrong ones are refused, and cases reach the
-    regime's late states."""
+    accepted, borderline and wrong ones are refused, every trigger of the
+    regime is taken, and cases reach the regime's late states."""
     machine = watching(regime)
     run_state_machine_as_test(machine, settings=GREEN)
     assert machine.lawful_refusals == []
@@ -94,6 +99,7 @@ def test_the_unbroken_machine_takes_cases_of_the_regime_to_their_late_states(reg
     assert machine.fared[("wrong", True)] == 0
     assert machine.fared[("wrong", False)] > 0 and machine.fared[("borderline", False)] > 0
     assert LATE[regime] <= set(machine.reached), dict(machine.reached)
+    assert set(machine.accepted) == set(builtin_processes()[regime].transitions)
 
 
 def allow_everything(step: Step) -> Iterator[Refusal]:
