@@ -244,7 +244,7 @@ def test_the_regime_laws_pass_a_lawful_case_and_cases_of_other_processes():
 def test_a_fresh_case_of_every_regime_gets_lawful_steps(regime, data):
     """steps(case, valid=True) on a just-submitted case of the regime draws a
     step its rules allow."""
-    from nhvflow._testing.regime_drafts import submissions
+    from nhvflow._testing.submissions import submissions
 
     actor, kw = data.draw(submissions(regime))
     with nhvflow.open() as reg:

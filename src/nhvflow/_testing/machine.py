@@ -7,7 +7,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import attrs
 from hypothesis import note
@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 import nhvflow
 from nhvflow._quiet import quiet_logger
-from nhvflow._testing import regime_drafts
+from nhvflow._testing import submissions as regime_submissions
 from nhvflow._testing.checks import (
     MAPPING_EVENT,
     InvariantViolated,
@@ -27,6 +27,7 @@ from nhvflow._testing.checks import (
     what_changed,
 )
 from nhvflow._testing.laws import check_regime_law
+from nhvflow._testing.outcome import StepOutcome
 from nhvflow._testing.steps import Intent, StepDraw, steps
 from nhvflow._testing.values import PROGRAMME_AREAS, actors, proposals
 from nhvflow.engine import Registry
@@ -36,36 +37,6 @@ from nhvflow.rules import Step
 from nhvflow.states import Process
 
 __all__ = ["InvariantViolated", "ProcessStateMachine", "StepOutcome"]
-
-Action = Literal["submit", "fire", "complete_mapping"]
-
-
-@attrs.frozen(eq=False)
-class StepOutcome:
-    """What one step of the machine did: the action (``"submit"``,
-    ``"fire"`` or ``"complete_mapping"``), the case (``None`` for the
-    mapping), trigger, actor, payload, business time and the intent it was
-    drawn with; the case before and after (``None`` where there is none), and
-    the error when the step was refused.
-
-    .. versionadded:: 0.1
-    """
-
-    action: Action
-    case_id: str | None
-    trigger: str
-    actor: Actor
-    payload: dict[str, Any]
-    at: datetime
-    intent: Intent
-    before: Case | None
-    after: Case | None
-    error: NhvflowError | None = None
-
-    @property
-    def accepted(self) -> bool:
-        """Whether the step was accepted (no error)."""
-        return self.error is None
 
 
 @st.composite
@@ -158,20 +129,12 @@ class ProcessStateMachine(RuleBasedStateMachine):
     submits that regime's cases by the party that creates them (and now and
     then by one certain to be refused), records no mapping, checks the
     generic invariants above (the nhv decision ones only hold for ``"nhv"``)
-    and the regime's own law:
-
-    - ``kc-proposal``: ``centres-within-basis`` (centres only at applicants,
-      one per region, no more than the basis fixed), ``financing-form``,
-      ``state-grant-one-year`` (a longer state grant only with the
-      Riksdag's authorisation);
-    - ``no-competence-service``: ``support-before-application`` (every
-      other regional health enterprise supported the initiative),
-      ``approval-criteria-met`` (the review found all three criteria),
-      ``wind-down-when-goals-met`` (unless permanent);
-    - ``ern-membership``: ``member-meets-criteria``,
-      ``member-has-favourable-opinion`` (for admissions from 18 August
-      2019), ``no-patient-data`` (no consultation reference that looks like
-      a personal identity number).
+    and the regime's own law, three invariants each taken from its rules
+    (kc: ``centres-within-basis``, ``financing-form``,
+    ``state-grant-one-year``; Norway: ``support-before-application``,
+    ``approval-criteria-met``, ``wind-down-when-goals-met``; ERN:
+    ``member-meets-criteria``, ``member-has-favourable-opinion``,
+    ``no-patient-data``; see "Other regimes" in ``docs/testing.md``).
 
     .. versionadded:: 0.1
     """
@@ -223,12 +186,12 @@ class ProcessStateMachine(RuleBasedStateMachine):
         """Lawful submissions under :attr:`regime` (other than ``"nhv"``): the
         party that creates a case and the keyword arguments of
         :meth:`~nhvflow.Registry.submit`. Override for a process of your own."""
-        return regime_drafts.submissions(self.regime)
+        return regime_submissions.submissions(self.regime)
 
     def wrong_submitters(self, kw: dict[str, Any]) -> st.SearchStrategy[Actor]:
         """Parties certain to be refused when they submit ``kw`` under
         :attr:`regime` (other than ``"nhv"``). Override for a process of your own."""
-        return regime_drafts.wrong_submitters(self.regime, kw)
+        return regime_submissions.wrong_submitters(self.regime, kw)
 
     def check_step(self, outcome: StepOutcome) -> None:
         """Called after every step, accepted or refused, once the built-in

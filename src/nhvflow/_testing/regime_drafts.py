@@ -1,8 +1,8 @@
 """Drafts of the steps of the other built-in regimes (``"kc-proposal"``,
 ``"no-competence-service"``, ``"ern-membership"``): for each trigger a lawful
 draft (the rules allow it as far as the case shows) and a borderline one (at
-or past one of the regime's rules), and the submissions that create a case,
-by the party responsible or by a party certain to be refused.
+or past one of the regime's rules), and actors out of a step's scope. The
+submissions that create their cases are in :mod:`nhvflow._testing.submissions`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ from hypothesis import strategies as st
 
 from nhvflow._testing.drafts import Context, Draft
 from nhvflow._testing.values import (
-    PROGRAMME_AREAS,
     actors,
     expert_groups,
-    proposals,
     texts,
 )
 from nhvflow.events.ern import CONSULTATION_OUTCOMES, ERN_CRITERIA
@@ -30,33 +28,25 @@ __all__ = [
     "COUNTRIES",
     "NETWORKS",
     "REGIMES",
-    "Submission",
+    "UNITS",
     "borderline",
     "lawful",
+    "often",
     "out_of_scope",
-    "submissions",
-    "wrong_submitters",
 ]
 
 REGIMES = ("kc-proposal", "no-competence-service", "ern-membership")
 """The built-in regimes besides ``"nhv"`` that these drafts cover."""
 
-Submission = tuple[Actor, dict[str, Any]]
-"""The actor that creates a case, and the keyword arguments of ``submit``."""
-
 NETWORKS = ("ERN ReCONNET", "ERN-RND", "ERN EuroBloodNet", "ERN ITHACA")
 """European Reference Networks a provider applies to."""
 COUNTRIES = ("SE", "DK", "FI", "DE", "NO")
 """Countries of the providers (EU and EEA)."""
-_PROVIDERS = ("Karolinska universitetssjukhuset", "Rigshospitalet", "HUS", "Charité",
-              "Oslo universitetssykehus")  # fmt: skip
 _KC_TASKS = ("Rådgivning om diagnostik och behandling", "Utbildning", "Forskning",
              "Telefonkonsultationer")  # fmt: skip
-_NO_TASKS = ("kompetansespredning", "rådgivning", "forskning", "veiledning")
-_NO_GROUPS = ("spesialisthelsetjenesten", "primærhelsetjenesten", "kommunene", "pasienter")
 _GOALS = ("Kompetansenettverk i alle helseregioner", "Kortere ventetid for diagnose",
           "Nasjonale retningslinjer utarbeidet")  # fmt: skip
-_UNITS = ("Universitetssjukhuset", "Reumatologen", "Barnkliniken")
+UNITS = ("Universitetssjukhuset", "Reumatologen", "Barnkliniken")
 _FUNDERS = ("Socialstyrelsen", "Regionerna", "Folkhälsomyndigheten")
 _EXPERTS = ("Professor i revmatologi", "Brukerrepresentant", "Overlege", "Sykepleier")
 
@@ -70,83 +60,10 @@ def _by(actor: st.SearchStrategy[Actor], payload: Any) -> Draft:
     return st.tuples(actor, payload)
 
 
-def _some(options: tuple[str, ...]) -> st.SearchStrategy[list[str]]:
-    """Up to three of ``options``, each once."""
-    return st.lists(st.sampled_from(options), max_size=3, unique=True)
-
-
-def _often(value: Any, other: st.SearchStrategy[Any], *, one_in: int = 5) -> st.SearchStrategy[Any]:
+def often(value: Any, other: st.SearchStrategy[Any], *, one_in: int = 5) -> st.SearchStrategy[Any]:
     """``value`` but one time in ``one_in`` (first, so that it shrinks there), else ``other``."""
     last = one_in - 1
     return st.integers(0, last).flatmap(lambda roll: other if roll == last else st.just(value))
-
-
-# -- submissions ---------------------------------------------------------------------
-
-
-@st.composite
-def _kc_need(draw: st.DrawFn) -> Submission:
-    kw = draw(proposals(advisory=draw(_often(True, st.booleans()))))
-    kw.update(draw(_kw({}, {"need": texts()})))
-    return Actor.npo(kw["programme_area"]), kw
-
-
-@st.composite
-def _no_initiative(draw: st.DrawFn) -> Submission:
-    area = draw(st.sampled_from(PROGRAMME_AREAS))
-    kw: dict[str, Any] = {
-        "title": f"Nasjonal kompetansetjeneste: {area}",
-        "programme_area": area,
-        **draw(_kw({}, {"target_groups": _some(_NO_GROUPS), "tasks": _some(_NO_TASKS)})),
-    }
-    return Actor.health_enterprise(draw(st.sampled_from(HEALTH_ENTERPRISES))), kw
-
-
-@st.composite
-def _ern_application(draw: st.DrawFn) -> Submission:
-    claimed = draw(_often(list(ERN_CRITERIA), st.lists(st.sampled_from(ERN_CRITERIA), unique=True)))
-    kw: dict[str, Any] = {
-        "network": draw(st.sampled_from(NETWORKS)),
-        "self_assessment": claimed,
-        **draw(_kw({}, {"unit": st.sampled_from(_UNITS)})),
-    }
-    provider = Actor.provider(draw(st.sampled_from(_PROVIDERS)), draw(st.sampled_from(COUNTRIES)))
-    return provider, kw
-
-
-_SUBMISSIONS: dict[str, Callable[[], st.SearchStrategy[Submission]]] = {
-    "kc-proposal": _kc_need,
-    "no-competence-service": _no_initiative,
-    "ern-membership": _ern_application,
-}
-
-
-def submissions(regime: str) -> st.SearchStrategy[Submission]:
-    """Lawful submissions under ``regime``: the party that may create a case
-    (the NPO of the area, a regional health enterprise, a provider with its
-    country) and the keyword arguments of ``Registry.submit``."""
-    try:
-        return _SUBMISSIONS[regime]()
-    except KeyError:
-        raise ValueError(f"no submissions are drawn for {regime!r}; one of {REGIMES}") from None
-
-
-def wrong_submitters(regime: str, kw: dict[str, Any]) -> st.SearchStrategy[Actor]:
-    """Parties certain to be refused when they submit ``kw`` under ``regime``:
-    another role, or the submitting role out of its scope."""
-    role = {"kc-proposal": Role.NPO, "no-competence-service": Role.HEALTH_ENTERPRISE,
-            "ern-membership": Role.PROVIDER}[regime]  # fmt: skip
-    other = actors([r for r in Role if r is not role])
-    if regime == "kc-proposal":
-        elsewhere = [a for a in PROGRAMME_AREAS if not same_area(a, kw["programme_area"])]
-        scoped = st.sampled_from(elsewhere).map(Actor.npo)
-    elif regime == "no-competence-service":
-        scoped = st.sampled_from(("Helse Øst", "Helse Sør")).map(
-            lambda name: Actor(Role.HEALTH_ENTERPRISE, name)
-        )
-    else:
-        scoped = st.sampled_from(_PROVIDERS).map(lambda name: Actor(Role.PROVIDER, name))
-    return st.one_of(other, scoped)
 
 
 # -- kc-proposal ---------------------------------------------------------------------
@@ -177,7 +94,7 @@ def _kc_application(draw: st.DrawFn, ctx: Context, bad: bool) -> tuple[Actor, di
             chosen = [draw(st.sampled_from(unknown))]
         else:
             chosen = draw(some)
-    payload: dict[str, Any] = {"unit": f"{draw(st.sampled_from(_UNITS))}, {region.swedish_name}"}
+    payload: dict[str, Any] = {"unit": f"{draw(st.sampled_from(UNITS))}, {region.swedish_name}"}
     named = draw(st.booleans())
     if chosen or named:
         payload["tasks"] = chosen
@@ -301,7 +218,7 @@ def _after(ctx: Context, days: int) -> date:
 
 @st.composite
 def _plan(draw: st.DrawFn, ctx: Context, bad: str | None) -> dict[str, Any]:
-    permanent = draw(_often(False, st.just(True)))
+    permanent = draw(often(False, st.just(True)))
     out: dict[str, Any] = {
         "goals": draw(st.lists(st.sampled_from(_GOALS), min_size=1, max_size=2, unique=True)),
         "goals_met_when": "Nettverk i drift i alle fire helseregioner",
@@ -323,7 +240,7 @@ def _plan(draw: st.DrawFn, ctx: Context, bad: str | None) -> dict[str, Any]:
 
 @st.composite
 def _review(draw: st.DrawFn, bad: bool) -> dict[str, Any]:
-    met = draw(_often(True, st.just(False), one_in=4))
+    met = draw(often(True, st.just(False), one_in=4))
     criteria = ("quality_of_course", "national_competence", "cost_effectiveness")
     out: dict[str, Any] = dict.fromkeys(criteria, True)
     if not met:  # one criterion or more not found
@@ -439,11 +356,11 @@ def _ern_lawful(trigger: str, ctx: Context) -> Draft | None:
     if trigger == "check_eligibility":
         return _by(st.just(Actor.commission()), _kw({}, {"note": texts()}))
     if trigger == "give_opinion":
-        return _by(coordinator, _kw({"favourable": _often(True, st.just(False))},
+        return _by(coordinator, _kw({"favourable": often(True, st.just(False))},
                                     {"reasons": texts()}))  # fmt: skip
     if trigger == "assess":
         some = st.lists(st.sampled_from(ERN_CRITERIA), unique=True)
-        met = _often(list(ERN_CRITERIA), some)
+        met = often(list(ERN_CRITERIA), some)
         return _by(st.just(Actor.assessment_body()), _kw({"met": met}, {"report": texts()}))
     if trigger == "admit":
         return _by(board, _kw({}, {"note": texts()})) if _admissible(ctx) else None
