@@ -1,7 +1,8 @@
 """Property-based testing of process rules: hypothesis strategies for the
-values and steps of the NHV process, and :class:`ProcessStateMachine`, a
-hypothesis state machine that throws random step sequences at a real
-registry and checks the law after every step.
+values and steps of the NHV process and the other built-in regimes, and
+:class:`ProcessStateMachine`, a hypothesis state machine that throws
+random step sequences at a real registry and checks the law after every
+step.
 
 This module needs hypothesis (``pip install 'nhvflow[testing]'``); the rest
 of nhvflow does not. Importing it configures nothing.
@@ -47,6 +48,12 @@ The whole process, with your own invariant (see ``docs/testing.md``)::
 
 
     TestMyProcess = MyProcess.TestCase
+
+The machine drives ``"nhv"`` by default; set
+:attr:`ProcessStateMachine.regime` to ``"kc-proposal"``,
+``"no-competence-service"`` or ``"ern-membership"`` to run another built-in
+regime, with its own submissions, steps and invariants (:func:`steps`
+draws payloads for every built-in regime).
 
 To see that a test has teeth, run it against a deliberately broken rule:
 :func:`replace_rule` gives a copy of a process with one rule swapped, to

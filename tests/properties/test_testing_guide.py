@@ -41,6 +41,10 @@ def test_the_guide_runs_as_written():
     brief = settings(my_process.TestCase.settings, max_examples=5, database=None)
     run_state_machine_as_test(my_process, settings=brief)
     namespace["test_my_machine_notices_a_missing_cap"]()
+    norwegian = namespace["NorwegianServices"]
+    assert norwegian.regime == "no-competence-service"
+    assert issubclass(namespace["TestNorwegianServices"], unittest.TestCase)
+    run_state_machine_as_test(norwegian, settings=settings(brief, stateful_step_count=20))
 
 
 def test_the_examples_in_the_module_docstring_run():

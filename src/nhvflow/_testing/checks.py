@@ -10,7 +10,9 @@ import attrs
 
 from nhvflow.engine import Registry
 from nhvflow.errors import UnknownCase
-from nhvflow.model import Actor, Case, Event, Role, same_area
+from nhvflow.model import Actor, Case, Event, Role, health_enterprise_name, same_area
+from nhvflow.rules import norway
+from nhvflow.states import Transition
 
 __all__ = [
     "MAPPING_EVENT",
@@ -137,7 +139,7 @@ def check_actor(reg: Registry, event: Event) -> None:
         case = reg.get(event.stream_id)
         transition = reg.process(case.process).by_event[event.type]
         expected = transition.responsible.role
-        ok = actor.role is expected and _in_scope(actor, case)
+        ok = actor.role is expected and _in_scope(actor, case, transition)
     if not ok:
         raise InvariantViolated(
             "responsible-party",
@@ -147,9 +149,28 @@ def check_actor(reg: Registry, event: Event) -> None:
         )
 
 
-def _in_scope(actor: Actor, case: Case) -> bool:
+def _in_scope(actor: Actor, case: Case, transition: Transition) -> bool:
     """The scopes that hold for a whole case: an NPO's area, an expert
-    group's case, a region's principal."""
+    group's case, a region's principal; a Norwegian enterprise that is one of
+    the four (the initiator where it must be, another where it must not); a
+    provider's country, its own Member State, its network's coordinator."""
+    if actor.role is Role.HEALTH_ENTERPRISE:
+        try:
+            name = health_enterprise_name(actor.name)
+        except ValueError:
+            return False
+        initiator = case.data.get("initiator")
+        if transition.responsible is norway.INITIATOR:
+            return name == initiator
+        if transition.responsible is norway.OTHER_ENTERPRISE:
+            return name != initiator
+        return True
+    if actor.role is Role.PROVIDER:
+        return actor.country is not None and actor.country == case.data.get("country")
+    if actor.role is Role.MEMBER_STATE:
+        return actor.country is not None and actor.country == case.data.get("country")
+    if actor.role is Role.COORDINATOR:
+        return same_area(actor.network, case.data.get("network"))
     if actor.role is Role.NPO:
         return same_area(actor.programme_area, case.data.get("programme_area"))
     if actor.role is Role.EXPERT_GROUP:

@@ -7,7 +7,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import attrs
 from hypothesis import note
@@ -16,6 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 import nhvflow
 from nhvflow._quiet import quiet_logger
+from nhvflow._testing import submissions as regime_submissions
 from nhvflow._testing.checks import (
     MAPPING_EVENT,
     InvariantViolated,
@@ -25,6 +26,8 @@ from nhvflow._testing.checks import (
     snapshot,
     what_changed,
 )
+from nhvflow._testing.laws import check_regime_law
+from nhvflow._testing.outcome import StepOutcome
 from nhvflow._testing.steps import Intent, StepDraw, steps
 from nhvflow._testing.values import PROGRAMME_AREAS, actors, proposals
 from nhvflow.engine import Registry
@@ -34,36 +37,6 @@ from nhvflow.rules import Step
 from nhvflow.states import Process
 
 __all__ = ["InvariantViolated", "ProcessStateMachine", "StepOutcome"]
-
-Action = Literal["submit", "fire", "complete_mapping"]
-
-
-@attrs.frozen(eq=False)
-class StepOutcome:
-    """What one step of the machine did: the action (``"submit"``,
-    ``"fire"`` or ``"complete_mapping"``), the case (``None`` for the
-    mapping), trigger, actor, payload, business time and the intent it was
-    drawn with; the case before and after (``None`` where there is none), and
-    the error when the step was refused.
-
-    .. versionadded:: 0.1
-    """
-
-    action: Action
-    case_id: str | None
-    trigger: str
-    actor: Actor
-    payload: dict[str, Any]
-    at: datetime
-    intent: Intent
-    before: Case | None
-    after: Case | None
-    error: NhvflowError | None = None
-
-    @property
-    def accepted(self) -> bool:
-        """Whether the step was accepted (no error)."""
-        return self.error is None
 
 
 @st.composite
@@ -96,6 +69,8 @@ def _rarely(data: st.DataObject, one_in: int, label: str) -> bool:
 
 
 _ACTIONS = ("fire",) * 17 + ("submit", "submit", "complete_mapping")
+_REGIME_ACTIONS = ("fire",) * 17 + ("submit", "submit")
+"""The other regimes know no overall mapping (a fact of ``nhv``)."""
 
 
 class ProcessStateMachine(RuleBasedStateMachine):
@@ -147,12 +122,27 @@ class ProcessStateMachine(RuleBasedStateMachine):
       ``nhvflow.testing.replace_rule(NHV, my_rule)``), or override
       :meth:`open_registry`.
 
-    The machine drives the regime ``"nhv"`` (the law in force, or the
-    process of that name given in :attr:`processes`).
+    The machine drives the regime named by :attr:`regime`: ``"nhv"`` (the
+    law in force) by default, or ``"kc-proposal"``,
+    ``"no-competence-service"`` or ``"ern-membership"`` (each, or a process
+    of that name given in :attr:`processes`). Under another regime it
+    submits that regime's cases by the party that creates them (and now and
+    then by one certain to be refused), records no mapping, checks the
+    generic invariants above (the nhv decision ones only hold for ``"nhv"``)
+    and the regime's own law, three invariants each taken from its rules
+    (kc: ``centres-within-basis``, ``financing-form``,
+    ``state-grant-one-year``; Norway: ``support-before-application``,
+    ``approval-criteria-met``, ``wind-down-when-goals-met``; ERN:
+    ``member-meets-criteria``, ``member-has-favourable-opinion``,
+    ``no-patient-data``; see "Other regimes" in ``docs/testing.md``).
 
     .. versionadded:: 0.1
     """
 
+    regime: ClassVar[str] = "nhv"
+    """The process the machine submits its cases under: ``"nhv"``,
+    ``"kc-proposal"``, ``"no-competence-service"`` or ``"ern-membership"``
+    (the built-in one, or the process of that name in :attr:`processes`)."""
     processes: ClassVar[tuple[Process, ...]] = ()
     """Process definitions for :func:`nhvflow.open` (one named ``"nhv"``
     replaces the law in force)."""
@@ -192,17 +182,33 @@ class ProcessStateMachine(RuleBasedStateMachine):
             logger=None if self.log_steps else quiet_logger(),
         )
 
+    def submissions(self) -> st.SearchStrategy[tuple[Actor, dict[str, Any]]]:
+        """Lawful submissions under :attr:`regime` (other than ``"nhv"``): the
+        party that creates a case and the keyword arguments of
+        :meth:`~nhvflow.Registry.submit`. Override for a process of your own."""
+        return regime_submissions.submissions(self.regime)
+
+    def wrong_submitters(self, kw: dict[str, Any]) -> st.SearchStrategy[Actor]:
+        """Parties certain to be refused when they submit ``kw`` under
+        :attr:`regime` (other than ``"nhv"``). Override for a process of your own."""
+        return regime_submissions.wrong_submitters(self.regime, kw)
+
     def check_step(self, outcome: StepOutcome) -> None:
         """Called after every step, accepted or refused, once the built-in
         checks passed. Override to add your own (``self.reg`` is the registry)."""
 
     # -- the rules hypothesis runs ----------------------------------------------------
 
-    @initialize(proposal=_PROPOSALS)
-    def first_proposal(self, proposal: dict[str, Any]) -> None:
-        """Every run starts with one proposal, by the NPO of its area."""
+    @initialize(proposal=_PROPOSALS, data=st.data())
+    def first_proposal(self, proposal: dict[str, Any], data: st.DataObject) -> None:
+        """Every run starts with one proposal, by the NPO of its area (under
+        another regime: one case, by the party that creates it)."""
         self._clean = False
-        self.submit(Actor.npo(proposal["programme_area"]), proposal, self.now)
+        if self.regime == "nhv":
+            self.submit(Actor.npo(proposal["programme_area"]), proposal, self.now)
+        else:
+            actor, kw = data.draw(self.submissions(), label="submission")
+            self.submit(actor, kw, self.now)
         self._clean = True
 
     @rule(data=st.data())
@@ -210,11 +216,19 @@ class ProcessStateMachine(RuleBasedStateMachine):
         """One step: fire a drawn step on a case (mostly), submit a proposal,
         or record the overall mapping."""
         self._clean = False
-        action = data.draw(st.sampled_from(_ACTIONS), label="action")
+        nhv = self.regime == "nhv"
+        action = data.draw(st.sampled_from(_ACTIONS if nhv else _REGIME_ACTIONS), label="action")
         room = len(self.case_ids) < self.max_cases
         if room and not self._live_cases():
             action = "submit"
-        if action == "submit" and room:
+        if action == "submit" and room and not nhv:
+            at = self.now + data.draw(_delays(), label="after")
+            actor, kw = data.draw(self.submissions(), label="submission")
+            by = data.draw(st.sampled_from(("lawful",) * 9 + ("wrong",)), label="by")
+            if by == "wrong":
+                actor = data.draw(self.wrong_submitters(kw), label="actor")
+            self.submit(actor, kw, at, intent="lawful" if by == "lawful" else "wrong")
+        elif action == "submit" and room:
             at = self.now + data.draw(_delays(), label="after")
             proposal = data.draw(_PROPOSALS, label="proposal")
             area = proposal["programme_area"]
@@ -273,7 +287,7 @@ class ProcessStateMachine(RuleBasedStateMachine):
         error: NhvflowError | None = None
         after: Case | None = None
         try:
-            after = self.reg.submit(actor, case_id=case_id, at=at, **proposal)
+            after = self.reg.submit(actor, process=self.regime, case_id=case_id, at=at, **proposal)
         except NhvflowError as exc:
             error = exc
         except Exception as exc:
@@ -281,9 +295,11 @@ class ProcessStateMachine(RuleBasedStateMachine):
         outcome = StepOutcome(
             "submit", case_id, "submit", actor, proposal, at, intent, None, after, error
         )
-        shown = ", ".join(f"{k}={proposal[k]!r}" for k in ("programme_area", "advisory", "pilot"))
+        keys = ("programme_area", "advisory", "pilot", "network", "self_assessment")
+        shown = ", ".join(f"{k}={proposal[k]!r}" for k in keys if k in proposal)
         care = len(proposal.get("care_measures", ()))
-        text = f"submit({actor.describe()}, case_id={case_id!r}, {shown}, ...)"
+        process = "" if self.regime == "nhv" else f", process={self.regime!r}"
+        text = f"submit({actor.describe()}{process}, case_id={case_id!r}, {shown}, ...)"
         self._report(outcome, f"{text}  # {care} care measures")
         if error is None:
             self.case_ids.append(case_id)
@@ -430,11 +446,22 @@ class ProcessStateMachine(RuleBasedStateMachine):
 
     @invariant()
     def decisions_keep_the_law(self) -> None:
-        """Advisory missions only with care measures; 1 to 5 units; valid
-        permits within the units decided, only to applicants, one per region."""
+        """Under ``nhv``: advisory missions only with care measures; 1 to 5
+        units; valid permits within the units decided, only to applicants,
+        one per region."""
         self._clean = False
         for case in self.reg.cases():
-            check_decision(case)
+            if case.process == "nhv":
+                check_decision(case)
+        self._clean = True
+
+    @invariant()
+    def regimes_keep_their_law(self) -> None:
+        """Cases of the other built-in regimes keep their own law (see the
+        class docstring)."""
+        self._clean = False
+        for case in self.reg.cases():
+            check_regime_law(case)
         self._clean = True
 
     @invariant()

@@ -26,7 +26,7 @@ from typing import Any, Literal
 import attrs
 from hypothesis import strategies as st
 
-from nhvflow._testing import drafts
+from nhvflow._testing import drafts, regime_drafts
 from nhvflow._testing.drafts import Context, Draft
 from nhvflow._testing.values import PROGRAMME_AREAS, actors, experts, texts
 from nhvflow.engine import Registry
@@ -97,7 +97,7 @@ def _wrong(draw: st.DrawFn, ctx: Context) -> StepDraw:
         return StepDraw(trigger, draw(actors()), {}, "wrong")
     trigger = draw(st.sampled_from(available))
     transition = process.transitions[trigger]
-    draft = drafts.lawful(trigger, ctx)
+    draft = _catalogue(process)[0](trigger, ctx)
     actor, payload = draw(draft) if draft is not None else (draw(actors()), {})
     role = transition.responsible.role
     if kind == "role":
@@ -113,6 +113,10 @@ def _wrong(draw: st.DrawFn, ctx: Context) -> StepDraw:
 def _out_of_scope(ctx: Context, transition: Transition, actor: Actor) -> st.SearchStrategy[Actor]:
     """An actor of the responsible role but outside its scope, where it has one."""
     role = transition.responsible.role
+    if ctx.process.name in regime_drafts.REGIMES:
+        scoped = regime_drafts.out_of_scope(ctx, transition.trigger, role)
+        if scoped is not None:
+            return scoped
     if role is Role.NPO:
         others = [a for a in PROGRAMME_AREAS if not same_area(a, ctx.area)]
         return st.sampled_from(others).map(Actor.npo)
@@ -180,9 +184,20 @@ def _by_weight(draw: st.DrawFn, options: tuple[tuple[int, st.SearchStrategy[Any]
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _drafts(
-    ctx: Context, make: Callable[[str, Context], Draft | None]
-) -> list[tuple[int, Draft, str]]:
+_Make = Callable[[str, Context], Draft | None]
+
+
+def _catalogue(process: Process) -> tuple[_Make, _Make | None]:
+    """The lawful and borderline drafts for a process, by its name: the
+    built-in regimes' own, else steps that need no payload and no borderline."""
+    if process.name == "nhv":
+        return drafts.lawful, drafts.borderline
+    if process.name in regime_drafts.REGIMES:
+        return regime_drafts.lawful, regime_drafts.borderline
+    return drafts.generic, None
+
+
+def _drafts(ctx: Context, make: _Make) -> list[tuple[int, Draft, str]]:
     """The drafts of the triggers available from the state, weighted: a
     step that ends the case (to a final state) is drawn 1/25 as often as
     one that takes it on."""
@@ -226,9 +241,12 @@ def steps(
 
     ``process`` is the case's process definition (default: the built-in
     one of that name; pass ``reg.process(case.process)`` when the registry
-    was opened with your own). Payloads are drawn for the steps of
-    ``"nhv"``; other processes get well-formed steps only where a trigger
-    needs no payload.
+    was opened with your own). Payloads are drawn for every step of the
+    built-in regimes (``"nhv"``, ``"kc-proposal"``,
+    ``"no-competence-service"``, ``"ern-membership"``, or a process of one
+    of those names, such as a :func:`~nhvflow.testing.replace_rule` copy);
+    other processes get well-formed steps only where a trigger needs no
+    payload.
 
     .. versionadded:: 0.1
     """
@@ -243,7 +261,8 @@ def steps(
     if valid not in (None, True, False):
         raise TypeError(f"valid must be True, False or None (got {valid!r})")
     ctx = Context(case, process, at)
-    lawful = _drafts(ctx, drafts.lawful if process.name == "nhv" else drafts.generic)
+    make_lawful, make_borderline = _catalogue(process)
+    lawful = _drafts(ctx, make_lawful)
     if valid is True:
         if not lawful:
             raise ValueError(
@@ -256,7 +275,7 @@ def steps(
     branches: list[tuple[int, st.SearchStrategy[StepDraw]]] = []
     if lawful:
         branches.append((65, _weighted(lawful, "lawful")))
-    borderline = _drafts(ctx, drafts.borderline) if process.name == "nhv" else []
+    borderline = _drafts(ctx, make_borderline) if make_borderline is not None else []
     if borderline:
         branches.append((20, _weighted(borderline, "borderline")))
     branches += [(10, _wrong(ctx)), (5, _junk(ctx))]
