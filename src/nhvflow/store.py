@@ -453,8 +453,8 @@ class SQLiteStore:
             conn.execute("DELETE FROM cases")
             conn.execute("DELETE FROM facts")
             # The tables are empty: rows go in by the page, permits without a DELETE.
-            rows = iter(cases)
-            while page := list(itertools.islice(rows, _PROJECTION_PAGE)):
+            remaining = iter(cases)
+            while page := list(itertools.islice(remaining, _PROJECTION_PAGE)):
                 conn.executemany(
                     UPSERT_CASE,
                     [
@@ -462,10 +462,7 @@ class SQLiteStore:
                         for c in page
                     ],
                 )
-                conn.executemany(
-                    INSERT_PERMIT,
-                    [row for c in page if c.data.get("permits") for row in _permit_rows(c)],
-                )
+                conn.executemany(INSERT_PERMIT, [row for c in page for row in _permit_rows(c)])
             for key, value in facts.items():
                 self.set_fact(key, value)
 

@@ -11,10 +11,11 @@ from typing import ClassVar
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
 import nhvflow
+from machine_settings import TEETH
 from nhvflow import Actor
 from nhvflow.fixtures import advance, proposal
 from nhvflow.rules import Refusal, Rule, Step, refuse
@@ -30,18 +31,6 @@ from nhvflow.testing import InvariantViolated, ProcessStateMachine, StepOutcome,
 TestProcess = ProcessStateMachine.TestCase
 TestProcess.settings = settings(TestProcess.settings, stateful_step_count=50)
 # (max_examples comes from the loaded profile: NHVFLOW_HYPOTHESIS_PROFILE, see conftest.py)
-
-TEETH = settings(
-    max_examples=300,
-    stateful_step_count=50,
-    deadline=None,
-    derandomize=True,  # the same runs in every CI job: no flaky teeth
-    database=None,
-    phases=[Phase.generate],  # the first counterexample will do; no shrinking
-    report_multiple_bugs=False,
-    suppress_health_check=list(HealthCheck),
-)
-"""For the teeth tests: stop at the first failure found."""
 
 
 def allow_everything(step: Step) -> Iterator[Refusal]:

@@ -11,10 +11,11 @@ from typing import Any, ClassVar
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
+import machine_settings
 import nhvflow
 from nhvflow import Case
 from nhvflow.events.ern import ERN_CRITERIA
@@ -37,16 +38,7 @@ GREEN = settings(
 )
 """For the green runs: a few runs of forty steps each."""
 
-TEETH = settings(
-    max_examples=300,
-    stateful_step_count=40,
-    deadline=None,
-    derandomize=True,  # the same runs in every CI job: no flaky teeth
-    database=None,
-    phases=[Phase.generate],  # the first counterexample will do; no shrinking
-    report_multiple_bugs=False,
-    suppress_health_check=list(HealthCheck),
-)
+TEETH = settings(machine_settings.TEETH, stateful_step_count=40)
 """For the teeth tests: stop at the first failure found."""
 
 LATE = {
