@@ -209,7 +209,7 @@ def test_a_forged_case_row_without_events_is_named(log):
     """A case inserted into the projection with no events behind it is reported."""
     edit_a_case(
         log,
-        "INSERT INTO cases SELECT 'forged', process, state, version, data, updated_at "
+        "INSERT INTO cases SELECT 'forged', process, state, version, data, updated_at, seal "
         "FROM cases WHERE id = ?",
     )
     assert verified(log).ok
