@@ -60,7 +60,7 @@ from nhvflow.errors import (
     StoreBusy,
 )
 
-__all__ = ["FORMAT", "SCHEMA_VERSION", "Durability", "SQLiteStore", "open_sqlite"]
+__all__ = ["FORMAT", "SCHEMA_VERSION", "Durability", "SQLiteStore"]
 
 _log = structlog.get_logger("nhvflow")
 
@@ -535,10 +535,3 @@ def _actor(text: str) -> dict[str, Any]:
             _ACTORS.clear()
         actor = _ACTORS[text] = json.loads(text)
     return actor
-
-
-def open_sqlite(
-    path: str | Path = ":memory:", *, durability: Durability = "full", busy_timeout: float = 5.0
-) -> SQLiteStore:
-    """Open (creating if needed) an SQLite event store."""
-    return SQLiteStore(path, durability=durability, busy_timeout=busy_timeout)

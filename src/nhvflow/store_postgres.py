@@ -72,7 +72,7 @@ from nhvflow.errors import (
 from nhvflow.events import iso
 from nhvflow.store import FORMAT
 
-__all__ = ["SCHEMA_VERSION", "PostgresStore", "is_postgres_url", "open_postgres"]
+__all__ = ["SCHEMA_VERSION", "PostgresStore", "is_postgres_url"]
 
 
 def _now() -> str:
@@ -458,13 +458,3 @@ def _event(row: tuple[Any, ...]) -> StoredEvent:
         json.loads(row[6]),
         *row[7:],
     )
-
-
-def open_postgres(
-    url: str, *, durability: Durability = "full", busy_timeout: float = 5.0
-) -> PostgresStore:
-    """Open (laying out a new log in an empty database if needed) a PostgreSQL event store.
-
-    .. versionadded:: 0.1
-    """
-    return PostgresStore(url, durability=durability, busy_timeout=busy_timeout)
