@@ -17,9 +17,10 @@ codes: 0 done, 1 an nhvflow error (an unknown case, a file that is not a
 log, a log that fails verification), 2 a usage error (a bad option, a
 missing file). Errors are one line; ``--debug`` shows the traceback.
 
-The command configures structlog for its own run (a console renderer on
-stderr, warnings only; ``--verbose`` for debug lines) and restores the
-previous configuration afterwards: the library never configures logging.
+The command shows the library's log lines for its own run (a handler on the
+logger ``"nhvflow"`` with structlog's console renderer, on stderr, warnings
+only; ``--verbose`` for debug lines) and takes it away afterwards: the
+library never configures logging.
 
 Further commands are plain click commands added to :data:`main`
 (``main.add_command(simulate)``, at the end of this module); they get the
@@ -43,7 +44,6 @@ from nhvflow import diagram as diagrams
 from nhvflow._cli_base import (
     LANG_HELP,
     PROCESSES,
-    QUIET_FOR_READERS,
     Lang,
     NhvflowGroup,
     Session,
@@ -56,6 +56,7 @@ from nhvflow._cli_base import (
     find_case,
     json_option,
     lang_option,
+    one_writer_run,
     open_log,
     process_option,
     session,
@@ -95,7 +96,7 @@ def main(ctx: click.Context, debug: bool, verbose: bool, lang: str) -> None:
     ctx.obj = state
     if isinstance(ctx.command, NhvflowGroup):
         ctx.command.state = state
-    configure_logging(state)
+        ctx.command.run_logging = configure_logging(state)
 
 
 # -- commands --------------------------------------------------------------------------
@@ -122,7 +123,7 @@ def demo(path: Path, replace: bool, lang: str | None) -> None:
     from nhvflow._demo import run
 
     state = session()
-    state.quiet = state.quiet | QUIET_FOR_READERS  # a new file with one writer
+    one_writer_run()  # a new file with one writer
     code = run(path, write=click.echo, lang=state.lang)
     if code:
         fail("Error: the demo's log did not verify; see above.")
