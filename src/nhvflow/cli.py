@@ -9,6 +9,7 @@ call) and need no Python to use it::
     nhvflow history demo.sqlite 6bec    # its events, in order
     nhvflow verify demo.sqlite          # the hash chain (exit 1 when it fails)
     nhvflow rebuild demo.sqlite         # projections rebuilt from the events
+    nhvflow export demo.sqlite --table cases --format csv   # data out
     nhvflow rules --lang sv             # the rule catalogue, in Swedish
     nhvflow diagram                     # the process as a Mermaid diagram
 
@@ -321,7 +322,9 @@ def diagram(process_name: str, fmt: str, output: Path | None) -> None:
 # -- commands written in their own modules join here, one line each -------------------
 
 from nhvflow._cli_copy import copy_command  # noqa: E402 - joins the group defined above
+from nhvflow._cli_export import export_command  # noqa: E402 - joins the group defined above
 from nhvflow._cli_simulate import simulate  # noqa: E402 - joins the group defined above
 
 main.add_command(simulate)
 main.add_command(copy_command)
+main.add_command(export_command)
