@@ -270,3 +270,29 @@ def test_a_refused_step_is_logged_at_info_with_its_rules(reg, submitted, verbose
         "board",
     )
     assert "nhv.responsible-party" in refused.rules
+
+
+def test_the_structlog_recipe_in_the_logging_guide_gives_structured_events(tmp_path):
+    """docs/logging.md's structlog section, run as a program, prints nhvflow's
+    events as JSON with their keys, beside the service's own event."""
+    import re
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "logging.md").read_text("utf-8")
+    section = page.split("## structlog", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"^```python\n(.*?)^```$", section, re.MULTILINE | re.DOTALL)
+    assert len(blocks) == 2
+    script = tmp_path / "service.py"
+    script.write_text("\n".join(blocks), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    records = [json.loads(line) for line in done.stderr.splitlines()]
+    steps = [r for r in records if r["event"] == "step_accepted"]
+    assert [(r["trigger"], r["state"], r["level"]) for r in steps] == [
+        ("submit", "proposed", "debug"),
+        ("appoint_expert_group", "expert_review", "debug"),
+    ]
+    assert all("timestamp" in r and r["case_id"] == steps[0]["case_id"] for r in steps)
+    assert records[-1]["event"] == "proposal_registered"
