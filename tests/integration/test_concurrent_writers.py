@@ -101,4 +101,4 @@ def test_processes_opening_a_new_file_at_once_all_get_one_log(log_target, spawn,
         else:
             migrations = "SELECT name FROM _sqlite_migrations"
             applied = reg.store.connection.execute(migrations).fetchall()
-            assert applied == [("0001_initial",)]
+            assert applied == [("0001_initial",), ("0002_overview_views",)]  # each once
