@@ -15,11 +15,13 @@ write; a refused rule is logged (``step_refused``) with the rule ids.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from nhvflow import _payload
+from nhvflow._log import Log
 from nhvflow._records import CaseRow, Store
 from nhvflow._replay import Catalogue, to_case
 from nhvflow._steps import Judged, StoreFacts, encode_request, is_text, outcome, utc_iso
@@ -48,7 +50,7 @@ class Judge:
     state it will be written over.
     """
 
-    def __init__(self, store: Store, catalogue: Catalogue, log: Any) -> None:
+    def __init__(self, store: Store, catalogue: Catalogue, log: Log) -> None:
         self.store = store
         self.catalogue = catalogue
         self.facts = StoreFacts(store)
@@ -176,7 +178,9 @@ class Judge:
     def refused(
         self, case_id: str | None, trigger: str, actor: Actor, violations: list[Violation]
     ) -> None:
-        """Log a refusal (at info, with the rule ids)."""
+        """Log a refusal (at info, with the rule ids), if that level is shown."""
+        if not self.log.enabled(logging.INFO):
+            return
         self.log.info(
             "step_refused",
             case_id=case_id,

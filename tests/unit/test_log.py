@@ -170,15 +170,18 @@ def test_a_structlog_host_gets_the_events_as_structured_records(tmp_path):
 
 
 def test_nothing_is_gathered_for_a_level_the_host_filters(reg, npo, monkeypatch):
-    """With the logger at WARNING, an accepted step builds no message at all."""
+    """With the logger at WARNING, accepted and refused steps build no log line at all."""
 
     def built(*_: object) -> str:
-        raise AssertionError("a log message was built for a filtered level")
+        raise AssertionError("a log line was built for a filtered level")
 
     monkeypatch.setattr("nhvflow._log._message", built)
+    monkeypatch.setattr("nhvflow._log._extra", built)
     logging.getLogger("nhvflow").setLevel(logging.WARNING)
     try:
         case = advance(reg, reg.submit(npo, **proposal()).id, "decided")
+        with pytest.raises(nhvflow.NotAuthorised):
+            reg.fire(case.id, "prepare_board", Actor.board(), at=case.updated_at)
     finally:
         logging.getLogger("nhvflow").setLevel(logging.NOTSET)
     assert case.state == "decided"
