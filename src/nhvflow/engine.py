@@ -327,7 +327,7 @@ class Registry:
             raise UnknownCase(case_id)
         return events
 
-    def events(self, since: int = 0, *, limit: int = 1000) -> list[Event]:
+    def events(self, since: int = 0, limit: int = 1000) -> list[Event]:
         """The events after position ``since`` (0: from the start), in log
         order, at most ``limit`` (1 to 10,000): a feed for integration
         consumers, who read the next page from the last event's position.

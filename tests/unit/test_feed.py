@@ -152,3 +152,9 @@ def test_an_older_log_gains_the_views_when_opened_for_writing(tmp_path, npo):
     assert views() == {"case_overview", "permit_overview"}
     with nhvflow.open(path) as reg:  # a second open finds nothing left to do
         assert len(reg.cases()) == 1
+
+
+def test_since_and_limit_may_be_given_by_position(three):
+    """``events(3, 2)`` is ``events(since=3, limit=2)``."""
+    assert three.events(3, 2) == three.events(since=3, limit=2)
+    assert [e.position for e in three.events(3, 2)] == [4, 5]
