@@ -16,6 +16,7 @@ __all__ = [
     "FORMAT",
     "INSERT_EVENT",
     "INSERT_PERMIT",
+    "LOG_TRIGGERS",
     "SCHEMA_VERSION",
     "UPSERT_CASE",
     "migrations",
@@ -38,6 +39,32 @@ UPSERT_CASE = (
 INSERT_PERMIT = (
     "INSERT INTO permits (case_id, seq, region, unit, valid, granted_at, starts_on, revoked_at, "
     "conditions) VALUES (?,?,?,?,?,?,?,?,?)"
+)
+
+LOG_TRIGGERS = ("events_append_only_update", "events_append_only_delete", "events_no_rewrite")
+"""The triggers on ``events`` that make the file itself refuse to change the
+log; ``verify()`` reports any that is missing."""
+
+NO_REWRITE = (
+    # REPLACE INTO and INSERT OR REPLACE delete the row in the way without
+    # firing a DELETE trigger (unless recursive_triggers is on), so an insert
+    # that would meet an existing event is refused before SQLite resolves the
+    # conflict. The messages name the UNIQUE columns, as SQLite's own do, so a
+    # lost race still reads as one to the store.
+    "CREATE TRIGGER events_no_rewrite BEFORE INSERT ON events WHEN "
+    "EXISTS (SELECT 1 FROM events WHERE position = NEW.position) "
+    "OR EXISTS (SELECT 1 FROM events WHERE stream_id = NEW.stream_id AND version = NEW.version) "
+    "OR EXISTS (SELECT 1 FROM events WHERE idempotency_key = NEW.idempotency_key) "
+    "BEGIN "
+    "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; this stream version is "
+    "already recorded (events.stream_id, events.version)') WHERE EXISTS "
+    "(SELECT 1 FROM events WHERE stream_id = NEW.stream_id AND version = NEW.version); "
+    "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; this idempotency key is "
+    "already recorded (events.idempotency_key)') WHERE EXISTS "
+    "(SELECT 1 FROM events WHERE idempotency_key = NEW.idempotency_key); "
+    "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; an event at this position "
+    "is already recorded (events.position)'); "
+    "END"
 )
 
 migrations = sqlite_utils.Migrations("nhvflow")
@@ -105,3 +132,11 @@ def initial(db: sqlite_utils.Database) -> None:
             {"key": "created_at", "value": iso(datetime.now(UTC))},
         ]
     )
+
+
+@migrations(name="0003_no_rewrite")
+def no_rewrite(db: sqlite_utils.Database) -> None:
+    """Refuse an insert that would replace an event (``REPLACE INTO``,
+    ``INSERT OR REPLACE``); a log made before this gains it when next opened
+    for writing."""
+    db.execute(NO_REWRITE)

@@ -48,6 +48,7 @@ from nhvflow._sqlite_schema import (
     FORMAT,
     INSERT_EVENT,
     INSERT_PERMIT,
+    LOG_TRIGGERS,
     SCHEMA_VERSION,
     UPSERT_CASE,
     migrations,
@@ -128,6 +129,8 @@ class SQLiteStore:
             raise LogFormatError(f"{self.path!r} is not an SQLite database ({exc}).") from exc
         if "nhvflow_meta" in tables:
             self._check_meta()
+            if not self.readonly:
+                self._migrate()
             return
         if tables - {"_sqlite_migrations"}:
             raise LogFormatError(
@@ -139,6 +142,15 @@ class SQLiteStore:
                 self._check_meta()
                 return
             migrations.apply(sqlite_utils.Database(self._conn))
+
+    def _migrate(self) -> None:
+        """Apply the layout changes a log made by an earlier nhvflow lacks
+        (e.g. the trigger that refuses ``REPLACE INTO events``)."""
+        db = sqlite_utils.Database(self._conn)
+        if migrations.pending(db):
+            with self.write():
+                if migrations.pending(db):  # another process may have applied them meanwhile
+                    migrations.apply(db)
 
     def _check_meta(self) -> None:
         meta = dict(self._conn.execute("SELECT key, value FROM nhvflow_meta").fetchall())
@@ -487,7 +499,7 @@ class SQLiteStore:
                         "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='events'"
                     )
                 }
-            for name in ("events_append_only_update", "events_append_only_delete"):
+            for name in LOG_TRIGGERS:
                 if name not in triggers:
                     problems.append(f"the append-only trigger {name} is missing")
             last = 0
