@@ -22,7 +22,15 @@ from typing import Any
 from nhvflow import _payload
 from nhvflow._records import CaseRow, Store
 from nhvflow._replay import Catalogue, to_case
-from nhvflow._steps import Judged, StoreFacts, encode_request, is_text, outcome, utc_iso
+from nhvflow._steps import (
+    Judged,
+    StoreFacts,
+    complete,
+    encode_request,
+    is_text,
+    outcome,
+    utc_iso,
+)
 from nhvflow.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
@@ -114,8 +122,7 @@ class Judge:
             )
         check_in_force(process, when)
         case = to_case(row)
-        if transition.prepare is not None:
-            fact = transition.prepare(fact, case, when)
+        fact = complete(transition, fact, case, when)
         step = Step(
             case, process.name, trigger, actor, fact, when, self.facts, transition.responsible
         )

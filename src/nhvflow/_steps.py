@@ -12,11 +12,12 @@ from typing import Any
 
 import attrs
 
+from nhvflow._checks import an_id, encodable, unencodable_field
 from nhvflow._records import REGISTRY_STREAM, CaseRow, Store, canonical, json_scalar
 from nhvflow._replay import MAPPING_FACT
-from nhvflow.errors import InvalidPayload
+from nhvflow.errors import InvalidPayload, shown
 from nhvflow.events import Fact, iso
-from nhvflow.model import Actor, Violation
+from nhvflow.model import Actor, Case, Violation
 from nhvflow.rules import RuleOutcome, Step
 from nhvflow.states import Process, Transition
 
@@ -76,7 +77,7 @@ def aware(value: datetime | str, field: str) -> datetime:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            raise InvalidPayload(field, f"{value!r} is not an ISO date-time") from None
+            raise InvalidPayload(field, f"{shown(value)} is not an ISO date-time") from None
     if not isinstance(value, datetime):
         raise InvalidPayload(
             field, f"must be a timezone-aware datetime (got {type(value).__name__})"
@@ -87,7 +88,34 @@ def aware(value: datetime | str, field: str) -> datetime:
             "must be timezone-aware, e.g. datetime(2026, 5, 4, 9, 0, tzinfo=UTC); a naive "
             "datetime is ambiguous in a legal record.",
         )
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidPayload(
+            field,
+            f"{shown(value)} falls outside the calendar once converted to UTC (its offset "
+            f"{value.utcoffset()} carries it past year 1 or 9999); give a time within it.",
+        ) from None
+
+
+def complete(transition: Transition, fact: Fact, case: Case | None, when: datetime) -> Fact:
+    """The step's payload with the defaults its transition fills in from the
+    case and the business time (``prepare``); a default that would fall
+    outside the calendar (e.g. three months after 9999-12-31) is refused,
+    naming ``at``."""
+    if transition.prepare is None:
+        return fact
+    try:
+        completed: Fact = transition.prepare(fact, case, when)
+    except InvalidPayload:
+        raise
+    except (ValueError, OverflowError) as exc:
+        raise InvalidPayload(
+            "at",
+            f"the step is dated {utc_iso(when)}, so a date it sets by default would fall "
+            f"outside the calendar ({exc}); date the step earlier, or give that date.",
+        ) from None
+    return completed
 
 
 def as_actor(actor: object) -> Actor:
@@ -97,12 +125,17 @@ def as_actor(actor: object) -> Actor:
             f"must be an nhvflow.Actor (got {type(actor).__name__}); "
             "build one with Actor.npo(...), Actor.region(...), ...",
         )
+    if not encodable(actor_text(actor)):
+        raise InvalidPayload(
+            "actor",
+            "holds a lone surrogate (e.g. from a mis-decoded byte) in its name or another "
+            "field, which is not text that can be recorded; pass valid Unicode text.",
+        )
     return actor
 
 
 def check_case_id(case_id: object) -> None:
-    if not isinstance(case_id, str) or not case_id.strip() or len(case_id) > 200:
-        raise InvalidPayload("case_id", "must be a non-empty string of at most 200 characters.")
+    an_id(case_id)
     if case_id == REGISTRY_STREAM:
         raise InvalidPayload("case_id", f"{REGISTRY_STREAM!r} is reserved for registry facts.")
 
@@ -124,7 +157,14 @@ def encode_request(
         text = canonical(payload)
     except (TypeError, ValueError) as exc:
         raise InvalidPayload("payload", f"cannot be recorded as JSON: {exc}") from None
-    size = len(text) if text.isascii() else len(text.encode("utf-8"))
+    try:
+        size = len(text) if text.isascii() else len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidPayload(
+            unencodable_field(payload),
+            "holds a lone surrogate (e.g. from a mis-decoded byte), which is not text that "
+            "can be recorded; pass valid Unicode text.",
+        ) from None
     if size > MAX_PAYLOAD_BYTES:
         raise InvalidPayload(
             "payload",

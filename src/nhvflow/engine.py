@@ -26,6 +26,17 @@ from typing import Any
 import structlog
 
 from nhvflow import _payload
+from nhvflow._checks import (
+    a_flag,
+    a_version,
+    an_id,
+    an_optional_key,
+    clock_moment,
+    open_arguments,
+    open_path,
+    optional_text,
+    process_name,
+)
 from nhvflow._judge import Judge
 from nhvflow._records import REGISTRY_STREAM, CaseRow, NewEvent, Store, VerifyReport, canonical
 from nhvflow._replay import (
@@ -43,6 +54,7 @@ from nhvflow._steps import (
     as_actor,
     aware,
     check_case_id,
+    complete,
     encode_request,
     utc_iso,
     utcnow,
@@ -54,6 +66,7 @@ from nhvflow.errors import (
     InvalidPayload,
     NotAuthorised,
     UnknownCase,
+    shown,
 )
 from nhvflow.events import MappingCompleted, Meta, iso
 from nhvflow.model import Actor, Case, Event, Role, Violation
@@ -85,13 +98,11 @@ class Registry:
         logger: Any = None,
         clock: Clock | None = None,
     ) -> None:
-        known = builtin_processes()
-        for extra in processes:
-            known[extra.name] = extra
+        known = _known_processes(processes)
         self._catalogue = Catalogue(known)
-        if process not in known:
-            raise ValueError(f"unknown process {process!r}; known: {', '.join(sorted(known))}")
-        self.default_process = process
+        self.default_process = process_name(process, known)
+        if clock is not None and not callable(clock):
+            raise InvalidPayload("clock", "must be a function returning a datetime, or None.")
         self.store = store
         self._log = logger if logger is not None else structlog.get_logger("nhvflow")
         self._judge = Judge(store, self._catalogue, self._log)
@@ -117,9 +128,14 @@ class Registry:
         ``nominated_experts``, ``pilot``). ``case_id`` may be given (e.g. by a
         simulation with seeded ids); by default a UUID is drawn.
         """
-        regime = self._catalogue.process(process or self.default_process)
+        if process is not None:
+            process_name(process, self._catalogue.processes)
+        regime = self._catalogue.process(self.default_process if process is None else process)
         given = self._given(at)
         actor = as_actor(actor)
+        if case_id is not None:
+            check_case_id(case_id)
+        idempotency_key = an_optional_key(idempotency_key)
         transition = regime.creation
         fact = _payload.parse(transition.event, payload)
         request = encode_request(case_id or "", transition.trigger, actor, fact, at, regime.name)
@@ -135,8 +151,7 @@ class Registry:
                 raise InvalidPayload(
                     "case_id", f"a case {new_id!r} already exists; choose another id."
                 )
-            if transition.prepare is not None:
-                fact = transition.prepare(fact, None, when)
+            fact = complete(transition, fact, None, when)
             step = Step(
                 None,
                 regime.name,
@@ -175,6 +190,9 @@ class Registry:
         result and writes nothing. ``at``: the business time of the step
         (timezone-aware; default now).
         """
+        an_id(case_id)
+        expected_version = a_version(expected_version)
+        idempotency_key = an_optional_key(idempotency_key)
         given = self._given(at)
         actor = as_actor(actor)
         with self.store.write():
@@ -215,6 +233,7 @@ class Registry:
         """Every rule consulted for the step, with its outcome: ``passed``,
         ``failed`` (with its violations) or ``not in force`` at the step's
         business time."""
+        an_id(case_id)
         when = self._moment(at)
         actor = as_actor(actor)
         with self.store.read():
@@ -228,6 +247,7 @@ class Registry:
         """The triggers available from the case's state that ``actor`` is
         the responsible party for. The step's own rules are judged when it
         is fired (or by :meth:`check` with its payload)."""
+        an_id(case_id)
         when = self._moment(at)
         actor = as_actor(actor)
         row = self._judge.load(case_id)
@@ -257,6 +277,7 @@ class Registry:
 
         Recording it again returns the first record and writes nothing.
         """
+        idempotency_key = an_optional_key(idempotency_key)
         when = self._moment(at)
         actor = as_actor(actor)
         fact = _payload.parse(MappingCompleted, {"note": note})
@@ -309,6 +330,7 @@ class Registry:
 
     def get(self, case_id: str, *, as_of: datetime | str | None = None) -> Case:
         """The case as it stands, or as it stood at business time ``as_of``."""
+        an_id(case_id)
         if as_of is None:
             return to_case(self._judge.load(case_id))
         moment = aware(as_of, "as_of")
@@ -321,6 +343,7 @@ class Registry:
 
     def history(self, case_id: str) -> list[Event]:
         """Every event of the case, in order."""
+        an_id(case_id)
         events = [to_event(e, self._catalogue) for e in self.store.events(case_id)]
         if not events:
             raise UnknownCase(case_id)
@@ -333,8 +356,9 @@ class Registry:
 
     def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[Case]:
         """The cases, in order of submission, optionally of one state or process."""
-        for row in self.store.cases(state=state, process=process):
-            yield to_case(row)
+        state = optional_text(state, "state")
+        process = optional_text(process, "process")
+        return (to_case(row) for row in self.store.cases(state=state, process=process))
 
     def mapping_completed_at(self) -> datetime | None:
         """When the overall mapping was recorded as done, if it was."""
@@ -342,7 +366,9 @@ class Registry:
 
     def process(self, name: str | None = None) -> Process:
         """A process definition this registry knows (default: its default regime)."""
-        return self._catalogue.process(name or self.default_process)
+        if name is None:
+            return self._catalogue.process(self.default_process)
+        return self._catalogue.process(process_name(name, self._catalogue.processes, "name"))
 
     @property
     def processes(self) -> dict[str, Process]:
@@ -359,6 +385,8 @@ class Registry:
         Never raises on a damaged log, unless ``strict=True``: then
         :class:`IntegrityError` names the first bad position.
         """
+        a_flag(strict, "strict")
+        a_flag(projections, "projections")
         report = self.store.verify()
         if projections and report.first_bad_position is None:
             report = verify_projections(self._catalogue, self.store, report)
@@ -408,7 +436,9 @@ class Registry:
     # -- internals -------------------------------------------------------------------
 
     def _moment(self, at: datetime | str | None) -> datetime:
-        return self._clock() if at is None else aware(at, "at")
+        if at is None:
+            return aware(clock_moment(self._clock()), "clock")
+        return aware(at, "at")
 
     @staticmethod
     def _given(at: datetime | str | None) -> datetime | None:
@@ -498,21 +528,54 @@ def open_registry(
 
     .. versionadded:: 0.1
     """
-    if durability not in ("full", "normal"):
-        raise ValueError(f"durability must be 'full' or 'normal' (got {durability!r})")
+    target = open_path(path)
+    open_arguments(
+        durability=durability,
+        busy_timeout=busy_timeout,
+        readonly=readonly,
+        path=target,
+        clock=clock,
+    )
+    processes = list(_known_processes(processes).values())
+    process_name(process, (p.name for p in processes))
     store: Store
-    if is_postgres_url(path):
+    if is_postgres_url(target):
         from nhvflow.store_postgres import PostgresStore  # psycopg only when asked for
 
         store = PostgresStore(
-            path, durability=durability, busy_timeout=busy_timeout, readonly=readonly, logger=logger
+            target,
+            durability=durability,
+            busy_timeout=busy_timeout,
+            readonly=readonly,
+            logger=logger,
         )
     else:
         store = SQLiteStore(
-            path, durability=durability, busy_timeout=busy_timeout, readonly=readonly, logger=logger
+            target,
+            durability=durability,
+            busy_timeout=busy_timeout,
+            readonly=readonly,
+            logger=logger,
         )
     try:
         return Registry(store, process=process, processes=processes, logger=logger, clock=clock)
     except BaseException:
         store.close()
         raise
+
+
+def _known_processes(processes: Iterable[Process]) -> dict[str, Process]:
+    """The built-in processes, with ``processes`` in place of or beside them."""
+    known = builtin_processes()
+    if isinstance(processes, str | bytes) or not isinstance(processes, Iterable):  # type: ignore[unreachable, redundant-expr]
+        raise InvalidPayload(
+            "processes", f"must be a list of Process definitions ({shown(processes)})."
+        )
+    for extra in processes:
+        if not isinstance(extra, Process):
+            raise InvalidPayload(
+                "processes",
+                f"must hold Process definitions (got {type(extra).__name__} {shown(extra)}).",
+            )
+        known[extra.name] = extra
+    return known
