@@ -32,6 +32,7 @@ from nhvflow.errors import (
     NotAuthorised,
     ReadOnlyLog,
     StoreBusy,
+    StoreError,
     TransitionDenied,
     UnknownCase,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "Rule",
     "RuleOutcome",
     "StoreBusy",
+    "StoreError",
     "TransitionDenied",
     "UnknownCase",
     "VerifyReport",

@@ -8,15 +8,26 @@ once the connection is open.
 
 from __future__ import annotations
 
+import functools
+import inspect
+import os
 import sqlite3
 import time
+from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from nhvflow._records import Durability
-from nhvflow.errors import LogFormatError, StoreBusy
+from nhvflow.errors import (
+    IntegrityError,
+    LogFormatError,
+    NhvflowError,
+    ReadOnlyLog,
+    StoreBusy,
+    StoreError,
+)
 
-__all__ = ["WAL_RESET_FIXED", "busy", "connect", "tables"]
+__all__ = ["WAL_RESET_FIXED", "busy", "connect", "guarded", "read_only", "store_error", "tables"]
 
 WAL_RESET_FIXED = (3, 51, 3)
 """The first SQLite release without the WAL-reset bug (sqlite.org/wal.html#walresetbug)."""
@@ -28,6 +39,94 @@ def busy(exc: sqlite3.OperationalError) -> bool:
     """Whether SQLite refused because another connection holds a lock."""
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+def read_only(exc: sqlite3.Error) -> bool:
+    """Whether SQLite refused because the file, its directory or its medium is read-only."""
+    return "readonly" in str(exc).lower()
+
+
+def store_error(path: str, exc: sqlite3.Error) -> NhvflowError:
+    """SQLite's refusal as the nhvflow error that says what it means."""
+    text = str(exc).lower()
+    if isinstance(exc, sqlite3.OperationalError) and busy(exc):
+        return StoreBusy(
+            f"another writer held {path!r} past the busy timeout; nothing was written. "
+            "Retry, or open with a longer busy_timeout."
+        )
+    if read_only(exc):
+        return _read_only_log(path, str(exc))
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return IntegrityError(
+            None,
+            f"{path!r} is damaged where SQLite cannot read it ({exc}); nothing was written. "
+            "Run `nhvflow verify` on it, and restore the log from a backup or an auditor's copy.",
+        )
+    return StoreError(f"SQLite could not read or write {path!r} ({exc}); nothing was written.")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(method: F) -> F:
+    """A store method (or generator, or context manager's generator) whose
+    ``sqlite3`` errors reach the caller as :func:`store_error` says; the
+    store's ``path`` names the file."""
+    if inspect.isgeneratorfunction(method):
+
+        @functools.wraps(method)
+        def generator(self: Any, *args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+            try:
+                return (yield from method(self, *args, **kwargs))
+            except sqlite3.Error as exc:
+                raise store_error(self.path, exc) from exc
+
+        return cast(F, generator)
+
+    @functools.wraps(method)
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from exc
+
+    return cast(F, call)
+
+
+def _read_only_log(path: str, why: str) -> ReadOnlyLog:
+    return ReadOnlyLog(
+        f"{path!r} cannot be written by this process ({why}); open it with readonly=True "
+        "to read it, or open a writable copy."
+    )
+
+
+def _refuse_unwritable(path: str) -> None:
+    """Say that a log cannot be opened for writing before SQLite opens it
+    read-only behind our back (and fails later, or calls the file not a
+    database). The log keeps its write-ahead files beside it, so the
+    directory must be writable too."""
+    file = Path(path)
+    if file.exists() and not os.access(file, os.W_OK):
+        raise _read_only_log(path, "the file is read-only")
+    folder = file.parent
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        raise _read_only_log(path, f"its directory {str(folder)!r} is read-only")
+
+
+def _read_only_target(path: str) -> str:
+    """The URI that opens ``path`` for reading only. In a directory this
+    process cannot write (an auditor's copy on read-only media), SQLite
+    could not make the shared-memory file a WAL log is read through, so the
+    file is opened as immutable: nothing can change it there. A copy with
+    un-checkpointed WAL content beside it is read through that content
+    instead (SQLite then needs the ``-shm`` file to be there too)."""
+    file = Path(path).resolve()
+    target = f"{file.as_uri()}?mode=ro"
+    if not os.access(file.parent, os.W_OK | os.X_OK):
+        wal = file.with_name(f"{file.name}-wal")
+        if not wal.exists() or wal.stat().st_size == 0:
+            target += "&immutable=1"
+    return target
 
 
 def tables(conn: sqlite3.Connection) -> set[str]:
@@ -42,8 +141,10 @@ def connect(
     """A connection to ``path`` (autocommit; the store opens its own
     transactions), checked and configured; :class:`LogFormatError` when the
     file is not an nhvflow log or not SQLite at all."""
+    if not readonly and path != ":memory:":
+        _refuse_unwritable(path)
     try:
-        target = f"{Path(path).resolve().as_uri()}?mode=ro" if readonly else path
+        target = _read_only_target(path) if readonly else path
         conn = sqlite3.connect(
             target,
             timeout=busy_timeout,
@@ -52,6 +153,8 @@ def connect(
             uri=readonly,
         )
     except sqlite3.Error as exc:
+        if read_only(exc):
+            raise _read_only_log(path, str(exc)) from exc
         raise LogFormatError(f"cannot open {path!r} as an SQLite file: {exc}") from exc
     try:
         _refuse_foreign(conn, path, readonly)
@@ -77,6 +180,14 @@ def _refuse_foreign(conn: sqlite3.Connection, path: str, readonly: bool) -> None
     except sqlite3.OperationalError as exc:
         if busy(exc):  # another process is creating it; _configure waits for it
             return
+        if readonly and "unable to open" in str(exc).lower():
+            raise LogFormatError(
+                f"cannot read {path!r} ({exc}): on read-only media a log with a non-empty "
+                "'-wal' file beside it needs its '-shm' file too; copy the three files, or "
+                "a log closed cleanly (no '-wal')."
+            ) from exc
+        if read_only(exc):
+            raise _read_only_log(path, str(exc)) from exc
         raise _not_sqlite(path, exc) from exc
     except sqlite3.DatabaseError as exc:
         raise _not_sqlite(path, exc) from exc
@@ -108,6 +219,8 @@ def _configure(
             if str(mode).lower() != "wal":  # pragma: no cover - e.g. a read-only medium
                 log.warning("wal_unavailable", path=path, journal_mode=mode)
     except sqlite3.DatabaseError as exc:
+        if read_only(exc):
+            raise _read_only_log(path, str(exc)) from exc
         raise _not_sqlite(path, exc) from exc
     conn.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")

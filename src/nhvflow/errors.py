@@ -29,6 +29,7 @@ __all__ = [
     "NotAuthorised",
     "ReadOnlyLog",
     "StoreBusy",
+    "StoreError",
     "TransitionDenied",
     "UnknownCase",
 ]
@@ -270,6 +271,16 @@ class DefinitionError(NhvflowError, ValueError):
 class ReadOnlyLog(NhvflowError):
     """A step or rebuild was asked of a log opened with ``readonly=True``;
     nothing was written.
+
+    .. versionadded:: 0.1
+    """
+
+
+class StoreError(NhvflowError):
+    """The store could not read or write the log: the disk is full, an I/O
+    error, or the file is damaged where SQLite itself cannot read it (a
+    damaged page of events is an :class:`IntegrityError`). Nothing was
+    written by the step that met it.
 
     .. versionadded:: 0.1
     """

@@ -41,7 +41,7 @@ from nhvflow._records import (
     chain_hash,
 )
 from nhvflow._sqlite_open import busy as _busy
-from nhvflow._sqlite_open import connect
+from nhvflow._sqlite_open import connect, guarded
 from nhvflow._sqlite_open import tables as table_names
 from nhvflow._sqlite_schema import (
     EVENT_COLUMNS,
@@ -168,6 +168,7 @@ class SQLiteStore:
     # -- transactions ----------------------------------------------------------------
 
     @contextmanager
+    @guarded
     def write(self) -> Iterator[None]:
         """A write transaction (``BEGIN IMMEDIATE``), or a savepoint when nested."""
         if self.readonly:
@@ -224,6 +225,7 @@ class SQLiteStore:
                 self._tail = None
 
     @contextmanager
+    @guarded
     def read(self) -> Iterator[None]:
         """A consistent read snapshot (a deferred transaction), or nothing when nested."""
         with self._lock:
@@ -240,6 +242,7 @@ class SQLiteStore:
 
     # -- cases -----------------------------------------------------------------------
 
+    @guarded
     def load_case(self, case_id: str) -> CaseRow | None:
         with self._lock:
             row = self._conn.execute(
@@ -248,6 +251,7 @@ class SQLiteStore:
             ).fetchone()
         return None if row is None else _case(row)
 
+    @guarded
     def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
         where: list[str] = []
         args: list[Any] = []
@@ -273,6 +277,7 @@ class SQLiteStore:
                 return
             last = rows[-1][0]
 
+    @guarded
     def stream_version(self, stream_id: str) -> int:
         with self._lock:
             row = self._conn.execute(
@@ -282,6 +287,7 @@ class SQLiteStore:
 
     # -- events ----------------------------------------------------------------------
 
+    @guarded
     def append(
         self, event: NewEvent, case: CaseRow | None, *, permits_changed: bool = False
     ) -> StoredEvent:
@@ -378,6 +384,7 @@ class SQLiteStore:
         self._conn.execute("DELETE FROM permits WHERE case_id = ?", (case.id,))
         self._conn.executemany(INSERT_PERMIT, _permit_rows(case))
 
+    @guarded
     def event_by_key(self, key: str) -> StoredEvent | None:
         with self._lock:
             row = self._conn.execute(
@@ -385,6 +392,7 @@ class SQLiteStore:
             ).fetchone()
         return None if row is None else _event(row)
 
+    @guarded
     def events(
         self,
         stream_id: str | None = None,
@@ -425,6 +433,7 @@ class SQLiteStore:
                 return
             last = rows[-1][key]
 
+    @guarded
     def stream_ids(self) -> Iterator[str]:
         """Every stream id, in order of its first event."""
         with self._lock:
@@ -434,6 +443,7 @@ class SQLiteStore:
         for row in rows:
             yield row[0]
 
+    @guarded
     def count_events(self) -> int:
         """How many events the log holds."""
         with self._lock:
@@ -441,11 +451,13 @@ class SQLiteStore:
 
     # -- facts and rebuilds ----------------------------------------------------------
 
+    @guarded
     def get_fact(self, key: str) -> Any:
         with self._lock:
             row = self._conn.execute("SELECT value FROM facts WHERE key = ?", (key,)).fetchone()
         return None if row is None else json.loads(row[0])
 
+    @guarded
     def set_fact(self, key: str, value: Any) -> None:
         if not self._depth:
             with self.write():
@@ -458,6 +470,7 @@ class SQLiteStore:
                 (key, canonical(value)),
             )
 
+    @guarded
     def replace_projections(self, cases: Iterable[CaseRow], facts: dict[str, Any]) -> None:
         with self.write():
             conn = self._conn
@@ -478,6 +491,7 @@ class SQLiteStore:
             for key, value in facts.items():
                 self.set_fact(key, value)
 
+    @guarded
     def projection_rows(self) -> tuple[list[Any], list[Any], list[Any]]:
         """Every row of the projections, for comparing a rebuild with the live tables."""
         with self._lock:
