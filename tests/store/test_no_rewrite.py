@@ -71,7 +71,7 @@ def refused(backend: Any, store: Store, sql: str, params: tuple[Any, ...]) -> bo
     """Whether the backend refuses the statement (its driver raises)."""
     try:
         backend.raw(store, sql, params)
-    except Exception:  # noqa: BLE001 - sqlite3.Error or psycopg.Error, whichever backend
+    except Exception:  # sqlite3.Error or psycopg.Error, whichever the backend's driver raises
         return True
     return False
 

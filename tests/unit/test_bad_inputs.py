@@ -1,0 +1,376 @@
+"""Every argument of the public entry points is checked: a bad one is
+answered with a named ``NhvflowError`` (``InvalidPayload`` naming the
+argument, mostly), in a message of bounded length, and nothing is written.
+The store-backed cases run on both backends in
+``tests/store/test_bad_arguments.py``; these need no store, or only SQLite."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+import nhvflow
+from nhvflow import (
+    Actor,
+    Expert,
+    IntegrityError,
+    InvalidPayload,
+    NhvflowError,
+    PermitGrant,
+    ReadOnlyLog,
+    Region,
+    Role,
+)
+from nhvflow.errors import shown
+from nhvflow.fixtures import advance, proposal
+
+T0 = datetime(2019, 3, 1, 9, 0, tzinfo=UTC)
+NPO = Actor.npo("Nervsystemets sjukdomar")
+HUGE = "x" * 10_000_000
+
+
+def nested(depth: int) -> list[object]:
+    value: list[object] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.fixture(name="reg")
+def _reg() -> nhvflow.Registry:
+    return nhvflow.open(":memory:")
+
+
+# -- messages ------------------------------------------------------------------------
+
+
+def test_shown_cuts_huge_deep_and_broken_values():
+    """``shown`` never repeats more than a short cut of a value, even of a
+    10 MB string, a list nested 100,000 deep or an object whose repr fails."""
+
+    class Broken:
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    for value in (HUGE, nested(100_000), Broken(), list(range(10**5))):
+        assert len(shown(value)) <= 200
+    assert "10000000 characters" in shown(HUGE)
+    assert shown("short") == "'short'"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda reg, case: reg.get(HUGE),
+        lambda reg, case: reg.history(HUGE),
+        lambda reg, case: reg.fire(case, HUGE, NPO),
+        lambda reg, case: reg.fire(case, "withdraw", NPO, at=HUGE),
+        lambda reg, case: reg.fire(case, "withdraw", NPO, idempotency_key=HUGE),
+        lambda reg, case: reg.submit(NPO, process=HUGE, **proposal()),
+        lambda reg, case: reg.submit(NPO, at=T0, **{**proposal(), HUGE: 1}),
+        lambda reg, case: reg.submit(NPO, at=T0, **{**proposal(), "title": HUGE}),
+        lambda reg, case: reg.submit(NPO, at=T0, case_id=HUGE, **proposal()),
+    ],
+)
+def test_a_10_mb_argument_is_never_echoed(reg, call):
+    """A message names a 10 MB argument with a short cut of it, never the whole."""
+    case = reg.submit(NPO, at=T0, **proposal()).id
+    with pytest.raises(NhvflowError) as exc:
+        call(reg, case)
+    assert len(str(exc.value)) < 2_000
+    assert reg.store.count_events() == 1
+
+
+# -- payload values ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["title", "care_measures", "nominated_experts"])
+def test_a_deeply_nested_payload_value_is_invalid_payload(reg, field):
+    """A value nested 100,000 deep is refused naming its field, not with RecursionError."""
+    with pytest.raises(InvalidPayload) as exc:
+        reg.submit(NPO, at=T0, **{**proposal(), field: nested(100_000)})
+    assert exc.value.field == field
+    assert reg.store.count_events() == 0
+
+
+@pytest.mark.parametrize("offset", [timedelta(hours=23, minutes=59), -timedelta(hours=23)])
+def test_a_time_zone_that_carries_a_time_off_the_calendar_is_invalid(reg, offset):
+    """``at``/``as_of`` at the calendar's edges with an extreme offset is
+    InvalidPayload naming the argument, not OverflowError."""
+    edge = datetime.min if offset > timedelta(0) else datetime.max
+    moment = edge.replace(tzinfo=timezone(offset))
+    with pytest.raises(InvalidPayload) as exc:
+        reg.submit(NPO, at=moment, **proposal())
+    assert exc.value.field == "at"
+    case = reg.submit(NPO, at=T0, **proposal()).id
+    with pytest.raises(InvalidPayload) as exc:
+        reg.get(case, as_of=moment)
+    assert exc.value.field == "as_of"
+    with pytest.raises(InvalidPayload) as exc:
+        reg.fire(case, "withdraw", NPO, at=moment.isoformat(), reason="x")
+    assert exc.value.field == "at"
+
+
+def test_a_default_date_past_year_9999_is_invalid_payload_naming_at(reg):
+    """A decision dated 9999-12-31, whose default last day for applications
+    (three months on) falls past the calendar, is refused naming ``at``,
+    and nothing is written."""
+    end = datetime(9999, 12, 31, tzinfo=UTC)
+    case = reg.submit(NPO, at=end, **proposal()).id
+    advance(reg, case, "prepared", start=end, every=timedelta(0))
+    before = reg.store.count_events()
+    with pytest.raises(InvalidPayload) as exc:
+        advance(reg, case, "decided", start=end, every=timedelta(0))
+    assert exc.value.field == "at"
+    assert "outside the calendar" in str(exc.value)
+    assert reg.store.count_events() == before
+    assert reg.verify(projections=True).ok
+
+
+# -- the registry's own arguments -----------------------------------------------------
+
+
+@pytest.mark.parametrize("process", ["bogus", "", 5])
+def test_submit_to_an_unknown_or_empty_process_names_the_known_ones(reg, process):
+    """``submit(process=...)`` with a process the registry lacks says so,
+    listing the processes it knows."""
+    with pytest.raises(InvalidPayload) as exc:
+        reg.submit(NPO, process=process, at=T0, **proposal())
+    assert exc.value.field == "process"
+    assert "unknown process" in str(exc.value) and "kc-proposal" in str(exc.value)
+    with pytest.raises(InvalidPayload):
+        reg.process(process)
+    assert reg.store.count_events() == 0
+
+
+@pytest.mark.parametrize("value", [datetime(2020, 1, 1), "2020-01-01T00:00+00:00", None, 5])
+def test_a_clock_that_returns_no_aware_datetime_is_refused(value):
+    """A clock returning a naive datetime, text or anything else is
+    InvalidPayload naming ``clock``, and nothing is written."""
+    with nhvflow.open(":memory:", clock=lambda: value) as reg:
+        with pytest.raises(InvalidPayload) as exc:
+            reg.submit(NPO, **proposal())
+        assert exc.value.field == "clock"
+        with pytest.raises(InvalidPayload):
+            reg.complete_mapping(Actor.socialstyrelsen())
+        assert reg.store.count_events() == 0
+
+
+def test_verify_and_process_take_only_their_types(reg):
+    """``verify(strict=...)`` wants True or False; ``process(name)`` a known name."""
+    with pytest.raises(InvalidPayload) as exc:
+        reg.verify(strict="yes")
+    assert exc.value.field == "strict"
+    with pytest.raises(InvalidPayload) as exc:
+        reg.verify(projections=1)
+    assert exc.value.field == "projections"
+    assert reg.process().name == "nhv"
+
+
+# -- nhvflow.open --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"path": None}, "path"),
+        ({"path": ""}, "path"),
+        ({"path": "  "}, "path"),
+        ({"path": 5}, "path"),
+        ({"path": b"log.sqlite"}, "path"),
+        ({"path": "a\x00b"}, "path"),
+        ({"path": "log\udc80.sqlite"}, "path"),
+        ({"path": "x" * 5000}, "path"),
+        ({"durability": "fast"}, "durability"),
+        ({"durability": None}, "durability"),
+        ({"process": "bogus"}, "process"),
+        ({"process": None}, "process"),
+        ({"busy_timeout": -1}, "busy_timeout"),
+        ({"busy_timeout": float("nan")}, "busy_timeout"),
+        ({"busy_timeout": float("inf")}, "busy_timeout"),
+        ({"busy_timeout": "5"}, "busy_timeout"),
+        ({"busy_timeout": True}, "busy_timeout"),
+        ({"busy_timeout": 10**12}, "busy_timeout"),
+        ({"readonly": "yes"}, "readonly"),
+        ({"path": ":memory:", "readonly": True}, "readonly"),
+        ({"processes": [object()]}, "processes"),
+        ({"processes": 5}, "processes"),
+        ({"clock": "now"}, "clock"),
+    ],
+)
+def test_open_checks_its_arguments_before_it_touches_the_disk(tmp_path, monkeypatch, kwargs, field):
+    """Each bad argument of ``nhvflow.open`` is InvalidPayload naming it, and
+    no file is left behind (``open(None)`` once made a file named ``None``)."""
+    monkeypatch.chdir(tmp_path)
+    kwargs = {"path": "log.sqlite", **kwargs}
+    with pytest.raises(InvalidPayload) as exc:
+        nhvflow.open(kwargs.pop("path"), **kwargs)
+    assert exc.value.field == field
+    assert len(str(exc.value)) < 500
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_open_still_takes_a_path_object_and_a_whole_number_timeout(tmp_path):
+    """A ``pathlib.Path`` and an ``int`` busy timeout are fine."""
+    with nhvflow.open(tmp_path / "log.sqlite", busy_timeout=0) as reg:
+        assert reg.verify().ok
+
+
+# -- value constructors --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: Actor.npo(None), "programme_area"),
+        (lambda: Actor.npo(""), "programme_area"),
+        (lambda: Actor.npo("  "), "programme_area"),
+        (lambda: Actor.expert_group(None), "case_id"),
+        (lambda: Actor.expert_group(""), "case_id"),
+        (lambda: Actor.region("not a region"), "region"),
+        (lambda: Actor.region(None), "region"),
+        (lambda: Actor.of("nope", "x"), "role"),
+        (lambda: Actor.of(Role.MINISTRY, None), "name"),
+        (lambda: Actor(5, "x"), "role"),
+        (lambda: Actor.health_enterprise(None), "name"),
+        (lambda: Actor.member_state("XX"), "country"),
+        (lambda: Actor.member_state(None), "country"),
+        (lambda: Actor.provider(None, "SE"), "name"),
+        (lambda: Actor.provider("Karolinska", None), "country"),
+        (lambda: Actor.coordinator(None), "network"),
+        (lambda: Actor.socialstyrelsen(""), "name"),
+        (lambda: Expert("a", "b", 5, "female"), "region"),
+        (lambda: Expert("a", "b", "Atlantis", "female"), "region"),
+        (lambda: Expert("a", "b", Region.SKANE, "x"), "gender"),
+        (lambda: Expert("a", "b", Region.SKANE, "female", clinical=1), "clinical"),
+        (lambda: PermitGrant(None), "region"),
+        (lambda: PermitGrant(Region.SKANE, special_conditions="one"), "special_conditions"),
+        (lambda: PermitGrant(Region.SKANE, starts_on="soon"), "starts_on"),
+    ],
+)
+def test_value_constructors_refuse_nonsense_naming_the_field(build, field):
+    """A constructor given nonsense raises InvalidPayload naming the field
+    (still a ValueError, as attrs' validators raised before)."""
+    with pytest.raises(InvalidPayload) as exc:
+        build()
+    assert exc.value.field == field
+    assert isinstance(exc.value, ValueError)
+
+
+# -- the file ------------------------------------------------------------------------
+
+
+def _log_with_cases(path: Path, count: int) -> list[str]:
+    with nhvflow.open(path) as reg, reg.batch():
+        return [reg.submit(NPO, at=T0, **proposal()).id for _ in range(count)]
+
+
+def test_a_damaged_page_is_an_integrity_error_not_sqlite3(tmp_path):
+    """Pages of the file overwritten with garbage: reading the cases or the
+    events raises IntegrityError (verify reports it), never sqlite3's own error."""
+    path = tmp_path / "log.sqlite"
+    ids = _log_with_cases(path, 300)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    pages = path.stat().st_size // page
+    with path.open("r+b") as f:
+        for n in range(pages // 3, pages // 3 + 3):
+            f.seek(n * page)
+            f.write(b"\xff" * 200)
+    with nhvflow.open(path) as reg:
+        assert not reg.verify().ok
+        with pytest.raises(IntegrityError):
+            list(reg.events())
+        errors = []
+        for case_id in ids:
+            try:
+                reg.history(case_id)
+            except IntegrityError as exc:
+                errors.append(exc)
+        assert errors
+
+
+def test_readonly_reads_a_log_in_a_directory_it_cannot_write(tmp_path, monkeypatch):
+    """Where the directory cannot be written (as on read-only media) a
+    read-only registry opens the log as immutable and reads it, leaving no
+    file beside it."""
+    path = tmp_path / "log.sqlite"
+    [case_id] = _log_with_cases(path, 1)
+    real = os.access
+
+    def no_writes(target, mode, *args, **kwargs):
+        if mode & os.W_OK and Path(target) == tmp_path:
+            return False
+        return real(target, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", no_writes)
+    with nhvflow.open(path, readonly=True) as reg:
+        assert reg.get(case_id).state == "proposed"
+        assert reg.verify().ok
+    with pytest.raises(ReadOnlyLog, match="directory"):
+        nhvflow.open(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.sqlite"]
+
+
+SETPRIV = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+"""Run a command as nobody."""
+_AS_NOBODY = r"""
+import json, sys, nhvflow
+out = {}
+for readonly in (False, True):
+    try:
+        with nhvflow.open(sys.argv[1], readonly=readonly) as reg:
+            out[str(readonly)] = ["read", len(list(reg.events())), reg.verify().ok]
+    except nhvflow.NhvflowError as exc:
+        out[str(readonly)] = [type(exc).__name__, str(exc)]
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="needs root and setpriv to run a reader as an unprivileged user",
+)
+@pytest.mark.parametrize("what", ["file", "directory"])
+def test_a_read_only_file_says_so_and_readonly_reads_it(what):
+    """Run as an unprivileged user, for whom the file (or its directory) is
+    read-only: a writable open raises ReadOnlyLog saying so (not "not an SQLite
+    database"), and ``readonly=True`` reads every event."""
+    import json
+
+    folder = Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        folder.chmod(0o755)
+        path = folder / "log.sqlite"
+        _log_with_cases(path, 3)
+        path.chmod(0o444 if what == "file" else 0o666)
+        folder.chmod(0o555 if what == "directory" else 0o777)
+        src = Path(nhvflow.__file__).parents[1]
+        run = subprocess.run(
+            [*SETPRIV, sys.executable, "-c", _AS_NOBODY, str(path)],
+            env={**os.environ, "PYTHONPATH": str(src)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if run.returncode and "Permission denied" in run.stderr:
+            pytest.skip("the unprivileged user cannot reach the interpreter or sources")
+        out = json.loads(run.stdout.strip().splitlines()[-1])
+        assert out["False"][0] == "ReadOnlyLog" and "read-only" in out["False"][1]
+        assert out["True"] == ["read", 3, True]
+        if what == "directory":
+            assert sorted(p.name for p in folder.iterdir()) == ["log.sqlite"]
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)
