@@ -77,6 +77,8 @@ def an_id(value: object, field: str = "case_id") -> str:
         )
     if not encodable(value):
         raise _not_unicode(field)
+    if "\x00" in value:  # PostgreSQL cannot store it; refused on every backend alike
+        raise InvalidPayload(field, f"holds a NUL character ({shown(value)}).")
     return value
 
 

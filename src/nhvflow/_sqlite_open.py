@@ -114,17 +114,21 @@ def _refuse_unwritable(path: str) -> None:
 
 
 def _read_only_target(path: str) -> str:
-    """The URI that opens ``path`` for reading only. In a directory this
-    process cannot write (an auditor's copy on read-only media), SQLite
-    could not make the shared-memory file a WAL log is read through, so the
-    file is opened as immutable: nothing can change it there. A copy with
-    un-checkpointed WAL content beside it is read through that content
-    instead (SQLite then needs the ``-shm`` file to be there too)."""
+    """The URI that opens ``path`` for reading only.
+
+    In a directory this process cannot write (an auditor's copy on read-only
+    media), SQLite cannot make the shared-memory file a WAL log is read
+    through. A log closed cleanly there (no ``-wal`` or ``-shm`` file beside
+    it: the last connection to close removes them) is opened as immutable,
+    which needs neither: no writer can reach it. A log with those files is
+    live, or was copied while live, and is read through them as usual
+    (immutable would read past the steps still in the ``-wal`` file, and
+    without the writers' locks)."""
     file = Path(path).resolve()
     target = f"{file.as_uri()}?mode=ro"
     if not os.access(file.parent, os.W_OK | os.X_OK):
-        wal = file.with_name(f"{file.name}-wal")
-        if not wal.exists() or wal.stat().st_size == 0:
+        beside = (file.with_name(f"{file.name}-{suffix}") for suffix in ("wal", "shm"))
+        if not any(f.exists() for f in beside):
             target += "&immutable=1"
     return target
 
@@ -182,9 +186,9 @@ def _refuse_foreign(conn: sqlite3.Connection, path: str, readonly: bool) -> None
             return
         if readonly and "unable to open" in str(exc).lower():
             raise LogFormatError(
-                f"cannot read {path!r} ({exc}): on read-only media a log with a non-empty "
-                "'-wal' file beside it needs its '-shm' file too; copy the three files, or "
-                "a log closed cleanly (no '-wal')."
+                f"cannot read {path!r} ({exc}): in a directory this process cannot write, "
+                "a log with a '-wal' file beside it needs its '-shm' file too; copy a log "
+                "closed cleanly (no '-wal' or '-shm'), or all three files."
             ) from exc
         if read_only(exc):
             raise _read_only_log(path, str(exc)) from exc

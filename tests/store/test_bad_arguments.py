@@ -43,7 +43,7 @@ READERS = {
 
 
 @pytest.mark.parametrize("entry", sorted(READERS))
-@pytest.mark.parametrize("case_id", [None, "", "   ", 5, ["a"], "a\udc80", "x" * 201])
+@pytest.mark.parametrize("case_id", [None, "", "   ", 5, ["a"], "a\udc80", "a\x00b", "x" * 201])
 def test_no_missing_or_malformed_case_id_reads_other_cases(reg, entry, case_id):
     """``history(None)`` once returned the whole log and ``get(None,
     as_of=...)`` folded every stream into one case: every entry point now
@@ -62,7 +62,7 @@ def test_an_unknown_case_id_is_still_unknown_case(reg):
         reg.get("no-such-case", as_of=T0 + timedelta(days=3))
 
 
-@pytest.mark.parametrize("key", [5, "", " ", "k\udc80", "k" * 201, b"key", ["k"]])
+@pytest.mark.parametrize("key", [5, "", " ", "k\udc80", "k\x00", "k" * 201, b"key", ["k"]])
 def test_idempotency_keys_are_checked_on_every_step(reg, key):
     """A malformed idempotency key is refused by submit, fire and
     complete_mapping alike (``complete_mapping(idempotency_key=5)`` once
