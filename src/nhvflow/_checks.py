@@ -22,6 +22,7 @@ __all__ = [
     "MAX_ID",
     "MAX_PATH",
     "a_flag",
+    "a_new_id",
     "a_version",
     "an_id",
     "an_optional_key",
@@ -77,14 +78,23 @@ def an_id(value: object, field: str = "case_id") -> str:
         )
     if not encodable(value):
         raise _not_unicode(field)
-    if "\x00" in value:  # PostgreSQL cannot store it; refused on every backend alike
-        raise InvalidPayload(field, f"holds a NUL character ({shown(value)}).")
     return value
 
 
+def a_new_id(value: object, field: str = "case_id") -> str:
+    """An id that a step records (a new case's id, an idempotency key):
+    :func:`an_id`, without a NUL character, which PostgreSQL cannot store
+    (refused on every backend alike, so that a log can move between them).
+    A reader's id with one is simply not in the log."""
+    text = an_id(value, field)
+    if "\x00" in text:
+        raise InvalidPayload(field, f"holds a NUL character ({shown(text)}).")
+    return text
+
+
 def an_optional_key(value: object, field: str = "idempotency_key") -> str | None:
-    """An idempotency key: ``None`` or :func:`an_id`."""
-    return None if value is None else an_id(value, field)
+    """An idempotency key: ``None`` or :func:`a_new_id`."""
+    return None if value is None else a_new_id(value, field)
 
 
 def a_version(value: object, field: str = "expected_version") -> int | None:

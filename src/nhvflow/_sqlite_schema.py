@@ -41,10 +41,16 @@ INSERT_PERMIT = (
     "conditions) VALUES (?,?,?,?,?,?,?,?,?)"
 )
 
-LOG_TRIGGERS = ("events_append_only_update", "events_append_only_delete", "events_no_rewrite")
-"""The triggers on ``events`` that make the file itself refuse to change the
-log; ``verify()`` reports any that is missing."""
-
+APPEND_ONLY_UPDATE = (
+    "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events BEGIN "
+    "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; UPDATE of events is "
+    "refused (record a new event instead)'); END"
+)
+APPEND_ONLY_DELETE = (
+    "CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events BEGIN "
+    "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; DELETE of events is "
+    "refused'); END"
+)
 NO_REWRITE = (
     # REPLACE INTO and INSERT OR REPLACE delete the row in the way without
     # firing a DELETE trigger (unless recursive_triggers is on), so an insert
@@ -66,6 +72,15 @@ NO_REWRITE = (
     "is already recorded (events.position)'); "
     "END"
 )
+
+LOG_TRIGGERS = {
+    "events_append_only_update": APPEND_ONLY_UPDATE,
+    "events_append_only_delete": APPEND_ONLY_DELETE,
+    "events_no_rewrite": NO_REWRITE,
+}
+"""The triggers on ``events`` that make the file itself refuse to change the
+log, by name, with their SQL; ``verify()`` reports any that is missing or
+whose SQL is not this."""
 
 migrations = sqlite_utils.Migrations("nhvflow")
 
@@ -93,16 +108,8 @@ def initial(db: sqlite_utils.Database) -> None:
         )
         """
     )
-    db.execute(
-        "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events BEGIN "
-        "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; UPDATE of events is "
-        "refused (record a new event instead)'); END"
-    )
-    db.execute(
-        "CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events BEGIN "
-        "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; DELETE of events is "
-        "refused'); END"
-    )
+    db.execute(APPEND_ONLY_UPDATE)
+    db.execute(APPEND_ONLY_DELETE)
     db.table("cases").create(
         {"id": str, "process": str, "state": str, "version": int, "data": str, "updated_at": str},
         pk="id",

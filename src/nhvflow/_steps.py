@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from nhvflow._checks import an_id, encodable, unencodable_field
+from nhvflow._checks import a_new_id, encodable, unencodable_field
 from nhvflow._records import REGISTRY_STREAM, CaseRow, Store, canonical, json_scalar
 from nhvflow._replay import MAPPING_FACT
 from nhvflow.errors import InvalidPayload, shown
@@ -135,7 +135,7 @@ def as_actor(actor: object) -> Actor:
 
 
 def check_case_id(case_id: object) -> None:
-    an_id(case_id)
+    a_new_id(case_id)
     if case_id == REGISTRY_STREAM:
         raise InvalidPayload("case_id", f"{REGISTRY_STREAM!r} is reserved for registry facts.")
 

@@ -507,15 +507,20 @@ class SQLiteStore:
         problems: list[str] = []
         try:
             with self._lock:
-                triggers = {
-                    r[0]
-                    for r in self._conn.execute(
-                        "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='events'"
-                    )
-                }
-            for name in LOG_TRIGGERS:
+                triggers = dict(
+                    self._conn.execute(
+                        "SELECT name, sql FROM sqlite_master "
+                        "WHERE type='trigger' AND tbl_name='events'"
+                    ).fetchall()
+                )
+            for name, sql in LOG_TRIGGERS.items():
                 if name not in triggers:
                     problems.append(f"the append-only trigger {name} is missing")
+                elif " ".join(str(triggers[name]).split()) != " ".join(sql.split()):
+                    problems.append(
+                        f"the append-only trigger {name} was replaced by one that is not "
+                        "nhvflow's (its SQL differs)"
+                    )
             last = 0
             while True:
                 with self._lock:

@@ -45,6 +45,7 @@ from nhvflow._pg_schema import (
     INSERT_PERMIT,
     SCHEMA_VERSION,
     TRIGGER_STATE,
+    TRIGGER_TYPES,
     UPSERT_CASE,
 )
 from nhvflow._pg_session import PgSession
@@ -447,12 +448,23 @@ class PostgresStore(PgSession):
         problems: list[str] = []
         try:
             with self._lock:
-                triggers = dict(self._q(TRIGGER_STATE).fetchall())
+                triggers = {r[0]: r[1:] for r in self._q(TRIGGER_STATE).fetchall()}
             for name in APPEND_ONLY_TRIGGERS:
                 if name not in triggers:
                     problems.append(f"the append-only trigger {name} is missing")
-                elif triggers[name] == "D":
+                    continue
+                enabled, kind, function, source = triggers[name]
+                if enabled == "D":
                     problems.append(f"the append-only trigger {name} is disabled")
+                elif (
+                    kind != TRIGGER_TYPES[name]
+                    or function != "nhvflow_refuse_event_change"
+                    or "RAISE EXCEPTION" not in str(source)
+                ):
+                    problems.append(
+                        f"the append-only trigger {name} was replaced by one that is not "
+                        "nhvflow's (it fires at another time or runs another function)"
+                    )
             for row in self.event_rows(page=5000):
                 check.feed(row)
         except (psycopg.Error, NhvflowError, ValueError) as exc:

@@ -176,3 +176,46 @@ def test_a_log_made_before_the_guard_gains_it_when_opened_for_writing(tmp_path):
     assert any("events_no_rewrite is missing" in p for p in report.problems)
     with nhvflow.open(path) as reg:
         assert reg.verify().ok
+
+
+def test_a_guard_replaced_by_one_that_refuses_nothing_is_reported(tmp_path):
+    """A trigger dropped and made again under its name with a body that
+    refuses nothing fails ``verify()``, naming it."""
+    import sqlite3
+
+    import nhvflow
+
+    path = tmp_path / "log.sqlite"
+    nhvflow.open(path).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP TRIGGER events_no_rewrite")
+    conn.execute(
+        "CREATE TRIGGER events_no_rewrite BEFORE INSERT ON events WHEN 0 BEGIN SELECT 1; END"
+    )
+    conn.close()
+    with nhvflow.open(path) as reg:
+        report = reg.verify()
+    assert not report.ok
+    assert any("events_no_rewrite was replaced" in p for p in report.problems)
+
+
+@pytest.mark.parametrize(
+    "forgery",
+    [
+        "CREATE OR REPLACE FUNCTION nhvflow_refuse_event_change() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+        "DROP TRIGGER events_append_only_update ON events; "
+        "CREATE TRIGGER events_append_only_update AFTER INSERT ON events "
+        "FOR EACH STATEMENT EXECUTE FUNCTION nhvflow_refuse_event_change()",
+    ],
+)
+def test_a_postgresql_guard_that_refuses_nothing_is_reported(backend, store, forgery):
+    """On PostgreSQL, a guard whose function no longer raises, or a trigger
+    made again under its name to fire at another time, fails ``verify()``."""
+    if backend.name != "postgresql":
+        pytest.skip("PostgreSQL's triggers")
+    append(store, event("a", 1))
+    backend.raw(store, forgery)
+    report = store.verify()
+    assert not report.ok
+    assert any("was replaced" in p for p in report.problems)
