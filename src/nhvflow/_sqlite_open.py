@@ -100,16 +100,24 @@ def _read_only_log(path: str, why: str) -> ReadOnlyLog:
     )
 
 
+def _writable(target: Path) -> bool:
+    """Whether this process may write ``target``: the system allows it, and
+    its permissions let someone write it (a file or directory made read-only
+    with ``chmod a-w`` is read-only to nhvflow even for root, who the system
+    would let write it)."""
+    return os.access(target, os.W_OK) and bool(target.stat().st_mode & 0o222)
+
+
 def _refuse_unwritable(path: str) -> None:
     """Say that a log cannot be opened for writing before SQLite opens it
     read-only behind our back (and fails later, or calls the file not a
     database). The log keeps its write-ahead files beside it, so the
     directory must be writable too."""
     file = Path(path)
-    if file.exists() and not os.access(file, os.W_OK):
+    if file.exists() and not _writable(file):
         raise _read_only_log(path, "the file is read-only")
     folder = file.parent
-    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+    if folder.is_dir() and not _writable(folder):
         raise _read_only_log(path, f"its directory {str(folder)!r} is read-only")
 
 
@@ -126,7 +134,7 @@ def _read_only_target(path: str) -> str:
     without the writers' locks)."""
     file = Path(path).resolve()
     target = f"{file.as_uri()}?mode=ro"
-    if not os.access(file.parent, os.W_OK | os.X_OK):
+    if file.parent.is_dir() and not _writable(file.parent):
         beside = (file.with_name(f"{file.name}-{suffix}") for suffix in ("wal", "shm"))
         if not any(f.exists() for f in beside):
             target += "&immutable=1"

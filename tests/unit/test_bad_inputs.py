@@ -322,6 +322,28 @@ def test_readonly_reads_a_log_in_a_directory_it_cannot_write(tmp_path, monkeypat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["log.sqlite"]
 
 
+@pytest.mark.parametrize("what", ["file", "directory"])
+def test_a_log_made_read_only_with_chmod_is_read_only_even_for_root(tmp_path, what):
+    """``chmod a-w`` on the file (or its directory) makes the log read-only to
+    nhvflow whoever runs it: a writable open raises ReadOnlyLog saying so, a
+    read-only open reads it, and a clean copy in a read-only directory gains
+    no file beside it."""
+    path = tmp_path / "log.sqlite"
+    [case_id] = _log_with_cases(path, 1)
+    target = path if what == "file" else tmp_path
+    target.chmod(0o555 if what == "directory" else 0o444)
+    try:
+        with pytest.raises(ReadOnlyLog, match="read-only") as exc:
+            nhvflow.open(path)
+        assert "not an SQLite database" not in str(exc.value)
+        with nhvflow.open(path, readonly=True) as reg:
+            assert reg.get(case_id).version == 1
+        if what == "directory":
+            assert [p.name for p in tmp_path.iterdir()] == ["log.sqlite"]
+    finally:
+        target.chmod(0o755)
+
+
 SETPRIV = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
 """Run a command as nobody."""
 _AS_NOBODY = r"""
