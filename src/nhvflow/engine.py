@@ -331,6 +331,8 @@ class Registry:
     def get(self, case_id: str, *, as_of: datetime | str | None = None) -> Case:
         """The case as it stands, or as it stood at business time ``as_of``."""
         an_id(case_id)
+        if case_id == REGISTRY_STREAM:  # its events are registry facts; history() shows them
+            raise UnknownCase(case_id, f"; {REGISTRY_STREAM!r} holds registry facts, not a case")
         if as_of is None:
             return to_case(self._judge.load(case_id))
         moment = aware(as_of, "as_of")

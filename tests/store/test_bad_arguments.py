@@ -64,6 +64,10 @@ def test_an_unknown_case_id_is_still_unknown_case(reg):
     with pytest.raises(InvalidPayload) as exc:
         reg.submit(NPO, at=T0, case_id="a\x00b", **proposal())
     assert exc.value.field == "case_id"
+    reg.complete_mapping(OFFICER, at=T0)
+    for as_of in (None, T0 + timedelta(days=1)):  # the registry's facts are no case
+        with pytest.raises(UnknownCase):
+            reg.get("registry", as_of=as_of)
     with pytest.raises(UnknownCase):
         reg.get("no-such-case", as_of=T0 + timedelta(days=3))
 
