@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from nhvflow._decode import damaged, moment
 from nhvflow._records import REGISTRY_STREAM, CaseRow, Store, StoredEvent, VerifyReport
 from nhvflow.errors import DefinitionError, LogFormatError, NhvflowError
 from nhvflow.events import Fact, MappingCompleted, Meta, iso, upcast
@@ -105,13 +106,18 @@ class Catalogue:
             payload = stored.payload
             if stored.schema_version != cls.schema_version:
                 payload = upcast(cls, payload, stored.schema_version)
-            actor = self.actor(stored.actor)
-            occurred = datetime.fromisoformat(stored.occurred_at)
-            text = stored.occurred_at
-            if not _as_written(text, occurred):
-                text = iso(occurred)
-            meta = Meta(stored.stream_id, actor, occurred, stored.version, when=text)
-            cls.fold(payload, data, meta)
+            try:
+                actor = self.actor(stored.actor)
+                occurred = datetime.fromisoformat(stored.occurred_at)
+                text = stored.occurred_at
+                if not _as_written(text, occurred):
+                    text = iso(occurred)
+                meta = Meta(stored.stream_id, actor, occurred, stored.version, when=text)
+                cls.fold(payload, data, meta)
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                # what nhvflow wrote always folds: this was written behind its back
+                where = f"the event at position {stored.position}"
+                raise damaged(stored.position, where, exc) from None
             last = stored
         if process is None or last is None:
             return None
@@ -135,7 +141,7 @@ def to_case(row: CaseRow) -> Case:
         row.state,
         row.version,
         row.data,
-        datetime.fromisoformat(row.updated_at),
+        moment(row.updated_at, None, f"the projection of case {row.id!r} (updated_at)"),
     )
 
 
@@ -150,15 +156,20 @@ def to_event(stored: StoredEvent, catalogue: Catalogue | None = None) -> Event:
                 payload = upcast(cls, payload, schema)
                 schema = cls.schema_version
                 break
+    where = f"the event at position {stored.position}"
+    try:
+        actor = Actor.from_json(stored.actor)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise damaged(stored.position, f"the actor of {where}", exc) from None
     return Event(
         position=stored.position,
         stream_id=stored.stream_id,
         version=stored.version,
         type=stored.type,
-        actor=Actor.from_json(stored.actor),
+        actor=actor,
         payload=payload,
-        occurred_at=datetime.fromisoformat(stored.occurred_at),
-        recorded_at=datetime.fromisoformat(stored.recorded_at),
+        occurred_at=moment(stored.occurred_at, stored.position, f"occurred_at of {where}"),
+        recorded_at=moment(stored.recorded_at, stored.position, f"recorded_at of {where}"),
         schema_version=schema,
         idempotency_key=stored.idempotency_key,
         prev_hash=stored.prev_hash,
@@ -188,7 +199,7 @@ def verify_projections(catalogue: Catalogue, store: Store, report: VerifyReport)
             projected = {case.id for case in store.cases()}
             expected = catalogue.registry_facts(store.events(REGISTRY_STREAM))
             facts_differ = expected.get(MAPPING_FACT) != store.get_fact(MAPPING_FACT)
-        except ValueError as exc:
+        except (NhvflowError, ValueError) as exc:
             problems.append(f"the projections cannot be read ({exc})")
         else:
             problems += [f"case {c}: projected but has no events" for c in projected - replayed]

@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from nhvflow._checks import a_new_id, encodable, unencodable_field
+from nhvflow._decode import moment
 from nhvflow._records import REGISTRY_STREAM, CaseRow, Store, canonical, json_scalar
 from nhvflow._replay import MAPPING_FACT
 from nhvflow.errors import InvalidPayload, shown
@@ -37,7 +38,7 @@ class StoreFacts:
 
     def mapping_completed_at(self) -> datetime | None:
         value = self._store.get_fact(MAPPING_FACT)
-        return None if value is None else datetime.fromisoformat(value)
+        return None if value is None else moment(value, None, "the registry fact of the mapping")
 
 
 @attrs.frozen

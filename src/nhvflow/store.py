@@ -17,7 +17,6 @@ write one file.
 from __future__ import annotations
 
 import itertools
-import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -29,6 +28,7 @@ from typing import Any
 import sqlite_utils
 import structlog
 
+from nhvflow._decode import json_object, json_value
 from nhvflow._records import (
     GENESIS,
     CaseRow,
@@ -59,6 +59,7 @@ from nhvflow.errors import (
     LogFormatError,
     ReadOnlyLog,
     StoreBusy,
+    shown,
 )
 from nhvflow.events import iso
 
@@ -158,7 +159,13 @@ class SQLiteStore:
             raise LogFormatError(
                 f"{self.path!r} is not an nhvflow log (format {meta.get('format')!r})."
             )
-        found = int(meta.get("schema_version", "0"))
+        try:
+            found = int(meta.get("schema_version", "0"))
+        except ValueError:
+            raise LogFormatError(
+                f"{self.path!r} has an unreadable log schema version "
+                f"{shown(meta.get('schema_version'))}."
+            ) from None
         if found > SCHEMA_VERSION:
             raise LogFormatError(
                 f"{self.path!r} was written by a newer nhvflow (log schema {found}; this nhvflow "
@@ -455,7 +462,7 @@ class SQLiteStore:
     def get_fact(self, key: str) -> Any:
         with self._lock:
             row = self._conn.execute("SELECT value FROM facts WHERE key = ?", (key,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else json_value(row[0], f"the registry fact {key!r}")
 
     @guarded
     def set_fact(self, key: str, value: Any) -> None:
@@ -568,7 +575,8 @@ def _permit_rows(case: CaseRow) -> list[tuple[Any, ...]]:
 
 
 def _case(row: tuple[Any, ...]) -> CaseRow:
-    return CaseRow(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
+    data = json_object(row[4], None, f"the projection of case {shown(row[0])}")
+    return CaseRow(row[0], row[1], row[2], row[3], data, row[5])
 
 
 def _event(row: tuple[Any, ...]) -> StoredEvent:
@@ -578,8 +586,8 @@ def _event(row: tuple[Any, ...]) -> StoredEvent:
         row[2],
         row[3],
         row[4],
-        _actor(row[5]),
-        json.loads(row[6]),
+        _actor(row[5], row[0]),
+        json_object(row[6], row[0], f"the payload of the event at position {row[0]}"),
         row[7],
         row[8],
         row[9],
@@ -595,7 +603,7 @@ _PROJECTION_PAGE = 500
 _ACTORS: dict[str, dict[str, Any]] = {}
 
 
-def _actor(text: str) -> dict[str, Any]:
+def _actor(text: str, position: int) -> dict[str, Any]:
     """A stored actor's JSON, decoded once per distinct text: a log holds
     few actors (the roles, the regions, the NPOs, one group per case). The
     decoded value is shared between events; nothing in nhvflow changes it."""
@@ -603,7 +611,8 @@ def _actor(text: str) -> dict[str, Any]:
     if actor is None:
         if len(_ACTORS) >= 10_000:
             _ACTORS.clear()
-        actor = _ACTORS[text] = json.loads(text)
+        where = f"the actor of the event at position {position}"
+        actor = _ACTORS[text] = json_object(text, position, where)
     return actor
 
 

@@ -22,7 +22,6 @@ nothing is written.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +34,7 @@ except ImportError as exc:  # the tests exercise this with psycopg hidden
         "pip install 'nhvflow[postgres]'"
     ) from exc
 
+from nhvflow._decode import json_object, json_value
 from nhvflow._pg_schema import (
     APPEND_ONLY_TRIGGERS,
     CASE_COLUMNS,
@@ -67,6 +67,7 @@ from nhvflow.errors import (
     InvalidPayload,
     LogFormatError,
     NhvflowError,
+    shown,
 )
 from nhvflow.events import iso
 from nhvflow.store import FORMAT
@@ -409,7 +410,7 @@ class PostgresStore(PgSession):
 
     def get_fact(self, key: str) -> Any:
         row = self._q("SELECT value FROM facts WHERE key = %s", (key,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else json_value(row[0], f"the registry fact {key!r}")
 
     def set_fact(self, key: str, value: Any) -> None:
         if not self._depth:
@@ -478,7 +479,8 @@ def _case_params(case: CaseRow) -> tuple[Any, ...]:
 
 
 def _case(row: tuple[Any, ...]) -> CaseRow:
-    return CaseRow(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
+    data = json_object(row[4], None, f"the projection of case {shown(row[0])}")
+    return CaseRow(row[0], row[1], row[2], row[3], data, row[5])
 
 
 def _event(row: tuple[Any, ...]) -> StoredEvent:
@@ -488,8 +490,8 @@ def _event(row: tuple[Any, ...]) -> StoredEvent:
         row[2],
         row[3],
         row[4],
-        json.loads(row[5]),
-        json.loads(row[6]),
+        json_object(row[5], row[0], f"the actor of the event at position {row[0]}"),
+        json_object(row[6], row[0], f"the payload of the event at position {row[0]}"),
         *row[7:],
     )
 

@@ -29,6 +29,7 @@ from nhvflow import (
     Region,
     Role,
 )
+from nhvflow._sqlite_schema import LOG_TRIGGERS
 from nhvflow.errors import shown
 from nhvflow.fixtures import advance, proposal
 
@@ -396,3 +397,103 @@ def test_a_read_only_file_says_so_and_readonly_reads_it(what):
     finally:
         folder.chmod(0o755)
         shutil.rmtree(folder)
+
+
+# -- hostile files -------------------------------------------------------------------
+
+EVENT_EDITS = {
+    "payload not JSON": "payload = '{not json'",
+    "payload not an object": "payload = '[1, 2]'",
+    "payload a blob": "payload = X'00ff'",
+    "actor not JSON": "actor = 'nope'",
+    "actor of no role": """actor = '{"role": "king", "name": "x"}'""",
+    "occurred_at not a time": "occurred_at = 'garbage'",
+    "recorded_at not a time": "recorded_at = 'garbage'",
+}
+
+
+@pytest.fixture(name="hostile")
+def _hostile(tmp_path):
+    """``hostile(sql)``: a log of three cases, edited by ``sql`` with its
+    guards dropped, as someone with the file in hand could; its path and ids."""
+
+    def make(*statements: str) -> tuple[Path, list[str]]:
+        path = tmp_path / "log.sqlite"
+        ids = _log_with_cases(path, 3)
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("DROP TRIGGER events_append_only_update")
+        for sql in statements:
+            conn.execute(sql)
+        conn.execute(LOG_TRIGGERS["events_append_only_update"])
+        conn.close()
+        return path, ids
+
+    return make
+
+
+@pytest.mark.parametrize("edit", sorted(EVENT_EDITS))
+def test_an_event_edited_into_nonsense_is_an_integrity_error_naming_it(hostile, edit):
+    """An event whose stored text is not what nhvflow writes is, on every
+    read, an IntegrityError naming its position, never a raw JSON or
+    datetime error; ``verify()`` still reports rather than raises."""
+    path, ids = hostile(f"UPDATE events SET {EVENT_EDITS[edit]} WHERE position = 2")
+    with nhvflow.open(path) as reg:
+        with pytest.raises(IntegrityError) as exc:
+            list(reg.events())
+        assert exc.value.position == 2
+        with pytest.raises(IntegrityError):
+            reg.history(ids[1])
+        if edit != "recorded_at not a time":  # folding reads all but recorded_at
+            with pytest.raises(IntegrityError):
+                reg.rebuild_projections()
+        if "_at" not in edit:  # (as_of selects events by their occurred_at text)
+            with pytest.raises(IntegrityError):
+                reg.get(ids[1], as_of=T0 + timedelta(days=1))
+        report = reg.verify(projections=True)
+        assert not report.ok and report.first_bad_position == 2
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["data = '{oops'", "data = '[]'", "updated_at = 'garbage'"],
+)
+def test_a_projection_edited_into_nonsense_is_an_integrity_error(hostile, edit):
+    """A case row that cannot be read back is an IntegrityError on reading
+    it, reported by ``verify(projections=True)`` and mended by a rebuild."""
+    path, ids = hostile(f"UPDATE cases SET {edit}")
+    with nhvflow.open(path) as reg:
+        with pytest.raises(IntegrityError):
+            reg.get(ids[0])
+        with pytest.raises(IntegrityError):
+            list(reg.cases())
+        report = reg.verify(projections=True)
+        assert not report.ok
+        reg.rebuild_projections()
+        assert reg.get(ids[0]).state == "proposed"
+        assert reg.verify(projections=True).ok
+
+
+def test_a_registry_fact_edited_into_nonsense_is_an_integrity_error(hostile):
+    """A registry fact that is not JSON, or not a time, is IntegrityError."""
+    for value in ("'{x'", """'"garbage"'"""):
+        path, _ = hostile(
+            f"INSERT OR REPLACE INTO facts (key, value) VALUES ('mapping_completed_at', {value})"
+        )
+        with nhvflow.open(path) as reg:
+            with pytest.raises(IntegrityError):
+                reg.mapping_completed_at()
+            assert not reg.verify(projections=True).ok
+        path.unlink()
+
+
+def test_a_version_or_schema_that_is_no_number_is_reported_or_refused(hostile):
+    """A stream version edited into a blob is reported by ``verify()``, which
+    does not raise; an unreadable schema version refuses the file."""
+    path, _ = hostile("UPDATE events SET version = X'00ff' WHERE position = 1")
+    with nhvflow.open(path) as reg:
+        report = reg.verify()
+    assert report.first_bad_position == 1
+    path.unlink()
+    path, _ = hostile("UPDATE nhvflow_meta SET value = 'abc' WHERE key = 'schema_version'")
+    with pytest.raises(nhvflow.LogFormatError, match="schema version"):
+        nhvflow.open(path)
