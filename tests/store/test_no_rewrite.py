@@ -219,3 +219,20 @@ def test_a_postgresql_guard_that_refuses_nothing_is_reported(backend, store, for
     report = store.verify()
     assert not report.ok
     assert any("was replaced" in p for p in report.problems)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("payload", "[1, 2]"), ("payload", "{not json"), ("actor", "nope")],
+)
+def test_an_event_edited_into_nonsense_reads_as_an_integrity_error(backend, store, column, value):
+    """On every backend, a stored event whose actor or payload is not a JSON
+    object reads back as IntegrityError naming its position; verify reports it."""
+    from nhvflow import IntegrityError
+
+    append(store, event("a", 1), event("a", 2))
+    backend.tamper(store, 2, column, value)
+    with pytest.raises(IntegrityError) as exc:
+        list(store.events())
+    assert exc.value.position == 2
+    assert store.verify().first_bad_position == 2
