@@ -39,6 +39,7 @@ from nhvflow.errors import (
     NotAuthorised,
     TransitionDenied,
     UnknownCase,
+    shown,
 )
 from nhvflow.events import iso
 from nhvflow.model import Actor, Case, Violation
@@ -90,7 +91,7 @@ class Judge:
         transition = process.transition(trigger) if is_text(trigger) else None
         if transition is None or transition.creates:
             raise InvalidTrigger(
-                str(trigger),
+                trigger if is_text(trigger) else shown(trigger),
                 case_id=case_id,
                 state=row.state,
                 process=process.name,

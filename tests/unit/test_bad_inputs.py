@@ -90,6 +90,44 @@ def test_a_10_mb_argument_is_never_echoed(reg, call):
     assert reg.store.count_events() == 1
 
 
+class Unprintable:
+    """A caller's object whose repr and str both fail."""
+
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+    __str__ = __repr__
+
+
+@pytest.mark.parametrize("trigger", [nested(100_000), Unprintable(), None, 5])
+def test_a_trigger_that_is_no_text_is_invalid_trigger(reg, trigger):
+    """A trigger that is not text, however deep or unprintable, is
+    InvalidTrigger with a short message, never RecursionError."""
+    case = reg.submit(NPO, at=T0, **proposal()).id
+    for call in (reg.fire, reg.check):
+        with pytest.raises(nhvflow.InvalidTrigger) as exc:
+            call(case, trigger, NPO)
+        assert len(str(exc.value)) < 500
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda reg: reg.get(Unprintable()), "case_id"),
+        (lambda reg: reg.submit(Unprintable(), **proposal()), "actor"),
+        (lambda reg: reg.submit(NPO, at=Unprintable(), **proposal()), "at"),
+        (lambda reg: reg.submit(NPO, at=T0, **{**proposal(), "title": Unprintable()}), "title"),
+        (lambda reg: reg.cases(state=Unprintable()), "state"),
+        (lambda reg: reg.submit(NPO, process=Unprintable(), **proposal()), "process"),
+    ],
+)
+def test_an_unprintable_argument_is_named_not_echoed(reg, call, field):
+    """An argument whose repr fails is still refused naming it."""
+    with pytest.raises(InvalidPayload) as exc:
+        call(reg)
+    assert exc.value.field == field
+
+
 # -- payload values ------------------------------------------------------------------
 
 
