@@ -56,6 +56,8 @@ def store_error(path: str, exc: sqlite3.Error) -> NhvflowError:
         )
     if read_only(exc):
         return _read_only_log(path, str(exc))
+    if "closed database" in text:
+        return StoreError(f"the registry on {path!r} was closed; open it again to use it.")
     if "malformed" in text or "not a database" in text or "corrupt" in text:
         return IntegrityError(
             None,

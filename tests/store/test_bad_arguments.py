@@ -134,3 +134,16 @@ def test_cases_filters_must_be_text(reg, field, value):
         reg.cases(**{field: value})
     assert exc.value.field == field
     assert [c.state for c in reg.cases(state="proposed")] == ["proposed", "proposed"]
+
+
+def test_a_closed_registry_says_so(log_target):
+    """Using a registry after ``close()`` is StoreError saying it was closed,
+    on either backend (not a driver error or a bare ValueError)."""
+    from nhvflow import StoreError
+
+    reg = nhvflow.open(log_target)
+    case_id = reg.submit(NPO, at=T0, **proposal()).id
+    reg.close()
+    for call in (lambda: reg.get(case_id), lambda: reg.submit(NPO, at=T0, **proposal())):
+        with pytest.raises(StoreError, match="closed"):
+            call()
