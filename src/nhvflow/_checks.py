@@ -22,6 +22,7 @@ __all__ = [
     "MAX_ID",
     "MAX_PATH",
     "a_flag",
+    "a_logger",
     "a_new_id",
     "a_version",
     "an_id",
@@ -141,6 +142,18 @@ def process_name(value: object, known: Iterable[str], field: str = "process") ->
     return value
 
 
+def a_logger(logger: object) -> None:
+    """A structlog-style logger (``debug``, ``info``, ``warning``), or None."""
+    if logger is not None and not all(
+        callable(getattr(logger, level, None)) for level in ("debug", "info", "warning")
+    ):
+        raise InvalidPayload(
+            "logger",
+            f"must be a structlog-style logger with debug, info and warning methods, or None "
+            f"(got {type(logger).__name__})",
+        )
+
+
 def clock_moment(value: object) -> datetime:
     """What the registry's ``clock`` returned: a timezone-aware datetime."""
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
@@ -203,6 +216,7 @@ def open_arguments(
     readonly: object,
     path: str,
     clock: Callable[[], datetime] | None,
+    logger: object = None,
 ) -> None:
     """The keywords of ``nhvflow.open``, checked before the disk is touched."""
     if durability not in ("full", "normal") or not isinstance(durability, str):
@@ -219,6 +233,7 @@ def open_arguments(
             f"(got {shown(busy_timeout)}).",
         )
     a_flag(readonly, "readonly")
+    a_logger(logger)
     if readonly and path == ":memory:":
         raise InvalidPayload(
             "readonly", "a read-only registry needs a log file; ':memory:' starts empty."

@@ -28,6 +28,7 @@ import structlog
 from nhvflow import _payload
 from nhvflow._checks import (
     a_flag,
+    a_logger,
     a_version,
     an_id,
     an_optional_key,
@@ -101,6 +102,7 @@ class Registry:
         known = _known_processes(processes)
         self._catalogue = Catalogue(known)
         self.default_process = process_name(process, known)
+        a_logger(logger)
         if clock is not None and not callable(clock):
             raise InvalidPayload("clock", "must be a function returning a datetime, or None.")
         self.store = store
@@ -537,6 +539,7 @@ def open_registry(
         readonly=readonly,
         path=target,
         clock=clock,
+        logger=logger,
     )
     processes = list(_known_processes(processes).values())
     process_name(process, (p.name for p in processes))

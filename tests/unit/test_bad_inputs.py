@@ -243,6 +243,7 @@ def test_verify_and_process_take_only_their_types(reg):
         ({"processes": [object()]}, "processes"),
         ({"processes": 5}, "processes"),
         ({"clock": "now"}, "clock"),
+        ({"logger": "stdout"}, "logger"),
     ],
 )
 def test_open_checks_its_arguments_before_it_touches_the_disk(tmp_path, monkeypatch, kwargs, field):
