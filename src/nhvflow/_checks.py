@@ -133,7 +133,7 @@ def process_name(value: object, known: Iterable[str], field: str = "process") ->
     """The name of a process this registry knows."""
     names = sorted(known)
     if not isinstance(value, str) or value not in names:
-        what = "an empty name" if value == "" else shown(value)
+        what = "an empty name" if isinstance(value, str) and not value else shown(value)
         raise InvalidPayload(
             field,
             f"unknown process {what}; this registry knows {', '.join(names)} "
@@ -219,7 +219,7 @@ def open_arguments(
     logger: object = None,
 ) -> None:
     """The keywords of ``nhvflow.open``, checked before the disk is touched."""
-    if durability not in ("full", "normal") or not isinstance(durability, str):
+    if not isinstance(durability, str) or durability not in ("full", "normal"):
         raise InvalidPayload("durability", f"must be 'full' or 'normal' (got {shown(durability)}).")
     if (
         isinstance(busy_timeout, bool)

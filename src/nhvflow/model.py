@@ -200,7 +200,8 @@ class Region(enum.Enum):
     @classmethod
     def parse(cls, value: Region | str) -> Region:
         """Accept a :class:`Region`, its member name (``"SKANE"``) or its
-        Swedish name (``"Region Skåne"``), case-insensitively."""
+        Swedish name (``"Region Skåne"``), case-insensitively; anything else
+        is :class:`~nhvflow.errors.InvalidPayload` naming ``region``."""
         if isinstance(value, Region):
             return value
         if isinstance(value, str):
@@ -210,11 +211,12 @@ class Region(enum.Enum):
             for region in cls:
                 if _area_key(region.value) == _area_key(key):
                     return region
-            raise ValueError(
+            raise InvalidPayload(
+                "region",
                 f"{shown(value)} is not one of the 21 regions; use a Region member such as "
-                "Region.SKANE, its name 'SKANE' or its Swedish name 'Region Skåne'."
+                "Region.SKANE, its name 'SKANE' or its Swedish name 'Region Skåne'.",
             )
-        raise TypeError(f"expected a Region or its name, got {type(value).__name__}")
+        raise InvalidPayload("region", f"expected a Region or its name, got {type(value).__name__}")
 
 
 _H = HealthcareRegion
@@ -246,7 +248,7 @@ _HEALTHCARE_REGIONS: dict[Region, frozenset[HealthcareRegion]] = {
 def _named(field: str, exc: Exception) -> InvalidPayload:
     """A value's refusal as :class:`InvalidPayload` naming the field."""
     if isinstance(exc, InvalidPayload):
-        return exc
+        return exc if exc.field == field else InvalidPayload(field, exc.reason)
     reason = str(exc).removeprefix(f"{field!r} ").removeprefix(f"{field!r}: ")
     return InvalidPayload(field, reason)
 
@@ -464,7 +466,7 @@ class Actor:
 
 
 def _gender(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value not in GENDERS:
+    if not isinstance(value, str) or value not in GENDERS:
         raise InvalidPayload(attribute.name, f"must be one of {GENDERS} (got {shown(value)}).")
 
 

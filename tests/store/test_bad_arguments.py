@@ -4,7 +4,7 @@ nothing is written, so the log still verifies."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -147,3 +147,88 @@ def test_a_closed_registry_says_so(log_target):
     for call in (lambda: reg.get(case_id), lambda: reg.submit(NPO, at=T0, **proposal())):
         with pytest.raises(StoreError, match="closed"):
             call()
+
+
+class _Hostile:
+    """A caller's object whose repr, str, equality and hash all fail."""
+
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("no eq")
+
+    def __hash__(self) -> int:
+        raise RuntimeError("no hash")
+
+
+def _nested(depth: int) -> list[object]:
+    value: list[object] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+BAD_VALUES = [
+    None, "", " ", 0, -1, True, 1.5, float("nan"), [], {}, ["x"], {"a": 1}, object(),
+    _Hostile(), "\udc80", "\x00", "x" * 100_000, _nested(50_000), b"x",
+    datetime(2020, 1, 1),
+    datetime.min.replace(tzinfo=timezone(timedelta(hours=23, minutes=59))),
+    datetime(9999, 12, 31, tzinfo=UTC),
+]  # fmt: skip
+"""Values no argument of the public API should take, or at least survive."""
+
+ENTRY_POINTS = {
+    "submit": (
+        lambda reg, ids, **k: reg.submit(**{"actor": NPO, "at": T0, **proposal(), **k}),
+        ["actor", "process", "case_id", "idempotency_key", "at", "title", "care_measures"],
+    ),
+    "fire": (
+        lambda reg, ids, **k: reg.fire(
+            **{"case_id": ids[0], "trigger": "withdraw", "actor": NPO, "at": T0, "reason": "r", **k}
+        ),
+        ["case_id", "trigger", "actor", "expected_version", "idempotency_key", "at", "reason"],
+    ),
+    "check": (
+        lambda reg, ids, **k: reg.check(
+            **{"case_id": ids[0], "trigger": "withdraw", "actor": NPO, "reason": "r", **k}
+        ),
+        ["case_id", "trigger", "actor", "at", "reason"],
+    ),
+    "allowed_triggers": (
+        lambda reg, ids, **k: reg.allowed_triggers(**{"case_id": ids[0], "actor": NPO, **k}),
+        ["case_id", "actor", "at"],
+    ),
+    "complete_mapping": (
+        lambda reg, ids, **k: reg.complete_mapping(**{"actor": OFFICER, "at": T0, **k}),
+        ["actor", "at", "note", "idempotency_key"],
+    ),
+    "get": (lambda reg, ids, **k: reg.get(**{"case_id": ids[0], **k}), ["case_id", "as_of"]),
+    "history": (lambda reg, ids, **k: reg.history(**{"case_id": ids[0], **k}), ["case_id"]),
+    "cases": (lambda reg, ids, **k: list(reg.cases(**k)), ["state", "process"]),
+    "process": (lambda reg, ids, **k: reg.process(**k), ["name"]),
+    "verify": (lambda reg, ids, **k: reg.verify(**k), ["strict", "projections"]),
+}
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+def test_no_bad_value_escapes_an_entry_point_unnamed(reg, entry):
+    """Each argument of each entry point, given each of a list of hostile
+    values, is accepted or refused with an NhvflowError whose message stays
+    short; a refusal writes nothing, and the log verifies after them all."""
+    call, params = ENTRY_POINTS[entry]
+    ids = [c.id for c in reg.cases()]
+    refusals = []
+    for param in params:
+        for bad in BAD_VALUES:
+            before = reg.store.count_events()
+            try:
+                call(reg, ids, **{param: bad})
+            except nhvflow.NhvflowError as exc:
+                wrote = reg.store.count_events() != before
+                refusals.append((param, type(bad).__name__, len(str(exc)), wrote))
+    assert refusals
+    assert [r for r in refusals if r[2] >= 2_000 or r[3]] == []
+    assert reg.verify(projections=True).ok
