@@ -34,6 +34,7 @@ from nhvflow.errors import (
     ReadOnlyLog,
     SQLiteVersionWarning,
     StoreBusy,
+    StoreError,
     TransitionDenied,
     UnknownCase,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "RuleOutcome",
     "SQLiteVersionWarning",
     "StoreBusy",
+    "StoreError",
     "TransitionDenied",
     "UnknownCase",
     "VerifyReport",

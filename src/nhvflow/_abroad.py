@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from nhvflow.errors import shown
+
 __all__ = ["EU_EEA_COUNTRIES", "HEALTH_ENTERPRISES", "country_code", "health_enterprise_name"]
 
 
@@ -49,7 +51,7 @@ def health_enterprise_name(value: str) -> str:
             if _key(name) == key:
                 return name
     raise ValueError(
-        f"{value!r} is not one of Norway's four regional health enterprises "
+        f"{shown(value)} is not one of Norway's four regional health enterprises "
         f"({', '.join(HEALTH_ENTERPRISES)})."
     )
 
@@ -97,10 +99,11 @@ def country_code(value: str | None) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise TypeError(f"'country' must be an ISO country code such as 'SE' (got {value!r}).")
+        raise TypeError(f"'country' must be an ISO country code such as 'SE' (got {shown(value)}).")
     code = value.strip().upper()
     if code not in EU_EEA_COUNTRIES:
         raise ValueError(
-            f"'country' must be the ISO code of an EU or EEA state, such as 'SE' (got {value!r})."
+            "'country' must be the ISO code of an EU or EEA state, such as 'SE' "
+            f"(got {shown(value)})."
         )
     return code

@@ -42,6 +42,7 @@ from nhvflow._steps import (
     actor_json,
     check_case_id,
     check_key,
+    complete,
     encode_request,
     outcome,
     utc_iso,
@@ -56,6 +57,7 @@ from nhvflow.errors import (
     NotAuthorised,
     TransitionDenied,
     UnknownCase,
+    shown,
 )
 from nhvflow.events import Fact, MappingCompleted, iso
 from nhvflow.model import Actor, Case, Role, Violation
@@ -241,7 +243,7 @@ class Pipeline:
         transition = process.transition(trigger) if isinstance(trigger, str) else None  # type: ignore[redundant-expr]
         if transition is None or transition.creates:
             raise InvalidTrigger(
-                str(trigger),
+                trigger if isinstance(trigger, str) else shown(trigger),  # type: ignore[redundant-expr]
                 case_id=row.id,
                 state=row.state,
                 process=process.name,
@@ -293,8 +295,7 @@ class Pipeline:
         if not target.registry:
             check_in_force(process, when)
         case = None if row is None else to_case(row)
-        if transition.prepare is not None:
-            fact = transition.prepare(fact, case, when)
+        fact = complete(transition, fact, case, when)
         step = Step(
             case,
             process.name,

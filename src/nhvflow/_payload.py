@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from nhvflow.errors import InvalidPayload
+from nhvflow.errors import InvalidPayload, shown
 from nhvflow.model import Expert, PermitGrant, Region
 
 __all__ = [
@@ -74,7 +74,7 @@ def _identity(value: T) -> T:
 def _read_text(max_len: int, allow_empty: bool) -> Callable[[object], str]:
     def read(value: object) -> str:
         if not isinstance(value, str):
-            raise TypeError(f"expected text, got {type(value).__name__} {value!r:.60}")
+            raise TypeError(f"expected text, got {type(value).__name__} {shown(value)}")
         if not allow_empty and not value.strip():
             raise ValueError("must not be empty")
         if len(value) > max_len:
@@ -104,7 +104,7 @@ def optional_text(*, max_len: int = MAX_SHORT, default: object = None) -> Any:
 
 def _read_flag(value: object) -> bool:
     if not isinstance(value, bool):
-        raise TypeError(f"expected True or False, got {value!r:.60}")
+        raise TypeError(f"expected True or False, got {shown(value)}")
     return value
 
 
@@ -120,7 +120,7 @@ def optional_flag(*, default: object = None) -> Any:
 
 def _read_int(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected a whole number, got {value!r:.60}")
+        raise TypeError(f"expected a whole number, got {shown(value)}")
     if abs(value) > 10**9:
         raise ValueError(f"{value} is out of range")
     return value
@@ -134,10 +134,10 @@ def count(*, optional: bool = False, default: object = _MISSING) -> Any:
 
 def _read_number(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"expected a number, got {value!r:.60}")
+        raise TypeError(f"expected a number, got {shown(value)}")
     result = float(value)
     if not math.isfinite(result):
-        raise ValueError(f"must be a finite number (got {value!r})")
+        raise ValueError(f"must be a finite number (got {shown(value)})")
     return result
 
 
@@ -152,7 +152,7 @@ def _read_texts(max_items: int, max_len: int) -> Callable[[object], tuple[str, .
 
     def read(value: object) -> tuple[str, ...]:
         if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-            raise TypeError(f"expected a list of text, got {type(value).__name__} {value!r:.60}")
+            raise TypeError(f"expected a list of text, got {type(value).__name__} {shown(value)}")
         items = tuple(value)
         if len(items) > max_items:
             raise ValueError(f"has {len(items)} items; at most {max_items} are allowed")
@@ -192,7 +192,7 @@ def _read_values(kind: type[T], build: Callable[..., T], what: str) -> Callable[
                 return build(**item)
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"item {i} is not a valid {what}: {exc}") from None
-        raise TypeError(f"item {i} must be a {what} or a dict of its fields, got {item!r:.60}")
+        raise TypeError(f"item {i} must be a {what} or a dict of its fields, got {shown(item)}")
 
     def read(value: object) -> tuple[T, ...]:
         if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
@@ -228,7 +228,7 @@ def grants(*, default: object = _MISSING) -> Any:
 
 def _read_region(value: object) -> Region:
     if not isinstance(value, Region | str):
-        raise TypeError(f"expected a Region, got {value!r:.60}")
+        raise TypeError(f"expected a Region, got {shown(value)}")
     return Region.parse(value)
 
 
@@ -253,7 +253,7 @@ def read_date(value: object) -> date:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
+            raise ValueError(f"{shown(value)} is not an ISO date (YYYY-MM-DD)") from None
     raise TypeError(f"expected a date, got {type(value).__name__}")
 
 
@@ -273,7 +273,7 @@ def choice(values: Iterable[str], *, default: object = _MISSING) -> Any:
 
     def read(value: object) -> str:
         if value not in allowed:
-            raise ValueError(f"must be one of {', '.join(map(repr, allowed))} (got {value!r:.60})")
+            raise ValueError(f"must be one of {', '.join(map(repr, allowed))} (got {shown(value)})")
         assert isinstance(value, str)
         return value
 
@@ -283,7 +283,7 @@ def choice(values: Iterable[str], *, default: object = _MISSING) -> Any:
 def _string_keys(mapping: Mapping[Any, object], where: str) -> None:
     for key in mapping:
         if not isinstance(key, str):
-            raise InvalidPayload(where, f"keys must be strings (got {key!r:.60})")
+            raise InvalidPayload(where, f"keys must be strings (got {shown(key)})")
 
 
 def _parser(field: attrs.Attribute[Any]) -> Parser:

@@ -27,6 +27,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SIDE_TABLES",
     "TRIGGER_STATE",
+    "TRIGGER_TYPES",
     "UPGRADES",
     "UPSERT_CASE",
     "side_table",
@@ -41,7 +42,16 @@ APPEND_ONLY_TRIGGERS = (
     "events_append_only_delete",
     "events_append_only_truncate",
 )
-"""The triggers that make ``events`` append-only (TRUNCATE skips row triggers)."""
+"""The triggers that make ``events`` append-only (TRUNCATE skips row triggers).
+``INSERT ... ON CONFLICT DO UPDATE`` and ``MERGE`` fire the UPDATE and DELETE
+statement triggers whenever they may update or delete, so they are refused too."""
+
+TRIGGER_TYPES = {
+    "events_append_only_update": 2 | 16,  # BEFORE | UPDATE, for each statement
+    "events_append_only_delete": 2 | 8,  # BEFORE | DELETE
+    "events_append_only_truncate": 2 | 32,  # BEFORE | TRUNCATE
+}
+"""``pg_trigger.tgtype`` of each append-only trigger, as nhvflow creates it."""
 
 CREATE_SCHEMA = (
     """
@@ -159,13 +169,15 @@ UPGRADES: dict[int, tuple[str, ...]] = {
 """The statements that bring a log from a layout version to the next."""
 
 TRIGGER_STATE = """
-    SELECT t.tgname, t.tgenabled
+    SELECT t.tgname, t.tgenabled, t.tgtype, p.proname, p.prosrc
     FROM pg_trigger t
     JOIN pg_class c ON c.oid = t.tgrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_proc p ON p.oid = t.tgfoid
     WHERE c.relname = 'events' AND n.nspname = current_schema() AND NOT t.tgisinternal
 """
-"""The append-only triggers on ``events`` and whether each is enabled (``'D'``: disabled)."""
+"""The triggers on ``events``: whether each is enabled (``'D'``: disabled),
+when it fires (``tgtype``), and the function it runs with that function's source."""
 
 # -- the statements of the hot path ---------------------------------------------------
 

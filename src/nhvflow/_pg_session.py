@@ -27,7 +27,7 @@ from psycopg.pq import TransactionStatus
 
 from nhvflow._log import structured
 from nhvflow._records import Durability
-from nhvflow.errors import ConcurrencyConflict, LogFormatError, ReadOnlyLog, StoreBusy
+from nhvflow.errors import ConcurrencyConflict, LogFormatError, ReadOnlyLog, StoreBusy, StoreError
 
 __all__ = ["PgSession", "advisory_lock_key", "redact"]
 
@@ -138,7 +138,7 @@ class PgSession:
 
     def _connection(self) -> psycopg.Connection[Any]:
         if self._closed:
-            raise ValueError(f"the store {self.display} is closed")
+            raise StoreError(f"the registry on {self.display} was closed; open it again to use it.")
         if self._conn.broken and not self._depth:  # the server restarted: start again
             self._log.warning("log_reconnecting", url=self.display)
             self._conn = self._connect(again=True)

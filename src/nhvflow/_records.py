@@ -457,7 +457,9 @@ class ChainCheck:
             self._bad(
                 position, f"position {position}: {stream_id} version {version} follows {last}"
             )
-        self._versions[stream_id] = version
+        # a version that is no number (a blob written behind nhvflow's back) is
+        # reported above; the stream goes on counting as if it had been right
+        self._versions[stream_id] = version if isinstance(version, int) else last + 1
         if prev_hash != self._prev:
             self._bad(
                 position, f"position {position}: prev_hash does not link to the previous event"

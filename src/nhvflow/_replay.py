@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from nhvflow._decode import damaged, moment
 from nhvflow._records import (
     REGISTRY_STREAM,
     CaseRow,
@@ -130,8 +131,12 @@ class Catalogue:
                     )
             else:
                 process = self.process(row.process)
-            actor = self.actor(stored.actor)
-            occurred = datetime.fromisoformat(stored.occurred_at)
+            where = f"the event at position {stored.position}"
+            try:
+                actor = self.actor(stored.actor)
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                raise damaged(stored.position, where, exc) from None
+            occurred = moment(stored.occurred_at, stored.position, where)
             row = apply(process, row, stored, actor, occurred)
         return row
 
@@ -197,10 +202,14 @@ def apply(
     payload = event.payload
     if event.schema_version != cls.schema_version:
         payload = upcast(cls, payload, event.schema_version)
-    text = event.occurred_at
-    if not _as_written(text, occurred):
-        text = iso(occurred)
-    cls.fold(payload, data, Meta(event.stream_id, actor, occurred, event.version, when=text))
+    try:
+        text = event.occurred_at
+        if not _as_written(text, occurred):
+            text = iso(occurred)
+        cls.fold(payload, data, Meta(event.stream_id, actor, occurred, event.version, when=text))
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        # what nhvflow wrote always folds: this was written behind its back
+        raise damaged(position, f"the event at position {position}", exc) from None
     return CaseRow(event.stream_id, process.name, state, event.version, data, event.occurred_at)
 
 
@@ -235,7 +244,7 @@ def to_case(row: CaseRow) -> Case:
         row.state,
         row.version,
         row.data,
-        datetime.fromisoformat(row.updated_at),
+        moment(row.updated_at, None, f"the projection of case {row.id!r} (updated_at)"),
     )
 
 
@@ -250,15 +259,20 @@ def to_event(stored: StoredEvent, catalogue: Catalogue | None = None) -> Event:
                 payload = upcast(cls, payload, schema)
                 schema = cls.schema_version
                 break
+    where = f"the event at position {stored.position}"
+    try:
+        actor = Actor.from_json(stored.actor)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise damaged(stored.position, f"the actor of {where}", exc) from None
     return Event(
         position=stored.position,
         stream_id=stored.stream_id,
         version=stored.version,
         type=stored.type,
-        actor=Actor.from_json(stored.actor),
+        actor=actor,
         payload=payload,
-        occurred_at=datetime.fromisoformat(stored.occurred_at),
-        recorded_at=datetime.fromisoformat(stored.recorded_at),
+        occurred_at=moment(stored.occurred_at, stored.position, f"occurred_at of {where}"),
+        recorded_at=moment(stored.recorded_at, stored.position, f"recorded_at of {where}"),
         schema_version=schema,
         idempotency_key=stored.idempotency_key,
         prev_hash=stored.prev_hash,
@@ -302,7 +316,7 @@ def verify_projections(catalogue: Catalogue, store: Store, report: VerifyReport)
             projected = {case.id for case in store.cases()}
             expected = catalogue.registry_facts(store.events(REGISTRY_STREAM))
             facts_differ = expected.get(MAPPING_FACT) != store.get_fact(MAPPING_FACT)
-        except ValueError as exc:
+        except (NhvflowError, ValueError) as exc:
             problems.append(f"the projections cannot be read ({exc})")
         else:
             problems += [f"case {c}: projected but has no events" for c in projected - folded]

@@ -17,6 +17,7 @@ __all__ = [
     "FORMAT",
     "INSERT_EVENT",
     "LOAD_CASE",
+    "LOG_TRIGGERS",
     "OVERVIEW_VIEWS",
     "SCHEMA_VERSION",
     "SIDE_TABLES",
@@ -66,6 +67,47 @@ def side_table(name: str) -> tuple[str, str]:
     )
 
 
+APPEND_ONLY_UPDATE = (
+    "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events BEGIN "
+    "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; UPDATE of events is "
+    "refused (record a new event instead)'); END"
+)
+APPEND_ONLY_DELETE = (
+    "CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events BEGIN "
+    "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; DELETE of events is "
+    "refused'); END"
+)
+NO_REWRITE = (
+    # REPLACE INTO and INSERT OR REPLACE delete the row in the way without
+    # firing a DELETE trigger (unless recursive_triggers is on), so an insert
+    # that would meet an existing event is refused before SQLite resolves the
+    # conflict. The messages name the UNIQUE columns, as SQLite's own do, so a
+    # lost race still reads as one to the store.
+    "CREATE TRIGGER events_no_rewrite BEFORE INSERT ON events WHEN "
+    "EXISTS (SELECT 1 FROM events WHERE position = NEW.position) "
+    "OR EXISTS (SELECT 1 FROM events WHERE stream_id = NEW.stream_id AND version = NEW.version) "
+    "OR EXISTS (SELECT 1 FROM events WHERE idempotency_key = NEW.idempotency_key) "
+    "BEGIN "
+    "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; this stream version is "
+    "already recorded (events.stream_id, events.version)') WHERE EXISTS "
+    "(SELECT 1 FROM events WHERE stream_id = NEW.stream_id AND version = NEW.version); "
+    "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; this idempotency key is "
+    "already recorded (events.idempotency_key)') WHERE EXISTS "
+    "(SELECT 1 FROM events WHERE idempotency_key = NEW.idempotency_key); "
+    "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; an event at this position "
+    "is already recorded (events.position)'); "
+    "END"
+)
+
+LOG_TRIGGERS = {
+    "events_append_only_update": APPEND_ONLY_UPDATE,
+    "events_append_only_delete": APPEND_ONLY_DELETE,
+    "events_no_rewrite": NO_REWRITE,
+}
+"""The triggers on ``events`` that make the file itself refuse to change the
+log, by name, with their SQL; ``verify()`` reports any that is missing or
+whose SQL is not this."""
+
 migrations = sqlite_utils.Migrations("nhvflow")
 
 
@@ -92,16 +134,8 @@ def initial(db: sqlite_utils.Database) -> None:
         )
         """
     )
-    db.execute(
-        "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events BEGIN "
-        "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; UPDATE of events is "
-        "refused (record a new event instead)'); END"
-    )
-    db.execute(
-        "CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events BEGIN "
-        "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; DELETE of events is "
-        "refused'); END"
-    )
+    db.execute(APPEND_ONLY_UPDATE)
+    db.execute(APPEND_ONLY_DELETE)
     db.table("cases").create(
         {"id": str, "process": str, "state": str, "version": int, "data": str, "updated_at": str},
         pk="id",
@@ -179,3 +213,11 @@ def overview_views(db: sqlite_utils.Database) -> None:
         ORDER BY c.rowid, p.seq
         """
     )
+
+
+@migrations(name="0004_no_rewrite")
+def no_rewrite(db: sqlite_utils.Database) -> None:
+    """Refuse an insert that would replace an event (``REPLACE INTO``,
+    ``INSERT OR REPLACE``); a log made before this gains it when next opened
+    for writing."""
+    db.execute(NO_REWRITE)

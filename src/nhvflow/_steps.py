@@ -12,12 +12,15 @@ from typing import Any
 
 import attrs
 
+from nhvflow._checks import a_new_id, an_id, encodable, unencodable_field
+from nhvflow._decode import moment
 from nhvflow._records import REGISTRY_STREAM, Store, canonical, json_scalar
 from nhvflow._replay import MAPPING_FACT, Catalogue
-from nhvflow.errors import InvalidPayload, UnknownCase
+from nhvflow.errors import InvalidPayload, UnknownCase, shown
 from nhvflow.events import Fact, iso
-from nhvflow.model import Actor, Violation
+from nhvflow.model import Actor, Case, Violation
 from nhvflow.rules import RuleOutcome
+from nhvflow.states import Transition
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 """The largest payload one step may record, as encoded JSON."""
@@ -47,7 +50,7 @@ class StoreFacts:
 
     def mapping_completed_at(self) -> datetime | None:
         value = self.current().get(MAPPING_FACT)
-        return None if value is None else datetime.fromisoformat(value)
+        return None if value is None else moment(value, None, "the registry fact of the mapping")
 
 
 @attrs.frozen
@@ -71,7 +74,7 @@ def aware(value: datetime | str, field: str) -> datetime:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            raise InvalidPayload(field, f"{value!r} is not an ISO date-time") from None
+            raise InvalidPayload(field, f"{shown(value)} is not an ISO date-time") from None
     if not isinstance(value, datetime):
         raise InvalidPayload(
             field, f"must be a timezone-aware datetime (got {type(value).__name__})"
@@ -82,7 +85,34 @@ def aware(value: datetime | str, field: str) -> datetime:
             "must be timezone-aware, e.g. datetime(2026, 5, 4, 9, 0, tzinfo=UTC); a naive "
             "datetime is ambiguous in a legal record.",
         )
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidPayload(
+            field,
+            f"{shown(value)} falls outside the calendar once converted to UTC (its offset "
+            f"{value.utcoffset()} carries it past year 1 or 9999); give a time within it.",
+        ) from None
+
+
+def complete(transition: Transition, fact: Fact, case: Case | None, when: datetime) -> Fact:
+    """The step's payload with the defaults its transition fills in from the
+    case and the business time (``prepare``); a default that would fall
+    outside the calendar (e.g. three months after 9999-12-31) is refused,
+    naming ``at``."""
+    if transition.prepare is None:
+        return fact
+    try:
+        completed: Fact = transition.prepare(fact, case, when)
+    except InvalidPayload:
+        raise
+    except (ValueError, OverflowError) as exc:
+        raise InvalidPayload(
+            "at",
+            f"the step is dated {utc_iso(when)}, so a date it sets by default would fall "
+            f"outside the calendar ({exc}); date the step earlier, or give that date.",
+        ) from None
+    return completed
 
 
 def as_actor(actor: object) -> Actor:
@@ -92,14 +122,23 @@ def as_actor(actor: object) -> Actor:
             f"must be an nhvflow.Actor (got {type(actor).__name__}); "
             "build one with Actor.npo(...), Actor.region(...), ...",
         )
+    if not encodable(actor_text(actor)):
+        raise InvalidPayload(
+            "actor",
+            "holds a lone surrogate (e.g. from a mis-decoded byte) in its name or another "
+            "field, which is not text that can be recorded; pass valid Unicode text.",
+        )
     return actor
 
 
 def check_case_id(case_id: object, *, existing: bool = False) -> None:
-    """A case id as a caller gives it: a non-empty string of at most 200
-    characters, not the registry's own stream (which names no case)."""
-    if not isinstance(case_id, str) or not case_id.strip() or len(case_id) > 200:
-        raise InvalidPayload("case_id", "must be a non-empty string of at most 200 characters.")
+    """A case id as a caller gives it (a non-empty string of at most 200
+    characters that can be stored), not the registry's own stream (which
+    names no case)."""
+    if existing:
+        an_id(case_id)
+    else:
+        a_new_id(case_id)
     if case_id == REGISTRY_STREAM:
         if existing:
             raise UnknownCase(case_id)
@@ -107,12 +146,8 @@ def check_case_id(case_id: object, *, existing: bool = False) -> None:
 
 
 def check_key(key: object) -> str:
-    """An idempotency key: a non-empty string of at most 200 characters."""
-    if not isinstance(key, str) or not key or len(key) > 200:
-        raise InvalidPayload(
-            "idempotency_key", "must be a non-empty string of at most 200 characters."
-        )
-    return key
+    """An idempotency key: a non-empty string of at most 200 characters that can be stored."""
+    return a_new_id(key, "idempotency_key")
 
 
 def encode_request(
@@ -132,7 +167,14 @@ def encode_request(
         text = canonical(payload)
     except (TypeError, ValueError) as exc:
         raise InvalidPayload("payload", f"cannot be recorded as JSON: {exc}") from None
-    size = len(text) if text.isascii() else len(text.encode("utf-8"))
+    try:
+        size = len(text) if text.isascii() else len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidPayload(
+            unencodable_field(payload),
+            "holds a lone surrogate (e.g. from a mis-decoded byte), which is not text that "
+            "can be recorded; pass valid Unicode text.",
+        ) from None
     if size > MAX_PAYLOAD_BYTES:
         raise InvalidPayload(
             "payload",

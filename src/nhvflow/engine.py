@@ -15,6 +15,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from nhvflow._checks import (
+    a_flag,
+    a_logger,
+    a_version,
+    an_id,
+    an_optional_key,
+    clock_moment,
+    open_arguments,
+    open_path,
+    optional_text,
+    process_name,
+)
 from nhvflow._feed import check_page
 from nhvflow._judge import REGISTRY_PROCESS, Pipeline, StepRequest
 from nhvflow._log import structured
@@ -22,7 +34,7 @@ from nhvflow._records import REGISTRY_STREAM, Projection, Store, VerifyReport
 from nhvflow._replay import Catalogue, project, replayed, to_case, to_event, verify_projections
 from nhvflow._steps import MAX_PAYLOAD_BYTES, as_actor, aware, check_case_id, utcnow
 from nhvflow._targets import is_postgres_url
-from nhvflow.errors import IntegrityError, UnknownCase
+from nhvflow.errors import IntegrityError, InvalidPayload, UnknownCase, shown
 from nhvflow.events import iso
 from nhvflow.model import Actor, Case, Event, Violation
 from nhvflow.rules import RuleOutcome
@@ -53,13 +65,12 @@ class Registry:
         logger: Any = None,
         clock: Clock | None = None,
     ) -> None:
-        known = builtin_processes()
-        for extra in processes:
-            known[extra.name] = extra
+        known = _known_processes(processes)
         self._catalogue = Catalogue(known)
-        if process not in known:
-            raise ValueError(f"unknown process {process!r}; known: {', '.join(sorted(known))}")
-        self.default_process = process
+        self.default_process = process_name(process, known)
+        a_logger(logger)
+        if clock is not None and not callable(clock):
+            raise InvalidPayload("clock", "must be a function returning a datetime, or None.")
         self.store = store
         self._log = structured(logger)
         self._clock: Clock = clock or utcnow
@@ -84,10 +95,14 @@ class Registry:
         ``nominated_experts``, ``pilot``). ``case_id`` may be given (e.g. by a
         simulation with seeded ids); by default a UUID is drawn.
         """
+        if process is not None:
+            process_name(process, self._catalogue.processes)
+        if case_id is not None:
+            check_case_id(case_id)
         regime = self.default_process if process is None else process
         request = StepRequest(
             case_id, "submit", as_actor(actor), payload, self._given(at), regime, None,
-            idempotency_key,
+            an_optional_key(idempotency_key),
         )  # fmt: skip
         return self._take(request)
 
@@ -115,9 +130,10 @@ class Registry:
         result and writes nothing. ``at``: the business time of the step
         (timezone-aware; default now).
         """
+        an_id(case_id)
         request = StepRequest(
-            case_id, trigger, as_actor(actor), payload, self._given(at), None, expected_version,
-            idempotency_key,
+            case_id, trigger, as_actor(actor), payload, self._given(at), None,
+            a_version(expected_version), an_optional_key(idempotency_key),
         )  # fmt: skip
         return self._take(request)
 
@@ -149,6 +165,7 @@ class Registry:
         """Every rule consulted for the step, with its outcome: ``passed``,
         ``failed`` (with its violations) or ``not in force`` at the step's
         business time."""
+        an_id(case_id)
         request = StepRequest(case_id, trigger, as_actor(actor), payload, self._given(at))
         with self.store.read():
             return self._pipeline.weigh(request)
@@ -159,6 +176,7 @@ class Registry:
         """The triggers available from the case's state that ``actor`` is
         the responsible party for. The step's own rules are judged when it
         is fired (or by :meth:`check` with its payload)."""
+        an_id(case_id)
         when = self._moment(at)
         actor = as_actor(actor)
         with self.store.read():
@@ -180,7 +198,7 @@ class Registry:
         """
         request = StepRequest(
             REGISTRY_STREAM, "complete_mapping", as_actor(actor), {"note": note},
-            self._given(at), REGISTRY_PROCESS, None, idempotency_key,
+            self._given(at), REGISTRY_PROCESS, None, an_optional_key(idempotency_key),
         )  # fmt: skip
         with self.store.write():
             taken = self._pipeline.take(request)
@@ -190,6 +208,9 @@ class Registry:
 
     def get(self, case_id: str, *, as_of: datetime | str | None = None) -> Case:
         """The case as it stands, or as it stood at business time ``as_of``."""
+        an_id(case_id)
+        if case_id == REGISTRY_STREAM:  # its events are registry facts; history() shows them
+            raise UnknownCase(case_id, f"; {REGISTRY_STREAM!r} holds registry facts, not a case")
         if as_of is None:
             with self.store.read():
                 return to_case(self._pipeline.load(case_id))
@@ -233,6 +254,8 @@ class Registry:
         .. versionchanged:: 0.1
            A list, as :meth:`history` is (it was an iterator).
         """
+        state = optional_text(state, "state")
+        process = optional_text(process, "process")
         return [to_case(row) for row in self.store.cases(state=state, process=process)]
 
     def mapping_completed_at(self) -> datetime | None:
@@ -242,7 +265,9 @@ class Registry:
 
     def process(self, name: str | None = None) -> Process:
         """A process definition this registry knows (default: its default regime)."""
-        return self._catalogue.process(name or self.default_process)
+        if name is None:
+            return self._catalogue.process(self.default_process)
+        return self._catalogue.process(process_name(name, self._catalogue.processes, "name"))
 
     @property
     def processes(self) -> dict[str, Process]:
@@ -259,6 +284,8 @@ class Registry:
         Never raises on a damaged log, unless ``strict=True``: then
         :class:`IntegrityError` names the first bad position.
         """
+        a_flag(strict, "strict")
+        a_flag(projections, "projections")
         report = self.store.verify()
         if projections and report.first_bad_position is None:
             report = verify_projections(self._catalogue, self.store, report)
@@ -313,7 +340,7 @@ class Registry:
 
     def _now(self) -> datetime:
         """Now, from the registry's clock (checked: a clock must tell aware time)."""
-        return aware(self._clock(), "clock")
+        return aware(clock_moment(self._clock()), "clock")
 
     @staticmethod
     def _given(at: datetime | str | None) -> datetime | None:
@@ -369,21 +396,55 @@ def open_registry(
 
     .. versionadded:: 0.1
     """
-    if durability not in ("full", "normal"):
-        raise ValueError(f"durability must be 'full' or 'normal' (got {durability!r})")
+    target = open_path(path)
+    open_arguments(
+        durability=durability,
+        busy_timeout=busy_timeout,
+        readonly=readonly,
+        path=target,
+        clock=clock,
+        logger=logger,
+    )
+    processes = list(_known_processes(processes).values())
+    process_name(process, (p.name for p in processes))
     store: Store
-    if is_postgres_url(path):
+    if is_postgres_url(target):
         from nhvflow.store_postgres import PostgresStore  # psycopg only when asked for
 
         store = PostgresStore(
-            path, durability=durability, busy_timeout=busy_timeout, readonly=readonly, logger=logger
+            target,
+            durability=durability,
+            busy_timeout=busy_timeout,
+            readonly=readonly,
+            logger=logger,
         )
     else:
         store = SQLiteStore(
-            path, durability=durability, busy_timeout=busy_timeout, readonly=readonly, logger=logger
+            target,
+            durability=durability,
+            busy_timeout=busy_timeout,
+            readonly=readonly,
+            logger=logger,
         )
     try:
         return Registry(store, process=process, processes=processes, logger=logger, clock=clock)
     except BaseException:
         store.close()
         raise
+
+
+def _known_processes(processes: Iterable[Process]) -> dict[str, Process]:
+    """The built-in processes, with ``processes`` in place of or beside them."""
+    known = builtin_processes()
+    if isinstance(processes, str | bytes) or not isinstance(processes, Iterable):  # type: ignore[unreachable, redundant-expr]
+        raise InvalidPayload(
+            "processes", f"must be a list of Process definitions ({shown(processes)})."
+        )
+    for extra in processes:
+        if not isinstance(extra, Process):
+            raise InvalidPayload(
+                "processes",
+                f"must hold Process definitions (got {type(extra).__name__} {shown(extra)}).",
+            )
+        known[extra.name] = extra
+    return known

@@ -10,6 +10,7 @@ right.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -30,9 +31,45 @@ __all__ = [
     "ReadOnlyLog",
     "SQLiteVersionWarning",
     "StoreBusy",
+    "StoreError",
     "TransitionDenied",
     "UnknownCase",
 ]
+
+SHOWN = 80
+"""The most characters of a caller's value that a message repeats."""
+
+_repr = reprlib.Repr()
+_repr.maxstring = SHOWN
+_repr.maxother = SHOWN
+_repr.maxlong = SHOWN
+_repr.maxlevel = 3
+_repr.maxlist = _repr.maxtuple = _repr.maxdict = _repr.maxset = 4
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` cut to about :data:`SHOWN` characters, for a message:
+    a 10 MB argument, a deeply nested one or one whose ``repr`` fails is
+    named, never echoed in full.
+
+    .. versionadded:: 0.1
+    """
+    if isinstance(value, str):
+        if len(value) <= SHOWN:
+            return repr(value)
+        return f"{value[: SHOWN - 20]!r}... ({len(value)} characters)"
+    try:
+        text = _repr.repr(value)
+    except Exception:  # a caller's object whose repr itself fails
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 2 * SHOWN else f"{text[:SHOWN]}...>"
+
+
+def _cut(text: object) -> str:
+    """An id as a message spells it unquoted, cut like :func:`shown`."""
+    if isinstance(text, str) and len(text) <= 3 * SHOWN:
+        return text
+    return shown(text)
 
 
 class NhvflowError(Exception):
@@ -66,9 +103,9 @@ class TransitionDenied(NhvflowError):
         super().__init__(self._render())
 
     def _render(self) -> str:
-        where = f"case {self.case_id}" if self.case_id else "a new case"
+        where = f"case {_cut(self.case_id)}" if self.case_id else "a new case"
         state = f" (state {self.state!r})" if self.state else ""
-        lines = [f"{self.trigger!r} refused for {where}{state}:"]
+        lines = [f"{shown(self.trigger)} refused for {where}{state}:"]
         for v in self.violations:
             lines.append(f"  - {v.rule} ({v.citation}):")
             lines.append(f"    {v.message}")
@@ -119,11 +156,11 @@ class InvalidTrigger(NhvflowError):
         options = ", ".join(repr(t) for t in self.available) or "none (the case is closed)"
         if known:
             head = (
-                f"{trigger!r} is not available for case {case_id} in state {state!r} "
-                f"(process {process!r})."
+                f"{shown(trigger)} is not available for case {_cut(case_id)} in state "
+                f"{state!r} (process {process!r})."
             )
         else:
-            head = f"{trigger!r} is not a step of process {process!r}."
+            head = f"{shown(trigger)} is not a step of process {process!r}."
         super().__init__(f"{head} Available from {state!r}: {options}.")
 
 
@@ -136,7 +173,7 @@ class UnknownCase(NhvflowError):
 
     def __init__(self, case_id: str, detail: str = "") -> None:
         self.case_id = case_id
-        msg = f"no case {case_id!r} in this log"
+        msg = f"no case {shown(case_id)} in this log"
         super().__init__(f"{msg}{detail}." if detail else f"{msg}; check the id or list cases.")
 
 
@@ -149,7 +186,9 @@ class InvalidPayload(NhvflowError, ValueError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         self.reason = message
-        super().__init__(f"{field!r}: {message}")
+        if len(message) > 20 * SHOWN:
+            message = f"{message[: 20 * SHOWN]}... (cut)"
+        super().__init__(f"{shown(field)}: {message}")
 
 
 class IdempotencyConflict(InvalidPayload):
@@ -167,7 +206,7 @@ class IdempotencyConflict(InvalidPayload):
         self.position = position
         super().__init__(
             "idempotency_key",
-            f"key {key!r} was already used (event at position {position}) for a different "
+            f"key {shown(key)} was already used (event at position {position}) for a different "
             "request; use a new key for a new step, or repeat the first request exactly.",
         )
 
@@ -185,12 +224,12 @@ class ConcurrencyConflict(NhvflowError):
         self.actual = actual
         if expected is None:
             msg = (
-                f"case {case_id} was changed by another writer at the same moment "
+                f"case {_cut(case_id)} was changed by another writer at the same moment "
                 f"(now at version {actual}); reload it and fire again."
             )
         else:
             msg = (
-                f"case {case_id} is at version {actual}, not the expected {expected}; "
+                f"case {_cut(case_id)} is at version {actual}, not the expected {expected}; "
                 "another step was recorded first. Reload the case and decide again."
             )
         super().__init__(msg)
@@ -257,6 +296,16 @@ class SQLiteVersionWarning(NhvflowWarning):
     own file can ignore it::
 
         warnings.filterwarnings("ignore", category=nhvflow.SQLiteVersionWarning)
+
+    .. versionadded:: 0.1
+    """
+
+
+class StoreError(NhvflowError):
+    """The store could not read or write the log: the disk is full, an I/O
+    error, or the file is damaged where SQLite itself cannot read it (a
+    damaged page of events is an :class:`IntegrityError`). Nothing was
+    written by the step that met it.
 
     .. versionadded:: 0.1
     """

@@ -25,6 +25,7 @@ from nhvflow._abroad import (
     country_code,
     health_enterprise_name,
 )
+from nhvflow.errors import InvalidPayload, shown
 
 __all__ = [
     "EU_EEA_COUNTRIES",
@@ -199,7 +200,8 @@ class Region(enum.Enum):
     @classmethod
     def parse(cls, value: Region | str) -> Region:
         """Accept a :class:`Region`, its member name (``"SKANE"``) or its
-        Swedish name (``"Region Skåne"``), case-insensitively."""
+        Swedish name (``"Region Skåne"``), case-insensitively; anything else
+        is :class:`~nhvflow.errors.InvalidPayload` naming ``region``."""
         if isinstance(value, Region):
             return value
         if isinstance(value, str):
@@ -209,11 +211,12 @@ class Region(enum.Enum):
             for region in cls:
                 if _area_key(region.value) == _area_key(key):
                     return region
-            raise ValueError(
-                f"{value!r} is not one of the 21 regions; use a Region member such as "
-                "Region.SKANE, its name 'SKANE' or its Swedish name 'Region Skåne'."
+            raise InvalidPayload(
+                "region",
+                f"{shown(value)} is not one of the 21 regions; use a Region member such as "
+                "Region.SKANE, its name 'SKANE' or its Swedish name 'Region Skåne'.",
             )
-        raise TypeError(f"expected a Region or its name, got {type(value).__name__}")
+        raise InvalidPayload("region", f"expected a Region or its name, got {type(value).__name__}")
 
 
 _H = HealthcareRegion
@@ -242,19 +245,55 @@ _HEALTHCARE_REGIONS: dict[Region, frozenset[HealthcareRegion]] = {
 }
 
 
+def _named(field: str, exc: Exception) -> InvalidPayload:
+    """A value's refusal as :class:`InvalidPayload` naming the field."""
+    if isinstance(exc, InvalidPayload):
+        return exc if exc.field == field else InvalidPayload(field, exc.reason)
+    reason = str(exc).removeprefix(f"{field!r} ").removeprefix(f"{field!r}: ")
+    return InvalidPayload(field, reason)
+
+
+def _parse_region(value: object, field: str) -> Region:
+    try:
+        return Region.parse(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise _named(field, exc) from None
+
+
 def _region(value: Region | str) -> Region:
-    return Region.parse(value)
+    return _parse_region(value, "region")
 
 
 def _optional_region(value: Region | str | None) -> Region | None:
-    return None if value is None else Region.parse(value)
+    return None if value is None else _parse_region(value, "principal")
+
+
+def _country(value: str | None) -> str | None:
+    try:
+        return country_code(value)
+    except (TypeError, ValueError) as exc:
+        raise _named("country", exc) from None
+
+
+def _role(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Role):
+        raise InvalidPayload(
+            attribute.name, f"must be an nhvflow.Role, e.g. Role.NPO (got {shown(value)})."
+        )
+
+
+def _required(value: object, field: str) -> str:
+    """A constructor's argument that names what the actor stands for."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidPayload(field, f"must be a non-empty string (got {shown(value)}).")
+    return value
 
 
 def _nonempty_str(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{attribute.name!r} must be a non-empty string (got {value!r}).")
+        raise InvalidPayload(attribute.name, f"must be a non-empty string (got {shown(value)}).")
     if len(value) > 500:
-        raise ValueError(f"{attribute.name!r} must be at most 500 characters (got {len(value)}).")
+        raise InvalidPayload(attribute.name, f"must be at most 500 characters (got {len(value)}).")
 
 
 def _optional_nonempty_str(obj: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -264,7 +303,7 @@ def _optional_nonempty_str(obj: object, attribute: attrs.Attribute[Any], value: 
 
 def _strict_bool(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, bool):
-        raise TypeError(f"{attribute.name!r} must be True or False (got {value!r}).")
+        raise InvalidPayload(attribute.name, f"must be True or False (got {shown(value)}).")
 
 
 @attrs.frozen
@@ -286,17 +325,18 @@ class Actor:
     .. versionadded:: 0.1
     """
 
-    role: Role = attrs.field(validator=attrs.validators.instance_of(Role))
+    role: Role = attrs.field(validator=_role)
     name: str = attrs.field(validator=_nonempty_str)
     programme_area: str | None = attrs.field(default=None, validator=_optional_nonempty_str)
     principal: Region | None = attrs.field(default=None, converter=_optional_region)
     case_id: str | None = attrs.field(default=None, validator=_optional_nonempty_str)
-    country: str | None = attrs.field(default=None, converter=country_code)
+    country: str | None = attrs.field(default=None, converter=_country)
     network: str | None = attrs.field(default=None, validator=_optional_nonempty_str)
 
     @classmethod
     def npo(cls, programme_area: str, name: str | None = None) -> Actor:
         """The representatives of a national programme area (NPO)."""
+        _required(programme_area, "programme_area")
         return cls(Role.NPO, name or f"NPO {programme_area}", programme_area=programme_area)
 
     @classmethod
@@ -312,12 +352,13 @@ class Actor:
     @classmethod
     def region(cls, region: Region | str, name: str | None = None) -> Actor:
         """A region (huvudman) acting for itself; ``principal`` is the region."""
-        principal = Region.parse(region)
+        principal = _parse_region(region, "region")
         return cls(Role.REGION, name or principal.swedish_name, principal=principal)
 
     @classmethod
     def expert_group(cls, case_id: str, name: str | None = None) -> Actor:
         """The expert group (sakkunniggrupp) appointed for one case."""
+        _required(case_id, "case_id")
         return cls(Role.EXPERT_GROUP, name or f"Sakkunniggrupp {case_id}", case_id=case_id)
 
     @classmethod
@@ -325,7 +366,11 @@ class Actor:
         """One of Norway's four regional health enterprises, e.g.
         ``Actor.health_enterprise("Helse Vest")`` (the name is checked and
         made canonical: see :data:`HEALTH_ENTERPRISES`)."""
-        return cls(Role.HEALTH_ENTERPRISE, health_enterprise_name(name))
+        try:
+            canonical = health_enterprise_name(name)
+        except ValueError as exc:
+            raise _named("name", exc) from None
+        return cls(Role.HEALTH_ENTERPRISE, canonical)
 
     @classmethod
     def directorate(cls, name: str = "Helsedirektoratet") -> Actor:
@@ -342,12 +387,12 @@ class Actor:
         """A healthcare provider in an EU or EEA state applying to a European
         Reference Network, e.g. ``Actor.provider("Karolinska
         universitetssjukhuset", "SE")``."""
-        return cls(Role.PROVIDER, name, country=country)
+        return cls(Role.PROVIDER, name, country=_required(country, "country"))
 
     @classmethod
     def member_state(cls, country: str, name: str | None = None) -> Actor:
         """The Member State (its health ministry) of a provider, by ISO code."""
-        code = country_code(country)
+        code = _country(_required(country, "country"))
         assert code is not None
         return cls(Role.MEMBER_STATE, name or EU_EEA_COUNTRIES[code], country=code)
 
@@ -360,6 +405,7 @@ class Actor:
     def coordinator(cls, network: str, name: str | None = None) -> Actor:
         """The coordinator of one European Reference Network, e.g.
         ``Actor.coordinator("ERN-RND")``."""
+        _required(network, "network")
         return cls(Role.COORDINATOR, name or f"Coordinator of {network}", network=network)
 
     @classmethod
@@ -376,7 +422,15 @@ class Actor:
     def of(cls, role: Role | str, name: str) -> Actor:
         """Any other party, by role and name (e.g. ``Actor.of(Role.MINISTRY,
         "Helse- og omsorgsdepartementet")``)."""
-        return cls(Role(role) if isinstance(role, str) else role, name)
+        if isinstance(role, str):
+            try:
+                role = Role(role)
+            except ValueError:
+                known = ", ".join(r.value for r in Role)
+                raise InvalidPayload(
+                    "role", f"{shown(role)} is not a role; the roles are {known}."
+                ) from None
+        return cls(role, name)
 
     def to_json(self) -> dict[str, Any]:
         """The actor as a JSON-ready dict (how the log stores it)."""
@@ -412,8 +466,8 @@ class Actor:
 
 
 def _gender(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value not in GENDERS:
-        raise ValueError(f"{attribute.name!r} must be one of {GENDERS} (got {value!r}).")
+    if not isinstance(value, str) or value not in GENDERS:
+        raise InvalidPayload(attribute.name, f"must be one of {GENDERS} (got {shown(value)}).")
 
 
 @attrs.frozen
@@ -453,8 +507,10 @@ class Expert:
 
 
 def _special_conditions(value: Iterable[str] | str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        raise TypeError("'special_conditions' must be a list of strings, not one string.")
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidPayload(
+            "special_conditions", f"must be a list of strings, not {shown(value)}."
+        )
     return tuple(value)
 
 
@@ -463,17 +519,22 @@ def _conditions_valid(
 ) -> None:
     for item in value:
         if not isinstance(item, str) or not item.strip():
-            raise ValueError(f"{attribute.name!r} must hold non-empty strings (got {item!r}).")
+            raise InvalidPayload(
+                attribute.name, f"must hold non-empty strings (got {shown(item)})."
+            )
         if len(item) > 2000:
-            raise ValueError(f"{attribute.name!r}: each condition is at most 2000 characters.")
+            raise InvalidPayload(attribute.name, "each condition is at most 2000 characters.")
 
 
 def _optional_date(value: date | str | None) -> date | None:
     if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
         return value
     if isinstance(value, str):
-        return date.fromisoformat(value)
-    raise TypeError(f"expected a date, got {type(value).__name__}")
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise InvalidPayload("starts_on", f"{shown(value)} is not an ISO date") from None
+    raise InvalidPayload("starts_on", f"expected a date, got {type(value).__name__}")
 
 
 @attrs.frozen

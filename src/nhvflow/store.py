@@ -17,7 +17,6 @@ write one file.
 from __future__ import annotations
 
 import itertools
-import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -27,6 +26,7 @@ from typing import Any
 
 import sqlite_utils
 
+from nhvflow._decode import json_object, json_value
 from nhvflow._log import structured
 from nhvflow._records import (
     CaseRow,
@@ -39,13 +39,14 @@ from nhvflow._records import (
     canonical,
 )
 from nhvflow._sqlite_open import busy as _busy
-from nhvflow._sqlite_open import connect
+from nhvflow._sqlite_open import connect, guarded
 from nhvflow._sqlite_open import tables as table_names
 from nhvflow._sqlite_schema import (
     EVENT_COLUMNS,
     FORMAT,
     INSERT_EVENT,
     LOAD_CASE,
+    LOG_TRIGGERS,
     SCHEMA_VERSION,
     SIDE_TABLES,
     UPSERT_CASE,
@@ -58,6 +59,7 @@ from nhvflow.errors import (
     LogFormatError,
     ReadOnlyLog,
     StoreBusy,
+    shown,
 )
 
 __all__ = ["FORMAT", "SCHEMA_VERSION", "Durability", "SQLiteStore"]
@@ -124,9 +126,8 @@ class SQLiteStore:
             raise LogFormatError(f"{self.path!r} is not an SQLite database ({exc}).") from exc
         if "nhvflow_meta" in tables:
             self._check_meta()
-            if not self.readonly and migrations.pending(sqlite_utils.Database(self._conn)):
-                with self.write():  # additions to the layout (the overview views)
-                    migrations.apply(sqlite_utils.Database(self._conn))
+            if not self.readonly:
+                self._migrate()
             return
         if tables - {"_sqlite_migrations"}:
             raise LogFormatError(
@@ -139,24 +140,38 @@ class SQLiteStore:
                 return
             migrations.apply(sqlite_utils.Database(self._conn))
 
-    def _check_meta(self) -> int:
-        """The log's layout version, once checked that this nhvflow reads it."""
+    def _migrate(self) -> None:
+        """Apply the layout changes a log made by an earlier nhvflow lacks
+        (e.g. the trigger that refuses ``REPLACE INTO events``)."""
+        db = sqlite_utils.Database(self._conn)
+        if migrations.pending(db):
+            with self.write():
+                if migrations.pending(db):  # another process may have applied them meanwhile
+                    migrations.apply(db)
+
+    def _check_meta(self) -> None:
         meta = dict(self._conn.execute("SELECT key, value FROM nhvflow_meta").fetchall())
         if meta.get("format") != FORMAT:
             raise LogFormatError(
                 f"{self.path!r} is not an nhvflow log (format {meta.get('format')!r})."
             )
-        found = int(meta.get("schema_version", "0"))
+        try:
+            found = int(meta.get("schema_version", "0"))
+        except ValueError:
+            raise LogFormatError(
+                f"{self.path!r} has an unreadable log schema version "
+                f"{shown(meta.get('schema_version'))}."
+            ) from None
         if found > SCHEMA_VERSION:
             raise LogFormatError(
                 f"{self.path!r} was written by a newer nhvflow (log schema {found}; this nhvflow "
                 f"reads up to {SCHEMA_VERSION}); upgrade nhvflow to open it."
             )
-        return found
 
     # -- transactions ----------------------------------------------------------------
 
     @contextmanager
+    @guarded
     def write(self) -> Iterator[None]:
         """A write transaction (``BEGIN IMMEDIATE``), or a savepoint when nested."""
         if self.readonly:
@@ -213,6 +228,7 @@ class SQLiteStore:
                 self._tail = None
 
     @contextmanager
+    @guarded
     def read(self) -> Iterator[None]:
         """A consistent read snapshot (a deferred transaction), or nothing when nested."""
         with self._lock:
@@ -229,6 +245,7 @@ class SQLiteStore:
 
     # -- cases -----------------------------------------------------------------------
 
+    @guarded
     def load_case(self, case_id: str) -> CaseRow | None:
         with self._lock:
             row = self._conn.execute(self._load_case, (case_id,)).fetchone()
@@ -236,10 +253,12 @@ class SQLiteStore:
             return None
         head = None if row[7] is None else (row[7], row[8])
         return CaseRow(
-            row[0], row[1], row[2], row[3], json.loads(row[4]), row[5],
+            row[0], row[1], row[2], row[3],
+            json_object(row[4], None, f"the projection of case {shown(row[0])}"), row[5],
             seal=row[6], data_text=row[4], head=head,
         )  # fmt: skip
 
+    @guarded
     def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
         where: list[str] = []
         args: list[Any] = []
@@ -265,6 +284,7 @@ class SQLiteStore:
                 return
             last = rows[-1][0]
 
+    @guarded
     def stream_version(self, stream_id: str) -> int:
         with self._lock:
             row = self._conn.execute(
@@ -274,6 +294,7 @@ class SQLiteStore:
 
     # -- events ----------------------------------------------------------------------
 
+    @guarded
     def tail(self) -> tuple[int, str] | None:
         if self._tail is None:
             with self._lock:
@@ -283,6 +304,7 @@ class SQLiteStore:
             return None if last is None else (last[0], last[1])
         return self._tail
 
+    @guarded
     def append(self, sealed: Sealed, projection: Projection | None) -> None:
         if not self._depth:
             with self.write():
@@ -329,6 +351,7 @@ class SQLiteStore:
             conn.execute(delete, (case.id,))
             conn.executemany(insert, rows)
 
+    @guarded
     def event_by_key(self, key: str) -> StoredEvent | None:
         with self._lock:
             row = self._conn.execute(
@@ -336,6 +359,7 @@ class SQLiteStore:
             ).fetchone()
         return None if row is None else _event(row)
 
+    @guarded
     def events(
         self,
         stream_id: str | None = None,
@@ -384,6 +408,7 @@ class SQLiteStore:
                 return
             last = rows[-1][key]
 
+    @guarded
     def stream_ids(self) -> Iterator[str]:
         """Every stream id, in order of its first event."""
         with self._lock:
@@ -393,6 +418,7 @@ class SQLiteStore:
         for row in rows:
             yield row[0]
 
+    @guarded
     def count_events(self) -> int:
         """How many events the log holds."""
         with self._lock:
@@ -400,11 +426,13 @@ class SQLiteStore:
 
     # -- facts and rebuilds ----------------------------------------------------------
 
+    @guarded
     def get_fact(self, key: str) -> Any:
         with self._lock:
             row = self._conn.execute("SELECT value FROM facts WHERE key = ?", (key,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else json_value(row[0], f"the registry fact {key!r}")
 
+    @guarded
     def set_fact(self, key: str, value: Any) -> None:
         if not self._depth:
             with self.write():
@@ -417,6 +445,7 @@ class SQLiteStore:
                 (key, canonical(value)),
             )
 
+    @guarded
     def replace_projections(self, projections: Iterable[Projection], facts: dict[str, Any]) -> None:
         with self.write():
             conn = self._conn
@@ -451,6 +480,7 @@ class SQLiteStore:
             for key, value in facts.items():
                 self.set_fact(key, value)
 
+    @guarded
     def projection_rows(self) -> tuple[list[Any], list[Any], list[Any]]:
         """Every row of the projections, for comparing a rebuild with the live tables."""
         with self._lock:
@@ -466,15 +496,20 @@ class SQLiteStore:
         problems: list[str] = []
         try:
             with self._lock:
-                triggers = {
-                    r[0]
-                    for r in self._conn.execute(
-                        "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='events'"
-                    )
-                }
-            for name in ("events_append_only_update", "events_append_only_delete"):
+                triggers = dict(
+                    self._conn.execute(
+                        "SELECT name, sql FROM sqlite_master "
+                        "WHERE type='trigger' AND tbl_name='events'"
+                    ).fetchall()
+                )
+            for name, sql in LOG_TRIGGERS.items():
                 if name not in triggers:
                     problems.append(f"the append-only trigger {name} is missing")
+                elif " ".join(str(triggers[name]).split()) != " ".join(sql.split()):
+                    problems.append(
+                        f"the append-only trigger {name} was replaced by one that is not "
+                        "nhvflow's (its SQL differs)"
+                    )
             last = 0
             while True:
                 with self._lock:
@@ -504,7 +539,8 @@ class SQLiteStore:
 
 
 def _case(row: tuple[Any, ...]) -> CaseRow:
-    return CaseRow(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
+    data = json_object(row[4], None, f"the projection of case {shown(row[0])}")
+    return CaseRow(row[0], row[1], row[2], row[3], data, row[5])
 
 
 def _event(row: tuple[Any, ...]) -> StoredEvent:
@@ -514,8 +550,8 @@ def _event(row: tuple[Any, ...]) -> StoredEvent:
         row[2],
         row[3],
         row[4],
-        _actor(row[5]),
-        json.loads(row[6]),
+        _actor(row[5], row[0]),
+        json_object(row[6], row[0], f"the payload of the event at position {row[0]}"),
         row[7],
         row[8],
         row[9],
@@ -531,7 +567,7 @@ _PROJECTION_PAGE = 500
 _ACTORS: dict[str, dict[str, Any]] = {}
 
 
-def _actor(text: str) -> dict[str, Any]:
+def _actor(text: str, position: int) -> dict[str, Any]:
     """A stored actor's JSON, decoded once per distinct text: a log holds
     few actors (the roles, the regions, the NPOs, one group per case). The
     decoded value is shared between events; nothing in nhvflow changes it."""
@@ -539,5 +575,6 @@ def _actor(text: str) -> dict[str, Any]:
     if actor is None:
         if len(_ACTORS) >= 10_000:
             _ACTORS.clear()
-        actor = _ACTORS[text] = json.loads(text)
+        where = f"the actor of the event at position {position}"
+        actor = _ACTORS[text] = json_object(text, position, where)
     return actor

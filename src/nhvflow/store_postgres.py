@@ -36,6 +36,7 @@ except ImportError as exc:  # the tests exercise this with psycopg hidden
         "pip install 'nhvflow[postgres]'"
     ) from exc
 
+from nhvflow._decode import json_object, json_value
 from nhvflow._pg_schema import (
     APPEND_ONLY_TRIGGERS,
     CASE_COLUMNS,
@@ -48,6 +49,7 @@ from nhvflow._pg_schema import (
     SCHEMA_VERSION,
     SIDE_TABLES,
     TRIGGER_STATE,
+    TRIGGER_TYPES,
     UPGRADES,
     UPSERT_CASE,
     side_table,
@@ -70,6 +72,7 @@ from nhvflow.errors import (
     InvalidPayload,
     LogFormatError,
     NhvflowError,
+    shown,
 )
 from nhvflow.events import iso
 from nhvflow.store import FORMAT
@@ -390,7 +393,7 @@ class PostgresStore(PgSession):
 
     def get_fact(self, key: str) -> Any:
         row = self._q("SELECT value FROM facts WHERE key = %s", (key,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else json_value(row[0], f"the registry fact {key!r}")
 
     def set_fact(self, key: str, value: Any) -> None:
         if not self._depth:
@@ -429,12 +432,23 @@ class PostgresStore(PgSession):
         problems: list[str] = []
         try:
             with self._lock:
-                triggers = dict(self._q(TRIGGER_STATE).fetchall())
+                triggers = {r[0]: r[1:] for r in self._q(TRIGGER_STATE).fetchall()}
             for name in APPEND_ONLY_TRIGGERS:
                 if name not in triggers:
                     problems.append(f"the append-only trigger {name} is missing")
-                elif triggers[name] == "D":
+                    continue
+                enabled, kind, function, source = triggers[name]
+                if enabled == "D":
                     problems.append(f"the append-only trigger {name} is disabled")
+                elif (
+                    kind != TRIGGER_TYPES[name]
+                    or function != "nhvflow_refuse_event_change"
+                    or "RAISE EXCEPTION" not in str(source)
+                ):
+                    problems.append(
+                        f"the append-only trigger {name} was replaced by one that is not "
+                        "nhvflow's (it fires at another time or runs another function)"
+                    )
             for row in self.event_rows(page=5000):
                 check.feed(row)
         except (psycopg.Error, NhvflowError, ValueError) as exc:
@@ -457,7 +471,8 @@ def _case_params(projection: Projection) -> tuple[Any, ...]:
 
 
 def _case(row: tuple[Any, ...]) -> CaseRow:
-    return CaseRow(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
+    data = json_object(row[4], None, f"the projection of case {shown(row[0])}")
+    return CaseRow(row[0], row[1], row[2], row[3], data, row[5])
 
 
 def _event(row: tuple[Any, ...]) -> StoredEvent:
@@ -467,7 +482,7 @@ def _event(row: tuple[Any, ...]) -> StoredEvent:
         row[2],
         row[3],
         row[4],
-        json.loads(row[5]),
-        json.loads(row[6]),
+        json_object(row[5], row[0], f"the actor of the event at position {row[0]}"),
+        json_object(row[6], row[0], f"the payload of the event at position {row[0]}"),
         *row[7:],
     )

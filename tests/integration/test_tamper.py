@@ -18,6 +18,7 @@ import pytest
 import nhvflow
 from nhvflow import Actor, IntegrityError
 from nhvflow._records import NewEvent, canonical, chain_hash, seal
+from nhvflow._sqlite_schema import LOG_TRIGGERS
 from nhvflow.fixtures import advance, proposal
 
 EDITS = {
@@ -248,10 +249,8 @@ def test_a_rewrite_that_recomputes_every_hash_is_not_caught_by_the_chain_alone(l
             (canonical(json.loads(row[6])), prev, digest, row[0]),
         )
         prev = digest
-    conn.execute(
-        "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events BEGIN "
-        "SELECT RAISE(ABORT, 'append-only'); END"
-    )
+    # restored exactly as nhvflow makes it (one made otherwise is itself reported)
+    conn.execute(LOG_TRIGGERS["events_append_only_update"])
     conn.commit()
     head_after = conn.execute("SELECT hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
     conn.close()

@@ -13,7 +13,11 @@ A backend is a small object that the contract asks for three things:
     change one column of one stored event behind the store's back, as
     someone with direct database access would (dropping and restoring
     whatever guards the table), so that the contract can check that
-    ``verify()`` notices.
+    ``verify()`` notices;
+``raw(store, sql, params)``
+    run one statement on the log behind the store's back *without* dropping
+    any guard (``?`` placeholders; the backend's driver error propagates),
+    so that a test can check what the file or database itself refuses.
 
 Plugging in a new backend takes one class with those three methods and one
 line in :data:`BACKENDS`; every test of the contract then runs against it
@@ -71,6 +75,13 @@ class SQLiteFile:
         finally:
             conn.close()
 
+    def raw(self, store: Store, sql: str, params: tuple[Any, ...] = ()) -> None:
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            conn.execute(sql, params)
+        finally:
+            conn.close()
+
     def query(self, store: Store, sql: str) -> list[tuple[Any, ...]]:
         """Rows of ``sql`` read as any SQLite client would (the views, by SQL)."""
         conn = sqlite3.connect(self.path)
@@ -97,6 +108,10 @@ class SQLiteMemory:
     def tamper(self, store: Store, position: int, column: str, value: Any) -> None:
         assert isinstance(store, SQLiteStore)
         _tamper_sqlite(store.connection, position, column, value)
+
+    def raw(self, store: Store, sql: str, params: tuple[Any, ...] = ()) -> None:
+        assert isinstance(store, SQLiteStore)
+        store.connection.execute(sql, params)
 
     def query(self, store: Store, sql: str) -> list[tuple[Any, ...]]:
         assert isinstance(store, SQLiteStore)
@@ -134,6 +149,12 @@ class PostgreSQL:
                 (value, position),
             )
             conn.execute("ALTER TABLE events ENABLE TRIGGER USER")
+
+    def raw(self, store: Store, sql: str, params: tuple[Any, ...] = ()) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
 
     def query(self, store: Store, sql: str) -> list[tuple[Any, ...]]:
         import psycopg

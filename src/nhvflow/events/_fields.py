@@ -14,6 +14,7 @@ import attrs
 
 from nhvflow import _payload as p
 from nhvflow._abroad import country_code
+from nhvflow.errors import shown
 from nhvflow.model import Region
 
 __all__ = ["authorisation", "codes", "one_of_each", "regions"]
@@ -28,7 +29,7 @@ def _field(parser: p.Parser, default: object) -> Any:
 def _read_list(read_one: Callable[[object], Any], what: str) -> Callable[[object], tuple[Any, ...]]:
     def read(value: object) -> tuple[Any, ...]:
         if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-            raise TypeError(f"expected a list of {what}, got {type(value).__name__} {value!r:.60}")
+            raise TypeError(f"expected a list of {what}, got {type(value).__name__} {shown(value)}")
         items = tuple(value)
         if len(items) > p.MAX_LIST:
             raise ValueError(f"has {len(items)} items; at most {p.MAX_LIST} are allowed")
@@ -45,7 +46,7 @@ def _read_list(read_one: Callable[[object], Any], what: str) -> Callable[[object
 
 def _read_region(value: object) -> Region:
     if not isinstance(value, Region | str):
-        raise TypeError(f"expected a Region, got {value!r:.60}")
+        raise TypeError(f"expected a Region, got {shown(value)}")
     return Region.parse(value)
 
 
@@ -61,7 +62,7 @@ def regions(*, default: object = p.REQUIRED) -> Any:
 
 def _read_code(value: object) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"expected an ISO country code such as 'SE', got {value!r:.60}")
+        raise TypeError(f"expected an ISO country code such as 'SE', got {shown(value)}")
     code = country_code(value)
     assert code is not None
     return code
@@ -85,7 +86,7 @@ def one_of_each(values: Iterable[str], *, default: object = ()) -> Any:
 
     def read_one(value: object) -> str:
         if value not in allowed:
-            raise ValueError(f"must be one of {', '.join(map(repr, allowed))} (got {value!r:.60})")
+            raise ValueError(f"must be one of {', '.join(map(repr, allowed))} (got {shown(value)})")
         assert isinstance(value, str)
         return value
 
@@ -107,7 +108,7 @@ def _read_authorisation(value: object) -> str | bool | None:
         return value
     if not isinstance(value, str):
         raise TypeError(
-            f"expected True, False, None or text naming the decision, got {value!r:.60}"
+            f"expected True, False, None or text naming the decision, got {shown(value)}"
         )
     if not value.strip():
         raise ValueError("must not be empty text; give True, or name the decision")
