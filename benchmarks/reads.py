@@ -107,9 +107,10 @@ def bare_machine(process: Process) -> tuple[_Model, Machine]:
         model=model,
         states=list(process.states),
         transitions=[
-            {"trigger": t.trigger, "source": list(t.source), "dest": t.dest}
+            {"trigger": t.trigger, "source": source, "dest": dest}
             for t in process.transitions.values()
             if not t.creates
+            for source, dest in t.moves
         ],
         initial=process.initial,
         auto_transitions=False,

@@ -64,11 +64,14 @@ def process_md(processes: Mapping[str, Process]) -> str:
         out += ["", _mermaid_block(p), "| step | trigger | from → to | responsible | rules |"]
         out.append("|---|---|---|---|---|")
         for t in p.transitions.values():
-            source = ", ".join(f"`{s}`" for s in t.source) or "—"
+            if t.routes:
+                moves = "; ".join(f"`{s}` → `{d}`" for s, d in t.moves)
+            else:
+                moves = f"{', '.join(f'`{s}`' for s in t.source) or '—'} → `{t.dest}`"
             rules = ", ".join(f"[`{r.id}`](rules.md#{_anchor(r.id)})" for r in t.rules) or "—"
             what = f" ({t.en})" if t.en else ""
             out.append(
-                f"| {t.step or '—'} | `{t.trigger}`{_cell(what)} | {source} → `{t.dest}` "
+                f"| {t.step or '—'} | `{t.trigger}`{_cell(what)} | {moves} "
                 f"| {_cell(t.responsible.en)} | {rules} |"
             )
         out += ["", "| state | English | svenska |", "|---|---|---|"]

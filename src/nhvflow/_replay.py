@@ -11,13 +11,14 @@ from typing import Any
 
 from nhvflow._records import REGISTRY_STREAM, CaseRow, Store, StoredEvent, VerifyReport
 from nhvflow.errors import DefinitionError, LogFormatError, NhvflowError
-from nhvflow.events import Fact, MappingCompleted, Meta, iso, upcast
+from nhvflow.events import Fact, MappingCompleted, Meta, PilotDesignated, iso, upcast
 from nhvflow.model import Actor, Case, Event
 from nhvflow.states import Process
 
 __all__ = ["Catalogue", "replayed", "to_case", "to_event", "verify_projections"]
 
 MAPPING_FACT = "mapping_completed_at"
+PILOT_FACT = "pilot_areas"
 
 
 def _as_written(text: str, moment: datetime) -> bool:
@@ -100,7 +101,7 @@ class Catalogue:
                         f"event at position {stored.position} has type {stored.type!r}, unknown "
                         f"to process {process.name!r}"
                     )
-                state = transition.dest
+                state = transition.dest_from(state)
             cls = self.event_class(process, stored)
             payload = stored.payload
             if stored.schema_version != cls.schema_version:
@@ -124,6 +125,9 @@ class Catalogue:
         for stored in events:
             if stored.stream_id == REGISTRY_STREAM and stored.type == MappingCompleted.type:
                 facts.setdefault(MAPPING_FACT, stored.occurred_at)
+            elif stored.stream_id == REGISTRY_STREAM and stored.type == PilotDesignated.type:
+                pilots = facts.setdefault(PILOT_FACT, {})
+                pilots.setdefault(stored.payload["programme_area"], stored.occurred_at)
         return facts
 
 
@@ -187,7 +191,9 @@ def verify_projections(catalogue: Catalogue, store: Store, report: VerifyReport)
         try:
             projected = {case.id for case in store.cases()}
             expected = catalogue.registry_facts(store.events(REGISTRY_STREAM))
-            facts_differ = expected.get(MAPPING_FACT) != store.get_fact(MAPPING_FACT)
+            facts_differ = any(
+                expected.get(key) != store.get_fact(key) for key in (MAPPING_FACT, PILOT_FACT)
+            )
         except ValueError as exc:
             problems.append(f"the projections cannot be read ({exc})")
         else:

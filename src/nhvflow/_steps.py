@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from nhvflow._records import REGISTRY_STREAM, CaseRow, Store, canonical, json_scalar
-from nhvflow._replay import MAPPING_FACT
+from nhvflow._replay import MAPPING_FACT, PILOT_FACT
 from nhvflow.errors import InvalidPayload
 from nhvflow.events import Fact, iso
 from nhvflow.model import Actor, Violation
@@ -37,6 +37,10 @@ class StoreFacts:
     def mapping_completed_at(self) -> datetime | None:
         value = self._store.get_fact(MAPPING_FACT)
         return None if value is None else datetime.fromisoformat(value)
+
+    def pilot_designations(self) -> dict[str, datetime]:
+        value = self._store.get_fact(PILOT_FACT) or {}
+        return {area: datetime.fromisoformat(since) for area, since in value.items()}
 
 
 @attrs.frozen

@@ -27,6 +27,7 @@ import structlog
 
 from nhvflow import _payload
 from nhvflow._judge import Judge
+from nhvflow._pilots import designate_pilot
 from nhvflow._records import REGISTRY_STREAM, CaseRow, NewEvent, Store, VerifyReport, canonical
 from nhvflow._replay import (
     MAPPING_FACT,
@@ -283,7 +284,9 @@ class Registry:
                     if previous.request_hash != request:
                         raise IdempotencyConflict(idempotency_key, previous.position)
                     return to_event(previous, self._catalogue)
-            existing = next(iter(self.store.events(REGISTRY_STREAM)), None)
+            existing = next(
+                (e for e in self.store.events(REGISTRY_STREAM) if e.type == fact.type), None
+            )
             if existing is not None:
                 return to_event(existing, self._catalogue)
             version = self.store.stream_version(REGISTRY_STREAM) + 1
@@ -304,6 +307,31 @@ class Registry:
             self.store.set_fact(MAPPING_FACT, iso(when))
         self._log.info("mapping_completed", actor_role=actor.role.value, at=iso(when))
         return to_event(stored, self._catalogue)
+
+    def designate_pilot(
+        self,
+        actor: Actor,
+        *,
+        programme_area: str,
+        reason: str = "",
+        at: datetime | str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Event:
+        """Record that Socialstyrelsen designated ``programme_area``'s
+        proposals as pilots (Socialstyrelsen only): from its business time on,
+        their expert groups may be appointed during the mapping pause, and
+        proposals of the area may be submitted with ``pilot=True``. The two
+        areas Socialstyrelsen's page marks "(Pilot)" need no designation.
+
+        Designating an area again returns the first record and writes nothing.
+
+        .. versionadded:: 0.2
+        """
+        return designate_pilot(
+            self.store, self._catalogue, self._judge, as_actor(actor),
+            programme_area=programme_area, reason=reason, when=self._moment(at), at=at,
+            idempotency_key=idempotency_key,
+        )  # fmt: skip
 
     # -- reading ---------------------------------------------------------------------
 
@@ -339,6 +367,12 @@ class Registry:
     def mapping_completed_at(self) -> datetime | None:
         """When the overall mapping was recorded as done, if it was."""
         return self._facts.mapping_completed_at()
+
+    def pilot_designations(self) -> dict[str, datetime]:
+        """The programme areas designated as pilots by a recorded event, each
+        with the business time from which it is one (beside the areas the NHV
+        page marks as pilots, :data:`nhvflow.rules.nhv.DEFAULT_PILOT_AREAS`)."""
+        return self._facts.pilot_designations()
 
     def process(self, name: str | None = None) -> Process:
         """A process definition this registry knows (default: its default regime)."""

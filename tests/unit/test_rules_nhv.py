@@ -23,15 +23,23 @@ def refusal(exc: pytest.ExceptionInfo[TransitionDenied], rule_id: str) -> nhvflo
 
 
 class TestAdvisoryRequiresConcentratedCare:
+    """Socialstyrelsen, Förutsättningar för kompetenscentrum (2019), "Sammanfattning":
+    "Socialstyrelsen kan alltså inte besluta om nationella kompetenscentrum som enbart
+    ger råd till den övriga hälso- och sjukvården, utan att diagnostisera eller
+    behandla patienter." and "Slutsats": "Socialstyrelsen kan inte besluta att
+    koncentrera rådgivning ... om inte vårdåtgärder inom området koncentreras på samma
+    sätt." """
+
+    AREA = "Reumatiska sjukdomar"
+
+    def _prepared(self, reg, clock, sos, **kw):
+        reg.complete_mapping(sos, at=clock())
+        case = reg.submit(Actor.npo(self.AREA), at=clock(), **proposal(self.AREA, **kw))
+        return advance(reg, case.id, "prepared")
+
     def test_refuses_deciding_an_advisory_only_proposal(self, reg, clock, sos):
         """An advisory-only proposal can be submitted but not decided."""
-        npo = Actor.npo("Reumatiska sjukdomar")
-        case = reg.submit(
-            npo,
-            at=clock(),
-            **proposal("Reumatiska sjukdomar", advisory=True, title="Kompetenscentrum"),
-        )
-        advance(reg, case.id, "prepared")
+        case = self._prepared(reg, clock, sos, advisory=True, title="Kompetenscentrum")
         with pytest.raises(TransitionDenied) as exc:
             reg.fire(case.id, "decide", sos, units=1, advisory_mission=True, at=clock(400))
         v = refusal(exc, "nhv.advisory-requires-concentrated-care")
@@ -48,24 +56,45 @@ class TestAdvisoryRequiresConcentratedCare:
             reg.fire(case.id, "decide", sos, units=2, advisory_mission=True, at=clock(400))
         refusal(exc, "nhv.advisory-requires-concentrated-care")
 
-    def test_allows_an_advisory_mission_with_concentrated_care(self, reg, clock, sos):
-        """Advice may ride on a decision that concentrates care measures."""
-        npo = Actor.npo("Reumatiska sjukdomar")
+    def test_refuses_a_decision_without_care_whatever_the_flags(self, reg, clock, sos):
+        """With neither advisory nor advisory_mission set, a decision that
+        concentrates no care measure is still refused: NHV is care."""
         case = reg.submit(
-            npo,
-            at=clock(),
-            **proposal("Reumatiska sjukdomar", advisory=True, care_measures=["Vaskulitbehandling"]),
+            Actor.npo("Nervsystemets sjukdomar"), at=clock(), **proposal(care_measures=[])
         )
         advance(reg, case.id, "prepared")
+        assert reg.get(case.id).data["advisory"] is False
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(case.id, "decide", sos, units=2, at=clock(400))
+        v = refusal(exc, "nhv.advisory-requires-concentrated-care")
+        assert "no care measures" in v.message
+
+    def test_refuses_a_decision_that_drops_the_basis_care_measures(self, reg, clock, sos):
+        """An explicit empty list of care measures overrides the basis, and is refused."""
+        case = reg.submit(Actor.npo("Nervsystemets sjukdomar"), at=clock(), **proposal())
+        advance(reg, case.id, "prepared")
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(case.id, "decide", sos, units=2, care_measures=[], at=clock(400))
+        refusal(exc, "nhv.advisory-requires-concentrated-care")
+
+    def test_allows_an_advisory_mission_with_concentrated_care(self, reg, clock, sos):
+        """Advice may ride on a decision that concentrates care measures."""
+        case = self._prepared(reg, clock, sos, advisory=True, care_measures=["Vaskulitbehandling"])
         case = reg.fire(case.id, "decide", sos, units=3, advisory_mission=True, at=clock(400))
         assert case.state == "decided"
         assert case.data["decision"]["care_measures"] == ["Vaskulitbehandling"]
 
+    def test_every_permit_carries_the_decided_care_measures(self, reg, clock, sos):
+        """A permit is for care: it records the care measures the decision concentrated."""
+        case = reg.submit(Actor.npo("Nervsystemets sjukdomar"), at=clock(), **proposal())
+        case = advance(reg, case.id, "permitted")
+        decided = case.data["decision"]["care_measures"]
+        assert decided
+        assert all(p["care_measures"] == decided for p in case.data["permits"])
+
     def test_closing_as_not_eligible_cites_the_rule(self, reg, clock, sos):
         """Socialstyrelsen closes the advisory-only proposal citing this rule."""
-        npo = Actor.npo("Reumatiska sjukdomar")
-        case = reg.submit(npo, at=clock(), **proposal("Reumatiska sjukdomar", advisory=True))
-        advance(reg, case.id, "prepared")
+        case = self._prepared(reg, clock, sos, advisory=True)
         case = reg.fire(
             case.id,
             "close_not_eligible",
@@ -76,6 +105,26 @@ class TestAdvisoryRequiresConcentratedCare:
         )
         assert case.state == "not_eligible"
         assert case.data["closure"]["rule"] == "nhv.advisory-requires-concentrated-care"
+
+
+class TestProposalNominatesExperts:
+    """Socialstyrelsen, webbsidan Nationell högspecialiserad vård (2019): "Steg 1 - Ta
+    fram förslag till vårdområden som ska genomlysas och nominera sakkunniga till
+    steg 2." """
+
+    def test_refuses_a_proposal_without_nominated_experts(self, reg, npo, clock):
+        """Step 1 nominates experts: a proposal with none is refused and writes nothing."""
+        kw = {**proposal(), "nominated_experts": []}
+        with pytest.raises(TransitionDenied) as exc:
+            reg.submit(npo, at=clock(), **kw)
+        v = refusal(exc, "nhv.proposal-nominates-experts")
+        assert "nominated_experts" in v.message
+        assert list(reg.cases()) == []
+
+    def test_allows_a_proposal_with_one_nominee(self, reg, npo, clock):
+        """One nominated expert is enough."""
+        kw = {**proposal(), "nominated_experts": expert_group()[:1]}
+        assert reg.submit(npo, at=clock(), **kw).state == "proposed"
 
 
 class TestMaxFiveUnits:
@@ -227,21 +276,86 @@ class TestExpertGroupComposition:
 
 
 class TestMappingPause:
-    def test_refuses_a_group_for_a_non_pilot_before_the_mapping(self, reg, npo, sos, clock):
-        case = reg.submit(npo, at=clock(), **proposal(pilot=False))
+    """Socialstyrelsen, webbsidan Nationell högspecialiserad vård (2019): "Därför kommer
+    inga nya sakkunniggrupper startas upp förrän den övergripande kartläggningen av
+    samtliga vårdområden är genomförd. Piloternas sakkunniggrupper som redan är igång
+    fortsätter arbetet enligt plan." and "Kvinnosjukdomar och förlossning (Pilot)",
+    "Nervsystemets sjukdomar (Pilot)"."""
+
+    AREA = "Psykisk Hälsa"
+
+    def test_refuses_a_group_for_a_non_pilot_before_the_mapping(self, reg, sos, clock):
+        """Outside the pilot areas, no expert group is appointed during the pause."""
+        case = reg.submit(Actor.npo(self.AREA), at=clock(), **proposal(self.AREA))
         with pytest.raises(TransitionDenied) as exc:
             reg.fire(case.id, "appoint_expert_group", sos, experts=expert_group(), at=clock())
-        refusal(exc, "nhv.mapping-pause")
+        assert self.AREA in refusal(exc, "nhv.mapping-pause").message
 
     def test_allows_pilots_during_the_pause(self, reg, npo, sos, clock):
+        """A proposal of an area the page marks as a pilot goes on during the pause."""
         case = reg.submit(npo, at=clock(), **proposal(pilot=True))
         assert (
             reg.fire(case.id, "appoint_expert_group", sos, experts=expert_group(), at=clock()).state
             == "expert_review"
         )
 
-    def test_allows_non_pilots_once_the_mapping_is_done(self, reg, npo, sos, clock):
+    def test_the_pilot_area_decides_not_the_flag(self, reg, npo, sos, clock):
+        """A proposal of a designated area is a pilot even when submitted with pilot=False."""
         case = reg.submit(npo, at=clock(), **proposal(pilot=False))
+        case = reg.fire(case.id, "appoint_expert_group", sos, experts=expert_group(), at=clock())
+        assert case.state == "expert_review"
+
+    def test_refuses_a_pilot_flag_outside_the_designated_areas(self, reg, clock):
+        """pilot=True outside a designated area is refused at submit, naming the pilots."""
+        with pytest.raises(TransitionDenied) as exc:
+            reg.submit(Actor.npo(self.AREA), at=clock(), **proposal(self.AREA, pilot=True))
+        v = refusal(exc, "nhv.mapping-pause")
+        assert "Kvinnosjukdomar och förlossning" in v.message
+        assert "Nervsystemets sjukdomar" in v.message
+        assert "designate_pilot" in v.message
+        assert list(reg.cases()) == []
+
+    def test_socialstyrelsen_may_designate_another_pilot_area(self, file_reg, sos, clock):
+        """A designation is a recorded registry event: from its time on, the area's
+        proposals are pilots, and a rebuild and verify come out identical."""
+        reg = file_reg
+        case = reg.submit(Actor.npo(self.AREA), at=clock(), **proposal(self.AREA))
+        before = clock()
+        designated_at = clock()
+        event = reg.designate_pilot(
+            sos, programme_area=self.AREA, at=designated_at, reason="Pilot för psykiatrin"
+        )
+        assert event.type == "PilotDesignated" and event.stream_id == "registry"
+        assert reg.pilot_designations() == {self.AREA: designated_at}
+        again = reg.designate_pilot(sos, programme_area="psykisk hälsa", at=clock())
+        assert again == event
+        paused = reg.check(case.id, "appoint_expert_group", sos, experts=expert_group(), at=before)
+        assert [v.rule for v in paused] == ["nhv.mapping-pause"]
+        case = reg.fire(case.id, "appoint_expert_group", sos, experts=expert_group(), at=clock())
+        assert case.state == "expert_review"
+        flagged = reg.submit(Actor.npo(self.AREA), at=clock(), **proposal(self.AREA, pilot=True))
+        assert flagged.data["pilot"] is True
+        rows = reg.store.projection_rows()
+        reg.rebuild_projections()
+        assert reg.store.projection_rows() == rows
+        assert reg.verify(projections=True).ok
+
+    def test_only_socialstyrelsen_designates_pilots(self, reg, board, clock):
+        """The board cannot designate a pilot area; nothing is written."""
+        with pytest.raises(nhvflow.NotAuthorised):
+            reg.designate_pilot(board, programme_area=self.AREA, at=clock())
+        assert list(reg.events()) == []
+
+    def test_a_designation_does_not_stop_the_mapping_from_being_recorded(self, reg, sos, clock):
+        """The mapping and the designations share the registry stream, each recorded once."""
+        reg.designate_pilot(sos, programme_area=self.AREA, at=clock())
+        done = clock()
+        reg.complete_mapping(sos, at=done)
+        assert reg.mapping_completed_at() == done
+
+    def test_allows_non_pilots_once_the_mapping_is_done(self, reg, sos, clock):
+        """After the mapping, any proposal's group may be appointed."""
+        case = reg.submit(Actor.npo(self.AREA), at=clock(), **proposal(self.AREA))
         done = clock()
         reg.complete_mapping(sos, at=done)
         assert reg.mapping_completed_at() == done
@@ -250,9 +364,9 @@ class TestMappingPause:
             == "expert_review"
         )
 
-    def test_judges_the_pause_at_the_steps_business_time(self, reg, npo, sos, clock):
+    def test_judges_the_pause_at_the_steps_business_time(self, reg, sos, clock):
         """A step dated before the mapping's completion is still paused."""
-        case = reg.submit(npo, at=clock(), **proposal(pilot=False))
+        case = reg.submit(Actor.npo(self.AREA), at=clock(), **proposal(self.AREA))
         early = clock()
         reg.complete_mapping(sos, at=clock(30))
         violations = reg.check(

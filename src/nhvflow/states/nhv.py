@@ -2,11 +2,21 @@
 Socialstyrelsen's work process for national highly specialised care, as a
 table.
 
-Seed 001, "Arbetsprocess": "I steg 1-4 tas underlag fram och beslut tas om
+Socialstyrelsen, webbsidan Nationell högspecialiserad vård (2019),
+"Arbetsprocess": "I steg 1-4 tas underlag fram och beslut tas om
 vilken vård som ska definieras som nationell högspecialiserad vård. Man
 beslutar även hur många vårdenheter som ska bedriva vården. I steg 5-8 sker
 beredning inför ansökan, nämnden tar beslut om tillstånd och i sista steget
 sker utvärdering av vården."
+
+A permit has no end date and ends only by revocation (prop. 2017/18:40). The
+place a revocation frees is filled in the same case: the revocation opens a
+new round of applications, and in ``permitted`` regions apply again
+(``apply_for_permit``), Socialstyrelsen prepares the board
+(``prepare_board``) and the board grants (``grant_permits``), each step
+leaving the case ``permitted`` so that the holders' follow-ups, evaluations
+and revocations go on meanwhile. ``nhv.max-five-units`` keeps the valid
+permits within the units decided.
 """
 
 from __future__ import annotations
@@ -60,6 +70,14 @@ def _prepare_grant(
     )
 
 
+def _prepare_revocation(
+    payload: ev.PermitRevoked, case: Case | None, at: datetime
+) -> ev.PermitRevoked:
+    if payload.applications_due is not None:
+        return payload
+    return attrs.evolve(payload, applications_due=r.default_applications_due(at.date()))
+
+
 def _prepare_closure(
     payload: ev.ClosedNotEligible, case: Case | None, at: datetime
 ) -> ev.ClosedNotEligible:
@@ -80,7 +98,8 @@ NHV = Process(
     title_sv="Nationell högspecialiserad vård (gällande rätt)",
     status="in force",
     in_force_from=r.IN_FORCE,
-    source="Seed 001 'Arbetsprocess'; HSL (2017:30); HSF (2017:80) 2 kap.; HSLF-FS 2018:48",
+    source="Socialstyrelsen, webbsidan Nationell högspecialiserad vård (2019), "
+    "'Arbetsprocess'; HSL (2017:30); HSF (2017:80) 2 kap.; HSLF-FS 2018:48",
     authority=r.RESPONSIBLE_PARTY,
     states=[
         State("proposed", "proposed by an NPO", "föreslaget av NPO"),
@@ -102,6 +121,7 @@ NHV = Process(
             "proposed",
             r.NPO_OF_AREA,
             ev.ProposalSubmitted,
+            rules=(r.proposal_nominates_experts, r.mapping_pause),
             step="1",
             en="propose a care area and nominate experts",
             sv="föreslå vårdområde och nominera sakkunniga",
@@ -171,18 +191,19 @@ NHV = Process(
         ),
         Transition(
             "apply_for_permit",
-            ("decided",),
+            ("decided", "permitted"),
             "decided",
             r.REGION_FOR_ITSELF,
             ev.PermitApplied,
-            rules=(r.application_window, r.permit_needs_application),
+            rules=(r.application_window, r.permit_needs_application, r.max_five_units),
             step="5",
-            en="apply for a permit",
-            sv="ansöka om tillstånd",
+            en="apply for a permit (in permitted: for a place a revocation freed)",
+            sv="ansöka om tillstånd (i permitted: för en plats som en återkallelse frigjort)",
+            routes=(("permitted", "permitted"),),
         ),
         Transition(
             "prepare_board",
-            ("decided",),
+            ("decided", "permitted"),
             "board_preparation",
             SOS,
             ev.CasePreparedForBoard,
@@ -190,14 +211,16 @@ NHV = Process(
             step="6",
             en="prepare the board's decision",
             sv="bereda inför nämnden",
+            routes=(("permitted", "permitted"),),
         ),
         Transition(
             "grant_permits",
-            ("board_preparation",),
+            ("board_preparation", "permitted"),
             "permitted",
             r.BOARD,
             ev.PermitsGranted,
             rules=(
+                r.advisory_requires_concentrated_care,
                 r.permit_needs_application,
                 r.max_five_units,
                 r.general_knowledge_duty,
@@ -255,6 +278,7 @@ NHV = Process(
             r.BOARD,
             ev.PermitRevoked,
             rules=(r.revocation_grounds,),
+            prepare=_prepare_revocation,
             en="revoke a permit",
             sv="återkalla ett tillstånd",
         ),
