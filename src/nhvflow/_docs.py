@@ -17,6 +17,7 @@ from pathlib import Path
 from nhvflow import diagram
 from nhvflow._cli_render import transitions_using, word
 from nhvflow.rules import Rule
+from nhvflow.rules.nhv import SETTINGS
 from nhvflow.states import Process, builtin_processes
 
 __all__ = ["README_BEGIN", "README_END", "generated", "main", "process_md", "rules_md"]
@@ -94,7 +95,8 @@ def _validity(rule: Rule) -> str:
 
 def rules_md(processes: Mapping[str, Process]) -> str:
     """``docs/rules.md``: every rule of every regime, with its titles, citation,
-    kind, validity, status, the steps it judges, its seed and its documentation."""
+    kind, validity, status, the steps it judges, its source passage and its
+    documentation, and the settings of practice the rules apply."""
     out = [
         "# The rule catalogue",
         "",
@@ -103,11 +105,12 @@ def rules_md(processes: Mapping[str, Process]) -> str:
         "Every rule nhvflow enforces, by regime: its id (part of the public contract), its",
         "Swedish and English titles, the legal source it encodes, its kind and status, and",
         "the date from which it judges steps (by each step's business time, never the",
-        "wall clock). Each rule's full entry quotes the passage of the seed documents it",
-        "encodes. The same catalogue on the command line: `nhvflow rules [--lang sv]`,",
+        "wall clock). Each rule's full entry quotes the passage of its source it encodes.",
+        "The same catalogue on the command line: `nhvflow rules [--lang sv]`,",
         "`nhvflow rules RULE`.",
         "",
     ]
+    out += _settings_md()
     described: dict[str, str] = {}
     for p in _ordered(processes):
         out += [f"## `{p.name}`: {p.title_en}", "", f"*{p.title_sv}*", ""]
@@ -125,6 +128,24 @@ def rules_md(processes: Mapping[str, Process]) -> str:
             described[r.id] = p.name
             out += _rule_entry(r, p)
     return "\n".join(out)
+
+
+def _settings_md() -> list[str]:
+    """The settings the rules apply where the sources set no value: practice, not law."""
+    out = [
+        "## Settings (practice, not law)",
+        "",
+        "Values the registry applies where neither statute nor Socialstyrelsen's sources set",
+        "one. They are of kind *practice*: no rule cites them as law.",
+        "",
+        "| setting | value | kind | what it is | basis |",
+        "|---|---|---|---|---|",
+    ]
+    for s in SETTINGS:
+        out.append(
+            f"| `{s.id}` | {s.value} {s.unit} | {s.kind} | {_cell(s.en)} | {_cell(s.basis)} |"
+        )
+    return [*out, ""]
 
 
 def _rule_entry(rule: Rule, process: Process) -> list[str]:
@@ -146,7 +167,7 @@ def _rule_entry(rule: Rule, process: Process) -> list[str]:
         f"- **Judges** (`{process.name}`): {applies}",
     ]
     if rule.seed:
-        lines.append(f"- **Seed:** {rule.seed}")
+        lines.append(f"- **Source passage:** {rule.seed}")
     lines.append("")
     if rule.doc:
         lines += [rule.doc.rstrip(), ""]

@@ -45,9 +45,7 @@ def designate_pilot(
     """Record that ``programme_area``'s proposals are pilots from ``when``
     (Socialstyrelsen only); designating an area again returns the first
     record and writes nothing."""
-    fact = _payload.parse(
-        PilotDesignated, {"programme_area": programme_area, "reason": reason}
-    )
+    fact = _payload.parse(PilotDesignated, {"programme_area": programme_area, "reason": reason})
     step = Step(None, "nhv", "designate_pilot", actor, fact, when, judge.facts, _RESPONSIBLE)
     refusal = _RESPONSIBLE.allows(step)
     if refusal is not None:

@@ -477,6 +477,116 @@ class TestSpecialConditionsNeedBasis:
         )
         assert case.state == "permitted"
 
+    def test_a_case_referred_back_gains_the_need_at_the_board_preparation(
+        self, reg, submitted, sos, board
+    ):
+        """Socialstyrelsen, Förutsättningar för kompetenscentrum (2019), "Slutsats" p. 2:
+        the board may specify the duty to spread knowledge "om det behövs enligt de
+        utredningar och beredningar som föregår" the decision; the preparation
+        before the board is one of them, so a case referred back can gain the need."""
+        case = advance(reg, submitted.id, "board_preparation", regions=[Region.SKANE])
+        grant = [PermitGrant(Region.SKANE, ["Nationellt utbildningsansvar"])]
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(case.id, "grant_permits", board, permits=grant, at=case.updated_at)
+        assert "board preparation" in refusal(exc, "nhv.special-conditions-need-basis").message
+        at = case.updated_at + timedelta(days=1)
+        case = reg.fire(case.id, "refer_back", board, reason="Utred behovet av rådgivning", at=at)
+        assert case.state == "decided"
+        case = reg.fire(
+            case.id, "prepare_board", sos, knowledge_spreading_need=True,
+            assessment="Remissvaren visar behov av nationellt utbildningsansvar", at=at,
+        )  # fmt: skip
+        assert case.data["board_preparations"][-1]["knowledge_spreading_need"] is True
+        case = reg.fire(case.id, "grant_permits", board, permits=grant, at=at)
+        assert [c["rule"] for c in case.permits[0]["conditions"]][-1] == (
+            "nhv.special-conditions-need-basis"
+        )
+
+    def test_a_grant_without_special_conditions_needs_no_recorded_need(self, reg, submitted, board):
+        """The rule judges knowledge-spreading conditions only: a plain grant passes it."""
+        case = advance(reg, submitted.id, "board_preparation", regions=[Region.SKANE])
+        violations = reg.check(
+            case.id, "grant_permits", board, permits=[PermitGrant(Region.SKANE)],
+            at=case.updated_at,
+        )  # fmt: skip
+        assert violations == []
+
+
+class TestFreedPlaceFilledAgain:
+    """Prop. 2017/18:40: permits hold until further notice and can be revoked; the
+    revocation frees one of the units Socialstyrelsen decided (HSF 2017:80 2 kap. 1–2 §:
+    it decides at how many units, and on a region's application, the permits). A new
+    round of applications and a board decision on them fill it, in the same case."""
+
+    def _revoked(self, reg, submitted, board):
+        case = advance(reg, submitted.id, "permitted", units=2)
+        at = case.updated_at + timedelta(days=10)
+        case = reg.fire(
+            case.id, "revoke_permit", board, region=Region.SKANE,
+            ground="conditions_not_met", reason="Volymkravet uppfylls inte", at=at,
+        )  # fmt: skip
+        return case, at
+
+    def test_a_revocation_opens_a_new_round_and_the_board_fills_the_place(
+        self, reg, submitted, sos, board
+    ):
+        """After a revocation a region applies, Socialstyrelsen prepares, the board grants."""
+        case, at = self._revoked(reg, submitted, board)
+        assert case.state == "permitted" and case.data["application_round"] == 1
+        assert case.data["application_window"]["due"] == (
+            r.default_applications_due(at.date()).isoformat()
+        )
+        uppsala = Actor.region(Region.UPPSALA)
+        case = reg.fire(case.id, "apply_for_permit", uppsala, unit="Akademiska sjukhuset", at=at)
+        assert case.state == "permitted"
+        case = reg.fire(case.id, "prepare_board", sos, at=at)
+        assert case.state == "permitted"
+        case = reg.fire(
+            case.id, "grant_permits", board, permits=[PermitGrant(Region.UPPSALA)], at=at
+        )
+        assert case.state == "permitted"
+        assert sorted(p["region"] for p in case.valid_permits) == ["STOCKHOLM", "UPPSALA"]
+        assert reg.verify(projections=True).ok
+
+    def test_no_application_while_every_place_is_held(self, reg, submitted):
+        """While valid permits fill the units decided, no region may apply."""
+        case = advance(reg, submitted.id, "permitted", units=2)
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(
+                case.id, "apply_for_permit", Actor.region(Region.UPPSALA), unit="Akademiska",
+                at=case.updated_at,
+            )  # fmt: skip
+        refusal(exc, "nhv.max-five-units")
+
+    def test_the_board_cannot_exceed_the_units_when_refilling(self, reg, submitted, sos, board):
+        """nhv.max-five-units: two applicants for one freed place get one permit."""
+        case, at = self._revoked(reg, submitted, board)
+        for region in (Region.UPPSALA, Region.OREBRO):
+            reg.fire(case.id, "apply_for_permit", Actor.region(region), unit="Sjukhuset", at=at)
+        reg.fire(case.id, "prepare_board", sos, at=at)
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(
+                case.id, "grant_permits", board,
+                permits=[PermitGrant(Region.UPPSALA), PermitGrant(Region.OREBRO)], at=at,
+            )  # fmt: skip
+        refusal(exc, "nhv.max-five-units")
+
+    def test_the_board_decides_only_on_prepared_applications(self, reg, submitted, board):
+        """A grant in permitted needs a board preparation since the board's last decision."""
+        case, at = self._revoked(reg, submitted, board)
+        reg.fire(case.id, "apply_for_permit", Actor.region(Region.UPPSALA), unit="Akad", at=at)
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(case.id, "grant_permits", board, permits=[PermitGrant(Region.UPPSALA)], at=at)
+        refusal(exc, "nhv.permit-needs-application")
+
+    def test_the_new_round_has_its_own_window(self, reg, submitted, board):
+        """An application after the new round's last day is refused."""
+        case, at = self._revoked(reg, submitted, board)
+        late = at + timedelta(days=120)
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(case.id, "apply_for_permit", Actor.region(Region.UPPSALA), unit="A", at=late)
+        refusal(exc, "nhv.application-window")
+
 
 class TestFollowUpByHolder:
     def test_allows_one_report_per_year_and_refuses_a_second(self, reg, submitted):

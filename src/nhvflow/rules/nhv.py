@@ -48,6 +48,7 @@ __all__ = [
     "REGION_FOR_ITSELF",
     "RESPONSIBLE_PARTY",
     "RULES",
+    "SETTINGS",
     "SOCIALSTYRELSEN",
     "Setting",
     "advisory_requires_concentrated_care",
@@ -104,7 +105,13 @@ APPLICATION_PERIOD = Setting(
 )
 """The default application period: a setting of kind practice, never law."""
 
-DEFAULT_PILOT_AREAS: tuple[str, ...] = ("Kvinnosjukdomar och förlossning", "Nervsystemets sjukdomar")
+SETTINGS = (APPLICATION_PERIOD,)
+"""Every setting of the regime ``nhv`` (listed in the rule catalogue apart from the rules)."""
+
+DEFAULT_PILOT_AREAS: tuple[str, ...] = (
+    "Kvinnosjukdomar och förlossning",
+    "Nervsystemets sjukdomar",
+)
 """The programme areas Socialstyrelsen's NHV page marks "(Pilot)": designated
 without an event. Socialstyrelsen may designate others with
 :meth:`~nhvflow.Registry.designate_pilot`."""
@@ -730,8 +737,10 @@ def permit_needs_application(step: Step) -> Iterator[Refusal]:
                 "ansökningarna.",
             )
     elif step.trigger == "grant_permits":
-        if step.case is not None and step.case.state == "permitted" and not step.data.get(
-            "before_board"
+        if (
+            step.case is not None
+            and step.case.state == "permitted"
+            and not step.data.get("before_board")
         ):
             yield refuse(
                 "No applications have been prepared for the board since its last decision; "
@@ -857,7 +866,8 @@ def follow_up_by_holder(step: Step) -> Iterator[Refusal]:
     """One follow-up report per permit and year, by the holder, for a year in which
     it held the permit and that has begun.
 
-    Socialstyrelsen, webbsidan Nationell högspecialiserad vård (2019): "Steg 8 - Uppföljning och utvärdering av tillstånden. Ansvarig:
+    Socialstyrelsen, webbsidan Nationell högspecialiserad vård (2019): "Steg 8 - Uppföljning
+    och utvärdering av tillstånden. Ansvarig:
     Landstingen ansvarar för årlig uppföljning av tillstånden och Socialstyrelsen
     ansvarar för utvärdering av tillstånden." (Holding the permit is judged by
     ``nhv.responsible-party``.)
