@@ -2,7 +2,8 @@
 
 Socialstyrelsen's report Förutsättningar för kompetenscentrum (2019) asks
 what should become of proposals that ask for advice and knowledge support
-only, with no care to concentrate: a national competence centre. This script takes one such proposal through
+only, with no care to concentrate: a national competence centre. This script
+takes one such proposal through
 
 - ``nhv``, the law in force: it reaches a decision, and the rule
   ``nhv.advisory-requires-concentrated-care`` refuses to decide it, so
