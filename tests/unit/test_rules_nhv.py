@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 import nhvflow
+import nhvflow._docs
 from nhvflow import Actor, PermitGrant, Region, TransitionDenied
 from nhvflow.fixtures import CRITERIA, advance, expert_group, proposal
 from nhvflow.rules import nhv as r
@@ -75,6 +76,19 @@ class TestAdvisoryRequiresConcentratedCare:
         advance(reg, case.id, "prepared")
         with pytest.raises(TransitionDenied) as exc:
             reg.fire(case.id, "decide", sos, units=2, care_measures=[], at=clock(400))
+        refusal(exc, "nhv.advisory-requires-concentrated-care")
+
+    def test_the_decision_defaults_to_the_basis_care_measures(self, reg, clock, sos):
+        """The facts are the record's: a basis that names no care measure leaves the
+        decision without any, whatever the proposal asked for, and it is refused."""
+        case = reg.submit(Actor.npo("Nervsystemets sjukdomar"), at=clock(), **proposal())
+        case = advance(reg, case.id, "expert_review")
+        group = Actor.expert_group(case.id)
+        reg.fire(case.id, "deliver_basis", group, recommends_nhv=True, units=2, at=clock(100))
+        case = advance(reg, case.id, "prepared")
+        assert case.data["care_measures"] and not case.data["basis"]["care_measures"]
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(case.id, "decide", sos, units=2, at=clock(400))
         refusal(exc, "nhv.advisory-requires-concentrated-care")
 
     def test_allows_an_advisory_mission_with_concentrated_care(self, reg, clock, sos):
@@ -198,9 +212,38 @@ class TestApplicationWindow:
         assert case.data["applicants"][0]["region"] == "SKANE"
 
     def test_default_window_is_three_months(self, reg, submitted, sos):
+        """Without a last day of its own, the decision takes the registry's default."""
         case = advance(reg, submitted.id, "prepared")
         case = reg.fire(case.id, "decide", sos, units=2, at="2029-11-30T10:00:00+00:00")
         assert case.data["decision"]["applications_due"] == "2030-02-28"
+
+    def test_the_default_period_is_a_setting_of_practice_never_law(self):
+        """HSLF-FS 2018:48 3 kap. 1 §: the request for applications sets the period;
+        neither the regulation nor Socialstyrelsen's page sets its length, so the
+        three months are a setting of kind practice, not cited as law."""
+        setting = r.APPLICATION_PERIOD
+        assert (setting.id, setting.value, setting.unit, setting.kind) == (
+            "nhv.application-period",
+            3,
+            "months",
+            "practice",
+        )
+        assert setting in r.SETTINGS
+        rule = r.application_window
+        assert "three months" not in rule.citation and "3 months" not in rule.title_en
+        assert "practice" in rule.doc and "not law" in rule.doc
+        catalogue = nhvflow._docs.rules_md(nhvflow.states.builtin_processes())
+        assert "| `nhv.application-period` | 3 months | practice |" in catalogue
+
+    def test_no_refusal_presents_the_period_as_law(self, reg, submitted):
+        """A late application is refused by the period Socialstyrelsen set, not by a
+        statutory three months."""
+        case = advance(reg, submitted.id, "decided")
+        late = case.updated_at + timedelta(days=200)
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(case.id, "apply_for_permit", Actor.region(Region.UPPSALA), unit="A", at=late)
+        v = refusal(exc, "nhv.application-window")
+        assert "month" not in v.message and "månad" not in v.message_sv
 
     def test_refuses_a_last_day_before_the_decision(self, reg, submitted, sos):
         case = advance(reg, submitted.id, "prepared")

@@ -131,8 +131,8 @@ def _window_dates(ctx: Context, late: bool) -> st.SearchStrategy[date]:
 
 
 def _default_care(ctx: Context) -> list[str]:
-    basis = ctx.data.get("basis") or {}
-    return list(basis.get("care_measures") or ctx.data.get("care_measures") or [])
+    basis = ctx.data.get("basis")
+    return list(basis["care_measures"] if basis else ctx.data.get("care_measures") or [])
 
 
 def _care_list(ctx: Context, min_size: int) -> st.SearchStrategy[list[str]]:

@@ -307,7 +307,7 @@ def advisory_requires_concentrated_care(step: Step) -> Iterator[Refusal]:
         tillståndspliktig vård.
 
     The facts come from the record: the decision's care measures, by default the
-    basis's (or, without a basis naming any, the proposal's), never a caller's
+    basis's (what the expert group found to concentrate), never a caller's
     ``advisory`` or ``advisory_mission`` flag alone. Submitting an advisory-only
     proposal is allowed (NPOs do: "Många förslag från NPO innebär dock endast
     högspecialiserad rådgivning"); deciding it is not. Socialstyrelsen may close

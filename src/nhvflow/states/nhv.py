@@ -40,9 +40,9 @@ OPEN_STATES = ("proposed", "expert_review", "basis_delivered", "consultation", "
 def _prepare_decision(payload: ev.NhvDecided, case: Case | None, at: datetime) -> ev.NhvDecided:
     data = case.data if case is not None else {}
     care = payload.care_measures
-    if care is None:
-        basis = (data.get("basis") or {}).get("care_measures") or []
-        care = tuple(basis or data.get("care_measures") or ())
+    if care is None:  # the basis's care measures: what the expert group found to concentrate
+        basis = data.get("basis")
+        care = tuple(basis["care_measures"] if basis else data.get("care_measures") or ())
     due = payload.applications_due
     if due is None:
         due = r.default_applications_due(at.date())
