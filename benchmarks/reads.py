@@ -39,6 +39,9 @@ class _NoFacts:
     def mapping_completed_at(self) -> datetime | None:
         return None
 
+    def pilot_designations(self) -> dict[str, datetime]:
+        return {}  # only the areas the NHV page marks as pilots
+
 
 def _cases_before_steps(cases: int) -> tuple[Process, list[Judged]]:
     """Each step of the workload with the case as it stood before it (untimed)."""

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import attrs
 
+from nhvflow._records import REGISTRY_STREAM
 from nhvflow.engine import Registry
 from nhvflow.errors import UnknownCase
 from nhvflow.model import Actor, Case, Event, Role, health_enterprise_name, same_area
@@ -138,8 +139,8 @@ def check_actor(reg: Registry, event: Event) -> None:
     """The event was fired by the role responsible for its step (in the
     process table), within the scope that holds for the whole case."""
     actor = event.actor
-    if event.type == MAPPING_EVENT:
-        expected = Role.SOCIALSTYRELSEN
+    if event.type == MAPPING_EVENT or event.stream_id == REGISTRY_STREAM:
+        expected = Role.SOCIALSTYRELSEN  # registry facts: the mapping, pilot designations
         ok = actor.role is expected
     else:
         case = reg.get(event.stream_id)
