@@ -51,7 +51,9 @@ SPECIAL_CONDITIONS_RULE = "nhv.special-conditions-need-basis"
 
 
 def _append(data: dict[str, Any], key: str, item: dict[str, Any]) -> None:
-    data.setdefault(key, []).append(item)
+    """Add ``item`` to the list under ``key`` as a new list (folds never edit
+    a value of the case before them in place)."""
+    data[key] = [*data.get(key, ()), item]
 
 
 def _region_of(meta: Meta) -> Region:
@@ -170,9 +172,11 @@ class ConsultationClosed(Fact):
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
         need = payload["knowledge_spreading_need"]
-        consultation = data.setdefault("consultation", {})
-        consultation["closed_at"] = meta.when
-        consultation["knowledge_spreading_need"] = need
+        data["consultation"] = {
+            **data.get("consultation", {}),
+            "closed_at": meta.when,
+            "knowledge_spreading_need": need,
+        }
         if need:
             data["knowledge_spreading_need"] = True
 
@@ -288,7 +292,6 @@ class PermitsGranted(Fact):
     """
 
     type: ClassVar[str] = "PermitsGranted"
-    touches_permits: ClassVar[bool] = True
 
     permits: tuple[PermitGrant, ...] = p.grants()
     general_duty: str = p.text(default="")
@@ -412,7 +415,6 @@ class PermitRevoked(Fact):
     type: ClassVar[str] = "PermitRevoked"
     schema_version: ClassVar[int] = 2
     upcasters: ClassVar[Mapping[int, Upcaster]] = {1: _revoked_v1_to_v2}
-    touches_permits: ClassVar[bool] = True
 
     region: Region = p.region()
     ground: str = p.choice(REVOCATION_GROUNDS)
@@ -421,14 +423,18 @@ class PermitRevoked(Fact):
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
-        for permit in data.get("permits", []):
-            if permit["region"] == payload["region"] and permit["valid"]:
-                permit.update(
-                    valid=False,
-                    revoked_at=meta.when,
-                    ground=payload["ground"],
-                    revocation_reason=payload["reason"],
-                )
+        revoked = {
+            "valid": False,
+            "revoked_at": meta.when,
+            "ground": payload["ground"],
+            "revocation_reason": payload["reason"],
+        }
+        data["permits"] = [
+            {**permit, **revoked}
+            if permit["region"] == payload["region"] and permit["valid"]
+            else permit
+            for permit in data.get("permits", [])
+        ]
         due = payload["applications_due"]
         if due is not None:
             data["application_round"] = data.get("application_round", 0) + 1

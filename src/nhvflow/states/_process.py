@@ -24,7 +24,7 @@ from nhvflow.events import Fact
 from nhvflow.model import Case
 from nhvflow.rules import Responsibility, Rule
 
-__all__ = ["DefinitionError", "Prepare", "Process", "State", "Transition"]
+__all__ = ["DefinitionError", "Prepare", "Process", "State", "Table", "Transition"]
 
 Prepare = Callable[[Any, "Case | None", datetime], Any]
 """Complete a parsed payload from the case (defaults that depend on it)."""
@@ -84,6 +84,18 @@ class Transition:
         return tuple((s, self.dest_from(s)) for s in self.source)
 
 
+@attrs.frozen
+class Table:
+    """A projection table a regime keeps beside ``cases``: the rows of one
+    case (``rows(case_id, data)``, in the table's column order), rewritten
+    after a step whose trigger is in ``changed_by`` and on every rebuild.
+    The store only writes them; what they mean is the regime's business."""
+
+    name: str
+    rows: Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
+    changed_by: frozenset[str]
+
+
 class _Cursor:
     """The one model the shared machine moves (its state is set per call)."""
 
@@ -127,6 +139,7 @@ class Process:
         in_force_from: date | None = None,
         source: str = "",
         extra_rules: Iterable[Rule] = (),
+        tables: Iterable[Table] = (),
     ) -> None:
         self.name = name
         self.title_en = title_en
@@ -142,6 +155,8 @@ class Process:
                 raise DefinitionError(f"{name}: trigger {t.trigger!r} is declared twice")
             self.transitions[t.trigger] = t
         self._extra_rules = tuple(extra_rules)
+        self.tables: tuple[Table, ...] = tuple(tables)
+        """The regime's projection tables beside ``cases``."""
         self._check()
         creating = [t for t in transitions if t.creates]
         self.creation: Transition = creating[0]
