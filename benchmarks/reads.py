@@ -39,6 +39,9 @@ class _NoFacts:
     def mapping_completed_at(self) -> datetime | None:
         return None
 
+    def pilot_designations(self) -> dict[str, datetime]:
+        return {}  # only the areas the NHV page marks as pilots
+
 
 def _cases_before_steps(cases: int) -> tuple[Process, list[Judged]]:
     """Each step of the workload with the case as it stood before it (untimed)."""
@@ -107,9 +110,10 @@ def bare_machine(process: Process) -> tuple[_Model, Machine]:
         model=model,
         states=list(process.states),
         transitions=[
-            {"trigger": t.trigger, "source": list(t.source), "dest": t.dest}
+            {"trigger": t.trigger, "source": source, "dest": dest}
             for t in process.transitions.values()
             if not t.creates
+            for source, dest in t.moves
         ],
         initial=process.initial,
         auto_transitions=False,

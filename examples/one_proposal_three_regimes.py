@@ -1,8 +1,9 @@
 """One advisory-only proposal under three regimes, in one log.
 
-The report in the seeds asks what should become of proposals that ask for
-advice and knowledge support only, with no care to concentrate: a national
-competence centre. This script takes one such proposal through
+Socialstyrelsen's report Förutsättningar för kompetenscentrum (2019) asks
+what should become of proposals that ask for advice and knowledge support
+only, with no care to concentrate: a national competence centre. This script
+takes one such proposal through
 
 - ``nhv``, the law in force: it reaches a decision, and the rule
   ``nhv.advisory-requires-concentrated-care`` refuses to decide it, so
@@ -53,9 +54,11 @@ def refusal(exc: TransitionDenied) -> None:
 
 
 def under_nhv(reg: nhvflow.Registry) -> Case:
+    # Reumatiska sjukdomar is no pilot area: its expert group waits for the mapping.
+    reg.complete_mapping(SOS, at=on(2020, 12), note="Kartläggningen av alla förslag klar")
     case = reg.submit(
         Actor.npo(AREA), process="nhv", title=TITLE, programme_area=AREA,
-        care_measures=[], advisory=True, pilot=True, at=on(2021, 1),
+        care_measures=[], advisory=True, nominated_experts=expert_group()[:2], at=on(2021, 1),
     )  # fmt: skip
     say(case, "submit: the NPO proposes an advisory mission only")
     case = advance(reg, case.id, "prepared", start=on(2021, 1))

@@ -1,6 +1,6 @@
 """What happens to the "över 250 förslag" the programme areas sent in?
 
-Simulates 250 proposals (seed 000's count) from the programme areas on
+Simulates 250 proposals (the count in Socialstyrelsen's report of 2019) from the programme areas on
 Socialstyrelsen's page through the process in force, every step judged by
 the real rules, and answers two questions analysts ask:
 

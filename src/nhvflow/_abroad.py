@@ -31,7 +31,8 @@ HEALTH_ENTERPRISES: tuple[str, ...] = (
 )
 """Norway's four regional health enterprises (regionale helseforetak).
 
-Seed 000 says "ett av fyra regionala hälsoföretag" and "De fyra regionala
+Socialstyrelsen's report Förutsättningar för kompetenscentrum (2019) says
+"ett av fyra regionala hälsoföretag" and "De fyra regionala
 hälsoföretagen"; its appendix once says five, which the main text and the
 list of services contradict.
 """

@@ -61,7 +61,7 @@ _SV = {
     "In force from": "Gäller från",
     "In force until": "Gäller till",
     "Status": "Status",
-    "Seed": "Källtext",
+    "Source passage": "Källtext",
     "Applies to": "Gäller stegen",
     "none (the case is closed)": "inga (ärendet är avslutat)",
     "Permits": "Tillstånd",
@@ -404,7 +404,7 @@ def rule_view(rule: Rule, process: Process, lang: Lang = "en") -> RenderableType
         word("every step", lang) if everything else ", ".join(applies) or "-",
     )
     if rule.seed:
-        grid.add_row(word("Seed", lang), rule.seed)
+        grid.add_row(word("Source passage", lang), rule.seed)
     body: list[RenderableType] = [grid]
     if rule.doc:
         body += [Text(""), Text(rule.doc)]

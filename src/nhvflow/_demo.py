@@ -1,7 +1,8 @@
 """The pilot-proposals story behind ``nhvflow demo`` and
 ``examples/pilot_proposals.py``.
 
-Three programme areas listed on Socialstyrelsen's page (seed 001):
+Three programme areas listed on Socialstyrelsen's page (webbsidan Nationell
+högspecialiserad vård, 2019):
 Kvinnosjukdomar och förlossning and Nervsystemets sjukdomar, marked as
 pilots, and Psykisk hälsa, each take one proposal from the NPO's proposal
 (step 1) to permits (step 7) and a first follow-up and evaluation (step 8).
@@ -137,7 +138,8 @@ def advisory_only(acc: Account) -> nhvflow.Case:
     npo = Actor.npo(area)
     title = "Nationella kompetenscentrum för inflammatoriska systemsjukdomar"
     acc.write(f"\n{title} (NPO {area}, advisory only)")
-    case = acc.submit(npo, title=title, programme_area=area, care_measures=[], advisory=True)
+    case = acc.submit(npo, title=title, programme_area=area, care_measures=[], advisory=True,
+                      nominated_experts=expert_group()[:2])  # fmt: skip
     acc.step(case.id, "appoint_expert_group", SOS, 14, experts=expert_group())
     group = Actor.expert_group(case.id, name="Sakkunniggruppen")
     acc.step(case.id, "deliver_basis", group, 150, recommends_nhv=True, units=2,

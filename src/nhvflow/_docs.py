@@ -19,6 +19,7 @@ from nhvflow import diagram
 from nhvflow._cli_render import transitions_using, word
 from nhvflow._docs_payloads import tutorial_with_reference
 from nhvflow.rules import Rule
+from nhvflow.rules.nhv import SETTINGS
 from nhvflow.states import Process, builtin_processes
 
 __all__ = ["README_BEGIN", "README_END", "generated", "main", "process_md", "rules_md"]
@@ -66,11 +67,14 @@ def process_md(processes: Mapping[str, Process]) -> str:
         out += ["", _mermaid_block(p), "| step | trigger | from → to | responsible | rules |"]
         out.append("|---|---|---|---|---|")
         for t in p.transitions.values():
-            source = ", ".join(f"`{s}`" for s in t.source) or "—"
+            if t.routes:
+                moves = "; ".join(f"`{s}` → `{d}`" for s, d in t.moves)
+            else:
+                moves = f"{', '.join(f'`{s}`' for s in t.source) or '—'} → `{t.dest}`"
             rules = ", ".join(f"[`{r.id}`](rules.md#{_anchor(r.id)})" for r in t.rules) or "—"
             what = f" ({t.en})" if t.en else ""
             out.append(
-                f"| {t.step or '—'} | `{t.trigger}`{_cell(what)} | {source} → `{t.dest}` "
+                f"| {t.step or '—'} | `{t.trigger}`{_cell(what)} | {moves} "
                 f"| {_cell(t.responsible.en)} | {rules} |"
             )
         out += ["", "| state | English | svenska |", "|---|---|---|"]
@@ -93,7 +97,8 @@ def _validity(rule: Rule) -> str:
 
 def rules_md(processes: Mapping[str, Process]) -> str:
     """``docs/rules.md``: every rule of every regime, with its titles, citation,
-    kind, validity, status, the steps it judges, its seed and its documentation."""
+    kind, validity, status, the steps it judges, its source passage and its
+    documentation, and the settings of practice the rules apply."""
     out = [
         "# The rule catalogue",
         "",
@@ -102,11 +107,12 @@ def rules_md(processes: Mapping[str, Process]) -> str:
         "Every rule nhvflow enforces, by regime: its id (part of the public contract), its",
         "Swedish and English titles, the legal source it encodes, its kind and status, and",
         "the date from which it judges steps (by each step's business time, never the",
-        "wall clock). Each rule's full entry quotes the passage of the seed documents it",
-        "encodes. The same catalogue on the command line: `nhvflow rules [--lang sv]`,",
+        "wall clock). Each rule's full entry quotes the passage of its source it encodes.",
+        "The same catalogue on the command line: `nhvflow rules [--lang sv]`,",
         "`nhvflow rules RULE`.",
         "",
     ]
+    out += _settings_md()
     described: dict[str, str] = {}
     for p in _ordered(processes):
         out += [f"## `{p.name}`: {p.title_en}", "", f"*{p.title_sv}*", ""]
@@ -124,6 +130,24 @@ def rules_md(processes: Mapping[str, Process]) -> str:
             described[r.id] = p.name
             out += _rule_entry(r, p)
     return "\n".join(out)
+
+
+def _settings_md() -> list[str]:
+    """The settings the rules apply where the sources set no value: practice, not law."""
+    out = [
+        "## Settings (practice, not law)",
+        "",
+        "Values the registry applies where neither statute nor Socialstyrelsen's sources set",
+        "one. They are of kind *practice*: no rule cites them as law.",
+        "",
+        "| setting | value | kind | what it is | basis |",
+        "|---|---|---|---|---|",
+    ]
+    for s in SETTINGS:
+        out.append(
+            f"| `{s.id}` | {s.value} {s.unit} | {s.kind} | {_cell(s.en)} | {_cell(s.basis)} |"
+        )
+    return [*out, ""]
 
 
 def _rule_entry(rule: Rule, process: Process) -> list[str]:
@@ -145,7 +169,7 @@ def _rule_entry(rule: Rule, process: Process) -> list[str]:
         f"- **Judges** (`{process.name}`): {applies}",
     ]
     if rule.seed:
-        lines.append(f"- **Seed:** {rule.seed}")
+        lines.append(f"- **Source passage:** {rule.seed}")
     lines.append("")
     if rule.doc:
         lines += [rule.doc.rstrip(), ""]

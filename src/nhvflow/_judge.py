@@ -59,8 +59,8 @@ from nhvflow.errors import (
     UnknownCase,
     shown,
 )
-from nhvflow.events import Fact, MappingCompleted, iso
-from nhvflow.model import Actor, Case, Role, Violation
+from nhvflow.events import Fact, MappingCompleted, PilotDesignated, iso
+from nhvflow.model import Actor, Case, Role, Violation, same_area
 from nhvflow.rules import Responsibility, RuleOutcome, Step
 from nhvflow.states import Process, Transition
 
@@ -81,12 +81,22 @@ REGISTRY_STEPS: dict[str, Transition] = {
         en="record that the overall mapping is done",
         sv="registrera att kartläggningen är genomförd",
     ),
+    "designate_pilot": Transition(
+        "designate_pilot",
+        (REGISTRY_STREAM,),
+        REGISTRY_STREAM,
+        SOCIALSTYRELSEN,
+        PilotDesignated,
+        en="designate a programme area's proposals as pilots",
+        sv="utse ett programområdes förslag till piloter",
+    ),
 }
 """The registry-wide steps, recorded on the stream ``"registry"``; each is
 judged by the responsible-party rule of the law in force."""
 
-ONCE = frozenset({"complete_mapping"})
-"""Registry steps recorded once: asking again returns the first record."""
+ONCE = frozenset({"complete_mapping", "designate_pilot"})
+"""Registry steps recorded once (a designation once per programme area):
+asking again returns the first record."""
 
 
 @attrs.frozen
@@ -333,7 +343,7 @@ class Pipeline:
         registry step recorded once returns its first record instead)."""
         step, fact, target, encoded = judged.step, judged.fact, judged.target, judged.encoded
         if target.registry and step.trigger in ONCE:
-            first = self._recorded_once(target)
+            first = self._recorded_once(target, fact)
             if first is not None:
                 return first
         if fact is encoded.fact:  # not completed by prepare: the request's encoding stands
@@ -395,9 +405,12 @@ class Pipeline:
             stream or "", target.transition.trigger, request.actor, fact, request.at, name
         )
 
-    def _recorded_once(self, target: Target) -> Taken | None:
+    def _recorded_once(self, target: Target, fact: Fact) -> Taken | None:
+        area = getattr(fact, "programme_area", None)  # a pilot designation: per area
         for stored in self.store.events(REGISTRY_STREAM):
-            if stored.type == target.transition.event.type:
+            if stored.type == target.transition.event.type and (
+                area is None or same_area(area, stored.payload.get("programme_area"))
+            ):
                 return Taken(stored, None)
         return None
 

@@ -29,8 +29,8 @@ from nhvflow.errors import (
     LogFormatError,
     NhvflowError,
 )
-from nhvflow.events import Fact, MappingCompleted, Meta, iso, upcast
-from nhvflow.model import Actor, Case, Event
+from nhvflow.events import Fact, MappingCompleted, Meta, PilotDesignated, iso, upcast
+from nhvflow.model import Actor, Case, Event, same_area
 from nhvflow.states import Process
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 MAPPING_FACT = "mapping_completed_at"
+PILOT_FACT = "pilot_areas"
 
 
 def _as_written(text: str, moment: datetime) -> bool:
@@ -147,6 +148,12 @@ class Catalogue:
         for stored in events:
             if stored.stream_id == REGISTRY_STREAM and stored.type == MappingCompleted.type:
                 facts.setdefault(MAPPING_FACT, stored.occurred_at)
+            elif stored.stream_id == REGISTRY_STREAM and stored.type == PilotDesignated.type:
+                pilots = facts.setdefault(PILOT_FACT, {})
+                area = stored.payload["programme_area"]
+                known = next((a for a in pilots if same_area(a, area)), area)
+                if known not in pilots or stored.occurred_at < pilots[known]:
+                    pilots[known] = stored.occurred_at  # from the earliest designation
         return facts
 
 
@@ -315,7 +322,9 @@ def verify_projections(catalogue: Catalogue, store: Store, report: VerifyReport)
         try:
             projected = {case.id for case in store.cases()}
             expected = catalogue.registry_facts(store.events(REGISTRY_STREAM))
-            facts_differ = expected.get(MAPPING_FACT) != store.get_fact(MAPPING_FACT)
+            facts_differ = any(
+                expected.get(key) != store.get_fact(key) for key in (MAPPING_FACT, PILOT_FACT)
+            )
         except (NhvflowError, ValueError) as exc:
             problems.append(f"the projections cannot be read ({exc})")
         else:

@@ -1,5 +1,5 @@
 """Who proposes and who applies in a simulation: the programme areas
-(:class:`ProgrammeArea`, with the defaults from the seeds) and how likely
+(:class:`ProgrammeArea`, with the defaults from Socialstyrelsen's page) and how likely
 each region is to apply. Public through :mod:`nhvflow.simulate`.
 
 .. versionadded:: 0.1
@@ -85,9 +85,10 @@ DEFAULT_AREAS: tuple[ProgrammeArea, ...] = (
         titles=("Nationella kompetenscentrum för inflammatoriska systemsjukdomar",),
     ),
 )
-"""The programme areas on Socialstyrelsen's page (seed 001: the two pilots,
-Psykisk Hälsa and the sixteen others) and NPO Reumatiska sjukdomar (seed
-000), with equal weights."""
+"""The programme areas on Socialstyrelsen's page (webbsidan Nationell
+högspecialiserad vård, 2019: the two pilots, Psykisk Hälsa and the sixteen
+others) and NPO Reumatiska sjukdomar (Socialstyrelsen, Förutsättningar för
+kompetenscentrum, 2019), with equal weights."""
 
 _UNIVERSITY_REGIONS = (
     Region.STOCKHOLM,

@@ -3,8 +3,9 @@
 the public :class:`~nhvflow.Registry` at its business time.
 
 The same population as under ``nhv`` (the same programme areas, kinds and
-titles for one seed) maps onto the report's four points (seed 000,
-"Kompetenscentrum bör utredas vidare") and an evaluation:
+titles for one seed) maps onto the report's four points (Socialstyrelsen,
+Förutsättningar för kompetenscentrum, 2019, "Kompetenscentrum bör utredas
+vidare") and an evaluation:
 
 1. the NPO defines the need (``submit``), the proposal's fields unchanged;
 2. Socialstyrelsen appoints an expert group after ``durations.appoint`` days

@@ -32,7 +32,7 @@ from nhvflow._sim_result import Tally
 from nhvflow._sim_scenario import Scenario
 from nhvflow.engine import Registry
 from nhvflow.fixtures import CRITERIA, expert_group
-from nhvflow.model import Actor, Case, PermitGrant, Region
+from nhvflow.model import Actor, Case, PermitGrant, Region, same_area
 from nhvflow.rules import nhv as rules
 
 __all__ = ["OFFICE_HOURS", "UNITS", "NhvActors", "at_office", "unit"]
@@ -70,8 +70,18 @@ class NhvActors(Actors):
     # -- the registry-wide fact -------------------------------------------------------
 
     def record_mapping(self) -> None:
-        """Record when the overall mapping was completed (before any case, at
-        its business time: the rules judge each step as of its own time)."""
+        """Record the registry-wide facts before any case, each at its
+        business time (the rules judge each step as of its own time): the
+        scenario's pilot areas that Socialstyrelsen's page does not mark as
+        pilots are designated at the scenario's start (pilots are designated,
+        not declared), and the overall mapping when it was completed."""
+        for area in self.areas:
+            if area.pilot and not any(same_area(area.name, a) for a in rules.DEFAULT_PILOT_AREAS):
+                self.reg.designate_pilot(
+                    self.sos, programme_area=area.name, at=at_office(self.s.start),
+                    reason="Pilot i scenariot",
+                )  # fmt: skip
+                self.tally.events += 1
         if self.mapping_at is not None:
             self.reg.complete_mapping(
                 self.sos, at=self.mapping_at, note="Övergripande kartläggning genomförd"

@@ -3,8 +3,9 @@
 fired through the public :class:`~nhvflow.Registry` at its business time.
 
 The same population as under ``nhv`` (the same programme areas, kinds and
-titles for one seed) maps onto the Norwegian process (seed 000, "Norges
-system för nationella kompetenstjänster"):
+titles for one seed) maps onto the Norwegian process (Socialstyrelsen,
+Förutsättningar för kompetenscentrum inom nationell högspecialiserad vård,
+2019, "Norges system för nationella kompetenstjänster"):
 
 1. one of the four regional health enterprises, drawn with equal chances,
    takes the initiative (``submit``) with the proposal's fields unchanged;
@@ -24,13 +25,14 @@ system för nationella kompetenstjänster"):
    or refuses. An approval of a service the review did not find meeting the
    criteria is refused by ``no.approval-criteria``, and the ministry then
    refuses the service after ``durations.closure`` days. An approved service
-   is permanent with ``outcomes.permanent_service`` (no wind-down estimate),
-   else its plan estimates the wind-down five years on;
+   is permanent with ``outcomes.permanent_service``; every plan estimates
+   the wind-down (a permanent service's twenty years on, any other's five);
 5. the initiator reports every year for ``follow_up_years`` years
    (``durations.follow_up`` days into the next year); a report says the
    goals are met with ``outcomes.goals_met``, and once met they stay met;
-6. when a report says the goals are met, the ministry winds a service that
-   is not permanent down after ``durations.evaluation`` days.
+6. when a report says the goals are met, the wind-down is due, and the
+   ministry winds the service down after ``durations.evaluation`` days
+   (a permanent one too: the finding is recorded, not an exemption).
 
 Swedish regions do not take part (``regions`` is not used), and nothing in
 this regime reads the care measures or the pilot flag. The rules decide; a
@@ -53,6 +55,7 @@ __all__ = ["NorwayActors"]
 
 _EXPERTS = ["Fagekspert, spesialisthelsetjenesten", "Brukerrepresentant"]
 _WIND_DOWN_AFTER = timedelta(days=5 * 365)
+_PERMANENT_ESTIMATE = timedelta(days=20 * 365)
 
 
 class NorwayActors(Actors):
@@ -141,7 +144,7 @@ class NorwayActors(Actors):
         refuse_at: datetime | None = t
         if rng.random() < p:
             permanent = rng.random() < o.permanent_service
-            estimate = None if permanent else (t + _WIND_DOWN_AFTER).date()
+            estimate = (t + (_PERMANENT_ESTIMATE if permanent else _WIND_DOWN_AFTER)).date()
             refusal = self.fire(
                 track,
                 "approve",
@@ -177,7 +180,7 @@ class NorwayActors(Actors):
             if self.fire(track, "report_annually", initiator, at, year=year, report=report,
                          goals_met=met):  # fmt: skip
                 return
-            if met and not permanent:
+            if met:
                 t = self.later(at, d.evaluation, rng)
                 reason = "Målene i planen er nådd"
                 self.fire(track, "wind_down", self.ministry, t, reason=reason)

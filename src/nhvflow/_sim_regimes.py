@@ -9,8 +9,9 @@ The steps come from the regime's process table where it numbers them
 steps, ``kc-proposal`` the four points of the report's proposal. Where the
 table leaves a transition unnumbered the simulation numbers it here, and
 says so: ``kc-proposal``'s ``evaluate`` is step 5, and the Norwegian table
-numbers nothing, so its six steps are the simulation's reading of seed 000
-("Norges system för nationella kompetenstjänster").
+numbers nothing, so its six steps are the simulation's reading of
+Socialstyrelsen's report of 2019 ("Norges system för nationella
+kompetenstjänster").
 
 Public through :mod:`nhvflow.simulate`.
 
@@ -93,7 +94,7 @@ STEP_LABELS: dict[str, str] = {
     "7": "Permit decision (board)",
     "8": "Follow-up and evaluation",
 }
-"""The eight steps of Socialstyrelsen's work process (seed 001), in English."""
+"""The eight steps of Socialstyrelsen's work process (the NHV page, 2019), in English."""
 
 REGIMES: dict[str, RegimeSteps] = {
     "nhv": RegimeSteps.from_table(NHV, STEP_LABELS, approved=frozenset({"permitted"})),

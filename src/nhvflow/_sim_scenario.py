@@ -294,7 +294,8 @@ def _share(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
 class Scenario:
     """A population of proposals and how the actors treat them.
 
-    All fields have defaults drawn from the seeds where they say something
+    All fields have defaults drawn from Socialstyrelsen's page and report where
+    they say something
     (the programme areas and pilots, "över 250 förslag") and documented
     assumptions elsewhere (docs/simulations.md). Build one in Python
     (``Scenario(proposals=1000)``, ``attrs.evolve(...)``) or load one with

@@ -15,7 +15,7 @@ import attrs
 from nhvflow._checks import a_new_id, an_id, encodable, unencodable_field
 from nhvflow._decode import moment
 from nhvflow._records import REGISTRY_STREAM, Store, canonical, json_scalar
-from nhvflow._replay import MAPPING_FACT, Catalogue
+from nhvflow._replay import MAPPING_FACT, PILOT_FACT, Catalogue
 from nhvflow.errors import InvalidPayload, UnknownCase, shown
 from nhvflow.events import Fact, iso
 from nhvflow.model import Actor, Case, Violation
@@ -51,6 +51,10 @@ class StoreFacts:
     def mapping_completed_at(self) -> datetime | None:
         value = self.current().get(MAPPING_FACT)
         return None if value is None else moment(value, None, "the registry fact of the mapping")
+
+    def pilot_designations(self) -> dict[str, datetime]:
+        value = self.current().get(PILOT_FACT) or {}
+        return {area: datetime.fromisoformat(since) for area, since in value.items()}
 
 
 @attrs.frozen

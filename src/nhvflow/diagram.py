@@ -87,12 +87,13 @@ def _machine(process: Process, engine: Literal["mermaid", "graphviz"]) -> _Defin
         transitions=[
             {
                 "trigger": t.trigger,
-                "source": list(t.source),
-                "dest": t.dest,
+                "source": source,
+                "dest": dest,
                 "label": edge_label(t, rules_sep=rules_sep),
             }
             for t in process.transitions.values()
             if not t.creates
+            for source, dest in t.moves
         ],
         initial=process.initial,
         auto_transitions=False,

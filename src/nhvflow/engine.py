@@ -204,6 +204,34 @@ class Registry:
             taken = self._pipeline.take(request)
         return to_event(taken.event, self._catalogue)
 
+    def designate_pilot(
+        self,
+        actor: Actor,
+        *,
+        programme_area: str,
+        reason: str = "",
+        at: datetime | str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Event:
+        """Record that Socialstyrelsen designated ``programme_area``'s
+        proposals as pilots (Socialstyrelsen only): from its business time on,
+        their expert groups may be appointed during the mapping pause, and
+        proposals of the area may be submitted with ``pilot=True``. The two
+        areas Socialstyrelsen's page marks "(Pilot)" need no designation.
+
+        Designating an area again returns the first record and writes nothing.
+
+        .. versionadded:: 0.2
+        """
+        request = StepRequest(
+            REGISTRY_STREAM, "designate_pilot", as_actor(actor),
+            {"programme_area": programme_area, "reason": reason}, self._given(at),
+            REGISTRY_PROCESS, None, idempotency_key,
+        )  # fmt: skip
+        with self.store.write():
+            taken = self._pipeline.take(request)
+        return to_event(taken.event, self._catalogue)
+
     # -- reading ---------------------------------------------------------------------
 
     def get(self, case_id: str, *, as_of: datetime | str | None = None) -> Case:
@@ -262,6 +290,13 @@ class Registry:
         """When the overall mapping was recorded as done, if it was."""
         with self.store.read():
             return self._pipeline.facts.mapping_completed_at()
+
+    def pilot_designations(self) -> dict[str, datetime]:
+        """The programme areas designated as pilots by a recorded event, each
+        with the business time from which it is one (beside the areas the NHV
+        page marks as pilots, :data:`nhvflow.rules.nhv.DEFAULT_PILOT_AREAS`)."""
+        with self.store.read():
+            return self._pipeline.facts.pilot_designations()
 
     def process(self, name: str | None = None) -> Process:
         """A process definition this registry knows (default: its default regime)."""

@@ -17,7 +17,8 @@ from typing import Any
 import attrs
 
 from nhvflow.engine import Registry
-from nhvflow.model import Actor, Case, Expert, Gender, PermitGrant, Region
+from nhvflow.model import Actor, Case, Expert, Gender, PermitGrant, Region, same_area
+from nhvflow.rules.nhv import DEFAULT_PILOT_AREAS
 
 __all__ = [
     "CRITERIA",
@@ -124,9 +125,17 @@ def proposal(
     title: str = "Avancerad behandling av Parkinsons sjukdom",
     care_measures: Sequence[str] | None = None,
     advisory: bool = False,
-    pilot: bool = True,
+    pilot: bool | None = None,
 ) -> dict[str, Any]:
-    """Keyword arguments for :meth:`Registry.submit` (a pilot proposal by default)."""
+    """Keyword arguments for :meth:`Registry.submit`.
+
+    ``pilot`` defaults to whether the area is one the NHV page marks as a
+    pilot (:data:`nhvflow.rules.nhv.DEFAULT_PILOT_AREAS`): pilots are
+    designated, not declared, so ``pilot=True`` elsewhere is refused unless
+    Socialstyrelsen designated the area (:meth:`Registry.designate_pilot`).
+    """
+    if pilot is None:
+        pilot = any(same_area(programme_area, a) for a in DEFAULT_PILOT_AREAS)
     if care_measures is None:
         care_measures = [] if advisory else [title]
     return {

@@ -71,7 +71,8 @@ PROGRAMME_AREAS: tuple[str, ...] = (
     "Nära vård",
 )
 """The national programme areas (NPO) listed on Socialstyrelsen's page
-(seed 001), in its order: the two pilots first. An NPO's name is compared
+(Socialstyrelsen, webbsidan Nationell högspecialiserad vård, 2019), in its order: the two
+pilots first. An NPO's name is compared
 with :func:`same_area`.
 
 .. versionadded:: 0.1

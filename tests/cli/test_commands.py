@@ -168,7 +168,11 @@ def test_show_as_json_carries_the_data_and_the_next_steps(nhvflow_cmd, demo_log,
     with nhvflow.open(demo_log) as reg:
         case = reg.get(case_ids[PARKINSON])
     assert shown["data"] == case.data and shown["version"] == case.version
+    # In permitted, a place a revocation frees is filled again in the same case.
     assert {s["trigger"] for s in shown["next_steps"]} == {
+        "apply_for_permit",
+        "prepare_board",
+        "grant_permits",
         "report_follow_up",
         "evaluate",
         "request_revocation",
@@ -318,7 +322,11 @@ def test_rules_as_json_carry_both_titles_citation_and_validity(nhvflow_cmd):
     five = next(r for r in rows if r["id"] == "nhv.max-five-units")
     assert five["title_sv"] == "Vården bedrivs vid som mest fem enheter"
     assert five["citation"].startswith("HSL (2017:30) 2 kap. 7 §")
-    assert five["valid_from"] == "2018-07-01" and five["triggers"] == ["decide", "grant_permits"]
+    assert five["valid_from"] == "2018-07-01" and five["triggers"] == [
+        "decide",
+        "apply_for_permit",
+        "grant_permits",
+    ]
 
 
 def test_one_rule_is_shown_with_its_source_passage(nhvflow_cmd):

@@ -107,6 +107,9 @@ class UnlabelledAnyone(ProcessStateMachine):
             draw = attrs.evolve(draw, intent="junk")
         return super().fire(case, draw, at)
 
+    def submit(self, actor, proposal, at, *, intent="lawful"):  # type: ignore[no-untyped-def]
+        return super().submit(actor, proposal, at, intent="junk" if intent == "wrong" else intent)
+
 
 def test_the_machine_notices_an_event_by_the_wrong_party():
     """An accepted step by a party the table does not name breaks responsible-party."""

@@ -173,7 +173,7 @@ def walk_no(
                 Actor.ministry(),
                 goals=["Kompetansenettverk i alle helseregioner"],
                 goals_met_when="Nettverk i drift i alle fire helseregioner",
-                wind_down_estimate=None if permanent else (at + timedelta(days=5 * 365)).date(),
+                wind_down_estimate=(at + timedelta(days=5 * 365)).date(),
                 permanent=permanent,
                 at=at,
             )

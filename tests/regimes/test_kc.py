@@ -64,7 +64,7 @@ def test_every_rule_of_the_regime_is_proposed_except_the_shared_composition_rule
         assert rule.status == "proposed"
         assert rule.valid_from is None and rule.valid_to is None
         assert rule.title_sv and rule.title_en and rule.citation and rule.seed
-        assert "Seed 000" in rule.doc
+        assert "Förutsättningar för kompetenscentrum" in rule.doc
     assert process.rule("nhv.expert-group-composition") is not None
 
 
@@ -198,7 +198,8 @@ class TestFinancingForm:
         )
         assert case.data["financing"]["form"] == form
 
-    def test_refuses_another_form_a_missing_funder_and_stray_grant_years(self, reg, kit, need):
+    def test_refuses_a_form_that_names_no_financing_and_stray_grant_years(self, reg, kit, need):
+        """The financing "skulle behöva säkras": a form that names nothing is refused."""
         case = _prepared_with_skane(reg, kit, need)
         with pytest.raises(TransitionDenied) as exc:
             reg.fire(
@@ -206,11 +207,32 @@ class TestFinancingForm:
                 "establish",
                 Actor.socialstyrelsen(),
                 regions=[Region.SKANE],
-                financing="patient_fees",
+                financing="ingen",
                 grant_years=2,
             )
         criteria = [v.criterion for v in violations_of(exc, "kc.financing-form")]
         assert criteria == ["form", "grant_years"]
+
+    @pytest.mark.parametrize(
+        ("given", "recorded"),
+        [
+            ("regions", "regions"),
+            ("stöd från regionerna", "regions"),
+            ("staten", "state_grant"),
+            ("Landstingsförbundets fond", "Landstingsförbundets fond"),
+        ],
+    )
+    def test_regions_the_state_or_another_named_form_are_accepted(
+        self, reg, kit, need, given, recorded
+    ):
+        """Socialstyrelsen, Förutsättningar för kompetenscentrum (2019), "Kompetenscentrum
+        bör utredas vidare": "Finansieringen ... skulle behöva säkras genom stöd från
+        regionerna, staten eller på annat sätt"; none of these is refused."""
+        case = _prepared_with_skane(reg, kit, need)
+        case = reg.fire(
+            case.id, "establish", Actor.socialstyrelsen(), regions=[Region.SKANE], financing=given
+        )
+        assert case.data["financing"]["form"] == recorded
 
     @pytest.mark.parametrize(
         ("given", "form"),
@@ -326,6 +348,8 @@ STEPS: dict[str, tuple[str, dict[str, Any], set[str]]] = {
         {"sos"},
     ),
     "evaluate": ("established", {}, {"sos"}),
+    "close": ("prepared", {"reason": "Behovet täcks av befintliga centrum"}, {"sos"}),
+    "withdraw": ("need_defined", {"reason": "NPO drar tillbaka förslaget"}, {"own_npo"}),
 }
 
 
@@ -348,3 +372,51 @@ def test_only_the_responsible_party_may_fire(trigger, kit, snapshot):
 def test_only_the_npo_of_the_area_defines_the_need(kit):
     reg = nhvflow.open(process="kc-proposal")
     kit.assert_only_submitters(reg, kit.kc_need(), {"own_npo"}, "kc.responsible-party")
+
+
+class TestAProposalCanEnd:
+    """The report describes no refusal, but a proposal can still end before centres
+    are established: Socialstyrelsen closes it, or the NPO withdraws it."""
+
+    def test_socialstyrelsen_closes_a_proposal_before_establishment(self, reg, kit, need):
+        """close ends the case in the final state closed, with the reason recorded."""
+        case = kit.walk_kc(reg, need.id, "prepared")
+        case = reg.fire(case.id, "close", Actor.socialstyrelsen(), reason="Täcks redan")
+        assert case.state == "closed" and case.data["closure"]["reason"] == "Täcks redan"
+        assert reg.allowed_triggers(case.id, Actor.socialstyrelsen()) == []
+
+    def test_the_npo_withdraws_its_proposal(self, reg, kit, need):
+        """withdraw by the NPO of the area ends the case as withdrawn."""
+        case = reg.fire(need.id, "withdraw", Actor.npo(kit.KC_AREA), reason="Omprioriterat")
+        assert case.state == "withdrawn"
+
+    def test_an_established_proposal_cannot_be_closed(self, reg, kit, need):
+        """Once centres are established, the proposal no longer ends by close."""
+        case = kit.walk_kc(reg, need.id, "established")
+        with pytest.raises(nhvflow.InvalidTrigger):
+            reg.fire(case.id, "close", Actor.socialstyrelsen(), reason="För sent")
+
+
+def test_the_expert_group_rule_is_judged_whatever_the_steps_date(kit):
+    """The proposal has no date of entry into force, so the borrowed composition rule
+    is never "not in force": a step dated before 2018-07-01 is judged by it."""
+    from datetime import UTC, datetime
+
+    reg = nhvflow.open(process="kc-proposal")
+    early = datetime(2017, 3, 1, 9, tzinfo=UTC)
+    need = reg.submit(Actor.npo(kit.KC_AREA), at=early, **kit.kc_need())
+    sos = Actor.socialstyrelsen()
+    outcomes = reg.explain(
+        need.id, "appoint_expert_group", sos, experts=expert_group(breaking="gender_balance"),
+        at=early,
+    )  # fmt: skip
+    status = {o.rule.id: o.status for o in outcomes}
+    assert status["nhv.expert-group-composition"] == "failed"
+    with pytest.raises(TransitionDenied):
+        reg.fire(
+            need.id,
+            "appoint_expert_group",
+            sos,
+            experts=expert_group(breaking="gender_balance"),
+            at=early,
+        )

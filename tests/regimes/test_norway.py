@@ -54,6 +54,7 @@ def test_the_grant_can_be_recorded_as_paid_and_not_negative(reg, kit, initiative
     plan = {
         "goals": ["Nettverk"],
         "goals_met_when": "Nettverk i alle regioner",
+        "wind_down_estimate": "2040-01-01",
         "permanent": True,
     }
     with pytest.raises(InvalidPayload) as exc:
@@ -74,7 +75,7 @@ def test_the_regime_is_in_force_from_2011(reg, kit):
     assert exc.value.field == "at"
     for rule in process.rules:
         assert rule.valid_from == process.in_force_from
-        assert rule.status == "in force" and "Seed 000" in rule.doc
+        assert rule.status == "in force" and "Förutsättningar för kompetenscentrum" in rule.doc
 
 
 def test_an_actor_must_be_one_of_the_four_enterprises():
@@ -192,10 +193,17 @@ class TestApprovalCriteriaAndPlan:
             reg.fire(case.id, "approve", Actor.ministry(), **plan)
         assert [v.criterion for v in violations_of(exc, "no.plan")] == ["wind_down_estimate"]
 
-    def test_a_permanent_service_needs_no_wind_down_estimate(self, reg, kit, initiative):
+    def test_a_permanent_service_still_estimates_its_wind_down(self, reg, kit, initiative):
+        """Socialstyrelsen, Förutsättningar för kompetenscentrum (2019): "De ansvariga
+        för tjänsten ska skriva en plan ... Planen ska också innehålla ... en uppskattning
+        av när tjänsten därmed kan avvecklas" — every plan; the directorate's finding of
+        a permanent need is recorded, not an exemption."""
         case = self._reviewed(reg, kit, initiative)
         plan = {**self.PLAN, "wind_down_estimate": None, "permanent": True}
-        case = reg.fire(case.id, "approve", Actor.ministry(), **plan)
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(case.id, "approve", Actor.ministry(), **plan)
+        assert [v.criterion for v in violations_of(exc, "no.plan")] == ["wind_down_estimate"]
+        case = reg.fire(case.id, "approve", Actor.ministry(), **{**plan, **self.PLAN})
         assert case.state == "active" and case.data["permanent"] is True
 
 
@@ -249,9 +257,26 @@ class TestWindDownWhenGoalsMet:
         assert case.state == "wound_down"
         assert reg.allowed_triggers(case.id, Actor.ministry()) == []
 
-    def test_a_permanent_service_is_not_bound_by_the_goals(self, reg, kit, initiative):
+    def test_a_report_of_goals_met_makes_the_wind_down_due(self, reg, kit, initiative):
+        """ "När målet kan anses ha uppnåtts ska tjänsterna avvecklas": once a report
+        says the goals are met, the case records the wind-down as due."""
+        case = kit.walk_no(reg, initiative.id, "active")
+        year = case.updated_at.year
+        at = datetime(year + 1, 2, 1, tzinfo=UTC)
+        case = reg.fire(case.id, "report_annually", INITIATOR, year=year, goals_met=True, at=at)
+        assert case.data["wind_down_due"]["year"] == year
+        assert reg.check(case.id, "wind_down", Actor.ministry(), at=at) == []
+
+    def test_the_ministry_may_wind_down_for_a_recorded_reason(self, reg, kit, initiative):
+        """The duty is not a ban: a service, permanent or not, may be wound down
+        before its goals are met when the ministry records why."""
         case = kit.walk_no(reg, initiative.id, "active", permanent=True)
-        assert reg.check(case.id, "wind_down", Actor.ministry()) == []
+        assert reg.check(case.id, "wind_down", Actor.ministry())
+        case = reg.fire(
+            case.id, "wind_down", Actor.ministry(), reason="Oppgavene overført til RHF-ene"
+        )
+        assert case.state == "wound_down"
+        assert case.data["wind_down"]["reason"] == "Oppgavene overført til RHF-ene"
 
 
 # -- the authorisation matrix ---------------------------------------------------------
@@ -262,7 +287,12 @@ REVIEW = {
     "national_competence": True,
     "cost_effectiveness": True,
 }
-APPROVAL = {"goals": ["Mål"], "goals_met_when": "Når", "permanent": True}
+APPROVAL = {
+    "goals": ["Mål"],
+    "goals_met_when": "Når",
+    "wind_down_estimate": "2040-01-01",
+    "permanent": True,
+}
 OTHER_NAMES = {"Helse Vest", "Helse Midt-Norge", "Helse Nord"}
 STEPS: dict[str, tuple[str, dict[str, Any], set[str]]] = {
     "support": ("initiated", {}, OTHER_NAMES),
@@ -271,7 +301,7 @@ STEPS: dict[str, tuple[str, dict[str, Any], set[str]]] = {
     "approve": ("reviewed", APPROVAL, {"ministry"}),
     "refuse": ("reviewed", {"reason": "Nei"}, {"ministry"}),
     "report_annually": ("active", {"year": 2020}, {"Helse Sør-Øst"}),
-    "wind_down": ("active", {}, {"ministry"}),
+    "wind_down": ("active", {"reason": "Overført"}, {"ministry"}),
 }
 
 

@@ -1,4 +1,5 @@
-"""Scenarios as a newcomer writes them from seed 000 and DESIGN.md §4b, with
+"""Scenarios as a newcomer writes them from Socialstyrelsen's report
+Förutsättningar för kompetenscentrum (2019) and the regimes' contract, with
 the public API only (``nhvflow.open``, ``Actor.*``, ``reg.submit(...,
 process=...)``, ``reg.fire``, ``reg.check``, ``reg.history``): the natural
 payload names, the refusals each passage promises, and that a refused step
@@ -157,14 +158,17 @@ def test_kc_a_longer_state_grant_needs_the_riksdags_authorisation(reg):
     assert case.data["financing"]["grant_years"] == 3
 
 
-def test_kc_financing_is_procurement_a_state_grant_or_an_agency(reg):
+def test_kc_financing_by_the_regions_the_state_or_another_named_form(reg):
+    """ "Finansieringen ... skulle behöva säkras genom stöd från regionerna, staten eller
+    på annat sätt": only a form that names no financing is refused."""
     case_id = prepared_need(reg)
     sos = Actor.socialstyrelsen()
     violations = reg.check(
-        case_id, "establish", sos, regions=[Region.SKANE], financing="patient fees", at=at(2021, 6)
+        case_id, "establish", sos, regions=[Region.SKANE], financing="none", at=at(2021, 6)
     )
     assert [(v.rule, v.criterion) for v in violations] == [("kc.financing-form", "form")]
-    for form in ("procurement", "run by an agency", "upphandling", "myndighet"):
+    for form in ("procurement", "run by an agency", "upphandling", "myndighet", "regionerna",
+                 "patient fees"):  # fmt: skip
         assert not reg.check(
             case_id, "establish", sos, regions=[Region.SKANE], financing=form, at=at(2021, 6)
         )
@@ -240,11 +244,16 @@ def test_no_each_missing_criterion_and_plan_part_is_its_own_violation(reg):
     assert case.state == "refused"
 
 
-def test_no_a_permanent_service_needs_no_wind_down_estimate(reg):
-    """Helsedirektoratet: "Vissa områden har ett permanent behov av kompetenstjänster"."""
+def test_no_a_permanent_service_still_estimates_its_wind_down(reg):
+    """Helsedirektoratet: "Vissa områden har ett permanent behov av kompetenstjänster" —
+    recorded, not an exemption: "Planen ska också innehålla ... en uppskattning av när
+    tjänsten därmed kan avvecklas"."""
     case_id = reviewed(reg)
     plan = {k: v for k, v in PLAN.items() if k != "wind_down_estimate"}
-    case = reg.fire(case_id, "approve", MINISTRY, permanent=True, at=at(2021, 6), **plan)
+    with pytest.raises(TransitionDenied) as exc:
+        reg.fire(case_id, "approve", MINISTRY, permanent=True, at=at(2021, 6), **plan)
+    assert refused(exc, "no.plan") == ["wind_down_estimate"]
+    case = reg.fire(case_id, "approve", MINISTRY, permanent=True, at=at(2021, 6), **PLAN)
     assert case.state == "active" and case.data["permanent"] is True
 
 

@@ -197,8 +197,9 @@ class TestBadInput:
 
 
 class TestCheckAndExplain:
-    def test_check_returns_every_violation_not_only_the_first(self, reg, npo, sos, clock):
-        case = reg.submit(npo, at=clock(), **proposal(pilot=False))
+    def test_check_returns_every_violation_not_only_the_first(self, reg, sos, clock):
+        npo = Actor.npo("Reumatiska sjukdomar")
+        case = reg.submit(npo, at=clock(), **proposal("Reumatiska sjukdomar"))
         violations = reg.check(
             case.id,
             "appoint_expert_group",

@@ -41,7 +41,9 @@ def test_next_state_agrees_with_a_plain_machine_for_every_transition(name):
                 model=model,
                 states=list(process.states),
                 transitions=[
-                    {"trigger": m.trigger, "source": list(m.source), "dest": m.dest} for m in moves
+                    {"trigger": m.trigger, "source": s, "dest": d}
+                    for m in moves
+                    for s, d in m.moves
                 ],
                 initial=source,
                 auto_transitions=False,

@@ -9,6 +9,7 @@ from datetime import datetime
 import attrs
 
 from nhvflow._feed import every_event
+from nhvflow._records import REGISTRY_STREAM
 from nhvflow.engine import Registry
 from nhvflow.errors import UnknownCase
 from nhvflow.model import Actor, Case, Event, Role, health_enterprise_name, same_area
@@ -95,19 +96,25 @@ def what_changed(before: Snapshot, after: Snapshot) -> str:
 
 
 def check_decision(case: Case) -> None:
-    """A decided case keeps the law: an advisory mission only with care
-    measures, 1 to 5 units, valid permits within the units decided, only to
+    """A decided case keeps the law: a decision only with care measures (advice
+    never alone, whatever the flags), permits carrying them, 1 to 5 units, valid permits within
+    the units decided, only to
     applicants and one per region. Raises :class:`InvariantViolated`."""
     data = case.data
     decision = data.get("decision")
     if decision is None:
         return
-    advisory = bool(decision.get("advisory_mission") or data.get("advisory"))
-    if advisory and not decision.get("care_measures"):
+    if not decision.get("care_measures"):
         raise InvariantViolated(
             "advisory-needs-care-measures",
-            f"case {case.id} was decided with an advisory mission and no care measures "
-            f"concentrated (decision {decision})",
+            f"case {case.id} was decided with no care measures concentrated, which leaves "
+            f"advice alone (decision {decision})",
+        )
+    bare = [p["region"] for p in data.get("permits", []) if not p.get("care_measures")]
+    if bare:
+        raise InvariantViolated(
+            "advisory-needs-care-measures",
+            f"case {case.id} has permits for advice alone, carrying no care measures: {bare}",
         )
     units = data.get("units")
     if not isinstance(units, int) or not 1 <= units <= _MAX_UNITS:
@@ -133,8 +140,8 @@ def check_actor(reg: Registry, event: Event) -> None:
     """The event was fired by the role responsible for its step (in the
     process table), within the scope that holds for the whole case."""
     actor = event.actor
-    if event.type == MAPPING_EVENT:
-        expected = Role.SOCIALSTYRELSEN
+    if event.type == MAPPING_EVENT or event.stream_id == REGISTRY_STREAM:
+        expected = Role.SOCIALSTYRELSEN  # registry facts: the mapping, pilot designations
         ok = actor.role is expected
     else:
         case = reg.get(event.stream_id)

@@ -68,7 +68,18 @@ class Context:
         return moment.year if moment is not None else 2019
 
     def applicants(self) -> list[Region]:
-        return [Region[a["region"]] for a in self.data.get("applicants", [])]
+        """The regions that applied in the current round of applications."""
+        current = self.data.get("application_round", 0)
+        return [
+            Region[a["region"]]
+            for a in self.data.get("applicants", [])
+            if a.get("round", 0) == current
+        ]
+
+    def open_applicants(self) -> list[Region]:
+        """The current round's applicants that hold no valid permit."""
+        holders = set(self.holders())
+        return [r for r in self.applicants() if r not in holders]
 
     def holders(self) -> list[Region]:
         return [Region[p["region"]] for p in self.data.get("permits", []) if p["valid"]]
@@ -77,9 +88,10 @@ class Context:
         return int(self.data.get("units") or 0)
 
     def in_window(self) -> bool:
+        window = self.data.get("application_window")
         decision = self.data.get("decision") or {}
-        due = decision.get("applications_due")
-        opened = str(decision.get("decided_at", ""))[:10]
+        due = window["due"] if window else decision.get("applications_due")
+        opened = str(window["opens"] if window else decision.get("decided_at", ""))[:10]
         day = self.day
         if day is None:
             return True
@@ -119,8 +131,8 @@ def _window_dates(ctx: Context, late: bool) -> st.SearchStrategy[date]:
 
 
 def _default_care(ctx: Context) -> list[str]:
-    basis = ctx.data.get("basis") or {}
-    return list(basis.get("care_measures") or ctx.data.get("care_measures") or [])
+    basis = ctx.data.get("basis")
+    return list(basis["care_measures"] if basis else ctx.data.get("care_measures") or [])
 
 
 def _care_list(ctx: Context, min_size: int) -> st.SearchStrategy[list[str]]:
@@ -130,7 +142,6 @@ def _care_list(ctx: Context, min_size: int) -> st.SearchStrategy[list[str]]:
 @st.composite
 def _decision(draw: st.DrawFn, ctx: Context, bad: str | None) -> dict[str, Any]:
     mission = draw(st.booleans()) if bad != "advisory" else True
-    advisory = mission or bool(ctx.data.get("advisory"))
     # just past either limit: 6 (the cap plus one) half the time, else 0 or 7
     units = draw(st.sampled_from((6, 6, 0, 7))) if bad == "units" else draw(st.integers(1, 5))
     out: dict[str, Any] = {"units": units}
@@ -138,7 +149,7 @@ def _decision(draw: st.DrawFn, ctx: Context, bad: str | None) -> dict[str, Any]:
         out["advisory_mission"] = mission
     if bad == "advisory":
         out["care_measures"] = []
-    elif advisory and not _default_care(ctx):
+    elif not _default_care(ctx):  # advice never alone, whatever the flags
         out["care_measures"] = draw(_care_list(ctx, 1))
     elif draw(st.booleans()):
         out["care_measures"] = draw(st.one_of(st.none(), _care_list(ctx, 1)))
@@ -264,15 +275,17 @@ def lawful(trigger: str, ctx: Context) -> Draft | None:
         role = ctx.process.transitions[trigger].responsible.role
         return _by(_npo(ctx) if trigger == "withdraw" else actors(role), _reason())
     if trigger == "apply_for_permit":
-        applied = set(ctx.applicants())
-        candidates = [r for r in Region if r not in applied]
-        return _application(candidates) if candidates and ctx.in_window() else None
+        taken = set(ctx.applicants()) | set(ctx.holders())
+        candidates = [r for r in Region if r not in taken]
+        place = ctx.case.state != "permitted" or len(ctx.holders()) < ctx.units()
+        return _application(candidates) if candidates and place and ctx.in_window() else None
     if trigger == "prepare_board":
-        return _by(sos, _kw({}, {"assessment": texts()})) if ctx.applicants() else None
+        return _by(sos, _kw({}, {"assessment": texts()})) if ctx.open_applicants() else None
     if trigger == "grant_permits":
         granted = set(ctx.holders())
-        open_ = [r for r in ctx.applicants() if r not in granted]
-        return _grant(ctx, None) if open_ and ctx.units() > len(granted) else None
+        open_ = ctx.open_applicants()
+        before = ctx.case.state != "permitted" or bool(ctx.data.get("before_board"))
+        return _grant(ctx, None) if open_ and before and ctx.units() > len(granted) else None
     if trigger == "report_follow_up":
         follow = _follow_up(ctx, False)
         return follow if _has_follow_up(ctx) else None
@@ -308,7 +321,7 @@ def borderline(trigger: str, ctx: Context) -> Draft | None:
         return _by(sos, st.sampled_from(bad_decisions).flatmap(lambda bad: _decision(ctx, bad)))
     if trigger == "apply_for_permit" and ctx.applicants():
         return _application(ctx.applicants())
-    if trigger == "prepare_board" and not ctx.applicants():
+    if trigger == "prepare_board" and not ctx.open_applicants():
         return _by(sos, _kw({}))
     if trigger == "grant_permits":
         kinds = ["too_many", "not_applied", "twice"]

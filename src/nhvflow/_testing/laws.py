@@ -12,7 +12,7 @@ from nhvflow._testing.checks import InvariantViolated
 from nhvflow.events.ern import ERN_CRITERIA
 from nhvflow.model import HEALTH_ENTERPRISES, Case
 from nhvflow.rules.ern import AMENDED, looks_like_personal_identity_number
-from nhvflow.rules.kc import FINANCING_FORMS
+from nhvflow.rules.kc import NO_FINANCING
 from nhvflow.rules.norway import APPROVAL_CRITERIA
 
 __all__ = ["REGIME_INVARIANTS", "check_regime_law"]
@@ -33,7 +33,7 @@ REGIME_INVARIANTS: dict[str, tuple[str, ...]] = {
 def _kc(case: Case) -> None:
     """``kc.number-and-tasks``: centres only at applicants, one per region,
     never more than the basis fixed; ``kc.financing-form`` and
-    ``kc.state-grant-one-year``: one of the three forms, and a state grant
+    ``kc.state-grant-one-year``: a named form of financing, and a state grant
     beyond one year only with the Riksdag's authorisation."""
     data = case.data
     centres = [c["region"] for c in data.get("centres", [])]
@@ -48,11 +48,12 @@ def _kc(case: Case) -> None:
             f"the applicants were {sorted(applied)}",
         )
     financing = data.get("financing") or {}
-    if financing.get("form") not in FINANCING_FORMS:
+    form = str(financing.get("form") or "")
+    if not form.strip() or "_".join(form.casefold().split()) in NO_FINANCING:
         raise InvariantViolated(
             "financing-form",
-            f"case {case.id} established centres financed as {financing.get('form')!r}, none "
-            f"of {sorted(FINANCING_FORMS)}",
+            f"case {case.id} established centres financed as {financing.get('form')!r}, which "
+            "names no financing",
         )
     term = financing.get("grant_years")
     years = 1 if term is None else int(term)  # a grant with no term runs one year
@@ -69,8 +70,8 @@ def _norway(case: Case) -> None:
     """``no.support-of-the-others``: applied only with the support of every
     other regional health enterprise; ``no.approval-criteria``: approved only
     when the review found all three criteria met;
-    ``no.wind-down-when-goals-met``: a service that is not permanent wound
-    down only after a report saying its goals are met."""
+    ``no.wind-down-when-goals-met``: a service wound down only after a report
+    saying its goals are met, or for a recorded reason."""
     data = case.data
     if "application" in data:
         supporters = {s["enterprise"] for s in data.get("supporters", [])}
@@ -91,14 +92,14 @@ def _norway(case: Case) -> None:
                 f"case {case.id} was approved though the review did not find "
                 f"{', '.join(unmet)} (review {review})",
             )
-    if "wind_down" in data and not data.get("permanent"):
+    if "wind_down" in data and not str(data["wind_down"].get("reason", "")).strip():
         reports = data.get("annual_reports", [])
         latest = max(reports, key=lambda r: r["year"]) if reports else None
         if latest is None or not latest["goals_met"]:
             raise InvariantViolated(
                 "wind-down-when-goals-met",
-                f"case {case.id} was wound down, not permanent, and its latest annual report "
-                f"({latest}) does not say the goals are met",
+                f"case {case.id} was wound down with no reason recorded, and its latest annual "
+                f"report ({latest}) does not say the goals are met",
             )
 
 

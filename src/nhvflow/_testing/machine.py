@@ -94,8 +94,9 @@ class ProcessStateMachine(RuleBasedStateMachine):
     - ``wrong-step-refused``: a step drawn as certainly wrong was refused;
     - ``responsible-party``: the event's actor was the party responsible
       for the step in the process table (``transitions[trigger].responsible``);
-    - ``advisory-needs-care-measures``: no case was decided with an advisory
-      mission and no concentrated care measures;
+    - ``advisory-needs-care-measures``: no case was decided without
+      concentrated care measures, whatever its advisory flags, and every
+      permit carries the decided care measures;
     - ``units-within-five``, ``permits-within-units``,
       ``permits-to-applicants``: 1 to 5 units decided; valid permits of a
       case at most the units decided; permits only to regions that applied,
@@ -448,7 +449,7 @@ class ProcessStateMachine(RuleBasedStateMachine):
 
     @invariant()
     def decisions_keep_the_law(self) -> None:
-        """Under ``nhv``: advisory missions only with care measures; 1 to 5
+        """Under ``nhv``: decisions only with care measures (never advice alone); 1 to 5
         units; valid permits within the units decided, only to applicants,
         one per region."""
         self._clean = False

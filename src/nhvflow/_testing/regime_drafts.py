@@ -22,7 +22,7 @@ from nhvflow._testing.values import (
 from nhvflow.events.ern import CONSULTATION_OUTCOMES, ERN_CRITERIA
 from nhvflow.model import HEALTH_ENTERPRISES, Actor, Region, Role, same_area
 from nhvflow.rules.ern import AMENDED
-from nhvflow.rules.kc import FINANCING_FORMS
+from nhvflow.rules.kc import FINANCING_FORMS, NO_FINANCING
 
 __all__ = [
     "COUNTRIES",
@@ -49,6 +49,8 @@ _GOALS = ("Kompetansenettverk i alle helseregioner", "Kortere ventetid for diagn
 UNITS = ("Universitetssjukhuset", "Reumatologen", "Barnkliniken")
 _FUNDERS = ("Socialstyrelsen", "Regionerna", "Folkhälsomyndigheten")
 _EXPERTS = ("Professor i revmatologi", "Brukerrepresentant", "Overlege", "Sykepleier")
+_WIND_DOWN_REASONS = ("Oppgavene er overført til de regionale helseforetakene",
+                      "Fagmiljøet er lagt ned")  # fmt: skip
 
 
 def _kw(required: dict[str, Any], optional: dict[str, Any] | None = None) -> Any:
@@ -103,12 +105,15 @@ def _kc_application(draw: st.DrawFn, ctx: Context, bad: bool) -> tuple[Actor, di
 
 @st.composite
 def _financing(draw: st.DrawFn, bad: str | None) -> dict[str, Any]:
-    form = draw(st.sampled_from(sorted(FINANCING_FORMS)))
+    form = draw(st.sampled_from((*sorted(FINANCING_FORMS), "other")))
     if bad == "form":
-        form = draw(st.sampled_from(("donation", "crowdfunding", "regional_tax")))
-    spelt = {"state_grant": ("state_grant", "state grant", "statsbidrag"),
+        form = draw(st.sampled_from(sorted(NO_FINANCING)))
+    spelt = {"state_grant": ("state_grant", "state grant", "statsbidrag", "staten"),
              "procurement": ("procurement", "upphandling"),
-             "agency": ("agency", "run by an agency", "myndighet")}.get(form, (form,))  # fmt: skip
+             "agency": ("agency", "run by an agency", "myndighet"),
+             "regions": ("regions", "regionerna", "stöd från regionerna"),
+             "other": ("donation", "Stiftelsen för sällsynta diagnoser"),
+             }.get(form, (form,))  # fmt: skip
     out: dict[str, Any] = {"financing": draw(st.sampled_from(spelt))}
     out.update(draw(_kw({}, {"funder": st.sampled_from(_FUNDERS)})))
     if bad == "grant_years":
@@ -170,6 +175,11 @@ def _kc_lawful(trigger: str, ctx: Context) -> Draft | None:
         return _establishment(ctx, None) if _applicants(ctx) else None
     if trigger == "evaluate":
         return _by(sos, _kw({}, {"findings": texts()}))
+    if trigger == "close":
+        return _by(sos, _kw({"reason": texts()}))
+    if trigger == "withdraw":
+        area = str(ctx.data.get("programme_area") or "")
+        return _by(st.just(Actor.npo(area)), _kw({"reason": texts()})) if area else None
     return None
 
 
@@ -225,14 +235,12 @@ def _plan(draw: st.DrawFn, ctx: Context, bad: str | None) -> dict[str, Any]:
     }
     if permanent:
         out["permanent"] = True
-    else:
-        out["wind_down_estimate"] = _after(ctx, draw(st.integers(365, 10 * 365)))
+    out["wind_down_estimate"] = _after(ctx, draw(st.integers(365, 10 * 365)))
     if bad == "goals":
         out["goals"] = []
     elif bad == "goals_met_when":
         out["goals_met_when"] = ""
-    elif bad == "estimate":
-        out.pop("permanent", None)
+    elif bad == "estimate":  # permanent or not, every plan estimates the wind-down
         out["wind_down_estimate"] = draw(st.sampled_from((None, _after(ctx, 0), _after(ctx, -30))))
     out.update(draw(_kw({}, {"establishment_grant_nok": st.integers(0, 3_000_000)})))
     return out
@@ -272,9 +280,7 @@ def _has_annual(ctx: Context) -> bool:
     return any(y not in done for y in range(approved, ctx.last_year + 1))
 
 
-def _may_wind_down(ctx: Context) -> bool:
-    if ctx.data.get("permanent"):
-        return True
+def _goals_met(ctx: Context) -> bool:
     reports = ctx.data.get("annual_reports", [])
     return bool(reports) and bool(max(reports, key=lambda r: r["year"])["goals_met"])
 
@@ -298,8 +304,10 @@ def _no_lawful(trigger: str, ctx: Context) -> Draft | None:
         return _by(ministry, _kw({"reason": texts()}))
     if trigger == "report_annually":
         return _annual(ctx, False) if _has_annual(ctx) else None
-    if trigger == "wind_down":
-        return _by(ministry, _kw({}, {"reason": texts()})) if _may_wind_down(ctx) else None
+    if trigger == "wind_down":  # due once the goals are met; else for a recorded reason
+        if _goals_met(ctx):
+            return _by(ministry, _kw({}, {"reason": texts()}))
+        return _by(ministry, _kw({"reason": st.sampled_from(_WIND_DOWN_REASONS)}))
     return None
 
 
@@ -318,8 +326,8 @@ def _no_borderline(trigger: str, ctx: Context) -> Draft | None:
         return _by(ministry, st.sampled_from(kinds).flatmap(lambda bad: _plan(ctx, bad)))
     if trigger == "report_annually":
         return _annual(ctx, True)
-    if trigger == "wind_down" and not _may_wind_down(ctx):
-        return _by(ministry, _kw({}))
+    if trigger == "wind_down" and not _goals_met(ctx):
+        return _by(ministry, _kw({}, {"reason": st.just("  ")}))
     return None
 
 

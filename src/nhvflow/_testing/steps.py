@@ -205,7 +205,7 @@ def _drafts(ctx: Context, make: _Make) -> list[tuple[int, Draft, str]]:
     for trigger in ctx.process.triggers_from(ctx.case.state):
         draft = make(trigger, ctx)
         if draft is not None:
-            ends = ctx.process.is_final(ctx.process.transitions[trigger].dest)
+            ends = ctx.process.is_final(ctx.process.transitions[trigger].dest_from(ctx.case.state))
             out.append((1 if ends else 25, draft, trigger))
     out.sort(key=lambda option: -option[0])
     return out

@@ -1,9 +1,10 @@
 """Hypothesis strategies for the values a step names: regions, actors,
 experts, expert groups and proposals (public through :mod:`nhvflow.testing`).
 
-The data are Swedish and come from the seeds where they can: the programme
-areas and the pilots' care areas are those on Socialstyrelsen's page (seed
-001, "Nationella programområden").
+The data are Swedish and come from Socialstyrelsen's sources where they can:
+the programme areas and the pilots' care areas are those on Socialstyrelsen's
+page (webbsidan Nationell högspecialiserad vård, 2019, "Nationella
+programområden").
 """
 
 from __future__ import annotations
@@ -14,7 +15,17 @@ from typing import Any
 from hypothesis import strategies as st
 
 from nhvflow.fixtures import CRITERIA
-from nhvflow.model import PROGRAMME_AREAS, Actor, Expert, Gender, HealthcareRegion, Region, Role
+from nhvflow.model import (
+    PROGRAMME_AREAS,
+    Actor,
+    Expert,
+    Gender,
+    HealthcareRegion,
+    Region,
+    Role,
+    same_area,
+)
+from nhvflow.rules.nhv import DEFAULT_PILOT_AREAS
 
 __all__ = [
     "CARE_AREAS",
@@ -46,7 +57,7 @@ CARE_AREAS: dict[str, tuple[str, ...]] = {
     ),
     "Psykisk Hälsa": ("Självskadebeteende", "Könsdysfori"),
 }
-"""The care areas proposed by the pilot programme areas and Psykisk hälsa (seed 001)."""
+"""The care areas proposed by the pilot programme areas and Psykisk hälsa (the NHV page)."""
 
 PROFESSIONS = (
     "läkare",
@@ -326,11 +337,15 @@ def _titles(area: str, advisory: bool) -> tuple[str, ...]:
 def _proposal(
     draw: st.DrawFn, advisory: bool | None, pilot: bool | None, area: str | None
 ) -> dict[str, Any]:
+    if area is None and pilot:
+        area = draw(st.sampled_from(DEFAULT_PILOT_AREAS))
     area = area or draw(st.sampled_from(PROGRAMME_AREAS))
+    is_pilot_area = any(same_area(area, a) for a in DEFAULT_PILOT_AREAS)
     is_advisory = draw(st.booleans()) if advisory is None else advisory
     title = draw(st.sampled_from(_titles(area, is_advisory)))
     if is_advisory:
-        # Many NPO proposals ask only for advice (seed 000); some name care too.
+        # Many NPO proposals ask only for advice (Socialstyrelsen's report, 2019);
+        # some name care too.
         care = draw(st.one_of(st.just([]), st.lists(care_measures(area), max_size=2, unique=True)))
     else:
         care = draw(st.lists(care_measures(area), min_size=1, max_size=3, unique=True))
@@ -339,8 +354,8 @@ def _proposal(
         "programme_area": area,
         "care_measures": care,
         "advisory": is_advisory,
-        "nominated_experts": draw(st.lists(experts(), max_size=3)),
-        "pilot": draw(st.booleans()) if pilot is None else pilot,
+        "nominated_experts": draw(st.lists(experts(), min_size=1, max_size=3)),
+        "pilot": (draw(st.booleans()) and is_pilot_area) if pilot is None else pilot,
     }
 
 
@@ -356,7 +371,10 @@ def proposals(
     competence centre), often with no care measures at all, as many NPO
     proposals do; ``advisory=False`` proposals that concentrate care
     measures; ``None`` either. ``pilot`` and ``programme_area`` fix those
-    fields. Submit as ``reg.submit(Actor.npo(kw["programme_area"]), **kw)``.
+    fields; ``pilot=True`` without an area draws one of the areas the NHV page
+    marks as pilots (elsewhere ``pilot=True`` is refused unless Socialstyrelsen
+    designated the area), and every proposal nominates at least one expert. Submit as
+    ``reg.submit(Actor.npo(kw["programme_area"]), **kw)``.
 
     .. versionadded:: 0.1
     """

@@ -1,5 +1,6 @@
 """The events of the regime ``ern-membership``: a healthcare provider's way
-into a European Reference Network (seed 000, "Europeiska referensnätverk";
+into a European Reference Network (Socialstyrelsen, Förutsättningar för
+kompetenscentrum, 2019, "Europeiska referensnätverk";
 procedure in Implementing Decision 2014/287/EU, criteria in Delegated
 Decision 2014/286/EU), and the network's virtual consultations.
 
@@ -58,7 +59,8 @@ CONSULTATION_OUTCOMES: tuple[str, ...] = (
 )
 """What a virtual consultation can conclude: advice on diagnosis and
 treatment; treatment abroad (its costs then fall under Directive 2011/24/EU
-or Regulations 883/2004 and 987/2009, seed 000); or further investigation."""
+or Regulations 883/2004 and 987/2009, as Socialstyrelsen's report of 2019
+notes); or further investigation."""
 
 
 @attrs.frozen
@@ -185,7 +187,8 @@ class VirtualConsultationHeld(Fact):
     stays in the Clinical Patient Management System); ``experts`` is how
     many took part, ``countries`` where they work, ``outcome`` one of
     :data:`CONSULTATION_OUTCOMES` (by default ``"advice_given"``: the
-    panel "kan ge råd om patienters diagnos och behandling", seed 000).
+    panel "kan ge råd om patienters diagnos och behandling", Socialstyrelsen's
+    report of 2019).
     ``experts`` may be left out (``None``: not recorded). There is
     deliberately no free-text field.
     """

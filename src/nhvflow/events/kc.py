@@ -1,6 +1,7 @@
 """The events of the regime ``kc-proposal``: the Swedish system for national
-competence centres that Socialstyrelsen's report suggests (seed 000,
-"Kompetenscentrum bör utredas vidare"). Proposed, not in force.
+competence centres that Socialstyrelsen's report suggests (Socialstyrelsen,
+Förutsättningar för kompetenscentrum inom nationell högspecialiserad vård,
+2019, "Kompetenscentrum bör utredas vidare"). Proposed, not in force.
 
 The expert group is appointed with the same fact as under ``nhv``
 (:class:`~nhvflow.events.nhv.ExpertGroupAppointed`); every other fact is the
@@ -23,6 +24,8 @@ from nhvflow.events.nhv import ExpertGroupAppointed, _append, _region_of
 from nhvflow.model import Expert, Region
 
 __all__ = [
+    "CentreProposalClosed",
+    "CentreProposalWithdrawn",
     "CentresAndTasksFixed",
     "CentresEstablished",
     "CentresEvaluated",
@@ -136,10 +139,12 @@ class CentresEstablished(Fact):
     """Socialstyrelsen established competence centres at regions that
     applied, and how they are financed.
 
-    ``financing`` is one of the report's three forms (``"procurement"``,
-    ``"state_grant"``, ``"agency"``; spelt with a space or hyphen, or in
-    Swedish — ``"upphandling"``, ``"statsbidrag"``, ``"myndighet"`` — it is
-    recorded under that key); ``funder`` the body that procures, grants or
+    ``financing`` names how the centres are financed: a form the report names
+    (``"regions"``, ``"procurement"``, ``"state_grant"``, ``"agency"``; spelt
+    with a space or hyphen, or in Swedish — ``"regionerna"``,
+    ``"upphandling"``, ``"statsbidrag"``, ``"myndighet"`` — it is recorded
+    under that key) or any other named form, recorded as given; ``funder`` the body that
+    procures, grants or
     runs the centres, if named; ``grant_years`` how long a state grant runs
     (one year unless the Riksdag authorised longer, recorded in
     ``riksdag_authorisation``: ``True`` or text naming the decision). The
@@ -192,3 +197,28 @@ class CentresEvaluated(Fact):
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         _append(data, "evaluations", {"findings": self.findings, "evaluated_at": meta.when})
+
+
+@attrs.frozen
+class CentreProposalClosed(Fact):
+    """Socialstyrelsen closed the proposal before any centre was established
+    (the report describes no refusal, but a proposal can still end)."""
+
+    type: ClassVar[str] = "CentreProposalClosed"
+
+    reason: str = p.text(allow_empty=False)
+
+    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+        data["closure"] = {"reason": self.reason, "closed_at": meta.when}
+
+
+@attrs.frozen
+class CentreProposalWithdrawn(Fact):
+    """The NPO withdrew its proposal before any centre was established."""
+
+    type: ClassVar[str] = "CentreProposalWithdrawn"
+
+    reason: str = p.text(allow_empty=False)
+
+    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+        data["withdrawal"] = {"reason": self.reason, "withdrawn_at": meta.when}

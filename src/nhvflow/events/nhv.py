@@ -38,6 +38,7 @@ __all__ = [
     "PermitRevoked",
     "PermitsEvaluated",
     "PermitsGranted",
+    "PilotDesignated",
     "ProposalRejected",
     "ProposalSubmitted",
     "ProposalWithdrawn",
@@ -237,28 +238,54 @@ class PermitApplied(Fact):
                 "region_name": region.swedish_name,
                 "unit": payload["unit"],
                 "applied_at": meta.when,
+                "round": data.get("application_round", 0),
             },
         )
 
 
+def _prepared_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    # Schema 1 predates the board preparation's own record of the need.
+    return {**payload, "knowledge_spreading_need": None}
+
+
 @attrs.frozen
 class CasePreparedForBoard(Fact):
-    """Socialstyrelsen prepared the applications for the board (step 6)."""
+    """Socialstyrelsen prepared the applications for the board (step 6).
+
+    Schema 2 added ``knowledge_spreading_need``: the preparation before the
+    board's decision may record the need for special knowledge-spreading
+    conditions ("om det behövs enligt de utredningar och beredningar som
+    föregår beslutet"), so a case referred back can gain it.
+    """
 
     type: ClassVar[str] = "CasePreparedForBoard"
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[Mapping[int, Upcaster]] = {1: _prepared_v1_to_v2}
 
     assessment: str = p.text(default="")
+    knowledge_spreading_need: bool | None = p.optional_flag()
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
-        item = {"assessment": payload["assessment"], "prepared_at": meta.when}
+        need = payload["knowledge_spreading_need"]
+        item = {
+            "assessment": payload["assessment"],
+            "knowledge_spreading_need": need,
+            "round": data.get("application_round", 0),
+            "prepared_at": meta.when,
+        }
         _append(data, "board_preparations", item)
+        data["before_board"] = True
+        if need:
+            data["knowledge_spreading_need"] = True
 
 
 @attrs.frozen
 class PermitsGranted(Fact):
     """The board granted permits (step 7).
 
+    Every permit records the care measures the decision concentrated
+    (``care_measures``): a permit is for care, never for advice alone.
     ``general_duty`` records the text of the general knowledge duty that
     every permit carries as it stood at the grant, so that the log keeps what
     was decided even if the wording changes later.
@@ -273,6 +300,8 @@ class PermitsGranted(Fact):
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
         applied = {a["region"]: a["unit"] for a in data.get("applicants", [])}
         general = {"rule": GENERAL_DUTY_RULE, "text": payload["general_duty"]}
+        care = list((data.get("decision") or {}).get("care_measures") or ())
+        data["before_board"] = False
         for grant in payload["permits"]:
             region = Region[grant["region"]]
             special = [
@@ -285,6 +314,7 @@ class PermitsGranted(Fact):
                     "region": region.name,
                     "region_name": region.swedish_name,
                     "unit": grant["unit"] or applied.get(region.name),
+                    "care_measures": list(care),
                     "conditions": [dict(general), *special],
                     "valid": True,
                     "granted_at": meta.when,
@@ -304,6 +334,7 @@ class ReferredBack(Fact):
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
         _append(data, "referrals", {"reason": payload["reason"], "referred_at": meta.when})
+        data["before_board"] = False
 
 
 @attrs.frozen
@@ -364,15 +395,31 @@ class RevocationRequested(Fact):
 REVOCATION_GROUNDS = ("conditions_not_met", "circumstances_changed", "holder_request")
 
 
+def _revoked_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    # Schema 1 predates new rounds of applications for a freed place.
+    return {**payload, "applications_due": None}
+
+
 @attrs.frozen
 class PermitRevoked(Fact):
-    """The board revoked a region's permit on a statutory ground."""
+    """The board revoked a region's permit on a statutory ground.
+
+    Schema 2 added ``applications_due``: the place the revocation frees can
+    be filled again without a new case, and a new round of applications
+    runs until that day (completed by default from the registry's
+    application period, a setting of practice). Regions apply with
+    ``apply_for_permit`` in ``permitted``; the board decides on them after a
+    new ``prepare_board``.
+    """
 
     type: ClassVar[str] = "PermitRevoked"
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[Mapping[int, Upcaster]] = {1: _revoked_v1_to_v2}
 
     region: Region = p.region()
     ground: str = p.choice(REVOCATION_GROUNDS)
     reason: str = p.text(allow_empty=False)
+    applications_due: date | None = p.a_date(optional=True, default=None)
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -388,6 +435,10 @@ class PermitRevoked(Fact):
             else permit
             for permit in data.get("permits", [])
         ]
+        due = payload["applications_due"]
+        if due is not None:
+            data["application_round"] = data.get("application_round", 0) + 1
+            data["application_window"] = {"opens": meta.when, "due": due}
 
 
 @attrs.frozen
@@ -430,3 +481,20 @@ class MappingCompleted(Fact):
     type: ClassVar[str] = "MappingCompleted"
 
     note: str = p.text(default="")
+
+
+@attrs.frozen
+class PilotDesignated(Fact):
+    """Socialstyrelsen designated a programme area's proposals as pilots:
+    their expert groups go on while the overall mapping is under way
+    ("Piloternas sakkunniggrupper som redan är igång fortsätter arbetet
+    enligt plan").
+
+    A registry-wide fact, kept in the stream ``"registry"``. The two areas
+    Socialstyrelsen's page marks "(Pilot)" are designated without an event.
+    """
+
+    type: ClassVar[str] = "PilotDesignated"
+
+    programme_area: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
+    reason: str = p.text(default="")

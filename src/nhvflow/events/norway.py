@@ -1,7 +1,8 @@
 """The events of the regime ``no-competence-service``: Norway's national
 competence services (nasjonale kompetansetjenester; forskrift 17. desember
-2010 nr. 1706), as seed 000 describes them in "Norges system för nationella
-kompetenstjänster".
+2010 nr. 1706), as Socialstyrelsen's report Förutsättningar för
+kompetenscentrum inom nationell högspecialiserad vård (2019) describes them in
+"Norges system för nationella kompetenstjänster".
 
 .. versionadded:: 0.1
 """
@@ -33,7 +34,8 @@ __all__ = [
 ESTABLISHMENT_GRANT_NOK = 2_000_000
 """The one-off grant a health enterprise receives when a new competence
 service is approved: "en engångssumma på cirka 2 miljoner norska kronor för
-att etablera centrumet" (seed 000)."""
+att etablera centrumet" (Socialstyrelsen, Förutsättningar för
+kompetenscentrum, 2019)."""
 
 
 def _enterprise(meta: Meta) -> str:
@@ -142,9 +144,9 @@ class ServiceApproved(Fact):
     (goals, when they count as met, when the service can be wound down), and
     the one-off establishment grant went to the initiating enterprise.
 
-    ``permanent`` marks a service whose need is lasting (the directorate
-    found rare diagnoses need permanent services); it has no wind-down
-    estimate.
+    ``permanent`` records the directorate's finding that the service's need
+    is lasting (rare diagnoses need permanent services); it is recorded, not
+    an exemption: every plan estimates when the service can be wound down.
     """
 
     type: ClassVar[str] = "ServiceApproved"
@@ -204,11 +206,15 @@ class AnnualReportSubmitted(Fact):
                 "reported_at": meta.when,
             },
         ]
+        if self.goals_met:
+            # "När målet kan anses ha uppnåtts ska tjänsterna avvecklas": a duty, now due.
+            data.setdefault("wind_down_due", {"since": meta.when, "year": self.year})
 
 
 @attrs.frozen
 class ServiceWoundDown(Fact):
-    """The ministry wound the service down."""
+    """The ministry wound the service down: once a report says the goals are
+    met, or for another reason, recorded in ``reason``."""
 
     type: ClassVar[str] = "ServiceWoundDown"
 

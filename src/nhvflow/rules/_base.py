@@ -12,7 +12,7 @@ yields :class:`Refusal` values. The rule turns each refusal into a
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any, Literal, Protocol
 
@@ -43,6 +43,12 @@ class Facts(Protocol):
 
     def mapping_completed_at(self) -> datetime | None:
         """When the overall mapping of proposals was recorded as done, if it was."""
+        ...
+
+    def pilot_designations(self) -> Mapping[str, datetime]:
+        """The programme areas Socialstyrelsen designated as pilots by a recorded
+        event, each with the business time from which it is one (the areas the
+        NHV page marks as pilots are not among them: they need no event)."""
         ...
 
 

@@ -1,8 +1,9 @@
 """The rules of membership of a European Reference Network (regime
 ``ern-membership``).
 
-Sources: seed 000 (``../shared/seeds/000_e2007c63763623de.txt``),
-"Europeiska referensnätverk"; the procedure in Commission Implementing
+Sources: Socialstyrelsen, Förutsättningar för kompetenscentrum inom
+nationell högspecialiserad vård (2019), "Europeiska referensnätverk"; the procedure in
+Commission Implementing
 Decision 2014/287/EU (in force 27 May 2014; amended by Implementing Decision
 (EU) 2019/1269, in force 18 August 2019, which added the network's
 favourable opinion on applications to existing networks and rules for the
@@ -50,7 +51,7 @@ IN_FORCE = date(2014, 5, 27)
 AMENDED = date(2019, 8, 18)
 """Implementing Decision (EU) 2019/1269 in force: the network's favourable opinion."""
 
-_SEED = "000_e2007c63763623de.txt"
+_REPORT = "Socialstyrelsen, Förutsättningar för kompetenscentrum (2019)"
 _PROCEDURE = "Implementing Decision 2014/287/EU"
 
 CRITERIA_TEXT: dict[str, tuple[str, str]] = {
@@ -156,13 +157,13 @@ RESPONSIBLE_PARTY = responsible_party_rule(
     citation=f"{_PROCEDURE}, as amended by Implementing Decision (EU) 2019/1269",
     kind="regulation",
     valid_from=IN_FORCE,
-    seed=f"{_SEED}, 'Europeiska referensnätverk'",
+    seed=f"{_REPORT}, 'Europeiska referensnätverk'",
     doc="""Only the responsible party may fire a step: the provider applies, its own
 Member State endorses, the Commission checks eligibility, the network's
 coordinator gives the network's opinion and holds its consultations, the
 independent body assesses and the Board of Member States admits or declines.
 
-Seed 000, "Europeiska referensnätverk":
+Socialstyrelsen, Förutsättningar för kompetenscentrum (2019), "Europeiska referensnätverk":
 
     Enskilda vårdgivare i EU-länderna ansöker om medlemskap i ett europeiskt
     referensnätverk, och prövas sedan utifrån bestämda kriterier. Koordinatorer
@@ -188,13 +189,14 @@ those of Implementing Decision 2014/287/EU (recital 3 lists them).
     citation=_PROCEDURE,
     kind="regulation",
     valid_from=IN_FORCE,
-    seed=f"{_SEED}, 'Europeiska referensnätverk'",
+    seed=f"{_REPORT}, 'Europeiska referensnätverk'",
 )
 def endorsement(step: Step) -> Iterator[Refusal]:
     """The provider's Member State endorses this very application: the endorsement
     names the network the provider applied to.
 
-    Seed 000: "Enskilda vårdgivare i EU-länderna ansöker om medlemskap i ett
+    Socialstyrelsen, Förutsättningar för kompetenscentrum (2019): "Enskilda vårdgivare i
+    EU-länderna ansöker om medlemskap i ett
     europeiskt referensnätverk". Under Implementing Decision 2014/287/EU (recital 3)
     the Member States endorse their providers' applications before these go to the
     Commission. In the process table
@@ -219,14 +221,15 @@ def endorsement(step: Step) -> Iterator[Refusal]:
     citation="Delegated Decision 2014/286/EU, Annex II; Implementing Decision 2014/287/EU",
     kind="regulation",
     valid_from=IN_FORCE,
-    seed=f"{_SEED}, 'Europeiska referensnätverk'",
+    seed=f"{_REPORT}, 'Europeiska referensnätverk'",
 )
 def criteria(step: Step) -> Iterator[Refusal]:
     """The Board of Member States admits only a provider the independent
     assessment found to meet every criterion; each unmet criterion is its own
     violation (criterion: its name in :data:`~nhvflow.events.ern.ERN_CRITERIA`).
 
-    Seed 000: "Enskilda vårdgivare i EU-länderna ansöker om medlemskap i ett
+    Socialstyrelsen, Förutsättningar för kompetenscentrum (2019): "Enskilda vårdgivare i
+    EU-länderna ansöker om medlemskap i ett
     europeiskt referensnätverk, och prövas sedan utifrån bestämda kriterier." The
     criteria are those of Delegated Decision 2014/286/EU, Annex II: general
     (patient empowerment and patient-centred care; organisation, management and
@@ -254,13 +257,14 @@ def criteria(step: Step) -> Iterator[Refusal]:
     citation=f"{_PROCEDURE} as amended by Implementing Decision (EU) 2019/1269",
     kind="regulation",
     valid_from=AMENDED,
-    seed=f"{_SEED}, 'Europeiska referensnätverk'",
+    seed=f"{_REPORT}, 'Europeiska referensnätverk'",
 )
 def favourable_opinion(step: Step) -> Iterator[Refusal]:
     """A provider joins an existing network only with the network's favourable
     opinion on its application. In force from 18 August 2019.
 
-    Seed 000: "Varje nätverk, som alltså består av flera specialistenheter" — the
+    Socialstyrelsen, Förutsättningar för kompetenscentrum (2019): "Varje nätverk, som alltså
+    består av flera specialistenheter" — the
     members work together, and the amended procedure (Implementing Decision (EU)
     2019/1269) lets them say whether the applicant should join: an application to
     an existing network must carry the network's favourable opinion. An unfavourable
@@ -312,7 +316,7 @@ def looks_like_personal_identity_number(text: str) -> bool:
     citation="Regulation (EU) 2016/679 art. 5(1)(c), 17 and 25; Implementing Decision "
     "2014/287/EU as amended by Implementing Decision (EU) 2019/1269 (CPMS)",
     kind="regulation",
-    seed=f"{_SEED}, 'Europeiska referensnätverk'",
+    seed=f"{_REPORT}, 'Europeiska referensnätverk'",
 )
 def no_patient_data(step: Step) -> Iterator[Refusal]:
     """A virtual consultation is recorded with a pseudonymous reference only: no
@@ -320,7 +324,8 @@ def no_patient_data(step: Step) -> Iterator[Refusal]:
     field where patient data could go (an unknown field such as ``patient_name``
     is refused before any rule, as ``InvalidPayload``).
 
-    Seed 000: "De samlar experter virtuellt för att bedöma en enskild patients
+    Socialstyrelsen, Förutsättningar för kompetenscentrum (2019): "De samlar experter virtuellt
+    för att bedöma en enskild patients
     diagnos och behandling" ... "via en särskild it-plattform (Clinical patient
     management system)". The patient's data stay in that platform. The log is
     append-only and cannot erase (GDPR art. 17), so by data minimisation and

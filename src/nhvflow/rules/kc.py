@@ -1,22 +1,26 @@
 """The rules of the proposed Swedish system for national competence centres
 (regime ``kc-proposal``).
 
-Status: proposed, not in force. Socialstyrelsen's report (seed 000,
-``../shared/seeds/000_e2007c63763623de.txt``) finds that advice cannot be
-concentrated within national highly specialised care unless care is, and
-suggests that a system for competence centres "bör utredas vidare". These
-rules encode that suggestion so that analysts can run proposals under it:
-they have no date of entry into force (``valid_from`` is ``None``) and judge
-a step at whatever business time a simulation gives it.
+Status: proposed, not in force. Socialstyrelsen's report *Förutsättningar
+för kompetenscentrum inom nationell högspecialiserad vård* (2019) finds that
+advice cannot be concentrated within national highly specialised care unless
+care is, and suggests that a system for competence centres "bör utredas
+vidare". These rules encode that suggestion so that analysts can run
+proposals under it: they have no date of entry into force (``valid_from`` is
+``None``) and judge a step at whatever business time a simulation gives it.
 
-The expert group is judged by the rule of the law in force,
+The expert group is judged by the criteria of the law in force,
 ``nhv.expert-group-composition`` (the report: "Ett sådant system skulle kunna
-dra lärdom av processen för nationell högspecialiserad vård").
+dra lärdom av processen för nationell högspecialiserad vård"), whatever the
+step's date: the proposal has no date of entry into force, so the borrowed
+rule is never "not in force" here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+
+import attrs
 
 from nhvflow.model import Region
 from nhvflow.rules._base import Refusal, Step, refuse, responsible_party_rule, rule
@@ -25,38 +29,57 @@ from nhvflow.rules.nhv import (
     NPO_OF_AREA,
     REGION_FOR_ITSELF,
     SOCIALSTYRELSEN,
-    expert_group_composition,
 )
+from nhvflow.rules.nhv import expert_group_composition as _composition
 
 __all__ = [
     "EXPERT_GROUP_OF_CASE",
     "FINANCING_FORMS",
+    "NO_FINANCING",
     "NPO_OF_AREA",
     "REGION_FOR_ITSELF",
     "RESPONSIBLE_PARTY",
     "RULES",
     "SOCIALSTYRELSEN",
+    "expert_group_composition",
     "financing_form",
     "financing_key",
     "number_and_tasks",
     "state_grant_one_year",
 ]
 
-_SEED = "000_e2007c63763623de.txt"
 _REPORT = (
-    "Socialstyrelsen, Förutsättningar för kompetenscentrum inom nationell högspecialiserad vård"
+    "Socialstyrelsen, Förutsättningar för kompetenscentrum inom nationell högspecialiserad vård "
+    "(2019)"
 )
+
+expert_group_composition = attrs.evolve(_composition, valid_from=None)
+"""``nhv.expert-group-composition`` as this regime judges it: at any date."""
 
 FINANCING_FORMS: dict[str, tuple[str, str]] = {
     "procurement": ("procured by an agency, region, municipality or the like", "upphandlat"),
     "state_grant": ("financed by a state grant from an agency", "finansierat med statsbidrag"),
     "agency": ("run by an agency", "drivet av en myndighet"),
+    "regions": ("financed by the regions", "finansierat av regionerna"),
 }
-"""The three ways the report finds national competence centres financed
-("Organisationsformer och finansiering"), by the value ``establish`` takes in
-``financing``."""
+"""The named forms of financing ``establish`` knows by key: the three the
+report finds ("Organisationsformer och finansiering") and support from the
+regions ("genom stöd från regionerna, staten eller på annat sätt"). Any other
+named form is accepted and recorded as given."""
+
+NO_FINANCING = frozenset(
+    {"none", "no", "nothing", "unknown", "unsecured", "tbd", "ingen", "inget", "okänd", "osäkrad"}
+)
+"""Words that name no financing: a form must be secured and named."""
 
 _FINANCING_ALIASES: dict[str, str] = {
+    "state": "state_grant",
+    "staten": "state_grant",
+    "regionerna": "regions",
+    "region": "regions",
+    "regional": "regions",
+    "regional_support": "regions",
+    "stöd_från_regionerna": "regions",
     "procured": "procurement",
     "upphandling": "procurement",
     "upphandlat": "procurement",
@@ -88,13 +111,15 @@ RESPONSIBLE_PARTY = responsible_party_rule(
     citation=f"{_REPORT} (Kompetenscentrum bör utredas vidare, p. 1–4)",
     kind="authority report",
     status="proposed",
-    seed=f"{_SEED}, 'Kompetenscentrum bör utredas vidare'",
+    seed=f"{_REPORT}, 'Kompetenscentrum bör utredas vidare'",
     doc="""Only the responsible party may fire a step: the NPO of the area defines
-the need, Socialstyrelsen appoints and leads the expert group, the case's expert
-group delivers the basis, Socialstyrelsen (its preparation group) weighs the
-system effects and establishes the centres, and a region applies only for itself.
+the need (and may withdraw it), Socialstyrelsen appoints and leads the expert
+group, the case's expert group delivers the basis, Socialstyrelsen (its
+preparation group) weighs the system effects, establishes the centres or closes
+the proposal, and a region applies only for itself.
 
-Seed 000, "Kompetenscentrum bör utredas vidare":
+Socialstyrelsen, Förutsättningar för kompetenscentrum inom nationell
+högspecialiserad vård (2019), "Kompetenscentrum bör utredas vidare":
 
     Ett sådant system skulle kunna dra lärdom av processen för nationell
     högspecialiserad vård, det vill säga
@@ -120,14 +145,15 @@ leads the groups and decides.
     citation=f"{_REPORT} (Kompetenscentrum bör utredas vidare, p. 2 and 4)",
     kind="authority report",
     status="proposed",
-    seed=f"{_SEED}, 'Kompetenscentrum bör utredas vidare', points 2 and 4",
+    seed=f"{_REPORT}, 'Kompetenscentrum bör utredas vidare', points 2 and 4",
 )
 def number_and_tasks(step: Step) -> Iterator[Refusal]:
     """The basis fixes at least one centre and names their tasks; a region applies
     once, for tasks the basis names; ``establish`` goes only to regions that
     applied, each once, and never beyond the number the basis fixed.
 
-    Seed 000, "Kompetenscentrum bör utredas vidare":
+    Socialstyrelsen, Förutsättningar för kompetenscentrum (2019), "Kompetenscentrum
+    bör utredas vidare":
 
         2. Sakkunniggrupper skulle ta fram beslutsunderlag som fastställer antalet
         kompetenscentrum och avgränsar deras uppgifter.
@@ -234,20 +260,30 @@ def _establishment(step: Step) -> Iterator[Refusal]:
 
 @rule(
     id="kc.financing-form",
-    title_sv="Kompetenscentrum upphandlas, finansieras med statsbidrag eller drivs av en myndighet",
-    title_en="A competence centre is procured, state-grant financed or run by an agency",
-    citation=f"{_REPORT} (Organisationsformer och finansiering)",
+    title_sv="Finansieringen säkras genom stöd från regionerna, staten eller på annat sätt",
+    title_en="Financing is secured by the regions, the state or another named form",
+    citation=f"{_REPORT} (Kompetenscentrum bör utredas vidare; Organisationsformer och "
+    "finansiering)",
     kind="authority report",
     status="proposed",
-    seed=f"{_SEED}, 'Organisationsformer och finansiering'",
+    seed=f"{_REPORT}, 'Kompetenscentrum bör utredas vidare' and 'Organisationsformer och "
+    "finansiering'",
 )
 def financing_form(step: Step) -> Iterator[Refusal]:
-    """``establish`` names one of the three forms of financing (criterion ``form``);
+    """``establish`` names how the centres are financed: by the regions, by the
+    state (a grant, procurement, an agency that runs them) or in another named
+    form; only a form that names nothing is refused (criterion ``form``).
     ``grant_years`` goes with a state grant only (criterion ``grant_years``). The
     body that procures, grants or runs the centres (``funder``) is recorded when
     named; the report does not make naming it a condition.
 
-    Seed 000, "Organisationsformer och finansiering":
+    Socialstyrelsen, Förutsättningar för kompetenscentrum (2019), "Kompetenscentrum
+    bör utredas vidare":
+
+        Finansieringen av de nationella kompetenscentrumen skulle behöva säkras
+        genom stöd från regionerna, staten eller på annat sätt.
+
+    and "Organisationsformer och finansiering", on the centres that exist:
 
         De nationella kompetenscentrum som listas i bilaga 1 kan finansieras på
         tre sätt:
@@ -255,18 +291,15 @@ def financing_form(step: Step) -> Iterator[Refusal]:
         kompetenscentrumet.
         2. En myndighet kan ge statsbidrag till kompetenscentrumet. ...
         3. En myndighet kan driva kompetenscentrumet.
-
-    and "Kompetenscentrum bör utredas vidare": "Finansieringen av de nationella
-    kompetenscentrumen skulle behöva säkras genom stöd från regionerna, staten
-    eller på annat sätt". ``grant_years`` belongs to a state grant only.
     """
     form = step.payload.financing
-    if form not in FINANCING_FORMS:
-        options = ", ".join(f"{k!r} ({en})" for k, (en, _) in FINANCING_FORMS.items())
+    if "_".join(form.casefold().split()) in NO_FINANCING:
         yield refuse(
-            f"Financing {form!r} is none of the report's three forms; use one of: {options}.",
-            f"Finansieringsformen {form!r} är ingen av rapportens tre; använd 'procurement' "
-            "(upphandling), 'state_grant' (statsbidrag) eller 'agency' (drivs av myndighet).",
+            f"Financing {form!r} names no financing; the centres' financing must be secured "
+            "and named: by the regions ('regions'), the state ('state_grant', 'procurement', "
+            "'agency') or another form, named.",
+            f"Finansieringen {form!r} anger ingen finansiering; den ska säkras och anges: "
+            "genom stöd från regionerna, staten eller på annat angivet sätt.",
             criterion="form",
         )
     if step.payload.grant_years is not None and form != "state_grant":
@@ -285,13 +318,14 @@ def financing_form(step: Step) -> Iterator[Refusal]:
     "(2011:203) 6 kap.",
     kind="authority report",
     status="proposed",
-    seed=f"{_SEED}, 'Organisationsformer och finansiering', point 2",
+    seed=f"{_REPORT}, 'Organisationsformer och finansiering', point 2",
 )
 def state_grant_one_year(step: Step) -> Iterator[Refusal]:
     """A state grant runs for one year; a grant for longer needs the Riksdag's
     authorisation, recorded in ``riksdag_authorisation``.
 
-    Seed 000, "Organisationsformer och finansiering":
+    Socialstyrelsen, Förutsättningar för kompetenscentrum (2019), "Organisationsformer
+    och finansiering":
 
         2. En myndighet kan ge statsbidrag till kompetenscentrumet. Dessa bidrag
         är dock ettåriga. För att ett kompetenscentrum ska kunna finansieras av

@@ -1,16 +1,17 @@
 """The rules of national highly specialised care as in force (regime ``nhv``).
 
-Each rule quotes, in its docstring, the passage of the seed documents (or the
-legal fact from DESIGN.md) it encodes:
+Each rule quotes, in its docstring, the passage of its source it encodes:
 
-- seed 001: Socialstyrelsen's page *Nationell högspecialiserad vård*
-  (``../shared/seeds/001_a13fcdb9a1ede5c4.txt``);
-- seed 000: Socialstyrelsen's report *Förutsättningar för kompetenscentrum
-  inom nationell högspecialiserad vård*
-  (``../shared/seeds/000_e2007c63763623de.txt``).
+- Socialstyrelsen's web page *Nationell högspecialiserad vård* (2019), "the
+  NHV page" below;
+- Socialstyrelsen's report *Förutsättningar för kompetenscentrum inom
+  nationell högspecialiserad vård* (2019), "the report" below;
+- the statutes: hälso- och sjukvårdslagen (HSL 2017:30), hälso- och
+  sjukvårdsförordningen (HSF 2017:80), Socialstyrelsens föreskrifter
+  HSLF-FS 2018:48, and the bill prop. 2017/18:40.
 
 Rules judge a step as of its business time; all of these are in force from
-2018-07-01, when the NHV system replaced rikssjukvård (seed 001: "De
+2018-07-01, when the NHV system replaced rikssjukvård (the NHV page: "De
 områden som tidigare varit rikssjukvård är sedan 1 juli 2018 nationell
 högspecialiserad vård").
 """
@@ -18,8 +19,10 @@ högspecialiserad vård").
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator
-from datetime import date
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime
+
+import attrs
 
 from nhvflow.events import GENERAL_DUTY_RULE, SPECIAL_CONDITIONS_RULE
 from nhvflow.model import Expert, HealthcareRegion, Region, Role, same_area
@@ -33,7 +36,9 @@ from nhvflow.rules._base import (
 )
 
 __all__ = [
+    "APPLICATION_PERIOD",
     "BOARD",
+    "DEFAULT_PILOT_AREAS",
     "EXPERT_GROUP_OF_CASE",
     "GENERAL_DUTY_TEXT",
     "IN_FORCE",
@@ -43,7 +48,9 @@ __all__ = [
     "REGION_FOR_ITSELF",
     "RESPONSIBLE_PARTY",
     "RULES",
+    "SETTINGS",
     "SOCIALSTYRELSEN",
+    "Setting",
     "advisory_requires_concentrated_care",
     "application_window",
     "composition_failures",
@@ -54,6 +61,8 @@ __all__ = [
     "mapping_pause",
     "max_five_units",
     "permit_needs_application",
+    "pilot_areas",
+    "proposal_nominates_experts",
     "revocation_grounds",
     "special_conditions_need_basis",
 ]
@@ -62,7 +71,52 @@ IN_FORCE = date(2018, 7, 1)
 """The NHV system in force: prop. 2017/18:40, HSL (2017:30) as amended."""
 
 MAX_UNITS = 5
-"""Socialstyrelsen's "som mest fem enheter" (seed 001)."""
+"""Socialstyrelsen's "som mest fem enheter" (the NHV page)."""
+
+
+@attrs.frozen
+class Setting:
+    """A value the registry applies where the sources set none: its id,
+    value, unit, kind (``"practice"``: how Socialstyrelsen works, not law)
+    and what it rests on. Settings are listed beside the rules and never
+    cited as a rule."""
+
+    id: str
+    value: int
+    unit: str
+    kind: str
+    en: str
+    sv: str
+    basis: str
+
+
+APPLICATION_PERIOD = Setting(
+    id="nhv.application-period",
+    value=3,
+    unit="months",
+    kind="practice",
+    en="The default period for permit applications after a decision (or after a revocation "
+    "frees a place), when Socialstyrelsen sets no last day of its own.",
+    sv="Standardtiden för ansökan om tillstånd efter ett beslut (eller efter att en "
+    "återkallelse frigjort en plats), när Socialstyrelsen inte anger någon sista dag.",
+    basis="Practice: the request for applications sets the period (HSLF-FS 2018:48 3 kap.), "
+    "and neither the regulation nor Socialstyrelsen's page sets its length; three months is "
+    "this library's default, not law.",
+)
+"""The default application period: a setting of kind practice, never law."""
+
+SETTINGS = (APPLICATION_PERIOD,)
+"""Every setting of the regime ``nhv`` (listed in the rule catalogue apart from the rules)."""
+
+DEFAULT_PILOT_AREAS: tuple[str, ...] = (
+    "Kvinnosjukdomar och förlossning",
+    "Nervsystemets sjukdomar",
+)
+"""The programme areas Socialstyrelsen's NHV page marks "(Pilot)": designated
+without an event. Socialstyrelsen may designate others with
+:meth:`~nhvflow.Registry.designate_pilot`."""
+
+_PILOTS_SINCE = datetime(2018, 7, 1, tzinfo=UTC)
 
 GENERAL_DUTY_TEXT = (
     "Tillståndshavaren ska sprida kunskap om vårdområdet till den övriga hälso- och "
@@ -71,8 +125,25 @@ GENERAL_DUTY_TEXT = (
 )
 """The general knowledge duty every permit carries, as recorded on the permit."""
 
-_SEED_PAGE = "001_a13fcdb9a1ede5c4.txt"
-_SEED_REPORT = "000_e2007c63763623de.txt"
+_PAGE = "Socialstyrelsen, webbsidan Nationell högspecialiserad vård (2019)"
+_REPORT = (
+    "Socialstyrelsen, Förutsättningar för kompetenscentrum inom nationell högspecialiserad "
+    "vård (2019)"
+)
+
+
+def pilot_areas(designations: Mapping[str, datetime], at: datetime) -> list[str]:
+    """The programme areas designated as pilots at ``at``: the defaults and
+    those ``designations`` (area -> since when) names from then on."""
+    areas = list(DEFAULT_PILOT_AREAS) if at >= _PILOTS_SINCE else []
+    for area, since in designations.items():
+        if since <= at and not any(same_area(area, known) for known in areas):
+            areas.append(area)
+    return areas
+
+
+def _is_pilot_area(step: Step, area: str | None) -> bool:
+    return any(same_area(area, a) for a in pilot_areas(step.facts.pilot_designations(), step.at))
 
 
 # -- who may fire a step ---------------------------------------------------------------
@@ -170,11 +241,11 @@ RESPONSIBLE_PARTY = responsible_party_rule(
     citation="HSF (2017:80) 2 kap. 1–2 §; Socialstyrelsen, arbetsprocess för NHV steg 1–8",
     kind="regulation",
     valid_from=IN_FORCE,
-    seed=f"{_SEED_PAGE}, 'Arbetsprocess': Steg 1–8 with 'Ansvarig: ...'",
+    seed=f"{_PAGE}, 'Arbetsprocess': Steg 1–8 with 'Ansvarig: ...'",
     doc="""Only the responsible party may fire a step; an NPO only in its own
 area; a region only for itself.
 
-Seed 001, "Arbetsprocess":
+Socialstyrelsen, webbsidan Nationell högspecialiserad vård (2019), "Arbetsprocess":
 
     Steg 1 - Ta fram förslag till vårdområden ... Ansvarig: Representanterna i det
     nationella programområdet (NPO).
@@ -188,8 +259,9 @@ Seed 001, "Arbetsprocess":
     Steg 8 - Uppföljning och utvärdering av tillstånden. Ansvarig: Landstingen ansvarar
     för årlig uppföljning av tillstånden och Socialstyrelsen ansvarar för utvärdering.
 
-Sakkunniggrupperna leds av Socialstyrelsen (seed 000: "Sakkunniggrupper ledda av
-Socialstyrelsen genomlyser förslagen"), so Socialstyrelsen appoints them.
+Sakkunniggrupperna leds av Socialstyrelsen (the report, Förutsättningar för
+kompetenscentrum, 2019: "Sakkunniggrupper ledda av Socialstyrelsen genomlyser
+förslagen"), so Socialstyrelsen appoints them.
 """,
 )
 
@@ -202,17 +274,26 @@ Socialstyrelsen genomlyser förslagen"), so Socialstyrelsen appoints them.
     title_sv="Rådgivning kan inte koncentreras utan att vårdåtgärder koncentreras",
     title_en="Advice cannot be concentrated unless care measures are",
     citation="HSLF-FS 2018:48 4 kap. 4–5 §; Socialstyrelsen, Förutsättningar för "
-    "kompetenscentrum (slutsats)",
+    "kompetenscentrum inom nationell högspecialiserad vård (2019), Slutsats",
     kind="authority report",
     valid_from=IN_FORCE,
-    seed=f"{_SEED_REPORT}, 'Slutsats' and 'Socialstyrelsen kan inte besluta om särskilda "
+    seed=f"{_REPORT}, 'Slutsats' and 'Socialstyrelsen kan inte besluta om särskilda "
     "koncentration av rådgivning'",
 )
 def advisory_requires_concentrated_care(step: Step) -> Iterator[Refusal]:
-    """Socialstyrelsen cannot decide to concentrate advice unless care measures in
-    the area are concentrated the same way.
+    """A decision concentrates care measures, whatever the flags say: NHV is
+    care, and advice can only ride on care concentrated in the same decision.
+    A permit is granted only on a decision that concentrated care measures,
+    and carries them.
 
-    Seed 000, "Slutsats":
+    Socialstyrelsen, Förutsättningar för kompetenscentrum inom nationell
+    högspecialiserad vård (2019), "Sammanfattning":
+
+        Socialstyrelsen kan alltså inte besluta om nationella kompetenscentrum som
+        enbart ger råd till den övriga hälso- och sjukvården, utan att diagnostisera
+        eller behandla patienter.
+
+    "Slutsats":
 
         Socialstyrelsen kan inte besluta att koncentrera rådgivning till hälso- och
         sjukvården till nationella kompetenscentrum, på förslag från de nationella
@@ -225,15 +306,30 @@ def advisory_requires_concentrated_care(step: Step) -> Iterator[Refusal]:
         koncentreras, det vill säga när patienter inte kommer att remitteras till
         tillståndspliktig vård.
 
-    Submitting an advisory-only proposal is allowed (NPOs do: "Många förslag från NPO
-    innebär dock endast högspecialiserad rådgivning"); deciding it is not. The step
-    refused is ``decide`` with an advisory mission, or on an advisory proposal, that
-    concentrates no care measures. Socialstyrelsen may then close the proposal with
-    ``close_not_eligible`` citing this rule.
+    The facts come from the record: the decision's care measures, by default the
+    basis's (what the expert group found to concentrate), never a caller's
+    ``advisory`` or ``advisory_mission`` flag alone. Submitting an advisory-only
+    proposal is allowed (NPOs do: "Många förslag från NPO innebär dock endast
+    högspecialiserad rådgivning"); deciding it is not. Socialstyrelsen may close
+    it with ``close_not_eligible`` citing this rule.
     """
-    decision = step.payload
-    advisory = bool(decision.advisory_mission or step.data.get("advisory"))
-    if advisory and not decision.care_measures:
+    if step.trigger == "grant_permits":
+        decided = (step.data.get("decision") or {}).get("care_measures") or []
+        if not [c for c in decided if str(c).strip()]:
+            yield refuse(
+                "The decision this grant rests on concentrates no care measures, so a permit "
+                "would carry advice alone; national highly specialised care is care. Grant "
+                "permits only on a decision that concentrates care measures.",
+                "Beslutet som tillståndet vilar på koncentrerar inga vårdåtgärder, så tillståndet "
+                "skulle bara avse rådgivning; nationell högspecialiserad vård är vård. Bevilja "
+                "tillstånd endast på ett beslut som koncentrerar vårdåtgärder.",
+            )
+        return
+    care = [c for c in (step.payload.care_measures or ()) if c.strip()]
+    if care:
+        return
+    advisory = bool(step.payload.advisory_mission or step.data.get("advisory"))
+    if advisory:
         yield refuse(
             "An advisory mission (a competence centre) can only be decided together with "
             "concentrated care measures, and this decision concentrates none; name the care "
@@ -241,6 +337,50 @@ def advisory_requires_concentrated_care(step: Step) -> Iterator[Refusal]:
             "Ett rådgivningsuppdrag (kompetenscentrum) kan bara beslutas tillsammans med "
             "koncentrerade vårdåtgärder, och beslutet koncentrerar inga; ange vårdåtgärderna "
             "i beslutet eller avsluta förslaget som inte aktuellt.",
+        )
+    else:
+        yield refuse(
+            "This decision concentrates no care measures (neither the decision nor the basis "
+            "names any); national highly specialised care is care, and advice alone cannot be "
+            "concentrated. Name the care measures in the decision, or close the proposal as "
+            "not eligible.",
+            "Beslutet koncentrerar inga vårdåtgärder (varken beslutet eller underlaget anger "
+            "några); nationell högspecialiserad vård är vård, och enbart rådgivning kan inte "
+            "koncentreras. Ange vårdåtgärderna i beslutet eller avsluta förslaget som inte "
+            "aktuellt.",
+        )
+
+
+@rule(
+    id="nhv.proposal-nominates-experts",
+    title_sv="Förslaget nominerar sakkunniga till steg 2",
+    title_en="A proposal nominates experts for step 2",
+    citation=f"{_PAGE}, Arbetsprocess, steg 1",
+    kind="practice",
+    valid_from=IN_FORCE,
+    seed=f"{_PAGE}, 'Steg 1 - Ta fram förslag till vårdområden som ska genomlysas och "
+    "nominera sakkunniga till steg 2'",
+)
+def proposal_nominates_experts(step: Step) -> Iterator[Refusal]:
+    """A proposal names at least one nominated expert.
+
+    Socialstyrelsen, webbsidan Nationell högspecialiserad vård (2019),
+    "Arbetsprocess":
+
+        Steg 1 - Ta fram förslag till vårdområden som ska genomlysas och nominera
+        sakkunniga till steg 2.
+        Ansvarig: Representanterna i det nationella programområdet (NPO).
+
+    A refusal rather than a malformed payload: the list is well formed when
+    empty, and what is missing is a step the NPO's work process requires.
+    """
+    if not step.payload.nominated_experts:
+        yield refuse(
+            "The proposal nominates no experts; step 1 is to propose a care area and nominate "
+            "experts for the expert group of step 2. Name at least one in nominated_experts.",
+            "Förslaget nominerar inga sakkunniga; steg 1 är att föreslå ett vårdområde och "
+            "nominera sakkunniga till sakkunniggruppen i steg 2. Ange minst en i "
+            "nominated_experts.",
         )
 
 
@@ -251,13 +391,14 @@ def advisory_requires_concentrated_care(step: Step) -> Iterator[Refusal]:
     citation="HSL (2017:30) 2 kap. 7 §; prop. 2017/18:40; Socialstyrelsen (som mest fem enheter)",
     kind="practice",
     valid_from=IN_FORCE,
-    seed=f"{_SEED_PAGE}, 'Bakgrund': 'som mest fem enheter i landet'",
+    seed=f"{_PAGE}, 'Bakgrund': 'som mest fem enheter i landet'",
 )
 def max_five_units(step: Step) -> Iterator[Refusal]:
     """``decide`` needs 1 to 5 units; ``grant_permits`` may never bring the valid
-    permits of the area above the units decided.
+    permits of the area above the units decided, and once permits are granted a
+    region may apply again only for a place a revocation freed.
 
-    Seed 001, "Bakgrund":
+    Socialstyrelsen, webbsidan Nationell högspecialiserad vård (2019), "Bakgrund":
 
         Offentligt finansierad vård som bedrivs vid som mest fem enheter i landet och
         där endast ett fåtal vårdgivare i landet kan uppfylla kraven på kompetens,
@@ -287,6 +428,16 @@ def max_five_units(step: Step) -> Iterator[Refusal]:
                 f"{asked} tillstånd begärdes utöver {valid} giltiga, {valid + asked} totalt, men "
                 f"beslutet gäller {decided} enheter; bevilja högst {decided - valid}.",
             )
+    elif step.trigger == "apply_for_permit" and step.data.get("permits"):
+        decided = int(step.data.get("units") or 0)
+        valid = sum(1 for p in step.data["permits"] if p["valid"])
+        if valid >= decided:
+            yield refuse(
+                f"All {decided} places decided are held by valid permits; a region may apply "
+                "again only when a revocation frees a place.",
+                f"Alla {decided} beslutade platser innehas av giltiga tillstånd; en region kan "
+                "ansöka igen först när en återkallelse frigör en plats.",
+            )
 
 
 def _add_months(day: date, months: int) -> date:
@@ -297,8 +448,9 @@ def _add_months(day: date, months: int) -> date:
 
 
 def default_applications_due(decided_on: date) -> date:
-    """The default last day for applications: three months after the decision."""
-    return _add_months(decided_on, 3)
+    """The default last day for applications: :data:`APPLICATION_PERIOD`
+    (three months, a setting of practice) after the decision or revocation."""
+    return _add_months(decided_on, APPLICATION_PERIOD.value)
 
 
 @rule(
@@ -308,17 +460,23 @@ def default_applications_due(decided_on: date) -> date:
     citation="HSLF-FS 2018:48 3 kap. 1 §",
     kind="regulation",
     valid_from=IN_FORCE,
-    seed=f"{_SEED_PAGE}, 'Steg 5 - Ansökan om tillstånd. Ansvarig: Landstingen.'",
+    seed=f"{_PAGE}, 'Steg 5 - Ansökan om tillstånd. Ansvarig: Landstingen.'",
 )
 def application_window(step: Step) -> Iterator[Refusal]:
     """``decide`` sets the period in which regions may apply (Socialstyrelsen's
-    request for applications); ``apply_for_permit`` outside it is refused.
+    request for applications); ``apply_for_permit`` outside it is refused. A
+    revocation that frees a place opens a new period, for the new round of
+    applications.
 
-    Seed 000, the process: "5. Huvudmännen för hälso- och sjukvården ansöker om
-    tillstånd att bedriva den högspecialiserade vården." Seed 001: "I steg 5-8 sker
-    beredning inför ansökan, nämnden tar beslut om tillstånd". The period is set in
-    Socialstyrelsen's request for applications (HSLF-FS 2018:48 3 kap. 1 §); by
-    default three months from the decision.
+    Socialstyrelsen, Förutsättningar för kompetenscentrum (2019), the process:
+    "5. Huvudmännen för hälso- och sjukvården ansöker om tillstånd att bedriva den
+    högspecialiserade vården." Socialstyrelsen, webbsidan Nationell
+    högspecialiserad vård (2019): "I steg 5-8 sker beredning inför ansökan,
+    nämnden tar beslut om tillstånd". The period is set in Socialstyrelsen's
+    request for applications (HSLF-FS 2018:48 3 kap. 1 §). Neither source sets
+    its length: when the decision names no last day, the registry's setting
+    ``nhv.application-period`` applies (three months, Socialstyrelsen's
+    practice as this library models it, not law).
     """
     if step.trigger == "decide":
         due = step.payload.applications_due
@@ -330,22 +488,26 @@ def application_window(step: Step) -> Iterator[Refusal]:
                 "sista ansökningsdag på eller efter beslutsdagen.",
             )
         return
-    decision = step.data.get("decision") or {}
-    opened = str(decision.get("decided_at", ""))[:10]
-    due_text = decision.get("applications_due")
+    window = step.data.get("application_window")
+    if window is not None:
+        opened, due_text = str(window["opens"])[:10], window["due"]
+    else:
+        decision = step.data.get("decision") or {}
+        opened = str(decision.get("decided_at", ""))[:10]
+        due_text = decision.get("applications_due")
     day = step.at.date()
     if due_text and day > date.fromisoformat(due_text):
         yield refuse(
             f"Applications closed on {due_text}; this one is dated {day}. Apply within the "
-            "period Socialstyrelsen set, or ask Socialstyrelsen for a new request for "
-            "applications.",
+            "period Socialstyrelsen set; a new period opens when a revocation frees a place.",
             f"Ansökningstiden gick ut {due_text}; ansökan är daterad {day}. Ansök inom den tid "
-            "Socialstyrelsen angett.",
+            "Socialstyrelsen angett; en ny ansökningstid öppnar när en återkallelse frigör en "
+            "plats.",
         )
     elif opened and day.isoformat() < opened:
         yield refuse(
-            f"Applications open with the decision on {opened}; this one is dated {day}.",
-            f"Ansökningstiden öppnar med beslutet {opened}; ansökan är daterad {day}.",
+            f"Applications open on {opened}; this one is dated {day}.",
+            f"Ansökningstiden öppnar {opened}; ansökan är daterad {day}.",
         )
 
 
@@ -439,7 +601,7 @@ def composition_failures(experts: tuple[Expert, ...]) -> Iterator[Refusal]:
     citation="Socialstyrelsen, Kriterier vid sammansättning av sakkunniggrupper",
     kind="practice",
     valid_from=IN_FORCE,
-    seed=f"{_SEED_PAGE}, 'Kriterier vid sammansättning av sakkunniggrupper'",
+    seed=f"{_PAGE}, 'Kriterier vid sammansättning av sakkunniggrupper'",
 )
 def expert_group_composition(step: Step) -> Iterator[Refusal]:
     """An expert group has clinical and scientific legitimacy, several professions,
@@ -447,7 +609,8 @@ def expert_group_composition(step: Step) -> Iterator[Refusal]:
     (40/60 or better), declared interests and time allotted. Each missing criterion
     is its own violation.
 
-    Seed 001, "Kriterier vid sammansättning av sakkunniggrupper":
+    Socialstyrelsen, webbsidan Nationell högspecialiserad vård (2019), "Kriterier vid
+    sammansättning av sakkunniggrupper":
 
         Gruppen ska ha:
          • relevant kunskap och legitimitet (klinisk och vetenskaplig) inom området
@@ -467,37 +630,61 @@ def expert_group_composition(step: Step) -> Iterator[Refusal]:
     id="nhv.mapping-pause",
     title_sv="Inga nya sakkunniggrupper förrän kartläggningen är genomförd",
     title_en="No new expert groups until the overall mapping is done",
-    citation="Socialstyrelsen, Nationell högspecialiserad vård (ny inriktning: övergripande "
-    "kartläggning)",
+    citation=f"{_PAGE} (ny inriktning: övergripande kartläggning)",
     kind="practice",
     valid_from=IN_FORCE,
-    seed=f"{_SEED_PAGE}, the paragraphs before 'Bakgrund'",
+    seed=f"{_PAGE}, the paragraphs before 'Bakgrund'; 'Nationella programområden'",
 )
 def mapping_pause(step: Step) -> Iterator[Refusal]:
     """While the overall mapping is not done, no new expert group may be appointed,
-    except for pilot proposals.
+    except for pilot proposals. The pilots are the proposals of the programme areas
+    Socialstyrelsen designated as pilots, a fact of the registry, never a caller's
+    word: a proposal flagged ``pilot=True`` outside a designated area is refused
+    at ``submit``.
 
-    Seed 001:
+    Socialstyrelsen, webbsidan Nationell högspecialiserad vård (2019):
 
         Därför kommer inga nya sakkunniggrupper startas upp förrän den övergripande
         kartläggningen av samtliga vårdområden är genomförd. Piloternas
         sakkunniggrupper som redan är igång fortsätter arbetet enligt plan.
 
-    Judged at the step's business time: the mapping counts as done from the moment
-    ``complete_mapping`` recorded it.
+    and, under "Nationella programområden", the two areas marked as pilots:
+    "Kvinnosjukdomar och förlossning (Pilot)" and "Nervsystemets sjukdomar
+    (Pilot)". Socialstyrelsen may designate others
+    (:meth:`~nhvflow.Registry.designate_pilot`, a recorded event). Judged at the
+    step's business time: the mapping counts as done, and an area as a pilot,
+    from the moment the registry recorded it.
     """
-    if step.data.get("pilot"):
+    area = step.data.get("programme_area") or getattr(step.payload, "programme_area", None)
+    pilot = _is_pilot_area(step, area)
+    if step.trigger == "submit":
+        if step.payload.pilot and not pilot:
+            designated = ", ".join(pilot_areas(step.facts.pilot_designations(), step.at))
+            yield refuse(
+                f"{area} is not a programme area designated as a pilot, so its proposal cannot "
+                f"be submitted as one (pilot areas: {designated}). Submit with pilot=False, or "
+                "have Socialstyrelsen designate the area first (Registry.designate_pilot).",
+                f"{area} är inget programområde som utsetts till pilot, så förslaget kan inte "
+                f"lämnas som pilot (pilotområden: {designated}). Lämna förslaget med "
+                "pilot=False, eller låt Socialstyrelsen först utse området till pilot.",
+            )
+        return
+    if pilot:
         return
     done = step.facts.mapping_completed_at()
     if done is None or done > step.at:
         yield refuse(
-            "No new expert groups are appointed until the overall mapping of all proposals "
-            "is done, and this proposal is not a pilot; record the mapping as completed "
-            "(complete_mapping) first, or wait.",
-            "Inga nya sakkunniggrupper startas förrän den övergripande kartläggningen av alla "
-            "förslag är genomförd, och förslaget är inte en pilot; registrera att "
+            f"No new expert groups are appointed until the overall mapping of all proposals "
+            f"is done, and {area} is not a programme area designated as a pilot; record the "
+            "mapping as completed (complete_mapping) first, or wait.",
+            f"Inga nya sakkunniggrupper startas förrän den övergripande kartläggningen av alla "
+            f"förslag är genomförd, och {area} är inget pilotområde; registrera att "
             "kartläggningen är klar (complete_mapping) först, eller vänta.",
         )
+
+
+def _round(step: Step) -> int:
+    return int(step.data.get("application_round", 0))
 
 
 @rule(
@@ -507,35 +694,60 @@ def mapping_pause(step: Step) -> Iterator[Refusal]:
     citation="HSF (2017:80) 2 kap. 2 §; HSLF-FS 2018:48 3 kap.",
     kind="regulation",
     valid_from=IN_FORCE,
-    seed=f"{_SEED_REPORT}, the process steps 5–6; {_SEED_PAGE}, 'Steg 5 - Ansökan om tillstånd'",
+    seed=f"{_REPORT}, the process steps 5–6; {_PAGE}, 'Steg 5 - Ansökan om tillstånd'",
 )
 def permit_needs_application(step: Step) -> Iterator[Refusal]:
-    """A permit goes only to a region that applied; one application per region and
-    area; the board is prepared only once there is an application.
+    """A permit goes only to a region that applied in the current round of
+    applications; one application per region and round; the board is prepared
+    only once there is an application, and decides only on prepared ones.
 
-    Seed 000: "5. Huvudmännen för hälso- och sjukvården ansöker om tillstånd att
-    bedriva den högspecialiserade vården. 6. En nämnd med politiker beslutar var den
+    Socialstyrelsen, Förutsättningar för kompetenscentrum (2019): "5. Huvudmännen
+    för hälso- och sjukvården ansöker om tillstånd att bedriva den
+    högspecialiserade vården. 6. En nämnd med politiker beslutar var den
     högspecialiserade vården ska bedrivas." Permits are decided "on a region's
-    application" (HSF 2017:80 2 kap. 2 §).
+    application" (HSF 2017:80 2 kap. 2 §). A revocation frees a place and opens a
+    new round, in the same case.
     """
-    applicants = {a["region"] for a in step.data.get("applicants", [])}
+    current = _round(step)
+    applicants = {
+        a["region"] for a in step.data.get("applicants", []) if a.get("round", 0) == current
+    }
     if step.trigger == "apply_for_permit":
         region = step.actor.principal
         if region is not None and region.name in applicants:
             yield refuse(
                 f"{region.swedish_name} has already applied in this area; one application "
-                "per region and area.",
+                "per region and round of applications.",
                 f"{region.swedish_name} har redan ansökt inom området; en ansökan per region "
-                "och område.",
+                "och ansökningsomgång.",
+            )
+        elif holds_valid_permit(step, region):
+            assert region is not None
+            yield refuse(
+                f"{region.swedish_name} already holds a valid permit in this area.",
+                f"{region.swedish_name} har redan ett giltigt tillstånd inom området.",
             )
     elif step.trigger == "prepare_board":
-        if not applicants:
+        granted = {p["region"] for p in step.data.get("permits", []) if p["valid"]}
+        if not applicants - granted:
             yield refuse(
-                "No region has applied for a permit yet; the board is prepared on the "
-                "applications. Wait for applications within the window.",
-                "Ingen region har ansökt om tillstånd ännu; nämnden bereds på ansökningarna.",
+                "No region has an application before the board in this round; the board is "
+                "prepared on the applications. Wait for applications within the window.",
+                "Ingen region har en ansökan inför nämnden i denna omgång; nämnden bereds på "
+                "ansökningarna.",
             )
     elif step.trigger == "grant_permits":
+        if (
+            step.case is not None
+            and step.case.state == "permitted"
+            and not step.data.get("before_board")
+        ):
+            yield refuse(
+                "No applications have been prepared for the board since its last decision; "
+                "Socialstyrelsen prepares them first (prepare_board).",
+                "Inga ansökningar har beretts inför nämnden sedan dess senaste beslut; "
+                "Socialstyrelsen bereder dem först (prepare_board).",
+            )
         seen: set[str] = set()
         for grant in step.payload.permits:
             region = grant.region
@@ -567,7 +779,7 @@ def permit_needs_application(step: Step) -> Iterator[Refusal]:
     citation="HSLF-FS 2018:48 4 kap. 4–5 §",
     kind="regulation",
     valid_from=IN_FORCE,
-    seed=f"{_SEED_REPORT}, 'Socialstyrelsen kan inte besluta om särskilda koncentration av "
+    seed=f"{_REPORT}, 'Socialstyrelsen kan inte besluta om särskilda koncentration av "
     "rådgivning' and 'Slutsats' point 1",
 )
 def general_knowledge_duty(step: Step) -> Iterator[Refusal]:
@@ -576,7 +788,7 @@ def general_knowledge_duty(step: Step) -> Iterator[Refusal]:
     permit as written, and the board cannot reword or waive it (it can only add
     special conditions, see ``nhv.special-conditions-need-basis``).
 
-    Seed 000:
+    Socialstyrelsen, Förutsättningar för kompetenscentrum (2019):
 
         En enhet eller verksamhet som får tillstånd att bedriva nationell
         högspecialiserad vård har ansvar för kunskapsspridning i hälso- och sjukvården,
@@ -601,35 +813,43 @@ def general_knowledge_duty(step: Step) -> Iterator[Refusal]:
 
 @rule(
     id=SPECIAL_CONDITIONS_RULE,
-    title_sv="Särskilda villkor om kunskapsspridning kräver stöd i underlaget",
-    title_en="Special knowledge-spreading conditions need support in the basis",
+    title_sv="Särskilda villkor om kunskapsspridning kräver stöd i beredningen",
+    title_en="Special knowledge-spreading conditions need support in the preparations",
     citation="HSLF-FS 2018:48 4 kap.; Socialstyrelsen, Förutsättningar för kompetenscentrum "
-    "(slutsats p. 2)",
+    "inom nationell högspecialiserad vård (2019), Slutsats p. 2",
     kind="regulation",
     valid_from=IN_FORCE,
-    seed=f"{_SEED_REPORT}, 'Slutsats' point 2",
+    seed=f"{_REPORT}, 'Sammanfattning' and 'Slutsats' point 2",
 )
 def special_conditions_need_basis(step: Step) -> Iterator[Refusal]:
     """The board may add knowledge-spreading conditions to a permit only when the
-    basis or the consultation recorded the need.
+    investigations and preparations before its decision recorded the need: the
+    basis, the consultation, or the board preparation (so a case referred back
+    can gain the need). The rule judges knowledge-spreading conditions only (a
+    grant's ``special_conditions``), not conditions of other kinds.
 
-    Seed 000, "Slutsats":
+    Socialstyrelsen, Förutsättningar för kompetenscentrum inom nationell
+    högspecialiserad vård (2019), "Slutsats":
 
         2. Nämnden för nationell högspecialiserad vård kan besluta att ytterligare
         specificera en tillståndsinnehavares uppdrag att sprida kunskap, om det behövs
         enligt de utredningar och beredningar som föregår Socialstyrelsens beslut om
         nationell högspecialiserad vård.
+
+    and "Sammanfattning": "om det behövs enligt de utredningar och beredningar som
+    föregår beslutet om nationell högspecialiserad vård."
     """
     with_conditions = [g for g in step.payload.permits if g.special_conditions]
     if with_conditions and not step.data.get("knowledge_spreading_need"):
         regions = ", ".join(g.region.swedish_name for g in with_conditions)
         yield refuse(
             f"Special knowledge-spreading conditions were set for {regions}, but neither the "
-            "basis nor the consultation recorded a need for them; grant without special "
-            "conditions, or refer the case back so that the need can be established.",
+            "basis, the consultation nor the board preparation recorded a need for them; grant "
+            "without special conditions, or refer the case back so that the preparation can "
+            "establish the need (prepare_board(knowledge_spreading_need=True)).",
             f"Särskilda villkor om kunskapsspridning angavs för {regions}, men varken "
-            "underlaget eller remissen visade ett sådant behov; bevilja utan särskilda villkor "
-            "eller återremittera ärendet.",
+            "underlaget, remissen eller beredningen inför nämnden visade ett sådant behov; "
+            "bevilja utan särskilda villkor eller återremittera ärendet.",
         )
 
 
@@ -640,13 +860,14 @@ def special_conditions_need_basis(step: Step) -> Iterator[Refusal]:
     citation="Socialstyrelsen, arbetsprocess för NHV steg 8; HSLF-FS 2018:48",
     kind="practice",
     valid_from=IN_FORCE,
-    seed=f"{_SEED_PAGE}, 'Steg 8 - Uppföljning och utvärdering av tillstånden'",
+    seed=f"{_PAGE}, 'Steg 8 - Uppföljning och utvärdering av tillstånden'",
 )
 def follow_up_by_holder(step: Step) -> Iterator[Refusal]:
     """One follow-up report per permit and year, by the holder, for a year in which
     it held the permit and that has begun.
 
-    Seed 001: "Steg 8 - Uppföljning och utvärdering av tillstånden. Ansvarig:
+    Socialstyrelsen, webbsidan Nationell högspecialiserad vård (2019): "Steg 8 - Uppföljning
+    och utvärdering av tillstånden. Ansvarig:
     Landstingen ansvarar för årlig uppföljning av tillstånden och Socialstyrelsen
     ansvarar för utvärdering av tillstånden." (Holding the permit is judged by
     ``nhv.responsible-party``.)
@@ -688,16 +909,19 @@ def follow_up_by_holder(step: Step) -> Iterator[Refusal]:
     citation="prop. 2017/18:40; HSF (2017:80) 2 kap. 2 §",
     kind="statute",
     valid_from=IN_FORCE,
-    seed="DESIGN.md §4, legal facts: a permit ends only by revocation",
+    seed="prop. 2017/18:40 (tillstånd gäller tills vidare och kan återkallas); HSF (2017:80) "
+    "2 kap. 2 §",
 )
 def revocation_grounds(step: Step) -> Iterator[Refusal]:
     """A permit holds until further notice (tills vidare) and ends only by
     revocation: when its conditions are not met, when circumstances have changed, or
     at the holder's request — the last only after the holder asked.
 
-    Legal facts (DESIGN.md §4, outside the seeds): "permits hold until further notice
-    (tills vidare), carry conditions and can be revoked (prop. 2017/18:40, in force
-    2018-07-01)". Only a valid permit can be revoked.
+    Prop. 2017/18:40 (in force 2018-07-01): permits hold until further notice
+    (tills vidare), carry conditions and can be revoked; Socialstyrelsen decides on
+    permits and their revocation (HSF 2017:80 2 kap. 1–2 §). Only a valid permit can
+    be revoked. A revocation frees a place, which a new round of applications can
+    fill in the same case.
     """
     region: Region = step.payload.region
     if not holds_valid_permit(step, region):
@@ -719,6 +943,7 @@ def revocation_grounds(step: Step) -> Iterator[Refusal]:
 
 RULES = (
     RESPONSIBLE_PARTY,
+    proposal_nominates_experts,
     advisory_requires_concentrated_care,
     max_five_units,
     application_window,

@@ -1,8 +1,9 @@
 """The rules of Norway's national competence services (regime
 ``no-competence-service``).
 
-Source: seed 000 (``../shared/seeds/000_e2007c63763623de.txt``), "Norges
-system för nationella kompetenstjänster" and Bilaga 2, which describe the
+Source: Socialstyrelsen, Förutsättningar för kompetenscentrum inom nationell
+högspecialiserad vård (2019), "Norges system för nationella
+kompetenstjänster" and Bilaga 2, which describe the
 Norwegian regulation — forskrift 17. desember 2010 nr. 1706 om godkjenning av
 sykehus, bruk av betegnelsen universitetssykehus og nasjonale tjenester i
 spesialisthelsetjenesten, kapittel 4, in force 1 January 2011 — and its
@@ -48,8 +49,11 @@ __all__ = [
 IN_FORCE = date(2011, 1, 1)
 """Forskrift nr. 1706 of 17 December 2010 in force (it replaced forskrift nr. 1539 of 2001)."""
 
-_SEED = "000_e2007c63763623de.txt"
-_SEED_SECTION = f"{_SEED}, 'Norges system för nationella kompetenstjänster'"
+_REPORT = (
+    "Socialstyrelsen, Förutsättningar för kompetenscentrum inom nationell högspecialiserad vård "
+    "(2019)"
+)
+_SEED_SECTION = f"{_REPORT}, 'Norges system för nationella kompetenstjänster'"
 _REGULATION = "Forskrift 17. desember 2010 nr. 1706 kap. 4"
 _GUIDANCE = "Veileder til forskrift nr. 1706 (nasjonale tjenester)"
 
@@ -161,7 +165,8 @@ takes the initiative, the others support it, the initiator applies and reports
 every year, Helsedirektoratet reviews, the ministry approves, refuses and winds
 the service down.
 
-Seed 000, "Norges system för nationella kompetenstjänster":
+Socialstyrelsen, Förutsättningar för kompetenscentrum (2019), "Norges system för
+nationella kompetenstjänster":
 
     Enskilda hälsoföretag tar initiativ till att etablera kompetenscentrum. De
     ansöker om tillstånd från Hälso- och omsorgsdepartementet, efter att övriga
@@ -179,7 +184,8 @@ omsorgsdepartementet varje år".
 
 
 def _forskrift(rule_id: str, *, sv: str, en: str) -> Callable[[CheckFn], Rule]:
-    """A rule of forskrift nr. 1706 and its guidance, as seed 000 describes them."""
+    """A rule of forskrift nr. 1706 and its guidance, as Socialstyrelsen's report describes
+    them."""
     return rule(
         id=rule_id,
         title_sv=sv,
@@ -201,7 +207,8 @@ def support_of_the_others(step: Step) -> Iterator[Refusal]:
     initiator applies; each missing supporter is its own violation (criterion: the
     enterprise's name). An enterprise supports once.
 
-    Seed 000: "De ansöker om tillstånd från Hälso- och omsorgsdepartementet, efter
+    Socialstyrelsen, Förutsättningar för kompetenscentrum (2019): "De ansöker om tillstånd från
+    Hälso- och omsorgsdepartementet, efter
     att övriga hälsoföretag har lämnat sitt stöd till förslaget." and "De fyra
     regionala hälsoföretagen har det överordnade ansvaret för nationella
     kompetenstjänster."
@@ -237,7 +244,8 @@ def support_of_the_others(step: Step) -> Iterator[Refusal]:
 def review_with_experts(step: Step) -> Iterator[Refusal]:
     """The directorate's review names the experts it worked with.
 
-    Seed 000: "Helsedirektoratet (motsvarande Socialstyrelsen) genomlyser sedan
+    Socialstyrelsen, Förutsättningar för kompetenscentrum (2019): "Helsedirektoratet
+    (motsvarande Socialstyrelsen) genomlyser sedan
     kompetenstjänsten tillsammans med experter, inför departementets beslut."
     """
     if not step.payload.experts:
@@ -258,7 +266,7 @@ def approval_criteria(step: Step) -> Iterator[Refusal]:
     """The ministry approves only a service that the review found to meet all three
     criteria; each criterion not met is its own violation.
 
-    Seed 000:
+    Socialstyrelsen, Förutsättningar för kompetenscentrum (2019):
 
         För att bli godkänd som nationell kompetenstjänst måste tjänsten ge
         1. ökad kvalitet i behandlingsförloppet som helhet inom rimlig tid
@@ -285,10 +293,11 @@ def approval_criteria(step: Step) -> Iterator[Refusal]:
 def plan(step: Step) -> Iterator[Refusal]:
     """The approval carries a plan with clear goals, a definition of when they are
     met, and an estimate (after the approval) of when the service can be wound
-    down; each missing part is its own violation. A service marked permanent needs
-    no wind-down estimate.
+    down; each missing part is its own violation. Every plan estimates the
+    wind-down, a service marked permanent too: the directorate's finding that some
+    areas have a permanent need is recorded, not an exemption from the plan.
 
-    Seed 000:
+    Socialstyrelsen, Förutsättningar för kompetenscentrum (2019):
 
         De ansvariga för tjänsten ska skriva en plan för hur uppgifterna ska
         genomföras, med tydliga mål som mäter verksamhetens effekt. Planen ska
@@ -313,12 +322,12 @@ def plan(step: Step) -> Iterator[Refusal]:
             criterion="goals_met_definition",
         )
     estimate = payload.wind_down_estimate
-    if estimate is None and not payload.permanent:
+    if estimate is None:
         yield refuse(
-            "The plan has no estimate of when the service can be wound down; give "
-            "wind_down_estimate, or mark the service permanent if its need is lasting.",
-            "Planen saknar en uppskattning av när tjänsten kan avvecklas; ange "
-            "wind_down_estimate, eller markera tjänsten som permanent om behovet är varaktigt.",
+            "The plan has no estimate of when the service can be wound down; every plan "
+            "gives one (wind_down_estimate), also for a service whose need is lasting.",
+            "Planen saknar en uppskattning av när tjänsten kan avvecklas; varje plan anger "
+            "en (wind_down_estimate), även för en tjänst med varaktigt behov.",
             criterion="wind_down_estimate",
         )
     elif estimate is not None and estimate <= step.at.date():
@@ -339,7 +348,8 @@ def plan(step: Step) -> Iterator[Refusal]:
 def annual_report(step: Step) -> Iterator[Refusal]:
     """One report per year, for a year from the approval on that has begun.
 
-    Seed 000: "De ska rapportera resultatet av kompetenstjänstens aktivitet till
+    Socialstyrelsen, Förutsättningar för kompetenscentrum (2019): "De ska rapportera resultatet
+    av kompetenstjänstens aktivitet till
     Hälso- och omsorgsdepartementet varje år, utifrån de krav och uppgifter som
     listas ovan." Bilaga 2: "Man utvärderar kontinuerligt hur varje kompetenstjänst
     lyckas nå ut till sina målgrupper i hela landet."
@@ -374,37 +384,38 @@ def annual_report(step: Step) -> Iterator[Refusal]:
 
 @_forskrift(
     "no.wind-down-when-goals-met",
-    sv="Tjänsten avvecklas när målen är uppnådda",
-    en="The service is wound down when its goals are met",
+    sv="Tjänsten avvecklas när målen är uppnådda, eller av ett angivet skäl",
+    en="The service is wound down when its goals are met, or for a recorded reason",
 )
 def wind_down_when_goals_met(step: Step) -> Iterator[Refusal]:
-    """``wind_down`` only once the latest annual report says the goals are met —
-    unless the service is marked permanent, whose lasting need is not measured
-    against goals (the ministry may still end it).
+    """Once an annual report says the goals are met, the wind-down is due (a duty,
+    recorded on the case as ``wind_down_due``); the ministry may also wind a
+    service down for another reason, recorded in ``reason``. Refused only is a
+    wind-down that neither follows a report of goals met nor gives a reason.
 
-    Seed 000: "När målet kan anses ha uppnåtts ska tjänsterna avvecklas." and
-    Helsedirektoratet's finding that "Vissa områden har ett permanent behov av
-    kompetenstjänster". DESIGN.md §4b reads the two together: the goals condition
-    does not bind a permanent service.
+    Socialstyrelsen, Förutsättningar för kompetenscentrum (2019): "När målet kan
+    anses ha uppnåtts ska tjänsterna avvecklas." The sentence is a duty, not a
+    ban: it says when a service must end, not that it may end only then.
     """
-    if step.data.get("permanent"):
+    if step.payload.reason.strip():
         return
     reports = step.data.get("annual_reports", [])
-    if not reports:
+    latest = max(reports, key=lambda r: r["year"]) if reports else None
+    if latest is None:
         yield refuse(
-            "No annual report has been given; the service is wound down when a report says "
-            "its goals are met.",
-            "Ingen årsrapport har lämnats; tjänsten avvecklas när en rapport visar att målen "
-            "är uppnådda.",
+            "No annual report says the goals are met, and no reason is given; the service "
+            "is wound down when its goals are met, or for a reason the ministry records "
+            "(reason).",
+            "Ingen årsrapport visar att målen är uppnådda, och inget skäl anges; tjänsten "
+            "avvecklas när målen är uppnådda, eller av ett skäl som departementet anger.",
         )
-        return
-    latest = max(reports, key=lambda r: r["year"])
-    if not latest["goals_met"]:
+    elif not latest["goals_met"]:
         yield refuse(
-            f"The latest annual report ({latest['year']}) does not say the goals are met; wind "
-            "the service down once they are.",
-            f"Den senaste årsrapporten ({latest['year']}) visar inte att målen är uppnådda; "
-            "avveckla tjänsten när de är det.",
+            f"The latest annual report ({latest['year']}) does not say the goals are met, and "
+            "no reason is given; wind the service down once they are, or record the reason "
+            "(reason).",
+            f"Den senaste årsrapporten ({latest['year']}) visar inte att målen är uppnådda, och "
+            "inget skäl anges; avveckla tjänsten när de är det, eller ange skälet.",
         )
 
 

@@ -47,6 +47,11 @@ class Transition:
     and the process step it belongs to.
 
     A transition with no ``source`` creates the case (``submit``).
+    ``routes`` names the source states from which the step leads elsewhere
+    than ``dest``, as ``(source, dest)`` pairs (under ``nhv``: a permit
+    application in ``permitted``, for a freed place, leaves the case
+    ``permitted``); the event type is the same, and a replay reaches the
+    same state because it knows the state before.
     """
 
     trigger: str
@@ -59,11 +64,24 @@ class Transition:
     step: str = ""
     en: str = ""
     sv: str = ""
+    routes: tuple[tuple[str, str], ...] = ()
 
     @property
     def creates(self) -> bool:
         """Whether this transition creates the case."""
         return not self.source
+
+    def dest_from(self, source: str) -> str:
+        """The state the step leads to from ``source``."""
+        for origin, dest in self.routes:
+            if origin == source:
+                return dest
+        return self.dest
+
+    @property
+    def moves(self) -> tuple[tuple[str, str], ...]:
+        """Every ``(source, dest)`` pair of the step, in source order."""
+        return tuple((s, self.dest_from(s)) for s in self.source)
 
 
 @attrs.frozen
@@ -147,9 +165,10 @@ class Process:
             model=None,
             states=list(self.states),
             transitions=[
-                {"trigger": t.trigger, "source": list(t.source), "dest": t.dest}
+                {"trigger": t.trigger, "source": source, "dest": dest}
                 for t in transitions
                 if not t.creates
+                for source, dest in t.moves
             ],
             initial=self.initial,
             auto_transitions=False,
@@ -179,11 +198,16 @@ class Process:
                 f"{name}: exactly one transition must create the case, got {creating}"
             )
         for t in self.transitions.values():
-            for s in (*t.source, t.dest):
+            for s in (*t.source, t.dest, *(x for route in t.routes for x in route)):
                 if s not in self.states:
                     raise DefinitionError(f"{name}: {t.trigger!r} names unknown state {s!r}")
             if any(self.states[s].final for s in t.source):
                 raise DefinitionError(f"{name}: {t.trigger!r} leaves a final state")
+            strays = [origin for origin, _ in t.routes if origin not in t.source]
+            if strays:
+                raise DefinitionError(
+                    f"{name}: {t.trigger!r} routes from {strays}, which are not among its sources"
+                )
         recorded: dict[str, str] = {}
         for t in self.transitions.values():
             other = recorded.setdefault(t.event.type, t.trigger)
@@ -198,9 +222,10 @@ class Process:
         while frontier:
             here = frontier.pop()
             for t in self.transitions.values():
-                if here in t.source and t.dest not in reached:
-                    reached.add(t.dest)
-                    frontier.append(t.dest)
+                dest = t.dest_from(here)
+                if here in t.source and dest not in reached:
+                    reached.add(dest)
+                    frontier.append(dest)
         unreachable = sorted(set(self.states) - reached)
         if unreachable:
             raise DefinitionError(f"{name}: unreachable states {unreachable}")

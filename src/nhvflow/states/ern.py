@@ -2,7 +2,8 @@
 as a table: from a provider's application to membership, then the network's
 virtual consultations.
 
-Seed 000, "Europeiska referensnätverk": "En annan struktur för att
+Socialstyrelsen, Förutsättningar för kompetenscentrum inom nationell
+högspecialiserad vård (2019), "Europeiska referensnätverk": "En annan struktur för att
 koncentrera kompetens är de europeiska referensnätverken (ERN). De samlar
 experter virtuellt för att bedöma en enskild patients diagnos och
 behandling, i syfte att stödja en jämlik vård i hela Europa."
@@ -47,7 +48,8 @@ ERN = Process(
     title_sv="Medlemskap i ett europeiskt referensnätverk",
     status="in force",
     in_force_from=r.IN_FORCE,
-    source="Seed 000 'Europeiska referensnätverk'; Implementing Decision 2014/287/EU; "
+    source="Socialstyrelsen, Förutsättningar för kompetenscentrum (2019), 'Europeiska "
+    "referensnätverk'; Implementing Decision 2014/287/EU; "
     "Delegated Decision 2014/286/EU",
     authority=r.RESPONSIBLE_PARTY,
     states=[

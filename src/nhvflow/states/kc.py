@@ -1,10 +1,13 @@
 """The proposed Swedish system for national competence centres (regime
 ``"kc-proposal"``; status: proposed, not in force), as a table.
 
-Seed 000, "Kompetenscentrum bör utredas vidare": "Samtidigt har hälso- och
+Socialstyrelsen, Förutsättningar för kompetenscentrum inom nationell
+högspecialiserad vård (2019), "Kompetenscentrum bör utredas vidare": "Samtidigt har hälso- och
 sjukvården ett stort behov av rådgivning, och Socialstyrelsen anser att ett
 system för att etablera kompetenscentrum bör utredas vidare." Advisory-only
-proposals are its purpose: no care measures are needed.
+proposals are its purpose: no care measures are needed. The report describes
+no refusal, but a proposal can still end before centres are established:
+Socialstyrelsen closes it (``close``) or the NPO withdraws it (``withdraw``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from nhvflow.errors import InvalidPayload
 from nhvflow.events import kc as ev
 from nhvflow.model import Case
 from nhvflow.rules import kc as r
-from nhvflow.rules.nhv import expert_group_composition
 from nhvflow.states._process import Process, State, Transition
 
 __all__ = ["KC"]
@@ -35,14 +37,17 @@ def _prepare_establishment(
 
 
 SOS = r.SOCIALSTYRELSEN
+OPEN_STATES = ("need_defined", "expert_review", "basis_delivered", "prepared")
+"""The states before centres are established, from which a proposal can end."""
 
 KC = Process(
     name="kc-proposal",
     title_en="National competence centres (the report's proposal, not in force)",
     title_sv="Nationella kompetenscentrum (rapportens förslag, ej gällande)",
     status="proposed",
-    source="Seed 000 'Kompetenscentrum bör utredas vidare' and 'Organisationsformer och "
-    "finansiering'",
+    source="Socialstyrelsen, Förutsättningar för kompetenscentrum inom nationell "
+    "högspecialiserad vård (2019), 'Kompetenscentrum bör utredas vidare' and "
+    "'Organisationsformer och finansiering'",
     authority=r.RESPONSIBLE_PARTY,
     states=[
         State("need_defined", "need defined by an NPO", "behov definierat av NPO"),
@@ -58,6 +63,8 @@ KC = Process(
             "systemeffekter beredda; huvudmän kan ansöka",
         ),
         State("established", "competence centres established", "kompetenscentrum etablerade"),
+        State("closed", "closed by Socialstyrelsen", "avslutat av Socialstyrelsen", final=True),
+        State("withdrawn", "withdrawn by the NPO", "återkallat av NPO", final=True),
     ],
     transitions=[
         Transition(
@@ -76,7 +83,7 @@ KC = Process(
             "expert_review",
             SOS,
             ev.ExpertGroupAppointed,
-            rules=(expert_group_composition,),
+            rules=(r.expert_group_composition,),
             step="2",
             en="appoint the expert group",
             sv="tillsätta sakkunniggrupp",
@@ -133,6 +140,24 @@ KC = Process(
             ev.CentresEvaluated,
             en="evaluate the centres and their financing",
             sv="utvärdera centrumen och finansieringsformerna",
+        ),
+        Transition(
+            "close",
+            OPEN_STATES,
+            "closed",
+            SOS,
+            ev.CentreProposalClosed,
+            en="close the proposal before centres are established",
+            sv="avsluta förslaget innan centrum etableras",
+        ),
+        Transition(
+            "withdraw",
+            OPEN_STATES,
+            "withdrawn",
+            r.NPO_OF_AREA,
+            ev.CentreProposalWithdrawn,
+            en="withdraw the proposal",
+            sv="dra tillbaka förslaget",
         ),
     ],
 )

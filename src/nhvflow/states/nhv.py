@@ -2,11 +2,21 @@
 Socialstyrelsen's work process for national highly specialised care, as a
 table.
 
-Seed 001, "Arbetsprocess": "I steg 1-4 tas underlag fram och beslut tas om
+Socialstyrelsen, webbsidan Nationell högspecialiserad vård (2019),
+"Arbetsprocess": "I steg 1-4 tas underlag fram och beslut tas om
 vilken vård som ska definieras som nationell högspecialiserad vård. Man
 beslutar även hur många vårdenheter som ska bedriva vården. I steg 5-8 sker
 beredning inför ansökan, nämnden tar beslut om tillstånd och i sista steget
 sker utvärdering av vården."
+
+A permit has no end date and ends only by revocation (prop. 2017/18:40). The
+place a revocation frees is filled in the same case: the revocation opens a
+new round of applications, and in ``permitted`` regions apply again
+(``apply_for_permit``), Socialstyrelsen prepares the board
+(``prepare_board``) and the board grants (``grant_permits``), each step
+leaving the case ``permitted`` so that the holders' follow-ups, evaluations
+and revocations go on meanwhile. ``nhv.max-five-units`` keeps the valid
+permits within the units decided.
 """
 
 from __future__ import annotations
@@ -32,9 +42,9 @@ OPEN_STATES = ("proposed", "expert_review", "basis_delivered", "consultation", "
 def _prepare_decision(payload: ev.NhvDecided, case: Case | None, at: datetime) -> ev.NhvDecided:
     data = case.data if case is not None else {}
     care = payload.care_measures
-    if care is None:
-        basis = (data.get("basis") or {}).get("care_measures") or []
-        care = tuple(basis or data.get("care_measures") or ())
+    if care is None:  # the basis's care measures: what the expert group found to concentrate
+        basis = data.get("basis")
+        care = tuple(basis["care_measures"] if basis else data.get("care_measures") or ())
     due = payload.applications_due
     if due is None:
         due = r.default_applications_due(at.date())
@@ -60,6 +70,14 @@ def _prepare_grant(
     return attrs.evolve(
         payload, permits=permits, general_duty=payload.general_duty or r.GENERAL_DUTY_TEXT
     )
+
+
+def _prepare_revocation(
+    payload: ev.PermitRevoked, case: Case | None, at: datetime
+) -> ev.PermitRevoked:
+    if payload.applications_due is not None:
+        return payload
+    return attrs.evolve(payload, applications_due=r.default_applications_due(at.date()))
 
 
 def _prepare_closure(
@@ -106,7 +124,8 @@ NHV = Process(
     title_sv="Nationell högspecialiserad vård (gällande rätt)",
     status="in force",
     in_force_from=r.IN_FORCE,
-    source="Seed 001 'Arbetsprocess'; HSL (2017:30); HSF (2017:80) 2 kap.; HSLF-FS 2018:48",
+    source="Socialstyrelsen, webbsidan Nationell högspecialiserad vård (2019), "
+    "'Arbetsprocess'; HSL (2017:30); HSF (2017:80) 2 kap.; HSLF-FS 2018:48",
     authority=r.RESPONSIBLE_PARTY,
     states=[
         State("proposed", "proposed by an NPO", "föreslaget av NPO"),
@@ -128,6 +147,7 @@ NHV = Process(
             "proposed",
             r.NPO_OF_AREA,
             ev.ProposalSubmitted,
+            rules=(r.proposal_nominates_experts, r.mapping_pause),
             step="1",
             en="propose a care area and nominate experts",
             sv="föreslå vårdområde och nominera sakkunniga",
@@ -197,18 +217,19 @@ NHV = Process(
         ),
         Transition(
             "apply_for_permit",
-            ("decided",),
+            ("decided", "permitted"),
             "decided",
             r.REGION_FOR_ITSELF,
             ev.PermitApplied,
-            rules=(r.application_window, r.permit_needs_application),
+            rules=(r.application_window, r.permit_needs_application, r.max_five_units),
             step="5",
-            en="apply for a permit",
-            sv="ansöka om tillstånd",
+            en="apply for a permit (in permitted: for a place a revocation freed)",
+            sv="ansöka om tillstånd (i permitted: för en plats som en återkallelse frigjort)",
+            routes=(("permitted", "permitted"),),
         ),
         Transition(
             "prepare_board",
-            ("decided",),
+            ("decided", "permitted"),
             "board_preparation",
             SOS,
             ev.CasePreparedForBoard,
@@ -216,14 +237,16 @@ NHV = Process(
             step="6",
             en="prepare the board's decision",
             sv="bereda inför nämnden",
+            routes=(("permitted", "permitted"),),
         ),
         Transition(
             "grant_permits",
-            ("board_preparation",),
+            ("board_preparation", "permitted"),
             "permitted",
             r.BOARD,
             ev.PermitsGranted,
             rules=(
+                r.advisory_requires_concentrated_care,
                 r.permit_needs_application,
                 r.max_five_units,
                 r.general_knowledge_duty,
@@ -281,6 +304,7 @@ NHV = Process(
             r.BOARD,
             ev.PermitRevoked,
             rules=(r.revocation_grounds,),
+            prepare=_prepare_revocation,
             en="revoke a permit",
             sv="återkalla ett tillstånd",
         ),

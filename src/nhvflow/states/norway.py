@@ -1,7 +1,9 @@
 """Norway's national competence services (regime ``"no-competence-service"``)
 as a table.
 
-Seed 000, "Norges system för nationella kompetenstjänster": "Parallellt finns
+Socialstyrelsen, Förutsättningar för kompetenscentrum inom nationell
+högspecialiserad vård (2019), "Norges system för nationella
+kompetenstjänster": "Parallellt finns
 ett liknande system för att tillsätta så kallade nationella
 kompetenstjänster. Kompetenstjänsterna ska leda till att kompetens
 decentraliseras, så att patienter har likvärdig tillgång till kompetent
@@ -40,7 +42,8 @@ NORWAY = Process(
     title_sv="Norges nationella kompetenstjänster",
     status="in force",
     in_force_from=r.IN_FORCE,
-    source="Seed 000 'Norges system för nationella kompetenstjänster' and Bilaga 2; "
+    source="Socialstyrelsen, Förutsättningar för kompetenscentrum (2019), 'Norges system "
+    "för nationella kompetenstjänster' and Bilaga 2; "
     "forskrift 17. desember 2010 nr. 1706 kap. 4",
     authority=r.RESPONSIBLE_PARTY,
     states=[
