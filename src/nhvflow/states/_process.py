@@ -23,6 +23,7 @@ from nhvflow.errors import DefinitionError
 from nhvflow.events import Fact
 from nhvflow.model import Case
 from nhvflow.rules import Responsibility, Rule
+from nhvflow.states._deadline import Deadline
 
 __all__ = ["DefinitionError", "Prepare", "Process", "State", "Transition"]
 
@@ -94,6 +95,8 @@ class Process:
 
     :param authority: the regime's responsible-party rule; its violations
         raise :class:`~nhvflow.errors.NotAuthorised` and it is judged first.
+    :param deadlines: the regime's time limits (:class:`Deadline`), which
+        :meth:`nhvflow.Registry.due` reads; each names a trigger of the table.
     """
 
     def __init__(
@@ -109,6 +112,7 @@ class Process:
         in_force_from: date | None = None,
         source: str = "",
         extra_rules: Iterable[Rule] = (),
+        deadlines: Iterable[Deadline] = (),
     ) -> None:
         self.name = name
         self.title_en = title_en
@@ -124,6 +128,7 @@ class Process:
                 raise DefinitionError(f"{name}: trigger {t.trigger!r} is declared twice")
             self.transitions[t.trigger] = t
         self._extra_rules = tuple(extra_rules)
+        self.deadlines: tuple[Deadline, ...] = tuple(deadlines)
         self._check()
         creating = [t for t in transitions if t.creates]
         self.creation: Transition = creating[0]
@@ -176,6 +181,11 @@ class Process:
                     raise DefinitionError(f"{name}: {t.trigger!r} names unknown state {s!r}")
             if any(self.states[s].final for s in t.source):
                 raise DefinitionError(f"{name}: {t.trigger!r} leaves a final state")
+        for d in self.deadlines:
+            if d.trigger not in self.transitions or not set(d.states) <= set(self.states):
+                raise DefinitionError(
+                    f"{name}: deadline {d.id!r} names a trigger or state the table lacks"
+                )
         recorded: dict[str, str] = {}
         for t in self.transitions.values():
             other = recorded.setdefault(t.event.type, t.trigger)
