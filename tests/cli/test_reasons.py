@@ -27,7 +27,7 @@ def test_due_filters_by_role_and_prints_a_table(nhvflow_cmd, demo_log):
 
 
 def test_decision_prints_the_closed_advisory_proposal_in_swedish(nhvflow_cmd, demo_log, case_ids):
-    """`nhvflow decision` of the demo's closed advisory proposal cites the central rule in Swedish."""
+    """The demo's closed advisory proposal's decision cites the central rule, in Swedish."""
     case = case_ids["Nationella kompetenscentrum för inflammatoriska systemsjukdomar"]
     result = nhvflow_cmd("decision", demo_log, case[:8])
     assert result.exit_code == 0, result.output
@@ -41,7 +41,7 @@ def test_decision_prints_the_closed_advisory_proposal_in_swedish(nhvflow_cmd, de
 def test_decision_as_english_html_and_a_version_that_decided_nothing(
     nhvflow_cmd, demo_log, case_ids
 ):
-    """`--format html --lang en` gives an English page; a non-decision version is an error naming it."""
+    """`--format html --lang en` gives an English page; a non-decision version fails."""
     case = case_ids["Avancerad behandling av Parkinsons sjukdom"]
     page = nhvflow_cmd("decision", demo_log, case, "--lang", "en", "--format", "html")
     assert page.exit_code == 0 and '<html lang="en">' in page.output

@@ -21,7 +21,7 @@ def _decided(log, npo, **decision):
 
 
 def test_a_decision_opens_an_application_window_of_three_months_by_practice(log, npo):
-    """After `decide` without a period, every region may apply until three months later (practice)."""
+    """After `decide` without a period, regions may apply for three months (practice)."""
     case = _decided(log, npo)
     due = case.data["decision"]["applications_due"]
     [item] = log.due(as_of=due)
@@ -33,7 +33,7 @@ def test_a_decision_opens_an_application_window_of_three_months_by_practice(log,
 
 
 def test_a_period_socialstyrelsen_sets_is_regulation_and_applicants_drop_out(log, npo):
-    """A period set in the decision is of kind regulation; a region that applied no longer owes it."""
+    """A period the decision sets is regulation; a region that applied owes nothing."""
     case = _decided(log, npo, applications_due="2024-10-01")
     log.fire(
         case.id,
@@ -128,7 +128,7 @@ def _active_service(log):
 
 
 def test_a_norwegian_service_reports_every_year_and_is_wound_down_once_its_goals_are_met(log):
-    """The annual report is due every year; a report that says the goals are met makes the wind-down due."""
+    """A report is due every year; once one says the goals are met, the wind-down is due."""
     case, initiator = _active_service(log)
     [report] = log.due(as_of="2024-06-01")
     assert (report.trigger, report.who, report.due, report.kind) == (

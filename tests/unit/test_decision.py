@@ -4,7 +4,7 @@ Swedish and English, as Markdown and HTML."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,7 +17,7 @@ ADVISORY_RULE = "nhv.advisory-requires-concentrated-care"
 
 @pytest.fixture(name="closed_advisory")
 def _closed_advisory(reg, npo, sos):
-    """An advisory-only proposal, refused at `decide` and closed as not eligible citing the central rule."""
+    """An advisory-only proposal, refused at `decide`, closed citing the central rule."""
     case = reg.submit(npo, at=T0, **proposal(advisory=True))
     advance(reg, case.id, "prepared", start=T0)
     refused = reg.check(
@@ -38,7 +38,7 @@ def _closed_advisory(reg, npo, sos):
 def test_a_closed_advisory_proposal_names_the_central_rule_and_its_citation_in_swedish(
     reg, closed_advisory
 ):
-    """The Swedish decision on a closed advisory proposal cites nhv.advisory-requires-concentrated-care."""
+    """The Swedish decision closing an advisory proposal cites the central rule."""
     citation = reg.process().rule(ADVISORY_RULE).citation
     found = reg.decision(closed_advisory.id)
     assert found.lang == "sv" and found.trigger == "close_not_eligible"
@@ -49,7 +49,7 @@ def test_a_closed_advisory_proposal_names_the_central_rule_and_its_citation_in_s
 
 
 def test_a_decision_at_step_4_lists_every_rule_applied_as_passed(reg, npo, sos):
-    """`decide` is given with its rules judged again as of its time: each passed, with its citation."""
+    """`decide` lists its rules judged again as of its time: each passed, with citation."""
     case = reg.submit(npo, at=T0, **proposal())
     case = advance(reg, case.id, "decided", start=T0)
     found = reg.decision(case.id, lang="en")
@@ -153,7 +153,7 @@ def test_other_regimes_decisions_are_reasoned_too(reg):
 
 
 def test_a_version_that_is_not_a_decision_is_refused_naming_version(reg, npo, submitted):
-    """Asking for a step that decided nothing, or a case with no decision, raises InvalidPayload('version')."""
+    """A step that decided nothing, or no decision at all, raises InvalidPayload('version')."""
     with pytest.raises(InvalidPayload) as none_yet:
         reg.decision(submitted.id)
     assert none_yet.value.field == "version"
