@@ -55,14 +55,17 @@ def test_each_permit_owes_a_follow_up_every_year_until_reported(log, npo):
     case = advance(log, case.id, "permitted", start=T0)
     granted = date.fromisoformat(case.data["permits"][0]["granted_at"][:10])
     skane = Actor.region(Region.SKANE)
-    items = log.due(as_of=date(granted.year + 1, 3, 1))
-    assert [(i.who, i.due.year, i.overdue) for i in items] == [
-        ("Region Skåne", granted.year, True),
-        ("Region Stockholm", granted.year, True),
-        ("Region Skåne", granted.year + 1, False),
-        ("Region Stockholm", granted.year + 1, False),
+    first, second = granted.replace(year=granted.year + 1), granted.replace(year=granted.year + 2)
+    as_of = first + timedelta(days=1)
+    items = log.due(as_of=as_of)
+    assert [(i.who, i.due, i.overdue) for i in items] == [
+        ("Region Skåne", first, True),
+        ("Region Stockholm", first, True),
+        ("Region Skåne", second, False),
+        ("Region Stockholm", second, False),
     ]
     assert {i.deadline for i in items} == {"nhv.follow-up-yearly"}
+    assert log.due(as_of=granted - timedelta(days=1)) == []
     log.fire(
         case.id,
         "report_follow_up",
@@ -70,10 +73,8 @@ def test_each_permit_owes_a_follow_up_every_year_until_reported(log, npo):
         year=granted.year,
         at=datetime(granted.year + 1, 2, 1, tzinfo=UTC),
     )
-    mine = log.due(as_of=date(granted.year + 1, 3, 1), actor=skane)
-    assert [(i.trigger, i.due.year, i.overdue) for i in mine] == [
-        ("report_follow_up", granted.year + 1, False)
-    ]
+    mine = log.due(as_of=as_of, actor=skane)
+    assert [(i.trigger, i.due, i.overdue) for i in mine] == [("report_follow_up", second, False)]
 
 
 def test_a_revoked_permit_owes_no_follow_up(log, npo):
@@ -130,11 +131,12 @@ def _active_service(log):
 def test_a_norwegian_service_reports_every_year_and_is_wound_down_once_its_goals_are_met(log):
     """A report is due every year; once one says the goals are met, the wind-down is due."""
     case, initiator = _active_service(log)
+    approved = date.fromisoformat(case.data["approved_at"][:10])
     [report] = log.due(as_of="2024-06-01")
     assert (report.trigger, report.who, report.due, report.kind) == (
         "report_annually",
         "Helse Vest",
-        date(2024, 12, 31),
+        approved.replace(year=2025),
         "regulation",
     )
     log.fire(

@@ -21,7 +21,7 @@ import attrs
 
 from nhvflow.model import Case, Role
 
-__all__ = ["Deadline", "DeadlineKind", "Pending"]
+__all__ = ["Deadline", "DeadlineKind", "Pending", "anniversary"]
 
 DeadlineKind = Literal["law", "regulation", "practice"]
 """Where a time limit comes from: an act (``law``), a regulation or an
@@ -52,6 +52,16 @@ class Pending:
 
 
 PendingFn = Callable[[Case, date], Iterable[Pending]]
+
+
+def anniversary(start: date, year: int) -> date:
+    """``start``'s month and day in ``year`` (28 February for a 29 February
+    start in a common year): when a yearly duty that began on ``start``
+    falls due."""
+    try:
+        return start.replace(year=year)
+    except ValueError:
+        return date(year, 2, 28)
 
 
 @attrs.frozen

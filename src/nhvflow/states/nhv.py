@@ -20,7 +20,7 @@ from nhvflow import events as ev
 from nhvflow.errors import InvalidPayload
 from nhvflow.model import Case, PermitGrant, Region, Role
 from nhvflow.rules import nhv as r
-from nhvflow.states._deadline import Deadline, Pending
+from nhvflow.states._deadline import Deadline, Pending, anniversary
 from nhvflow.states._process import Process, State, Transition
 
 __all__ = ["DEADLINES", "NHV", "OPEN_STATES"]
@@ -102,7 +102,7 @@ def _follow_ups_pending(case: Case, as_of: date) -> Iterator[Pending]:
         for year in range(granted.year, as_of.year + 1):
             if (region.name, year) not in done:
                 yield Pending(
-                    date(year, 12, 31),
+                    anniversary(granted, year + 1),
                     region.swedish_name,
                     party=region.name,
                     detail=f"follow-up for {year} of the permit at {permit.get('unit') or '-'}",
@@ -131,9 +131,9 @@ DEADLINES = (
         citation=r.follow_up_by_holder.citation,
         kind="practice",
         title_en="Each permit holder reports a follow-up for every calendar year, "
-        "by the end of that year",
+        "at the latest on the permit's anniversary in the year after",
         title_sv="Varje tillståndshavare rapporterar uppföljning för varje kalenderår, "
-        "senast vid årets slut",
+        "senast på tillståndets årsdag året därpå",
         pending=_follow_ups_pending,
     ),
 )
@@ -142,8 +142,9 @@ DEADLINES = (
 of the decision is the registry's default of three months, kind
 ``practice``) and the yearly follow-up of each valid permit (Socialstyrelsen,
 webbsidan Nationell högspecialiserad vård, steg 8: "Landstingen ansvarar för
-årlig uppföljning av tillstånden"; the sources name no day, so the end of the
-year it covers, kind ``practice``). A permit itself has no end date: it holds
+årlig uppföljning av tillstånden"; the sources name no day, so the report on a
+calendar year is due on the permit's anniversary in the year after, kind
+``practice``). A permit itself has no end date: it holds
 until further notice (tills vidare) and ends only by revocation."""
 
 SOS = r.SOCIALSTYRELSEN

@@ -18,7 +18,7 @@ from nhvflow.errors import InvalidPayload
 from nhvflow.events import norway as ev
 from nhvflow.model import Case, Role
 from nhvflow.rules import norway as r
-from nhvflow.states._deadline import Deadline, Pending
+from nhvflow.states._deadline import Deadline, Pending, anniversary
 from nhvflow.states._process import Process, State, Transition
 
 __all__ = ["DEADLINES", "NORWAY"]
@@ -43,7 +43,10 @@ def _reports_pending(case: Case, as_of: date) -> Iterator[Pending]:
     for year in range(approved.year, as_of.year + 1):
         if year not in done:
             yield Pending(
-                date(year, 12, 31), initiator, party=initiator, detail=f"annual report for {year}"
+                anniversary(approved, year + 1),
+                initiator,
+                party=initiator,
+                detail=f"annual report for {year}",
             )
 
 
@@ -68,10 +71,10 @@ DEADLINES = (
         Role.HEALTH_ENTERPRISE,
         citation=r.annual_report.citation,
         kind="regulation",
-        title_en="The service reports its results to the ministry every year, by the end "
-        "of the year reported on",
-        title_sv="Tjänsten rapporterar sitt resultat till departementet varje år, senast "
-        "vid det rapporterade årets slut",
+        title_en="The service reports each year's results to the ministry, at the latest "
+        "on the approval's anniversary in the year after",
+        title_sv="Tjänsten rapporterar varje års resultat till departementet, senast på "
+        "godkännandets årsdag året därpå",
         pending=_reports_pending,
     ),
     Deadline(
@@ -88,9 +91,10 @@ DEADLINES = (
 )
 """The time limits of ``no-competence-service``: the annual report ("De ska
 rapportera resultatet av kompetenstjänstens aktivitet till Hälso- och
-omsorgsdepartementet varje år"; the sources name no day, so the end of the
-year reported on) and the wind-down, due from the day a report says the
-goals are met ("När målet kan anses ha uppnåtts ska tjänsterna avvecklas")."""
+omsorgsdepartementet varje år"; the sources name no day, so the report on a
+year is due on the approval's anniversary in the year after) and the
+wind-down, due from the day a report says the goals are met ("När målet kan
+anses ha uppnåtts ska tjänsterna avvecklas")."""
 
 NORWAY = Process(
     name="no-competence-service",
