@@ -13,6 +13,7 @@ call) and need no Python to use it::
     nhvflow diagram                     # the process as a Mermaid diagram
     nhvflow due demo.sqlite             # what is due, overdue first
     nhvflow decision demo.sqlite 6bec   # a case's reasoned decision (Markdown)
+    nhvflow paths --process nhv         # shortest paths to every state and rule outcome
 
 People get rich tables; ``--json`` gives machines the same facts. Exit
 codes: 0 done, 1 an nhvflow error (an unknown case, a file that is not a
@@ -322,6 +323,7 @@ def diagram(process_name: str, fmt: str, output: Path | None) -> None:
 # -- commands written in their own modules join here, one line each -------------------
 
 from nhvflow._cli_copy import copy_command  # noqa: E402 - joins the group defined above
+from nhvflow._cli_paths import paths_command  # noqa: E402 - joins the group defined above
 from nhvflow._cli_reasons import decision_command, due_command  # noqa: E402 - joins the group
 from nhvflow._cli_simulate import simulate  # noqa: E402 - joins the group defined above
 
@@ -329,3 +331,4 @@ main.add_command(simulate)
 main.add_command(copy_command)
 main.add_command(due_command)
 main.add_command(decision_command)
+main.add_command(paths_command)

@@ -1,4 +1,4 @@
-"""`nhvflow due` and `nhvflow decision` on the demo's log."""
+"""`nhvflow due`, `nhvflow decision` and `nhvflow paths`."""
 
 from __future__ import annotations
 
@@ -47,3 +47,14 @@ def test_decision_as_english_html_and_a_version_that_decided_nothing(
     assert page.exit_code == 0 and '<html lang="en">' in page.output
     wrong = nhvflow_cmd("decision", demo_log, case, "--version", "1")
     assert wrong.exit_code == 1 and "version" in wrong.output
+
+
+def test_paths_prints_each_path_and_the_coverage(nhvflow_cmd):
+    """`nhvflow paths` lists the paths of a regime and how much of it they reach."""
+    result = nhvflow_cmd("paths", "--process", "ern-membership")
+    assert result.exit_code == 0, result.output
+    assert "ern-membership: state member" in result.output
+    assert "coverage: ern-membership: 7 of 7 states" in result.output
+    data = json.loads(nhvflow_cmd("paths", "--process", "ern-membership", "--json").output)
+    assert data["coverage"]["states"] == {"reached": 7, "of": 7}
+    assert {p["target"]["kind"] for p in data["paths"]} == {"state", "rule"}

@@ -69,6 +69,10 @@ _FIND = settings(
     deadline=None,
 )
 
+_REFUSE = settings(_FIND, max_examples=30)
+"""Fewer tries for a refusal: most rules break at once in a borderline draft
+or by another party, and a rule no draft breaks should not cost long."""
+
 Draw = tuple[Actor, dict[str, Any]]
 
 
@@ -85,9 +89,18 @@ def targets(process: Process) -> list[Target]:
     out = [Target.of_state(s) for s in process.states]
     for transition in process.transitions.values():
         for rule in _consulted(process, transition):
-            for outcome in ("passed", "failed"):
-                out.append(Target.of_rule(rule.id, outcome, transition.trigger))  # type: ignore[arg-type]
+            out.append(Target.of_rule(rule.id, "passed", transition.trigger))
+            out.append(Target.of_rule(rule.id, "failed", transition.trigger))
     return out
+
+
+def _by(payload: dict[str, Any]) -> Callable[[Actor], Draw]:
+    """The same payload, by another actor."""
+
+    def draw(actor: Actor) -> Draw:
+        return actor, payload
+
+    return draw
 
 
 def _unbind(actor: Actor) -> Actor:
@@ -96,9 +109,13 @@ def _unbind(actor: Actor) -> Actor:
     return actor
 
 
-def _first(strategy: st.SearchStrategy[Any], condition: Callable[[Any], bool]) -> Any | None:
+def _first(
+    strategy: st.SearchStrategy[Any],
+    condition: Callable[[Any], bool],
+    how: settings | None = None,
+) -> Any | None:
     try:
-        return find(strategy, condition, settings=_FIND)
+        return find(strategy, condition, settings=how or _FIND)
     except (NoSuchExample, Unsatisfiable):
         return None
 
@@ -115,9 +132,7 @@ class _Node:
 class _Search:
     def __init__(self, process: Process) -> None:
         self.process = process
-        self.reg: Registry = open_registry(
-            ":memory:", processes=[process], logger=quiet_logger()
-        )
+        self.reg: Registry = open_registry(":memory:", processes=[process], logger=quiet_logger())
         self.goals = targets(process)
         self.found: dict[Target, Path] = {}
         self.tries: dict[Target, int] = {}
@@ -202,8 +217,8 @@ class _Search:
             target = Target.of_rule(rule.id, "failed", creation.trigger)
             candidates: list[st.SearchStrategy[Draw]] = [*self._submissions()]
             for draw in lawful[:1]:
-                candidates.append(self._wrong_submitters(draw).map(lambda a, d=draw: (a, d[1])))
-            bad = _first(st.one_of(candidates), lambda d, r=rule.id: self._refused_by(d, r))
+                candidates.append(self._wrong_submitters(draw).map(_by(draw[1])))
+            bad = _first(st.one_of(candidates), functools.partial(self._refused_by, rule=rule.id))
             if bad is not None:
                 step = PathStep(creation.trigger, _unbind(bad[0]), bad[1], START)
                 self._record(target, (step,))
@@ -252,24 +267,24 @@ class _Search:
             later = Context(case, self.process, moment)
             candidates: list[st.SearchStrategy[Draw] | None] = [
                 self.make_borderline(trigger, later) if self.make_borderline else None,
-                self.make_lawful(trigger, later),
+                # at a later time, the payloads of the step's own time, late
+                self.make_lawful(trigger, later if moment == at else ctx),
             ]
-            if moment != at:  # the payloads of the step's own time, late
-                candidates.append(self.make_lawful(trigger, ctx))
             if lawful is not None and moment == at:
                 role = transition.responsible.role
                 others = st.one_of(
                     actors([r for r in Role if r is not role]),
                     _out_of_scope(ctx, transition, lawful[0]),
                 )
-                candidates.append(others.map(lambda a, p=lawful[1]: (a, p)))
+                candidates.append(others.map(_by(lawful[1])))
+
+            def refused(d: Draw, m: datetime = moment) -> bool:
+                return self._statuses(case, trigger, d, m).get(rule) == "failed"
+
             for strategy in candidates:
                 if strategy is None:
                     continue
-                bad = _first(
-                    strategy,
-                    lambda d, m=moment: self._statuses(case, trigger, d, m).get(rule) == "failed",
-                )
+                bad = _first(strategy, refused, _REFUSE)
                 if bad is not None:
                     return PathStep(trigger, _unbind(bad[0]), bad[1], moment)
         return None
@@ -298,10 +313,11 @@ class _Search:
 
         if other_than is not None:  # a case that differs: another flag, other values, more
             for how in ("flag", "values"):
-                varied = _first(drafted, lambda d, h=how: passes(d, h))
+                varied: Draw | None = _first(drafted, functools.partial(passes, how=how))
                 if varied is not None:
                     return varied
-        return _first(drafted, passes)
+        found: Draw | None = _first(drafted, passes)
+        return found
 
     def expand(self, node: _Node, seen: set[Any]) -> Iterator[_Node]:
         at = (node.steps[-1].at or START) + _STEP
