@@ -184,7 +184,8 @@ class Process:
         for d in self.deadlines:
             if d.trigger not in self.transitions or not set(d.states) <= set(self.states):
                 raise DefinitionError(
-                    f"{name}: deadline {d.id!r} names a trigger or state the table lacks"
+                    f"{name}: deadline {d.id!r} names trigger {d.trigger!r} or states "
+                    f"{list(d.states)}, not all of which the table has"
                 )
         recorded: dict[str, str] = {}
         for t in self.transitions.values():
