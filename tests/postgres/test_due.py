@@ -1,5 +1,5 @@
-"""What is due (``Registry.due``) is the same on SQLite and PostgreSQL: each
-test runs once per backend, through the public API."""
+"""What is due (``Registry.due``) and reasoned decisions are the same on SQLite and
+PostgreSQL: each test runs once per backend, through the public API."""
 
 from __future__ import annotations
 
@@ -178,3 +178,12 @@ def test_a_day_that_is_not_a_date_is_refused_naming_as_of(log):
     with pytest.raises(InvalidPayload) as caught:
         log.due(as_of="next tuesday")
     assert caught.value.field == "as_of"
+
+
+def test_a_reasoned_decision_reads_the_case_as_it_stood_before_it(log, npo):
+    """The decision at `decide` lists its rules as passed and the basis's facts, on each backend."""
+    case = _decided(log, npo)
+    found = log.decision(case.id, lang="en")
+    assert found.version == 6 and all(r.outcome == "passed" for r in found.rules)
+    assert "Units decided" not in dict(found.facts)
+    assert dict(found.facts)["Units in the basis"] == "2"
