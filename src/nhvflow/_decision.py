@@ -115,6 +115,9 @@ class Decision:
         """The decision as a self-contained HTML page (escaped; ``lang`` set)."""
         return render_html(self)
 
+    def __str__(self) -> str:
+        return self.markdown
+
     def outcome_label(self, outcome: str) -> str:
         """A rule outcome in the decision's language."""
         return outcome_label(outcome, self.lang)

@@ -337,7 +337,7 @@ class Registry:
             yield to_case(row)
 
     def due(
-        self, *, as_of: date | datetime | str | None = None, actor: Actor | None = None
+        self, as_of: date | datetime | str | None = None, actor: Actor | None = None
     ) -> list[_deadlines.Due]:
         """What is due, as of the day ``as_of`` (default: today by the
         registry's clock): every obligation of the time limits the regimes
@@ -357,7 +357,7 @@ class Registry:
         )
 
     def decision(
-        self, case_id: str, version: int | None = None, *, lang: str = "sv"
+        self, case_id: str, version: int | None = None, lang: str = "sv"
     ) -> _decision.Decision:
         """The reasoned decision recorded at event ``version`` of the case
         (default: its latest decision): what was decided, by whom and when,
