@@ -140,7 +140,10 @@ DEADLINES = (
 """The time limits of ``nhv``: the application window after ``decide``
 (HSLF-FS 2018:48 3 kap. 1 §; the sources set no period, so a period left out
 of the decision is the registry's default of three months, kind
-``practice``) and the yearly follow-up of each valid permit (Socialstyrelsen,
+``practice``; the regions that applied owe nothing more, and once the period
+has ended with the case still ``decided`` the item shows as overdue: the
+window has closed and the case waits for ``prepare_board``) and the yearly
+follow-up of each valid permit (Socialstyrelsen,
 webbsidan Nationell högspecialiserad vård, steg 8: "Landstingen ansvarar för
 årlig uppföljning av tillstånden"; the sources name no day, so the report on a
 calendar year is due on the permit's anniversary in the year after, kind
