@@ -84,7 +84,8 @@ def test_one_advisory_proposal_is_refused_by_the_law_in_force_and_established_el
 
 def test_every_example_is_exercised():
     """A new example needs a test here."""
-    tested = {"pilot_proposals.py", "simulate_proposals.py", "one_proposal_three_regimes.py"}
+    tested = {"pilot_proposals.py", "simulate_proposals.py", "one_proposal_three_regimes.py",
+              "deadlines_and_decisions.py"}  # fmt: skip
     assert {p.name for p in EXAMPLES.glob("*.py")} <= tested
 
 
