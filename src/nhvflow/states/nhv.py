@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from typing import Any
 
 import attrs
 
 from nhvflow import events as ev
+from nhvflow._records import canonical
 from nhvflow.errors import InvalidPayload
 from nhvflow.model import Case, PermitGrant, Region, Role
 from nhvflow.rules import nhv as r
 from nhvflow.states._deadline import Deadline, Pending, anniversary
-from nhvflow.states._process import Process, State, Transition
+from nhvflow.states._process import Process, State, Table, Transition
 
 __all__ = ["DEADLINES", "NHV", "OPEN_STATES"]
 
@@ -151,6 +153,30 @@ calendar year is due on the permit's anniversary in the year after, kind
 until further notice (tills vidare) and ends only by revocation."""
 
 SOS = r.SOCIALSTYRELSEN
+
+
+def permit_rows(case_id: str, data: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The ``permits`` table's rows of a case: one per permit granted, in
+    order, with whether it is still valid and its conditions as JSON."""
+    return [
+        (
+            case_id,
+            seq,
+            p.get("region"),
+            p.get("unit"),
+            bool(p.get("valid")),
+            p.get("granted_at"),
+            p.get("starts_on"),
+            p.get("revoked_at"),
+            canonical(p.get("conditions", [])),
+        )
+        for seq, p in enumerate(data.get("permits", []), start=1)
+    ]
+
+
+PERMITS = Table("permits", permit_rows, changed_by=frozenset({"grant_permits", "revoke_permit"}))
+"""The ``permits`` projection: rewritten when permits are granted or revoked."""
+
 
 NHV = Process(
     name="nhv",
@@ -357,5 +383,6 @@ NHV = Process(
             sv="dra tillbaka förslaget",
         ),
     ],
+    tables=[PERMITS],
 )
 """The regime ``"nhv"``: the law in force."""
