@@ -62,4 +62,5 @@ def replace_rule(process: Process, rule: Rule) -> Process:
         source=process.source,
         extra_rules=extra,
         deadlines=process.deadlines,
+        tables=process.tables,
     )
