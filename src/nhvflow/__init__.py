@@ -17,6 +17,8 @@ Quick start::
 Importing nhvflow configures nothing (no logging, no files).
 """
 
+from nhvflow._deadlines import Due
+from nhvflow._decision import AppliedRule, Decision
 from nhvflow._records import VerifyReport
 from nhvflow.engine import Registry
 from nhvflow.engine import open_registry as open
@@ -55,9 +57,12 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "Actor",
+    "AppliedRule",
     "Case",
     "ConcurrencyConflict",
+    "Decision",
     "DefinitionError",
+    "Due",
     "Event",
     "Expert",
     "HealthcareRegion",

@@ -81,6 +81,16 @@ def process_md(processes: Mapping[str, Process]) -> str:
         for s in p.states.values():
             final = " (final)" if s.final else ""
             out.append(f"| `{s.name}`{final} | {_cell(s.en)} | {_cell(s.sv)} |")
+        if p.deadlines:
+            out += ["", "Time limits (`nhvflow due`):", ""]
+            out += ["| deadline | step | while | responsible | source | kind |"]
+            out.append("|---|---|---|---|---|---|")
+            for d in p.deadlines:
+                states = ", ".join(f"`{s}`" for s in d.states)
+                out.append(
+                    f"| `{d.id}`: {_cell(d.title_en)} | `{d.trigger}` | {states} "
+                    f"| {d.role.value} | {_cell(d.citation)} | {d.kind} |"
+                )
         out.append("")
     return "\n".join(out)
 

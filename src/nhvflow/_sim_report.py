@@ -79,6 +79,7 @@ def render_table(result: SimulationResult) -> Group:
     head.add_row("proposals", f"{result.proposals} ({result.pilots} pilots)")
     head.add_row("seeds", ", ".join(map(str, result.seeds)))
     head.add_row("events written", str(result.events))
+    head.add_row("overdue at the end", str(result.overdue))
     states_in_favour = " / ".join(sorted(result.approved_states))
     head.add_row(
         f"ended {states_in_favour}",
@@ -288,7 +289,7 @@ def render_html(result: SimulationResult, *, title: str = "nhvflow simulation") 
     summary = (
         f"{result.proposals} proposals ({result.pilots} pilots) under regime "
         f"<code>{html.escape(s.process)}</code>; seeds {seeds}; "
-        f"{result.events} events written; "
+        f"{result.events} events written; {result.overdue} obligations overdue at the end; "
         + (
             f"overall mapping completed {mapping}; "
             f"{result.advisory_only_not_eligible} advisory-only proposals closed as not "

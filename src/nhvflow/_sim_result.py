@@ -90,6 +90,7 @@ class Tally:
         self.end_to_end: Counter[int] = Counter()
         self.permits_by_region: Counter[str] = Counter()
         self.coverage: Counter[int] = Counter()
+        self.overdue = 0
 
     def refused(self, trigger: str, rules: Iterable[str]) -> None:
         """Count one refused step, once per rule that refused it."""
@@ -142,6 +143,7 @@ class Tally:
             end_to_end_days=dict(sorted(self.end_to_end.items())),
             permits_by_region={r.name: self.permits_by_region[r.name] for r in Region},
             coverage=dict(sorted(self.coverage.items())),
+            overdue=self.overdue,
             elapsed=elapsed,
         )
 
@@ -175,8 +177,10 @@ class SimulationResult:
     ``permits_by_region``: valid NHV permits at the end, per region (none
     under the other regimes, which grant no permits);
     ``coverage``: permitted cases by how many of the six healthcare regions
-    hold one of their permits; ``events``: events written to the log.
-    ``elapsed`` (wall-clock seconds) does not take part in ``==``.
+    hold one of their permits; ``events``: events written to the log;
+    ``overdue``: what :meth:`nhvflow.Registry.due` lists as overdue on the
+    last simulated day (follow-ups and annual reports not given in time, a
+    wind-down not taken). ``elapsed`` (wall-clock seconds) does not take part in ``==``.
 
     .. versionadded:: 0.1
     """
@@ -195,6 +199,7 @@ class SimulationResult:
     end_to_end_days: dict[int, int]
     permits_by_region: dict[str, int]
     coverage: dict[int, int]
+    overdue: int = 0
     elapsed: float = attrs.field(default=0.0, eq=False)
 
     # -- derived figures -------------------------------------------------------------
@@ -346,6 +351,7 @@ class SimulationResult:
                     for r in total.permits_by_region
                 },
                 coverage=dict(sorted(_add(total.coverage, other.coverage).items())),
+                overdue=total.overdue + other.overdue,
                 elapsed=max(total.elapsed, other.elapsed),
             )
         return total
@@ -377,6 +383,7 @@ class SimulationResult:
             "permits_by_healthcare_region": self.permits_by_healthcare_region,
             "healthcare_regions_without_permits": list(self.healthcare_regions_without_permits),
             "coverage": {str(k): v for k, v in self.coverage.items()},
+            "overdue": self.overdue,
             "histograms": {
                 "step_days": {
                     s: {str(d): n for d, n in h.items()} for s, h in self.step_days.items()

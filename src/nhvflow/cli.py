@@ -12,6 +12,9 @@ call) and need no Python to use it::
     nhvflow export demo.sqlite --table cases --format csv   # data out
     nhvflow rules --lang sv             # the rule catalogue, in Swedish
     nhvflow diagram                     # the process as a Mermaid diagram
+    nhvflow due demo.sqlite             # what is due, overdue first
+    nhvflow decision demo.sqlite 6bec   # a case's reasoned decision (Markdown)
+    nhvflow paths --process nhv         # shortest paths to every state and rule outcome
 
 People get rich tables; ``--json`` gives machines the same facts. Exit
 codes: 0 done, 1 an nhvflow error (an unknown case, a file that is not a
@@ -323,8 +326,13 @@ def diagram(process_name: str, fmt: str, output: Path | None) -> None:
 
 from nhvflow._cli_copy import copy_command  # noqa: E402 - joins the group defined above
 from nhvflow._cli_export import export_command  # noqa: E402 - joins the group defined above
+from nhvflow._cli_paths import paths_command  # noqa: E402 - joins the group defined above
+from nhvflow._cli_reasons import decision_command, due_command  # noqa: E402 - joins the group
 from nhvflow._cli_simulate import simulate  # noqa: E402 - joins the group defined above
 
 main.add_command(simulate)
 main.add_command(copy_command)
 main.add_command(export_command)
+main.add_command(due_command)
+main.add_command(decision_command)
+main.add_command(paths_command)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from nhvflow import _deadlines, _decision
 from nhvflow._checks import (
     a_flag,
     a_logger,
@@ -285,6 +286,52 @@ class Registry:
         state = optional_text(state, "state")
         process = optional_text(process, "process")
         return [to_case(row) for row in self.store.cases(state=state, process=process)]
+
+    def due(
+        self, as_of: date | datetime | str | None = None, actor: Actor | None = None
+    ) -> list[_deadlines.Due]:
+        """What is due, as of the day ``as_of`` (default: today by the
+        registry's clock): every obligation of the time limits the regimes
+        declare, with the case, the step, who must take it, by which day,
+        whether it is overdue and the source. Overdue first, then by date.
+        ``actor`` keeps what that party is responsible for. Read from the
+        case projection, not the event log.
+
+        .. versionadded:: 0.2
+        """
+        day = _deadlines.as_day(as_of, lambda: self._clock().date())
+        return _deadlines.due_items(
+            self._catalogue.processes.values(),
+            lambda state, process: self.cases(state=state, process=process),
+            day,
+            as_actor(actor) if actor is not None else None,
+        )
+
+    def decision(
+        self, case_id: str, version: int | None = None, lang: str = "sv"
+    ) -> _decision.Decision:
+        """The reasoned decision recorded at event ``version`` of the case
+        (default: its latest decision): what was decided, by whom and when,
+        the facts relied on, each rule applied with its citation and outcome,
+        and whether and how it can be challenged, in Swedish (``lang="sv"``)
+        or English. Render it with ``.markdown`` or ``.html``.
+
+        Raises :class:`UnknownCase`, or :class:`InvalidPayload` naming
+        ``version`` when that event is not a decision.
+
+        .. versionadded:: 0.2
+        """
+        events = self.history(case_id)
+        with self.store.read():
+            process = self._catalogue.process(self._pipeline.load(case_id).process)
+
+        def before(version: int) -> Case | None:
+            with self.store.read():
+                stored = list(self.store.events(case_id))[: version - 1]
+                row = self._catalogue.fold(stored)
+            return to_case(row) if row is not None else None
+
+        return _decision.build(process, events, before, self._pipeline.facts, version, lang)
 
     def mapping_completed_at(self) -> datetime | None:
         """When the overall mapping was recorded as done, if it was."""

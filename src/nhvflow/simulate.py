@@ -198,6 +198,9 @@ def run(
                     actors.proposal(case_id(seed, index), submitted, rng)
                     if progress is not None:
                         progress(1)
+        last = max((c.updated_at for c in reg.cases() if c.updated_at is not None), default=None)
+        if last is not None:
+            tally.overdue = sum(1 for item in reg.due(as_of=last) if item.overdue)
     elapsed = time.perf_counter() - began
     _log.info(
         "simulation_finished",

@@ -55,6 +55,22 @@ The machine drives ``"nhv"`` by default; set
 regime, with its own submissions, steps and invariants (:func:`steps`
 draws payloads for every built-in regime).
 
+Shortest paths: :func:`paths` derives from a process definition the
+shortest step sequence to every state and to every rule's passed and failed
+outcome at each step that consults it; each :class:`Path` plays on a
+registry and checks that it gets there (:func:`coverage` says what no path
+reaches)::
+
+    import nhvflow
+    import pytest
+    from nhvflow.testing import paths
+
+
+    @pytest.mark.parametrize("path", paths("nhv"), ids=lambda p: p.id)
+    def test_every_state_and_rule_outcome_is_reached(path):
+        with nhvflow.open() as reg:
+            path.play(reg)
+
 To see that a test has teeth, run it against a deliberately broken rule:
 :func:`replace_rule` gives a copy of a process with one rule swapped, to
 pass as :attr:`ProcessStateMachine.processes`.
@@ -72,6 +88,8 @@ except ImportError as exc:  # pragma: no cover - the test suite has hypothesis
     ) from exc
 
 from nhvflow._testing.machine import InvariantViolated, ProcessStateMachine, StepOutcome
+from nhvflow._testing.pathfinder import coverage, paths
+from nhvflow._testing.paths import Coverage, Path, PathNotReached, PathStep, Target
 from nhvflow._testing.steps import Intent, StepDraw, steps
 from nhvflow._testing.values import (
     CARE_AREAS,
@@ -93,15 +111,22 @@ __all__ = [
     "CRITERIA",
     "PROFESSIONS",
     "PROGRAMME_AREAS",
+    "Coverage",
     "Intent",
     "InvariantViolated",
+    "Path",
+    "PathNotReached",
+    "PathStep",
     "ProcessStateMachine",
     "StepDraw",
     "StepOutcome",
+    "Target",
     "actors",
     "care_measures",
+    "coverage",
     "expert_groups",
     "experts",
+    "paths",
     "proposals",
     "regions",
     "replace_rule",

@@ -84,5 +84,25 @@ def test_one_advisory_proposal_is_refused_by_the_law_in_force_and_established_el
 
 def test_every_example_is_exercised():
     """A new example needs a test here."""
-    tested = {"pilot_proposals.py", "simulate_proposals.py", "one_proposal_three_regimes.py"}
+    tested = {"pilot_proposals.py", "simulate_proposals.py", "one_proposal_three_regimes.py",
+              "deadlines_and_decisions.py"}  # fmt: skip
     assert {p.name for p in EXAMPLES.glob("*.py")} <= tested
+
+
+def test_the_case_officers_morning_lists_what_is_due_decides_with_reasons_and_plays_paths(
+    tmp_path,
+):
+    """The deadlines example lists overdue items first, prints the Swedish decision
+    citing the central rule, writes it as HTML and reaches every state of nhv."""
+    out = run("deadlines_and_decisions.py", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    later = text.split("Due on 2026-03-01:")[1].split("# Beslut")[0]
+    flags = [line.split()[0] == "OVERDUE" for line in later.strip().splitlines()[1:]]
+    assert flags and flags == sorted(flags, reverse=True) and flags[0]
+    assert "apply_for_permit" in later and "report_follow_up" in later
+    assert "nhv.advisory-requires-concentrated-care" in text
+    assert "HSLF-FS 2018:48 4 kap. 4–5 §" in text and "får inte överklagas" in text
+    page = (tmp_path / "beslut.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="sv">' in page
+    assert "11 state paths played; nhv: 11 of 11 states" in text

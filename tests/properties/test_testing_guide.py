@@ -40,6 +40,8 @@ def test_the_guide_runs_as_written():
     assert issubclass(namespace["TestProcess"], unittest.TestCase)
     brief = settings(my_process.TestCase.settings, max_examples=5, database=None)
     run_state_machine_as_test(my_process, settings=brief)
+    last = nhvflow.testing.paths("ern-membership")[-1]
+    namespace["test_every_state_and_rule_outcome_is_reached"](last)
     namespace["test_my_machine_notices_a_missing_cap"]()
     norwegian = namespace["NorwegianServices"]
     assert norwegian.regime == "no-competence-service"
@@ -48,10 +50,10 @@ def test_the_guide_runs_as_written():
 
 
 def test_the_examples_in_the_module_docstring_run():
-    """The two examples in nhvflow.testing's docstring run as written."""
+    """The three examples in nhvflow.testing's docstring run as written."""
     doc = nhvflow.testing.__doc__ or ""
     blocks = re.findall(r"::\n\n((?:    .*\n|\n)+)", doc)
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     namespace: dict[str, Any] = {"__name__": "testing_docstring"}
     for block in blocks:
         exec(textwrap.dedent(block), namespace)
@@ -59,3 +61,4 @@ def test_the_examples_in_the_module_docstring_run():
     my_process = namespace["MyProcess"]
     brief = settings(my_process.TestCase.settings, max_examples=5, database=None)
     run_state_machine_as_test(my_process, settings=brief)
+    namespace["test_every_state_and_rule_outcome_is_reached"](nhvflow.testing.paths("nhv")[0])

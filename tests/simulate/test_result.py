@@ -9,6 +9,7 @@ import json
 import pytest
 from rich.console import Console
 
+import nhvflow
 from nhvflow.simulate import STEPS, SimulationResult, percentile, render_table, run
 
 from .conftest import small
@@ -96,3 +97,15 @@ def test_the_terminal_tables_name_the_rules_and_the_steps(result):
     for rule in result.refusals:
         assert rule in text
     assert "Permit decision (board)" in text and "Norra sjukvårdsregionen" in text
+
+
+def test_the_result_counts_what_is_overdue_on_the_last_simulated_day(tmp_path):
+    """`overdue` equals what Registry.due lists as overdue on the log's last business day."""
+    path = tmp_path / "sim.sqlite"
+    result = run(small(proposals=40), seed=3, db=path)
+    with nhvflow.open(path, readonly=True) as reg:
+        last = max(c.updated_at for c in reg.cases())
+        expected = [d for d in reg.due(as_of=last) if d.overdue]
+    assert result.overdue == len(expected) > 0
+    assert json.loads(result.to_json())["overdue"] == result.overdue
+    assert SimulationResult.merge([result, result]).overdue == 2 * result.overdue

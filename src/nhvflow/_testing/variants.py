@@ -61,4 +61,6 @@ def replace_rule(process: Process, rule: Rule) -> Process:
         in_force_from=process.in_force_from,
         source=process.source,
         extra_rules=extra,
+        deadlines=process.deadlines,
+        tables=process.tables,
     )

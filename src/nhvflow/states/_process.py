@@ -23,6 +23,7 @@ from nhvflow.errors import DefinitionError
 from nhvflow.events import Fact
 from nhvflow.model import Case
 from nhvflow.rules import Responsibility, Rule
+from nhvflow.states._deadline import Deadline
 
 __all__ = ["DefinitionError", "Prepare", "Process", "State", "Table", "Transition"]
 
@@ -118,6 +119,8 @@ class Process:
 
     :param authority: the regime's responsible-party rule; its violations
         raise :class:`~nhvflow.errors.NotAuthorised` and it is judged first.
+    :param deadlines: the regime's time limits (:class:`Deadline`), which
+        :meth:`nhvflow.Registry.due` reads; each names a trigger of the table.
     """
 
     def __init__(
@@ -133,6 +136,7 @@ class Process:
         in_force_from: date | None = None,
         source: str = "",
         extra_rules: Iterable[Rule] = (),
+        deadlines: Iterable[Deadline] = (),
         tables: Iterable[Table] = (),
     ) -> None:
         self.name = name
@@ -149,6 +153,7 @@ class Process:
                 raise DefinitionError(f"{name}: trigger {t.trigger!r} is declared twice")
             self.transitions[t.trigger] = t
         self._extra_rules = tuple(extra_rules)
+        self.deadlines: tuple[Deadline, ...] = tuple(deadlines)
         self.tables: tuple[Table, ...] = tuple(tables)
         """The regime's projection tables beside ``cases``."""
         self._check()
@@ -207,6 +212,12 @@ class Process:
             if strays:
                 raise DefinitionError(
                     f"{name}: {t.trigger!r} routes from {strays}, which are not among its sources"
+                )
+        for d in self.deadlines:
+            if d.trigger not in self.transitions or not set(d.states) <= set(self.states):
+                raise DefinitionError(
+                    f"{name}: deadline {d.id!r} names trigger {d.trigger!r} or states "
+                    f"{list(d.states)}, not all of which the table has"
                 )
         recorded: dict[str, str] = {}
         for t in self.transitions.values():

@@ -21,7 +21,8 @@ permits within the units decided.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import date, datetime
 from typing import Any
 
 import attrs
@@ -29,11 +30,12 @@ import attrs
 from nhvflow import events as ev
 from nhvflow._records import canonical
 from nhvflow.errors import InvalidPayload
-from nhvflow.model import Case, PermitGrant
+from nhvflow.model import Case, PermitGrant, Region, Role
 from nhvflow.rules import nhv as r
+from nhvflow.states._deadline import Deadline, Pending, anniversary
 from nhvflow.states._process import Process, State, Table, Transition
 
-__all__ = ["NHV", "OPEN_STATES"]
+__all__ = ["DEADLINES", "NHV", "OPEN_STATES"]
 
 OPEN_STATES = ("proposed", "expert_review", "basis_delivered", "consultation", "prepared")
 """The states before a decision, from which a proposal can be withdrawn or closed."""
@@ -92,6 +94,82 @@ def _prepare_closure(
     return payload
 
 
+def _applications_pending(case: Case, as_of: date) -> Iterator[Pending]:
+    decision = case.data.get("decision") or {}
+    due_text = decision.get("applications_due")
+    if not due_text:
+        return
+    due = date.fromisoformat(due_text)
+    decided_on = date.fromisoformat(str(decision["decided_at"])[:10])
+    default = due == r.default_applications_due(decided_on)
+    applied = frozenset(a["region"] for a in case.data.get("applicants", []))
+    yield Pending(
+        due,
+        "every region (huvudman) that wants a permit",
+        excluding=applied,
+        detail=f"{len(applied)} application(s) so far",
+        kind="practice" if default else "regulation",
+    )
+
+
+def _follow_ups_pending(case: Case, as_of: date) -> Iterator[Pending]:
+    done = {(f["region"], f["year"]) for f in case.data.get("follow_ups", [])}
+    for permit in case.data.get("permits", []):
+        granted = date.fromisoformat(str(permit["granted_at"])[:10])
+        if not permit["valid"] or granted > as_of:
+            continue
+        region = Region[permit["region"]]
+        for year in range(granted.year, as_of.year + 1):
+            if (region.name, year) not in done:
+                yield Pending(
+                    anniversary(granted, year + 1),
+                    region.swedish_name,
+                    party=region.name,
+                    detail=f"follow-up for {year} of the permit at {permit.get('unit') or '-'}",
+                )
+
+
+DEADLINES = (
+    Deadline(
+        "nhv.applications-due",
+        "apply_for_permit",
+        ("decided",),
+        Role.REGION,
+        citation="HSLF-FS 2018:48 3 kap. 1 §",
+        kind="practice",
+        title_en="Regions apply for permits within the period Socialstyrelsen set "
+        "(by default three months from the decision: the registry's practice)",
+        title_sv="Regionerna ansöker om tillstånd inom den tid Socialstyrelsen angett "
+        "(utan angiven tid tre månader från beslutet: registrets praxis)",
+        pending=_applications_pending,
+    ),
+    Deadline(
+        "nhv.follow-up-yearly",
+        "report_follow_up",
+        ("permitted",),
+        Role.REGION,
+        citation=r.follow_up_by_holder.citation,
+        kind="practice",
+        title_en="Each permit holder reports a follow-up for every calendar year, "
+        "at the latest on the permit's anniversary in the year after",
+        title_sv="Varje tillståndshavare rapporterar uppföljning för varje kalenderår, "
+        "senast på tillståndets årsdag året därpå",
+        pending=_follow_ups_pending,
+    ),
+)
+"""The time limits of ``nhv``: the application window after ``decide``
+(HSLF-FS 2018:48 3 kap. 1 §; the sources set no period, so a period left out
+of the decision is the registry's default of three months, kind
+``practice``; the regions that applied owe nothing more, and once the period
+has ended with the case still ``decided`` the item shows as overdue: the
+window has closed and the case waits for ``prepare_board``) and the yearly
+follow-up of each valid permit (Socialstyrelsen,
+webbsidan Nationell högspecialiserad vård, steg 8: "Landstingen ansvarar för
+årlig uppföljning av tillstånden"; the sources name no day, so the report on a
+calendar year is due on the permit's anniversary in the year after, kind
+``practice``). A permit itself has no end date: it holds
+until further notice (tills vidare) and ends only by revocation."""
+
 SOS = r.SOCIALSTYRELSEN
 
 
@@ -127,6 +205,7 @@ NHV = Process(
     source="Socialstyrelsen, webbsidan Nationell högspecialiserad vård (2019), "
     "'Arbetsprocess'; HSL (2017:30); HSF (2017:80) 2 kap.; HSLF-FS 2018:48",
     authority=r.RESPONSIBLE_PARTY,
+    deadlines=DEADLINES,
     states=[
         State("proposed", "proposed by an NPO", "föreslaget av NPO"),
         State("expert_review", "under review by an expert group", "genomlyses av sakkunniggrupp"),

@@ -13,15 +13,17 @@ centraliseras." Advice without concentrated care is what it is for.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import date, datetime
 
 from nhvflow.errors import InvalidPayload
 from nhvflow.events import norway as ev
-from nhvflow.model import Case
+from nhvflow.model import Case, Role
 from nhvflow.rules import norway as r
+from nhvflow.states._deadline import Deadline, Pending, anniversary
 from nhvflow.states._process import Process, State, Transition
 
-__all__ = ["NORWAY"]
+__all__ = ["DEADLINES", "NORWAY"]
 
 
 def _prepare_approval(
@@ -36,6 +38,66 @@ def _prepare_approval(
     return payload
 
 
+def _reports_pending(case: Case, as_of: date) -> Iterator[Pending]:
+    approved = date.fromisoformat(str(case.data.get("approved_at") or as_of.isoformat())[:10])
+    initiator = str(case.data.get("initiator") or "")
+    done = {report["year"] for report in case.data.get("annual_reports", [])}
+    for year in range(approved.year, as_of.year + 1):
+        if year not in done:
+            yield Pending(
+                anniversary(approved, year + 1),
+                initiator,
+                party=initiator,
+                detail=f"annual report for {year}",
+            )
+
+
+def _wind_down_pending(case: Case, as_of: date) -> Iterator[Pending]:
+    reports = case.data.get("annual_reports", [])
+    if not reports:
+        return
+    latest = max(reports, key=lambda report: report["year"])
+    if latest["goals_met"]:
+        yield Pending(
+            date.fromisoformat(str(latest["reported_at"])[:10]),
+            "Helse- og omsorgsdepartementet",
+            detail=f"the report for {latest['year']} says the goals are met",
+        )
+
+
+DEADLINES = (
+    Deadline(
+        "no.annual-report",
+        "report_annually",
+        ("active",),
+        Role.HEALTH_ENTERPRISE,
+        citation=r.annual_report.citation,
+        kind="regulation",
+        title_en="The service reports each year's results to the ministry, at the latest "
+        "on the approval's anniversary in the year after",
+        title_sv="Tjänsten rapporterar varje års resultat till departementet, senast på "
+        "godkännandets årsdag året därpå",
+        pending=_reports_pending,
+    ),
+    Deadline(
+        "no.wind-down-when-goals-met",
+        "wind_down",
+        ("active",),
+        Role.MINISTRY,
+        citation=r.wind_down_when_goals_met.citation,
+        kind="regulation",
+        title_en="Once a report says the goals are met, the service is wound down",
+        title_sv="När en rapport visar att målen är uppnådda ska tjänsten avvecklas",
+        pending=_wind_down_pending,
+    ),
+)
+"""The time limits of ``no-competence-service``: the annual report ("De ska
+rapportera resultatet av kompetenstjänstens aktivitet till Hälso- och
+omsorgsdepartementet varje år"; the sources name no day, so the report on a
+year is due on the approval's anniversary in the year after) and the
+wind-down, due from the day a report says the goals are met ("När målet kan
+anses ha uppnåtts ska tjänsterna avvecklas")."""
+
 NORWAY = Process(
     name="no-competence-service",
     title_en="Norway's national competence services (nasjonale kompetansetjenester)",
@@ -46,6 +108,7 @@ NORWAY = Process(
     "för nationella kompetenstjänster' and Bilaga 2; "
     "forskrift 17. desember 2010 nr. 1706 kap. 4",
     authority=r.RESPONSIBLE_PARTY,
+    deadlines=DEADLINES,
     states=[
         State(
             "initiated", "initiative taken by a health enterprise", "initiativ från hälsoföretag"

@@ -1,0 +1,149 @@
+"""What is due: :class:`Due` and :func:`due_items`, behind
+:meth:`nhvflow.Registry.due`.
+
+Each regime declares its time limits beside its process table
+(:attr:`nhvflow.states.Process.deadlines`); this module asks every case in a
+state where a deadline runs — read from the case projection, by state,
+never by scanning the event log — what is pending, and sorts the answer:
+overdue first, then by due date.
+
+.. versionadded:: 0.2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+
+from nhvflow.errors import InvalidPayload
+from nhvflow.model import Actor, Case, Role
+from nhvflow.states import Process
+from nhvflow.states._deadline import Deadline, DeadlineKind, Pending
+
+__all__ = ["Due", "as_day", "due_items"]
+
+
+@attrs.frozen
+class Due:
+    """One thing that is due: in case ``case_id``, ``role`` (``who``) must
+    take step ``trigger`` by ``due`` (inclusive); ``overdue`` when the day
+    asked about is after it. ``deadline`` is the declared time limit's id,
+    ``citation`` and ``kind`` (``law``, ``regulation``, ``practice``) its
+    source.
+
+    .. versionadded:: 0.2
+    """
+
+    case_id: str
+    process: str
+    trigger: str
+    role: Role
+    who: str
+    due: date
+    overdue: bool
+    citation: str
+    kind: DeadlineKind
+    deadline: str
+    title: str = ""
+    detail: str = ""
+
+    @property
+    def responsible(self) -> str:
+        """The responsible party as one line, e.g. ``"region: Region Skåne"``."""
+        return f"{self.role.value}: {self.who}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The item as JSON-ready data (dates as ISO text, the role by value)."""
+        return {
+            "case_id": self.case_id,
+            "process": self.process,
+            "trigger": self.trigger,
+            "role": self.role.value,
+            "who": self.who,
+            "due": self.due.isoformat(),
+            "overdue": self.overdue,
+            "citation": self.citation,
+            "kind": self.kind,
+            "deadline": self.deadline,
+            "title": self.title,
+            "detail": self.detail,
+        }
+
+
+def as_day(value: date | datetime | str | None, today: Callable[[], date]) -> date:
+    """The day asked about: ``value`` as a date (a datetime's own date; ISO
+    text), or ``today()`` when ``None``."""
+    if value is None:
+        return today()
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise InvalidPayload("as_of", f"{value!r} is not a date; give one as YYYY-MM-DD.") from None
+
+
+def _party(actor: Actor) -> str:
+    if actor.role is Role.REGION and actor.principal is not None:
+        return actor.principal.name
+    return actor.name
+
+
+def _concerns(actor: Actor, deadline: Deadline, pending: Pending) -> bool:
+    if actor.role is not deadline.role:
+        return False
+    party = _party(actor)
+    if pending.party is not None and pending.party != party:
+        return False
+    return party not in pending.excluding
+
+
+def due_items(
+    processes: Iterable[Process],
+    cases: Callable[[str, str], Iterable[Case]],
+    as_of: date,
+    actor: Actor | None = None,
+) -> list[Due]:
+    """Every pending obligation of every declared deadline, as of ``as_of``:
+    overdue first, then by due date (then case and deadline, for a stable
+    order). ``cases(state, process)`` reads the case projection of one state;
+    ``actor`` keeps what that party is responsible for."""
+    found = list(_collect(processes, cases, as_of, actor))
+    found.sort(key=lambda d: (not d.overdue, d.due, d.case_id, d.deadline, d.who, d.detail))
+    return found
+
+
+def _collect(
+    processes: Iterable[Process],
+    cases: Callable[[str, str], Iterable[Case]],
+    as_of: date,
+    actor: Actor | None,
+) -> Iterator[Due]:
+    for process in processes:
+        for deadline in process.deadlines:
+            if actor is not None and actor.role is not deadline.role:
+                continue
+            for state in deadline.states:
+                for case in cases(state, process.name):
+                    for pending in deadline.pending(case, as_of):
+                        if actor is not None and not _concerns(actor, deadline, pending):
+                            continue
+                        yield Due(
+                            case.id,
+                            process.name,
+                            deadline.trigger,
+                            deadline.role,
+                            pending.who,
+                            pending.due,
+                            as_of > pending.due,
+                            deadline.citation,
+                            pending.kind or deadline.kind,
+                            deadline.id,
+                            deadline.title_en,
+                            pending.detail,
+                        )
