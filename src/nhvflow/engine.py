@@ -48,6 +48,7 @@ from nhvflow._steps import (
     utcnow,
 )
 from nhvflow._targets import is_postgres_url
+from nhvflow._typed import unpack, unpack_creation
 from nhvflow.errors import (
     IdempotencyConflict,
     IntegrityError,
@@ -55,7 +56,7 @@ from nhvflow.errors import (
     NotAuthorised,
     UnknownCase,
 )
-from nhvflow.events import MappingCompleted, Meta, iso
+from nhvflow.events import Fact, MappingCompleted, Meta, iso
 from nhvflow.model import Actor, Case, Event, Role, Violation
 from nhvflow.rules import Responsibility, RuleOutcome, Step
 from nhvflow.states import Process, builtin_processes
@@ -103,6 +104,7 @@ class Registry:
     def submit(
         self,
         actor: Actor,
+        submission: Fact | None = None,
         *,
         process: str | None = None,
         case_id: str | None = None,
@@ -116,8 +118,15 @@ class Registry:
         ``programme_area``, ``care_measures``, ``advisory``,
         ``nominated_experts``, ``pilot``). ``case_id`` may be given (e.g. by a
         simulation with seeded ids); by default a UUID is drawn.
+
+        ``submission``: the creating step as an object instead of keywords
+        (``reg.submit(npo, Submit(title=..., programme_area=...))``, see
+        :mod:`nhvflow.steps`); it chooses the process.
         """
-        regime = self._catalogue.process(process or self.default_process)
+        name, payload = unpack_creation(
+            self._catalogue, submission, process, self.default_process, payload
+        )
+        regime = self._catalogue.process(name)
         given = self._given(at)
         actor = as_actor(actor)
         transition = regime.creation
@@ -154,7 +163,7 @@ class Registry:
     def fire(
         self,
         case_id: str,
-        trigger: str,
+        trigger: str | Fact,
         actor: Actor,
         *,
         expected_version: int | None = None,
@@ -174,7 +183,13 @@ class Registry:
         ``idempotency_key``: repeating the same request returns the first
         result and writes nothing. ``at``: the business time of the step
         (timezone-aware; default now).
+
+        ``trigger`` may be the step as an object instead of a name and
+        keywords: ``fire(case_id, Decide(units=2), sos)`` is
+        ``fire(case_id, "decide", sos, units=2)``, checked by a type checker
+        (see :mod:`nhvflow.steps`).
         """
+        trigger, payload = unpack(trigger, payload, case_id, self._process_of)
         given = self._given(at)
         actor = as_actor(actor)
         with self.store.write():
@@ -190,7 +205,7 @@ class Registry:
     def check(
         self,
         case_id: str,
-        trigger: str,
+        trigger: str | Fact,
         actor: Actor,
         *,
         at: datetime | str | None = None,
@@ -206,7 +221,7 @@ class Registry:
     def explain(
         self,
         case_id: str,
-        trigger: str,
+        trigger: str | Fact,
         actor: Actor,
         *,
         at: datetime | str | None = None,
@@ -214,7 +229,8 @@ class Registry:
     ) -> list[RuleOutcome]:
         """Every rule consulted for the step, with its outcome: ``passed``,
         ``failed`` (with its violations) or ``not in force`` at the step's
-        business time."""
+        business time. ``trigger`` may be a step object, as for :meth:`fire`."""
+        trigger, payload = unpack(trigger, payload, case_id, self._process_of)
         when = self._moment(at)
         actor = as_actor(actor)
         with self.store.read():
@@ -406,6 +422,10 @@ class Registry:
         self.close()
 
     # -- internals -------------------------------------------------------------------
+
+    def _process_of(self, case_id: str) -> tuple[Process, str]:
+        row = self._judge.load(case_id)
+        return self._catalogue.process(row.process), row.state
 
     def _moment(self, at: datetime | str | None) -> datetime:
         return self._clock() if at is None else aware(at, "at")
