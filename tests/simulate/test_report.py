@@ -228,3 +228,31 @@ def test_the_charts_render_in_headless_chromium(result, tmp_path):
 
     assert near((0x1F, 0x6F, 0x8B)) > 20_000  # the bars of the funnel, medians and permits
     assert near((0xF5, 0xD3, 0xB3)) > 2_000  # the 90th-percentile bars (orange at 35 %)
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+)
+def test_the_swedish_report_reads_swedish_in_headless_chromium(replicated, tmp_path):
+    """Headless Chromium loads the lang="sv" report and its rendered DOM has
+    lang="sv" and only Swedish headings."""
+    page = write_html(replicated, tmp_path / "rapport.html", lang="sv")
+    done = subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
+         page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    dom = done.stdout
+    assert '<html lang="sv">' in dom, done.stderr
+    headings = re.findall(r"<h2>(.*?)</h2>", dom)
+    assert headings == [
+        "Antaganden",
+        "Tratten genom de åtta stegen",
+        "Spridning mellan replikeringarna (3)",
+        "Slutlägen",
+        "Stoppade steg, per regel",
+        "Dagar per steg",
+        "Tillstånd över tid",
+        "Tillstånd per sjukvårdsregion",
+    ]
