@@ -48,6 +48,7 @@ __all__ = [
     "edge_label",
     "graphviz_missing",
     "mermaid",
+    "role_name",
     "svg",
 ]
 
