@@ -197,13 +197,18 @@ def _short(region: HealthcareRegion) -> str:
 
 
 def _rows(rows: list[list[Any]], head: list[str], *, tag: str = "") -> str:
-    def cell(kind: str, value: Any) -> str:
-        numeric = isinstance(value, int) or (isinstance(value, str) and _NUMBER.match(value))
-        align = ' class="n"' if numeric else ""
+    def numeric(value: Any) -> bool:
+        return isinstance(value, int) or (isinstance(value, str) and bool(_NUMBER.match(value)))
+
+    def cell(kind: str, value: Any, right: bool) -> str:
+        align = ' class="n"' if right else ""
         return f"<{kind}{align}>{html.escape(str(value))}</{kind}>"
 
-    header = "".join(cell("th", h) for h in head)
-    body = "".join("<tr>" + "".join(cell("td", v) for v in row) + "</tr>" for row in rows)
+    columns = [all(numeric(row[i]) for row in rows) if rows else False for i in range(len(head))]
+    header = "".join(cell("th", h, columns[i]) for i, h in enumerate(head))
+    body = "".join(
+        "<tr>" + "".join(cell("td", v, numeric(v)) for v in row) + "</tr>" for row in rows
+    )
     return f"<table{tag}><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
 
 
