@@ -14,7 +14,7 @@ from typing import Any
 import nhvflow
 from benchmarks.workload import Step
 from nhvflow import Registry
-from nhvflow._records import CaseRow, NewEvent, StoredEvent, canonical
+from nhvflow._records import Projection, Sealed
 from nhvflow._sqlite_schema import UPSERT_CASE
 from nhvflow.store import Durability, SQLiteStore
 
@@ -126,21 +126,21 @@ class _CapturingStore(SQLiteStore):
         super().__init__(":memory:", durability="normal")
         self.cases: list[tuple[Any, ...]] = []
 
-    def append(
-        self, event: NewEvent, case: CaseRow | None, *, permits_changed: bool = False
-    ) -> StoredEvent:
-        if case is not None:
+    def append(self, sealed: Sealed, projection: Projection | None) -> None:
+        if projection is not None:
+            case = projection.case
             self.cases.append(
                 (
                     case.id,
                     case.process,
                     case.state,
                     case.version,
-                    canonical(case.data),
+                    projection.data_text,
                     case.updated_at,
+                    case.seal,
                 )
             )
-        return super().append(event, case, permits_changed=permits_changed)
+        super().append(sealed, projection)
 
 
 def captured_write_set(steps: list[Step]) -> tuple[list[str], EventRows, list[tuple[Any, ...]]]:

@@ -20,14 +20,18 @@ __all__ = [
     "EVENT_COLUMNS",
     "INSERT_EVENT",
     "INSERT_EVENT_AND_CASE",
-    "INSERT_PERMIT",
+    "LOAD_CASE",
     "SCHEMA_VERSION",
+    "SIDE_TABLES",
     "TRIGGER_STATE",
+    "UPGRADES",
     "UPSERT_CASE",
+    "side_table",
 ]
 
-SCHEMA_VERSION = 1
-"""The layout version of the PostgreSQL tables this nhvflow writes."""
+SCHEMA_VERSION = 2
+"""The layout version of the PostgreSQL tables this nhvflow writes (2: case
+rows carry the seal that binds them to the event they were folded from)."""
 
 APPEND_ONLY_TRIGGERS = (
     "events_append_only_update",
@@ -85,7 +89,8 @@ CREATE_SCHEMA = (
         state TEXT COLLATE "C" NOT NULL,
         version INTEGER NOT NULL,
         data TEXT NOT NULL,
-        updated_at TEXT COLLATE "C" NOT NULL
+        updated_at TEXT COLLATE "C" NOT NULL,
+        seal TEXT NOT NULL DEFAULT ''
     )
     """,
     "CREATE INDEX cases_state ON cases (state)",
@@ -113,6 +118,11 @@ CREATE_SCHEMA = (
 )
 """The statements that lay out a new log (run in one transaction)."""
 
+UPGRADES: dict[int, tuple[str, ...]] = {
+    1: ("ALTER TABLE cases ADD COLUMN seal TEXT NOT NULL DEFAULT ''",),
+}
+"""The statements that bring a log from a layout version to the next."""
+
 TRIGGER_STATE = """
     SELECT t.tgname, t.tgenabled
     FROM pg_trigger t
@@ -136,19 +146,37 @@ INSERT_EVENT_AND_CASE = (
     # One round trip: the case's projection is written only if the event was.
     f"WITH e AS (INSERT INTO events ({EVENT_COLUMNS}) "
     "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING RETURNING position) "
-    "INSERT INTO cases (id, process, state, version, data, updated_at) "
-    "SELECT %s,%s,%s,%s,%s,%s FROM e ON CONFLICT (id) DO UPDATE SET process = excluded.process, "
-    "state = excluded.state, version = excluded.version, data = excluded.data, "
-    "updated_at = excluded.updated_at RETURNING id"
+    "INSERT INTO cases (id, process, state, version, data, updated_at, seal) "
+    "SELECT %s,%s,%s,%s,%s,%s,%s FROM e ON CONFLICT (id) DO UPDATE SET "
+    "process = excluded.process, state = excluded.state, version = excluded.version, "
+    "data = excluded.data, updated_at = excluded.updated_at, seal = excluded.seal RETURNING id"
 )
 UPSERT_CASE = (
-    "INSERT INTO cases (id, process, state, version, data, updated_at) "
-    "VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (id) DO UPDATE SET process = excluded.process, "
+    "INSERT INTO cases (id, process, state, version, data, updated_at, seal) "
+    "VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (id) DO UPDATE SET process = excluded.process, "
     "state = excluded.state, version = excluded.version, data = excluded.data, "
-    "updated_at = excluded.updated_at"
-)
-INSERT_PERMIT = (
-    "INSERT INTO permits (case_id, seq, region, unit, valid, granted_at, starts_on, revoked_at, "
-    "conditions) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+    "updated_at = excluded.updated_at, seal = excluded.seal"
 )
 CASE_COLUMNS = "id, process, state, version, data, updated_at"
+LOAD_CASE = (
+    # The row, and the version and hash of its stream's last event, for the
+    # engine to check one against the other; one round trip.
+    "SELECT c.id, c.process, c.state, c.version, c.data, c.updated_at, c.seal, e.version, e.hash "
+    "FROM cases c LEFT JOIN LATERAL (SELECT version, hash FROM events "
+    "WHERE stream_id = c.id ORDER BY version DESC LIMIT 1) e ON TRUE WHERE c.id = %s"
+)
+SIDE_TABLES = {
+    "permits": "case_id, seq, region, unit, valid, granted_at, starts_on, revoked_at, conditions",
+}
+"""The projection tables besides ``cases`` that a regime may hand rows for."""
+
+
+def side_table(name: str) -> tuple[str, str]:
+    """The DELETE (of one case's rows) and INSERT statements of a projection
+    table; ``KeyError`` for a table the log lacks."""
+    columns = SIDE_TABLES[name]
+    marks = ",".join(["%s"] * len(columns.split(",")))
+    return (
+        f"DELETE FROM {name} WHERE case_id = %s",
+        f"INSERT INTO {name} ({columns}) VALUES ({marks})",
+    )

@@ -23,12 +23,16 @@ __all__ = [
     "ChainCheck",
     "Durability",
     "NewEvent",
+    "Projection",
+    "Sealed",
     "Store",
     "StoredEvent",
     "VerifyReport",
     "canonical",
     "chain_hash",
     "json_scalar",
+    "projection_seal",
+    "seal",
 ]
 
 Durability = Literal["full", "normal"]
@@ -135,7 +139,8 @@ def chain_hash(
 
 @attrs.frozen
 class NewEvent:
-    """An event about to be appended (the store assigns position, times and hashes)."""
+    """An event about to be appended; :func:`seal` gives it its position,
+    recording time and hashes."""
 
     stream_id: str
     version: int
@@ -173,7 +178,14 @@ class StoredEvent:
 
 @attrs.frozen
 class CaseRow:
-    """The projection of one case."""
+    """The projection of one case.
+
+    ``seal`` binds the row to the event it was folded from
+    (:func:`projection_seal`); ``head`` is the ``(version, hash)`` of the
+    last event of the case's stream when the row was read from a store.
+    Neither takes part in equality: two rows are equal when they say the
+    same of the case.
+    """
 
     id: str
     process: str
@@ -181,6 +193,97 @@ class CaseRow:
     version: int
     data: dict[str, Any]
     updated_at: str
+    seal: str = attrs.field(default="", eq=False, kw_only=True)
+    data_text: str | None = attrs.field(default=None, eq=False, kw_only=True, repr=False)
+    """``canonical(data)`` as stored, when the row was read from a store."""
+    head: tuple[int, str] | None = attrs.field(default=None, eq=False, kw_only=True)
+
+
+def projection_seal(row: CaseRow, data_text: str, event_hash: str) -> str:
+    """The seal of a case row: SHA-256 over the hash of the event the row
+    was folded from and the row's own content. A row whose seal does not
+    match, or that names another event than its stream's last, is not
+    backed by the log (see ``docs/log-format.md``)."""
+    head = "\x1f".join(
+        (event_hash, row.id, row.process, row.state, str(row.version), row.updated_at)
+    )
+    return hashlib.sha256(f"{head}\x1e{data_text}".encode()).hexdigest()
+
+
+@attrs.frozen
+class Projection:
+    """What a step (or a rebuild) hands a store for one case: the case row
+    with its seal and encoded data, and the rows of the regime's other
+    projection tables for that case (``table -> rows``), each replacing the
+    case's rows in that table. A table not named is left as it is."""
+
+    case: CaseRow
+    data_text: str
+    tables: tuple[tuple[str, tuple[tuple[Any, ...], ...]], ...] = ()
+
+
+@attrs.frozen
+class Sealed:
+    """An event sealed for the log: the stored event and the row of columns
+    every backend binds (``EVENT_COLUMNS`` order, JSON as canonical text)."""
+
+    event: StoredEvent
+    row: tuple[Any, ...]
+
+
+def seal(event: NewEvent, tail: tuple[int, str] | None, recorded_at: str) -> Sealed:
+    """Give ``event`` the next position after ``tail`` (the log's last
+    ``(position, hash)``; ``None`` for an empty log), its recording time and
+    its place in the hash chain. The one sealing of events, shared by every
+    backend."""
+    position, prev = (tail[0] + 1, tail[1]) if tail else (1, GENESIS)
+    actor = event.actor_text if event.actor_text is not None else canonical(event.actor)
+    payload = event.payload_text if event.payload_text is not None else canonical(event.payload)
+    digest = chain_hash(
+        prev,
+        position=position,
+        stream_id=event.stream_id,
+        version=event.version,
+        type=event.type,
+        schema_version=event.schema_version,
+        actor=actor,
+        payload=payload,
+        occurred_at=event.occurred_at,
+        recorded_at=recorded_at,
+        idempotency_key=event.idempotency_key,
+        request_hash=event.request_hash,
+    )
+    stored = StoredEvent(
+        position,
+        event.stream_id,
+        event.version,
+        event.type,
+        event.schema_version,
+        event.actor,
+        event.payload,
+        event.occurred_at,
+        recorded_at,
+        event.idempotency_key,
+        event.request_hash,
+        prev,
+        digest,
+    )
+    row = (
+        position,
+        event.stream_id,
+        event.version,
+        event.type,
+        event.schema_version,
+        actor,
+        payload,
+        event.occurred_at,
+        recorded_at,
+        event.idempotency_key,
+        event.request_hash,
+        prev,
+        digest,
+    )
+    return Sealed(stored, row)
 
 
 @attrs.frozen
@@ -237,17 +340,24 @@ class Store(Protocol):
         ...
 
     def load_case(self, case_id: str) -> CaseRow | None:
-        """The case's projection, or ``None``."""
+        """The case's projection, or ``None``; with its ``seal``, its stored
+        ``data_text`` and the ``head`` (version, hash) of its stream's last
+        event, so that the engine can check the row against the log."""
         ...
 
     def stream_version(self, stream_id: str) -> int:
         """The last version of a stream (0 when it has none)."""
         ...
 
-    def append(
-        self, event: NewEvent, case: CaseRow | None, *, permits_changed: bool = False
-    ) -> StoredEvent:
-        """Append one event and write the case's projection with it.
+    def tail(self) -> tuple[int, str] | None:
+        """The log's last ``(position, hash)``; ``None`` when it is empty.
+        Inside a write transaction (which holds the write lock)."""
+        ...
+
+    def append(self, sealed: Sealed, projection: Projection | None) -> None:
+        """Append one sealed event (:func:`seal` after :meth:`tail`) and
+        write the projection rows handed with it, in the open write
+        transaction.
 
         Raises :class:`~nhvflow.errors.ConcurrencyConflict` when the stream
         already has this version, and
@@ -292,7 +402,7 @@ class Store(Protocol):
         """Set a registry-wide fact (inside a write transaction)."""
         ...
 
-    def replace_projections(self, cases: Iterable[CaseRow], facts: dict[str, Any]) -> None:
+    def replace_projections(self, projections: Iterable[Projection], facts: dict[str, Any]) -> None:
         """Replace every projection (inside a write transaction)."""
         ...
 

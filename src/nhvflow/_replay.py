@@ -9,13 +9,39 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from nhvflow._records import REGISTRY_STREAM, CaseRow, Store, StoredEvent, VerifyReport
-from nhvflow.errors import DefinitionError, LogFormatError, NhvflowError
+import attrs
+
+from nhvflow._records import (
+    REGISTRY_STREAM,
+    CaseRow,
+    Projection,
+    Store,
+    StoredEvent,
+    VerifyReport,
+    canonical,
+    projection_seal,
+)
+from nhvflow.errors import (
+    DefinitionError,
+    IntegrityError,
+    InvalidPayload,
+    LogFormatError,
+    NhvflowError,
+)
 from nhvflow.events import Fact, MappingCompleted, Meta, iso, upcast
 from nhvflow.model import Actor, Case, Event
 from nhvflow.states import Process
 
-__all__ = ["Catalogue", "replayed", "to_case", "to_event", "verify_projections"]
+__all__ = [
+    "Catalogue",
+    "apply",
+    "backed",
+    "project",
+    "replayed",
+    "to_case",
+    "to_event",
+    "verify_projections",
+]
 
 MAPPING_FACT = "mapping_completed_at"
 
@@ -68,6 +94,18 @@ class Catalogue:
             )
         return found
 
+    def known(self, name: object) -> Process:
+        """The process a caller names for a new case (``InvalidPayload``
+        naming ``process`` for a name this registry does not know)."""
+        found = self.processes.get(name) if isinstance(name, str) else None
+        if found is None:
+            raise InvalidPayload(
+                "process",
+                f"{str(name)[:80]!r} is not a process this registry knows; known: "
+                f"{', '.join(sorted(self.processes))}.",
+            )
+        return found
+
     def event_class(self, process: Process, stored: StoredEvent) -> type[Fact]:
         """The event class of a stored event in its process."""
         cls = process.event_types.get(stored.type)
@@ -79,43 +117,23 @@ class Catalogue:
         return cls
 
     def fold(self, events: Iterable[StoredEvent]) -> CaseRow | None:
-        """The case after ``events`` (one stream, in order); ``None`` if empty."""
-        process: Process | None = None
-        data: dict[str, Any] = {}
-        state = ""
-        last: StoredEvent | None = None
+        """The case after ``events`` (one stream, in order); ``None`` if empty.
+        Each event goes through :meth:`apply`, as a live step's does."""
+        row: CaseRow | None = None
         for stored in events:
-            if process is None:
+            if row is None:
                 process = self.creators.get(stored.type)
                 if process is None:
                     raise LogFormatError(
                         f"stream {stored.stream_id!r} starts with {stored.type!r}, which creates "
                         "no case in the processes this registry knows"
                     )
-                state = process.initial
             else:
-                transition = process.by_event.get(stored.type)
-                if transition is None:
-                    raise LogFormatError(
-                        f"event at position {stored.position} has type {stored.type!r}, unknown "
-                        f"to process {process.name!r}"
-                    )
-                state = transition.dest
-            cls = self.event_class(process, stored)
-            payload = stored.payload
-            if stored.schema_version != cls.schema_version:
-                payload = upcast(cls, payload, stored.schema_version)
+                process = self.process(row.process)
             actor = self.actor(stored.actor)
             occurred = datetime.fromisoformat(stored.occurred_at)
-            text = stored.occurred_at
-            if not _as_written(text, occurred):
-                text = iso(occurred)
-            meta = Meta(stored.stream_id, actor, occurred, stored.version, when=text)
-            cls.fold(payload, data, meta)
-            last = stored
-        if process is None or last is None:
-            return None
-        return CaseRow(last.stream_id, process.name, state, last.version, data, last.occurred_at)
+            row = apply(process, row, stored, actor, occurred)
+        return row
 
     @staticmethod
     def registry_facts(events: Iterable[StoredEvent]) -> dict[str, Any]:
@@ -125,6 +143,88 @@ class Catalogue:
             if stored.stream_id == REGISTRY_STREAM and stored.type == MappingCompleted.type:
                 facts.setdefault(MAPPING_FACT, stored.occurred_at)
         return facts
+
+
+def apply(
+    process: Process,
+    before: CaseRow | None,
+    event: StoredEvent,
+    actor: Actor,
+    occurred: datetime,
+) -> CaseRow:
+    """The one fold: the case after ``event``, from the case before it
+    (``None`` for the event that creates it).
+
+    The event must be a legal move of ``process`` from the state before it,
+    at the next version; the next state is the one the process's machine
+    reaches by the event's trigger. Otherwise :class:`IntegrityError` names
+    the event's position. ``before`` is never changed: the new row gets its
+    own ``data`` (the events' folds replace what they change, never edit
+    it in place), so the case a rule saw stays as it saw it.
+
+    Live steps, replay, rebuild, ``get(as_of=)`` and verification all fold
+    through here.
+    """
+    position = event.position
+    if before is None:
+        transition = process.creation
+        if event.type != transition.event.type or event.version != 1:
+            raise IntegrityError(
+                position,
+                f"event at position {position} ({event.type!r}, version {event.version}) cannot "
+                f"open a case of process {process.name!r}",
+            )
+        state, data = process.initial, {}
+    else:
+        found = process.by_event.get(event.type)
+        if found is None or found.creates or before.state not in found.source:
+            raise IntegrityError(
+                position,
+                f"event at position {position} ({event.type!r}) is not a legal move of "
+                f"process {process.name!r} from state {before.state!r} (case "
+                f"{before.id!r}, version {before.version})",
+            )
+        if event.version != before.version + 1:
+            raise IntegrityError(
+                position,
+                f"event at position {position} is version {event.version} of case "
+                f"{before.id!r}, which is at version {before.version}",
+            )
+        transition = found
+        state = process.next_state(transition.trigger, before.state)
+        data = dict(before.data)
+    cls = transition.event
+    payload = event.payload
+    if event.schema_version != cls.schema_version:
+        payload = upcast(cls, payload, event.schema_version)
+    text = event.occurred_at
+    if not _as_written(text, occurred):
+        text = iso(occurred)
+    cls.fold(payload, data, Meta(event.stream_id, actor, occurred, event.version, when=text))
+    return CaseRow(event.stream_id, process.name, state, event.version, data, event.occurred_at)
+
+
+def project(process: Process, row: CaseRow, event_hash: str, *, trigger: str | None) -> Projection:
+    """The projection rows of ``row``, folded from the event ``event_hash``:
+    the case row sealed to that event, and the rows of the regime's own
+    projection tables that the step changes (every table when ``trigger`` is
+    ``None``: a rebuild)."""
+    data_text = canonical(row.data)
+    sealed = attrs.evolve(row, seal=projection_seal(row, data_text, event_hash))
+    tables = tuple(
+        (table.name, tuple(table.rows(row.id, row.data)))
+        for table in process.tables
+        if trigger is None or trigger in table.changed_by
+    )
+    return Projection(sealed, data_text, tables)
+
+
+def backed(row: CaseRow) -> bool:
+    """Whether a row read from a store is backed by the log: it names its
+    stream's last event, and its seal matches its content and that event."""
+    if row.head is None or row.head[0] != row.version or row.data_text is None:
+        return False
+    return row.seal == projection_seal(row, row.data_text, row.head[1])
 
 
 def to_case(row: CaseRow) -> Case:
@@ -167,23 +267,37 @@ def to_event(stored: StoredEvent, catalogue: Catalogue | None = None) -> Event:
 
 
 def verify_projections(catalogue: Catalogue, store: Store, report: VerifyReport) -> VerifyReport:
-    """The log report, with every case whose projection differs from a
-    replay of its events (or that has no events) added as a problem."""
+    """The log report, with every stream that is not a sequence of legal
+    moves of its process, and every case whose projection differs from a
+    fold of its events (or is not sealed to its last event, or has no
+    events), added as a problem."""
     problems = list(report.problems)
+    first_bad = report.first_bad_position
     with store.read():
-        replayed: set[str] = set()
+        folded: set[str] = set()
         for stream_id in store.stream_ids():
             if stream_id == REGISTRY_STREAM:
                 continue
-            replayed.add(stream_id)
+            folded.add(stream_id)
             try:
-                row = catalogue.fold(store.events(stream_id))
+                row, event_hash = _fold_with_hash(catalogue, store, stream_id)
                 live = store.load_case(stream_id)
+            except IntegrityError as exc:
+                problems.append(f"case {stream_id}: {exc}")
+                if first_bad is None or (exc.position is not None and exc.position < first_bad):
+                    first_bad = exc.position
+                continue
             except (NhvflowError, ValueError) as exc:
                 problems.append(f"case {stream_id}: cannot be replayed and compared ({exc})")
                 continue
-            if live != row:
+            if live is None:
+                problems.append(f"case {stream_id}: has events but no projection")
+            elif live != row:
                 problems.append(f"case {stream_id}: projection differs from its events")
+            elif live.seal and not backed(live):
+                problems.append(f"case {stream_id}: projection is not sealed to its last event")
+            elif live.seal and live.head != (row.version, event_hash):
+                problems.append(f"case {stream_id}: projection names another event")
         try:
             projected = {case.id for case in store.cases()}
             expected = catalogue.registry_facts(store.events(REGISTRY_STREAM))
@@ -191,17 +305,29 @@ def verify_projections(catalogue: Catalogue, store: Store, report: VerifyReport)
         except ValueError as exc:
             problems.append(f"the projections cannot be read ({exc})")
         else:
-            problems += [f"case {c}: projected but has no events" for c in projected - replayed]
+            problems += [f"case {c}: projected but has no events" for c in projected - folded]
             if facts_differ:
                 problems.append("registry facts differ from the registry stream")
-    return VerifyReport(not problems, report.checked, report.first_bad_position, tuple(problems))
+    return VerifyReport(not problems, report.checked, first_bad, tuple(problems))
 
 
-def replayed(catalogue: Catalogue, store: Store) -> Iterator[CaseRow]:
-    """Every case folded from its events, stream by stream (one case in memory at a time)."""
+def _fold_with_hash(catalogue: Catalogue, store: Store, stream_id: str) -> tuple[CaseRow, str]:
+    last: list[str] = []
+
+    def noted() -> Iterator[StoredEvent]:
+        for stored in store.events(stream_id):
+            last[:] = [stored.hash]
+            yield stored
+
+    row = catalogue.fold(noted())
+    assert row is not None
+    return row, last[0]
+
+
+def replayed(catalogue: Catalogue, store: Store) -> Iterator[tuple[CaseRow, str]]:
+    """Every case folded from its events, stream by stream (one case in
+    memory at a time), with the hash of its last event."""
     for stream_id in store.stream_ids():
         if stream_id == REGISTRY_STREAM:
             continue
-        row = catalogue.fold(store.events(stream_id))
-        if row is not None:
-            yield row
+        yield _fold_with_hash(catalogue, store, stream_id)

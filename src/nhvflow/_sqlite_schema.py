@@ -15,15 +15,18 @@ __all__ = [
     "EVENT_COLUMNS",
     "FORMAT",
     "INSERT_EVENT",
-    "INSERT_PERMIT",
+    "LOAD_CASE",
     "SCHEMA_VERSION",
+    "SIDE_TABLES",
     "UPSERT_CASE",
     "migrations",
+    "side_table",
 ]
 
 FORMAT = "nhvflow-log"
-SCHEMA_VERSION = 1
-"""The layout version of the tables this nhvflow writes."""
+SCHEMA_VERSION = 2
+"""The layout version of the tables this nhvflow writes (2: case rows carry
+the seal that binds them to the event they were folded from)."""
 
 EVENT_COLUMNS = (
     "position, stream_id, version, type, schema_version, actor, payload, occurred_at, "
@@ -31,14 +34,35 @@ EVENT_COLUMNS = (
 )
 INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 UPSERT_CASE = (
-    "INSERT INTO cases (id, process, state, version, data, updated_at) VALUES (?,?,?,?,?,?) "
+    "INSERT INTO cases (id, process, state, version, data, updated_at, seal) "
+    "VALUES (?,?,?,?,?,?,?) "
     "ON CONFLICT(id) DO UPDATE SET process=excluded.process, state=excluded.state, "
-    "version=excluded.version, data=excluded.data, updated_at=excluded.updated_at"
+    "version=excluded.version, data=excluded.data, updated_at=excluded.updated_at, "
+    "seal=excluded.seal"
 )
-INSERT_PERMIT = (
-    "INSERT INTO permits (case_id, seq, region, unit, valid, granted_at, starts_on, revoked_at, "
-    "conditions) VALUES (?,?,?,?,?,?,?,?,?)"
+LOAD_CASE = (
+    # The row, and the version and hash of its stream's last event (along the
+    # UNIQUE (stream_id, version) index), for the engine to check one against the other.
+    "SELECT c.id, c.process, c.state, c.version, c.data, c.updated_at, c.seal, e.version, e.hash "
+    "FROM cases c LEFT JOIN events e ON e.stream_id = c.id AND e.version = "
+    "(SELECT MAX(version) FROM events WHERE stream_id = c.id) WHERE c.id = ?"
 )
+SIDE_TABLES = {
+    "permits": "case_id, seq, region, unit, valid, granted_at, starts_on, revoked_at, conditions",
+}
+"""The projection tables besides ``cases`` that a regime may hand rows for."""
+
+
+def side_table(name: str) -> tuple[str, str]:
+    """The DELETE (of one case's rows) and INSERT statements of a projection
+    table a regime hands rows for; ``KeyError`` for a table the log lacks."""
+    columns = SIDE_TABLES[name]
+    marks = ",".join("?" * len(columns.split(",")))
+    return (
+        f"DELETE FROM {name} WHERE case_id = ?",
+        f"INSERT INTO {name} ({columns}) VALUES ({marks})",
+    )
+
 
 migrations = sqlite_utils.Migrations("nhvflow")
 
@@ -105,3 +129,12 @@ def initial(db: sqlite_utils.Database) -> None:
             {"key": "created_at", "value": iso(datetime.now(UTC))},
         ]
     )
+
+
+@migrations(name="0002_case_seal")
+def case_seal(db: sqlite_utils.Database) -> None:
+    """Case rows carry the seal binding them to the event they were folded
+    from; rows of older logs have none until they are rebuilt or stepped
+    (the engine checks an unsealed row by folding its stream)."""
+    db.execute("ALTER TABLE cases ADD COLUMN seal TEXT NOT NULL DEFAULT ''")
+    db.execute("UPDATE nhvflow_meta SET value = '2' WHERE key = 'schema_version'")

@@ -12,13 +12,12 @@ from typing import Any
 
 import attrs
 
-from nhvflow._records import REGISTRY_STREAM, CaseRow, Store, canonical, json_scalar
-from nhvflow._replay import MAPPING_FACT
-from nhvflow.errors import InvalidPayload
+from nhvflow._records import REGISTRY_STREAM, Store, canonical, json_scalar
+from nhvflow._replay import MAPPING_FACT, Catalogue
+from nhvflow.errors import InvalidPayload, UnknownCase
 from nhvflow.events import Fact, iso
 from nhvflow.model import Actor, Violation
-from nhvflow.rules import RuleOutcome, Step
-from nhvflow.states import Process, Transition
+from nhvflow.rules import RuleOutcome
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 """The largest payload one step may record, as encoded JSON."""
@@ -29,18 +28,30 @@ def utcnow() -> datetime:
 
 
 class StoreFacts:
-    """Registry-wide facts, read lazily inside the step's transaction."""
+    """Registry-wide facts as the rules consult them, read from the log's
+    registry stream (never from a projection row), inside the step's
+    transaction; folded again only when that stream has grown."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, catalogue: Catalogue) -> None:
         self._store = store
+        self._catalogue = catalogue
+        self._seen: tuple[int, dict[str, Any]] = (0, {})
+
+    def current(self) -> dict[str, Any]:
+        """The registry facts as the log has them now."""
+        version = self._store.stream_version(REGISTRY_STREAM)
+        if version != self._seen[0]:
+            events = self._store.events(REGISTRY_STREAM)
+            self._seen = (version, self._catalogue.registry_facts(events))
+        return self._seen[1]
 
     def mapping_completed_at(self) -> datetime | None:
-        value = self._store.get_fact(MAPPING_FACT)
+        value = self.current().get(MAPPING_FACT)
         return None if value is None else datetime.fromisoformat(value)
 
 
 @attrs.frozen
-class Request:
+class Encoded:
     """A step's request, encoded once: its fingerprint (for idempotency) and
     the payload as JSON data and canonical text, which the log records
     unless ``prepare`` completed the payload."""
@@ -49,22 +60,6 @@ class Request:
     fact: Fact
     payload: dict[str, Any]
     payload_text: str
-
-
-@attrs.frozen
-class Judged:
-    """A step parsed, completed and judged (not yet written)."""
-
-    row: CaseRow | None
-    process: Process
-    transition: Transition
-    fact: Fact
-    step: Step
-    request: Request
-
-
-def is_text(value: object) -> bool:
-    return isinstance(value, str)
 
 
 def outcome(rule: Any, violations: list[Violation]) -> RuleOutcome:
@@ -100,11 +95,24 @@ def as_actor(actor: object) -> Actor:
     return actor
 
 
-def check_case_id(case_id: object) -> None:
+def check_case_id(case_id: object, *, existing: bool = False) -> None:
+    """A case id as a caller gives it: a non-empty string of at most 200
+    characters, not the registry's own stream (which names no case)."""
     if not isinstance(case_id, str) or not case_id.strip() or len(case_id) > 200:
         raise InvalidPayload("case_id", "must be a non-empty string of at most 200 characters.")
     if case_id == REGISTRY_STREAM:
+        if existing:
+            raise UnknownCase(case_id)
         raise InvalidPayload("case_id", f"{REGISTRY_STREAM!r} is reserved for registry facts.")
+
+
+def check_key(key: object) -> str:
+    """An idempotency key: a non-empty string of at most 200 characters."""
+    if not isinstance(key, str) or not key or len(key) > 200:
+        raise InvalidPayload(
+            "idempotency_key", "must be a non-empty string of at most 200 characters."
+        )
+    return key
 
 
 def encode_request(
@@ -114,7 +122,7 @@ def encode_request(
     fact: Fact,
     at: datetime | str | None,
     process: str,
-) -> Request:
+) -> Encoded:
     """The request encoded once: its fingerprint (for idempotency) and its
     payload's JSON; also refuses a payload too large or not representable as
     JSON, before any rule is judged."""
@@ -134,7 +142,7 @@ def encode_request(
     # spelt out so that neither the actor nor the payload is encoded again.
     parts = (json_scalar(process), json_scalar(stream), json_scalar(trigger), actor_text(actor))
     fingerprint = f"[{','.join(parts)},{json_scalar(text)},{json_scalar(moment)}]"
-    return Request(hashlib.sha256(fingerprint.encode("utf-8")).hexdigest(), fact, payload, text)
+    return Encoded(hashlib.sha256(fingerprint.encode("utf-8")).hexdigest(), fact, payload, text)
 
 
 @functools.lru_cache(maxsize=4096)

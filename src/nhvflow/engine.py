@@ -1,22 +1,14 @@
-"""The engine: :class:`Registry` takes the write lock, has the step judged
-(:class:`nhvflow._judge.Judge`: the case, the payload, the responsible party
-and the rules), moves the shared state machine and appends the event with its
-projection in one transaction. :func:`open_registry` (``nhvflow.open``) opens
-one.
-
-Every step goes the same way::
-
-    parse payload -> (idempotent replay?) -> expected version -> state allows trigger
-    -> complete defaults -> responsible party -> the step's rules -> machine -> append
-
-and nothing is written unless every check passed.
+"""The engine: :class:`Registry`, the public face of a log, and
+:func:`open_registry` (``nhvflow.open``). Every step, from every entry
+point, goes through the one pipeline of :mod:`nhvflow._judge` (its order is
+stated there, once); the registry only takes the lock the step needs and
+turns what the pipeline returns into public values.
 
 .. versionadded:: 0.1
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -25,40 +17,16 @@ from typing import Any
 
 import structlog
 
-from nhvflow import _payload
-from nhvflow._judge import Judge
-from nhvflow._records import REGISTRY_STREAM, CaseRow, NewEvent, Store, VerifyReport, canonical
-from nhvflow._replay import (
-    MAPPING_FACT,
-    Catalogue,
-    replayed,
-    to_case,
-    to_event,
-    verify_projections,
-)
-from nhvflow._steps import (
-    MAX_PAYLOAD_BYTES,
-    Judged,
-    actor_json,
-    as_actor,
-    aware,
-    check_case_id,
-    encode_request,
-    utc_iso,
-    utcnow,
-)
+from nhvflow._judge import REGISTRY_PROCESS, Pipeline, StepRequest
+from nhvflow._records import REGISTRY_STREAM, Projection, Store, VerifyReport
+from nhvflow._replay import Catalogue, project, replayed, to_case, to_event, verify_projections
+from nhvflow._steps import MAX_PAYLOAD_BYTES, as_actor, aware, check_case_id, utcnow
 from nhvflow._targets import is_postgres_url
 from nhvflow._typed import unpack, unpack_creation
-from nhvflow.errors import (
-    IdempotencyConflict,
-    IntegrityError,
-    InvalidPayload,
-    NotAuthorised,
-    UnknownCase,
-)
-from nhvflow.events import Fact, MappingCompleted, Meta, iso
-from nhvflow.model import Actor, Case, Event, Role, Violation
-from nhvflow.rules import Responsibility, RuleOutcome, Step
+from nhvflow.errors import IntegrityError, UnknownCase
+from nhvflow.events import Fact, iso
+from nhvflow.model import Actor, Case, Event, Violation
+from nhvflow.rules import RuleOutcome
 from nhvflow.states import Process, builtin_processes
 from nhvflow.store import Durability, SQLiteStore
 
@@ -95,9 +63,8 @@ class Registry:
         self.default_process = process
         self.store = store
         self._log = logger if logger is not None else structlog.get_logger("nhvflow")
-        self._judge = Judge(store, self._catalogue, self._log)
-        self._facts = self._judge.facts
         self._clock: Clock = clock or utcnow
+        self._pipeline = Pipeline(store, self._catalogue, self._log, self._now)
 
     # -- the public steps ------------------------------------------------------------
 
@@ -123,42 +90,14 @@ class Registry:
         (``reg.submit(npo, Submit(title=..., programme_area=...))``, see
         :mod:`nhvflow.steps`); it chooses the process.
         """
-        name, payload = unpack_creation(
+        regime, payload = unpack_creation(
             self._catalogue, submission, process, self.default_process, payload
         )
-        regime = self._catalogue.process(name)
-        given = self._given(at)
-        actor = as_actor(actor)
-        transition = regime.creation
-        fact = _payload.parse(transition.event, payload)
-        request = encode_request(case_id or "", transition.trigger, actor, fact, at, regime.name)
-        with self.store.write():
-            when = self._moment(given)
-            if idempotency_key is not None:
-                replay = self._judge.replay(idempotency_key, request.hash)
-                if replay is not None:
-                    return replay
-            new_id = case_id if case_id is not None else str(uuid.uuid4())
-            check_case_id(new_id)
-            if self.store.load_case(new_id) is not None or self.store.stream_version(new_id):
-                raise InvalidPayload(
-                    "case_id", f"a case {new_id!r} already exists; choose another id."
-                )
-            if transition.prepare is not None:
-                fact = transition.prepare(fact, None, when)
-            step = Step(
-                None,
-                regime.name,
-                transition.trigger,
-                actor,
-                fact,
-                when,
-                self._facts,
-                transition.responsible,
-            )
-            judged = Judged(None, regime, transition, fact, step, request)
-            self._judge.enforce(judged, new_id)
-            return self._append(judged, new_id, idempotency_key)
+        request = StepRequest(
+            case_id, "submit", as_actor(actor), payload, self._given(at), regime, None,
+            idempotency_key,
+        )  # fmt: skip
+        return self._take(request)
 
     def fire(
         self,
@@ -190,17 +129,11 @@ class Registry:
         (see :mod:`nhvflow.steps`).
         """
         trigger, payload = unpack(trigger, payload, case_id, self._process_of)
-        given = self._given(at)
-        actor = as_actor(actor)
-        with self.store.write():
-            when = self._moment(given)
-            judged = self._judge.step(
-                case_id, trigger, actor, payload, when, at, expected_version, idempotency_key
-            )
-            if isinstance(judged, Case):
-                return judged
-            self._judge.enforce(judged, case_id)
-            return self._append(judged, case_id, idempotency_key)
+        request = StepRequest(
+            case_id, trigger, as_actor(actor), payload, self._given(at), None, expected_version,
+            idempotency_key,
+        )  # fmt: skip
+        return self._take(request)
 
     def check(
         self,
@@ -231,12 +164,9 @@ class Registry:
         ``failed`` (with its violations) or ``not in force`` at the step's
         business time. ``trigger`` may be a step object, as for :meth:`fire`."""
         trigger, payload = unpack(trigger, payload, case_id, self._process_of)
-        when = self._moment(at)
-        actor = as_actor(actor)
+        request = StepRequest(case_id, trigger, as_actor(actor), payload, self._given(at))
         with self.store.read():
-            judged = self._judge.step(case_id, trigger, actor, payload, when, at, None, None)
-        assert not isinstance(judged, Case)
-        return self._judge.outcomes(judged)
+            return self._pipeline.weigh(request)
 
     def allowed_triggers(
         self, case_id: str, actor: Actor, *, at: datetime | str | None = None
@@ -246,18 +176,8 @@ class Registry:
         is fired (or by :meth:`check` with its payload)."""
         when = self._moment(at)
         actor = as_actor(actor)
-        row = self._judge.load(case_id)
-        process = self._catalogue.process(row.process)
-        case = to_case(row)
-        allowed = []
-        for trigger in process.triggers_from(row.state):
-            transition = process.transitions[trigger]
-            step = Step(
-                case, process.name, trigger, actor, None, when, self._facts, transition.responsible
-            )
-            if transition.responsible.allows(step) is None:
-                allowed.append(trigger)
-        return allowed
+        with self.store.read():
+            return self._pipeline.allowed(case_id, actor, when)
 
     def complete_mapping(
         self,
@@ -273,70 +193,34 @@ class Registry:
 
         Recording it again returns the first record and writes nothing.
         """
-        when = self._moment(at)
-        actor = as_actor(actor)
-        fact = _payload.parse(MappingCompleted, {"note": note})
-        nhv = self._catalogue.process("nhv") if "nhv" in self._catalogue.processes else None
-        responsible = Responsibility(Role.SOCIALSTYRELSEN, "Socialstyrelsen", "Socialstyrelsen")
-        step = Step(None, "nhv", "complete_mapping", actor, fact, when, self._facts, responsible)
-        authority = nhv.authority if nhv is not None else None
-        refusal = responsible.allows(step)
-        if refusal is not None:
-            violations = (
-                [authority.violation(refusal)]
-                if authority is not None
-                else [Violation("responsible-party", "", refusal.en, refusal.sv, refusal.criterion)]
-            )
-            self._judge.refused(None, "complete_mapping", actor, violations)
-            raise NotAuthorised(violations, case_id=None, trigger="complete_mapping", state=None)
-        request = encode_request(
-            REGISTRY_STREAM, "complete_mapping", actor, fact, at, "registry"
-        ).hash
+        request = StepRequest(
+            REGISTRY_STREAM, "complete_mapping", as_actor(actor), {"note": note},
+            self._given(at), REGISTRY_PROCESS, None, idempotency_key,
+        )  # fmt: skip
         with self.store.write():
-            if idempotency_key is not None:
-                previous = self.store.event_by_key(idempotency_key)
-                if previous is not None:
-                    if previous.request_hash != request:
-                        raise IdempotencyConflict(idempotency_key, previous.position)
-                    return to_event(previous, self._catalogue)
-            existing = next(iter(self.store.events(REGISTRY_STREAM)), None)
-            if existing is not None:
-                return to_event(existing, self._catalogue)
-            version = self.store.stream_version(REGISTRY_STREAM) + 1
-            stored = self.store.append(
-                NewEvent(
-                    REGISTRY_STREAM,
-                    version,
-                    fact.type,
-                    fact.schema_version,
-                    actor.to_json(),
-                    fact.to_json(),
-                    iso(when),
-                    idempotency_key,
-                    request,
-                ),
-                None,
-            )
-            self.store.set_fact(MAPPING_FACT, iso(when))
-        self._log.info("mapping_completed", actor_role=actor.role.value, at=iso(when))
-        return to_event(stored, self._catalogue)
+            taken = self._pipeline.take(request)
+        return to_event(taken.event, self._catalogue)
 
     # -- reading ---------------------------------------------------------------------
 
     def get(self, case_id: str, *, as_of: datetime | str | None = None) -> Case:
         """The case as it stands, or as it stood at business time ``as_of``."""
         if as_of is None:
-            return to_case(self._judge.load(case_id))
+            with self.store.read():
+                return to_case(self._pipeline.load(case_id))
         moment = aware(as_of, "as_of")
+        check_case_id(case_id, existing=True)
         with self.store.read():
             row = self._catalogue.fold(self.store.events(case_id, until=iso(moment)))
+            if row is None:
+                self._pipeline.load(case_id)  # raises UnknownCase when it never existed
         if row is None:
-            self._judge.load(case_id)  # raises UnknownCase when it never existed
             raise UnknownCase(case_id, f" at {iso(moment)} (it was submitted later)")
         return to_case(row)
 
     def history(self, case_id: str) -> list[Event]:
         """Every event of the case, in order."""
+        check_case_id(case_id, existing=True)
         events = [to_event(e, self._catalogue) for e in self.store.events(case_id)]
         if not events:
             raise UnknownCase(case_id)
@@ -354,7 +238,8 @@ class Registry:
 
     def mapping_completed_at(self) -> datetime | None:
         """When the overall mapping was recorded as done, if it was."""
-        return self._facts.mapping_completed_at()
+        with self.store.read():
+            return self._pipeline.facts.mapping_completed_at()
 
     def process(self, name: str | None = None) -> Process:
         """A process definition this registry knows (default: its default regime)."""
@@ -390,11 +275,12 @@ class Registry:
         """
         count = 0
 
-        def counted() -> Iterator[CaseRow]:
+        def counted() -> Iterator[Projection]:
             nonlocal count
-            for row in replayed(self._catalogue, self.store):
+            for row, event_hash in replayed(self._catalogue, self.store):
                 count += 1
-                yield row
+                process = self._catalogue.process(row.process)
+                yield project(process, row, event_hash, trigger=None)
 
         with self.store.write():
             facts = self._catalogue.registry_facts(self.store.events(REGISTRY_STREAM))
@@ -424,11 +310,16 @@ class Registry:
     # -- internals -------------------------------------------------------------------
 
     def _process_of(self, case_id: str) -> tuple[Process, str]:
-        row = self._judge.load(case_id)
+        with self.store.read():
+            row = self._pipeline.load(case_id)
         return self._catalogue.process(row.process), row.state
 
     def _moment(self, at: datetime | str | None) -> datetime:
-        return self._clock() if at is None else aware(at, "at")
+        return self._now() if at is None else aware(at, "at")
+
+    def _now(self) -> datetime:
+        """Now, from the registry's clock (checked: a clock must tell aware time)."""
+        return aware(self._clock(), "clock")
 
     @staticmethod
     def _given(at: datetime | str | None) -> datetime | None:
@@ -437,49 +328,11 @@ class Registry:
         waited for another writer is not dated before that writer's step."""
         return None if at is None else aware(at, "at")
 
-    def _append(self, judged: Judged, case_id: str, key: str | None) -> Case:
-        step, fact, process, request = judged.step, judged.fact, judged.process, judged.request
-        if fact is request.fact:  # not completed by prepare: the request's encoding stands
-            payload, payload_text = request.payload, request.payload_text
-        else:
-            payload = fact.to_json()
-            payload_text = canonical(payload)
-        if judged.row is None:
-            state, version, data = process.initial, 1, {}
-        else:
-            state = process.next_state(step.trigger, judged.row.state)
-            version, data = judged.row.version + 1, judged.row.data
-        occurred = utc_iso(step.at)
-        type(fact).fold(payload, data, Meta(case_id, step.actor, step.at, version, when=occurred))
-        row = CaseRow(case_id, process.name, state, version, data, occurred)
-        actor, actor_text = actor_json(step.actor)
-        self.store.append(
-            NewEvent(
-                case_id,
-                version,
-                fact.type,
-                fact.schema_version,
-                actor,
-                payload,
-                occurred,
-                key,
-                request.hash,
-                actor_text=actor_text,
-                payload_text=payload_text,
-            ),
-            row,
-            permits_changed=fact.touches_permits,
-        )
-        self._log.debug(
-            "step_accepted",
-            case_id=case_id,
-            trigger=step.trigger,
-            actor_role=step.actor.role.value,
-            outcome="accepted",
-            version=version,
-            state=state,
-        )
-        return to_case(row)
+    def _take(self, request: StepRequest) -> Case:
+        with self.store.write():
+            taken = self._pipeline.take(request)
+        assert taken.case is not None
+        return taken.case
 
 
 def open_registry(

@@ -22,7 +22,6 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +29,14 @@ import sqlite_utils
 import structlog
 
 from nhvflow._records import (
-    GENESIS,
     CaseRow,
     ChainCheck,
     Durability,
-    NewEvent,
+    Projection,
+    Sealed,
     StoredEvent,
     VerifyReport,
     canonical,
-    chain_hash,
 )
 from nhvflow._sqlite_open import busy as _busy
 from nhvflow._sqlite_open import connect
@@ -47,10 +45,12 @@ from nhvflow._sqlite_schema import (
     EVENT_COLUMNS,
     FORMAT,
     INSERT_EVENT,
-    INSERT_PERMIT,
+    LOAD_CASE,
     SCHEMA_VERSION,
+    SIDE_TABLES,
     UPSERT_CASE,
     migrations,
+    side_table,
 )
 from nhvflow.errors import (
     ConcurrencyConflict,
@@ -59,15 +59,10 @@ from nhvflow.errors import (
     ReadOnlyLog,
     StoreBusy,
 )
-from nhvflow.events import iso
 
-__all__ = ["FORMAT", "SCHEMA_VERSION", "Durability", "SQLiteStore", "open_sqlite"]
+__all__ = ["FORMAT", "SCHEMA_VERSION", "Durability", "SQLiteStore"]
 
 _log = structlog.get_logger("nhvflow")
-
-
-def _now() -> str:
-    return iso(datetime.now(UTC))
 
 
 class SQLiteStore:
@@ -115,9 +110,12 @@ class SQLiteStore:
         )
         try:
             self._ensure_schema()
+            columns = {r[1] for r in self._conn.execute("PRAGMA table_info(cases)")}
         except BaseException:
             self._conn.close()
             raise
+        # A log of layout 1 opened read-only has no seals: its rows are checked by folding.
+        self._load_case = LOAD_CASE if "seal" in columns else LOAD_CASE.replace("c.seal", "''")
 
     # -- opening ---------------------------------------------------------------------
 
@@ -127,7 +125,10 @@ class SQLiteStore:
         except sqlite3.DatabaseError as exc:
             raise LogFormatError(f"{self.path!r} is not an SQLite database ({exc}).") from exc
         if "nhvflow_meta" in tables:
-            self._check_meta()
+            if self._check_meta() < SCHEMA_VERSION and not self.readonly:
+                with self.write():  # an older layout: bring it up to date
+                    if self._check_meta() < SCHEMA_VERSION:
+                        migrations.apply(sqlite_utils.Database(self._conn))
             return
         if tables - {"_sqlite_migrations"}:
             raise LogFormatError(
@@ -140,7 +141,8 @@ class SQLiteStore:
                 return
             migrations.apply(sqlite_utils.Database(self._conn))
 
-    def _check_meta(self) -> None:
+    def _check_meta(self) -> int:
+        """The log's layout version, once checked that this nhvflow reads it."""
         meta = dict(self._conn.execute("SELECT key, value FROM nhvflow_meta").fetchall())
         if meta.get("format") != FORMAT:
             raise LogFormatError(
@@ -152,6 +154,7 @@ class SQLiteStore:
                 f"{self.path!r} was written by a newer nhvflow (log schema {found}; this nhvflow "
                 f"reads up to {SCHEMA_VERSION}); upgrade nhvflow to open it."
             )
+        return found
 
     # -- transactions ----------------------------------------------------------------
 
@@ -230,11 +233,14 @@ class SQLiteStore:
 
     def load_case(self, case_id: str) -> CaseRow | None:
         with self._lock:
-            row = self._conn.execute(
-                "SELECT id, process, state, version, data, updated_at FROM cases WHERE id = ?",
-                (case_id,),
-            ).fetchone()
-        return None if row is None else _case(row)
+            row = self._conn.execute(self._load_case, (case_id,)).fetchone()
+        if row is None:
+            return None
+        head = None if row[7] is None else (row[7], row[8])
+        return CaseRow(
+            row[0], row[1], row[2], row[3], json.loads(row[4]), row[5],
+            seal=row[6], data_text=row[4], head=head,
+        )  # fmt: skip
 
     def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
         where: list[str] = []
@@ -270,58 +276,25 @@ class SQLiteStore:
 
     # -- events ----------------------------------------------------------------------
 
-    def append(
-        self, event: NewEvent, case: CaseRow | None, *, permits_changed: bool = False
-    ) -> StoredEvent:
+    def tail(self) -> tuple[int, str] | None:
+        if self._tail is None:
+            with self._lock:
+                last = self._conn.execute(
+                    "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
+                ).fetchone()
+            return None if last is None else (last[0], last[1])
+        return self._tail
+
+    def append(self, sealed: Sealed, projection: Projection | None) -> None:
         if not self._depth:
             with self.write():
-                return self.append(event, case, permits_changed=permits_changed)
+                return self.append(sealed, projection)
         conn = self._conn
-        last = self._tail
-        if last is None:
-            last = conn.execute(
-                "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
-            ).fetchone()
-        position, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        event = sealed.event
         self._tail = None  # until this append has fully succeeded
-        recorded = _now()
-        actor = event.actor_text if event.actor_text is not None else canonical(event.actor)
-        payload = event.payload_text if event.payload_text is not None else canonical(event.payload)
-        digest = chain_hash(
-            prev,
-            position=position,
-            stream_id=event.stream_id,
-            version=event.version,
-            type=event.type,
-            schema_version=event.schema_version,
-            actor=actor,
-            payload=payload,
-            occurred_at=event.occurred_at,
-            recorded_at=recorded,
-            idempotency_key=event.idempotency_key,
-            request_hash=event.request_hash,
-        )
         try:
-            conn.execute(
-                INSERT_EVENT,
-                (
-                    position,
-                    event.stream_id,
-                    event.version,
-                    event.type,
-                    event.schema_version,
-                    actor,
-                    payload,
-                    event.occurred_at,
-                    recorded,
-                    event.idempotency_key,
-                    event.request_hash,
-                    prev,
-                    digest,
-                ),
-            )
+            conn.execute(INSERT_EVENT, sealed.row)
         except sqlite3.IntegrityError as exc:
-            self._tail = None
             if "events.stream_id" in str(exc):  # UNIQUE (stream_id, version)
                 raise ConcurrencyConflict(
                     event.stream_id, None, self.stream_version(event.stream_id)
@@ -331,40 +304,32 @@ class SQLiteStore:
                 first = self.event_by_key(key)
                 raise IdempotencyConflict(key, first.position if first else 0) from exc
             raise
-        if case is not None:
-            conn.execute(
-                UPSERT_CASE,
-                (
-                    case.id,
-                    case.process,
-                    case.state,
-                    case.version,
-                    canonical(case.data),
-                    case.updated_at,
-                ),
-            )
-            if permits_changed:
-                self._write_permits(case)
-        self._tail = (position, digest)
-        return StoredEvent(
-            position,
-            event.stream_id,
-            event.version,
-            event.type,
-            event.schema_version,
-            event.actor,
-            event.payload,
-            event.occurred_at,
-            recorded,
-            event.idempotency_key,
-            event.request_hash,
-            prev,
-            digest,
-        )
+        if projection is not None:
+            self._project(projection)
+        self._tail = (event.position, event.hash)
+        return None
 
-    def _write_permits(self, case: CaseRow) -> None:
-        self._conn.execute("DELETE FROM permits WHERE case_id = ?", (case.id,))
-        self._conn.executemany(INSERT_PERMIT, _permit_rows(case))
+    def _project(self, projection: Projection) -> None:
+        """Write a case's projection rows: the case row, and each side table's
+        rows for the case in place of those it had."""
+        case = projection.case
+        conn = self._conn
+        conn.execute(
+            UPSERT_CASE,
+            (
+                case.id,
+                case.process,
+                case.state,
+                case.version,
+                projection.data_text,
+                case.updated_at,
+                case.seal,
+            ),
+        )
+        for table, rows in projection.tables:
+            delete, insert = side_table(table)
+            conn.execute(delete, (case.id,))
+            conn.executemany(insert, rows)
 
     def event_by_key(self, key: str) -> StoredEvent | None:
         with self._lock:
@@ -446,23 +411,37 @@ class SQLiteStore:
                 (key, canonical(value)),
             )
 
-    def replace_projections(self, cases: Iterable[CaseRow], facts: dict[str, Any]) -> None:
+    def replace_projections(self, projections: Iterable[Projection], facts: dict[str, Any]) -> None:
         with self.write():
             conn = self._conn
-            conn.execute("DELETE FROM permits")
+            for table in SIDE_TABLES:
+                conn.execute(f"DELETE FROM {table}")
             conn.execute("DELETE FROM cases")
             conn.execute("DELETE FROM facts")
-            # The tables are empty: rows go in by the page, permits without a DELETE.
-            remaining = iter(cases)
+            # The tables are empty: rows go in by the page.
+            remaining = iter(projections)
             while page := list(itertools.islice(remaining, _PROJECTION_PAGE)):
                 conn.executemany(
                     UPSERT_CASE,
                     [
-                        (c.id, c.process, c.state, c.version, canonical(c.data), c.updated_at)
-                        for c in page
+                        (
+                            p.case.id,
+                            p.case.process,
+                            p.case.state,
+                            p.case.version,
+                            p.data_text,
+                            p.case.updated_at,
+                            p.case.seal,
+                        )
+                        for p in page
                     ],
                 )
-                conn.executemany(INSERT_PERMIT, [row for c in page for row in _permit_rows(c)])
+                by_table: dict[str, list[tuple[Any, ...]]] = {}
+                for p in page:
+                    for table, table_rows in p.tables:
+                        by_table.setdefault(table, []).extend(table_rows)
+                for table, collected in by_table.items():
+                    conn.executemany(side_table(table)[1], collected)
             for key, value in facts.items():
                 self.set_fact(key, value)
 
@@ -518,24 +497,6 @@ class SQLiteStore:
         return self._conn
 
 
-def _permit_rows(case: CaseRow) -> list[tuple[Any, ...]]:
-    """The rows of the ``permits`` table for a case's permits."""
-    return [
-        (
-            case.id,
-            seq,
-            p.get("region"),
-            p.get("unit"),
-            1 if p.get("valid") else 0,
-            p.get("granted_at"),
-            p.get("starts_on"),
-            p.get("revoked_at"),
-            canonical(p.get("conditions", [])),
-        )
-        for seq, p in enumerate(case.data.get("permits", []), start=1)
-    ]
-
-
 def _case(row: tuple[Any, ...]) -> CaseRow:
     return CaseRow(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
 
@@ -574,10 +535,3 @@ def _actor(text: str) -> dict[str, Any]:
             _ACTORS.clear()
         actor = _ACTORS[text] = json.loads(text)
     return actor
-
-
-def open_sqlite(
-    path: str | Path = ":memory:", *, durability: Durability = "full", busy_timeout: float = 5.0
-) -> SQLiteStore:
-    """Open (creating if needed) an SQLite event store."""
-    return SQLiteStore(path, durability=durability, busy_timeout=busy_timeout)

@@ -42,22 +42,24 @@ from nhvflow._pg_schema import (
     EVENT_COLUMNS,
     INSERT_EVENT,
     INSERT_EVENT_AND_CASE,
-    INSERT_PERMIT,
+    LOAD_CASE,
     SCHEMA_VERSION,
+    SIDE_TABLES,
     TRIGGER_STATE,
+    UPGRADES,
     UPSERT_CASE,
+    side_table,
 )
 from nhvflow._pg_session import PgSession
 from nhvflow._records import (
-    GENESIS,
     CaseRow,
     ChainCheck,
     Durability,
-    NewEvent,
+    Projection,
+    Sealed,
     StoredEvent,
     VerifyReport,
     canonical,
-    chain_hash,
 )
 from nhvflow._targets import is_postgres_url
 from nhvflow.errors import (
@@ -70,7 +72,7 @@ from nhvflow.errors import (
 from nhvflow.events import iso
 from nhvflow.store import FORMAT
 
-__all__ = ["SCHEMA_VERSION", "PostgresStore", "is_postgres_url", "open_postgres"]
+__all__ = ["SCHEMA_VERSION", "PostgresStore", "is_postgres_url"]
 
 
 def _now() -> str:
@@ -138,6 +140,7 @@ class PostgresStore(PgSession):
             )
 
     def _ensure_schema(self, create: bool) -> None:
+        self._sealed_rows = True
         tables = self._tables()
         self._refuse_foreign(tables)
         if not tables:
@@ -173,17 +176,37 @@ class PostgresStore(PgSession):
                 f"{self.display} was written by a newer nhvflow (log schema {found}; this "
                 f"nhvflow reads up to {SCHEMA_VERSION}); upgrade nhvflow to open it."
             )
+        if found < SCHEMA_VERSION and create:
+            with self.write():  # an older layout: bring it up to date, under the write lock
+                row = self._q(
+                    "SELECT value FROM nhvflow_meta WHERE key = 'schema_version'"
+                ).fetchone()
+                now = int(row[0]) if row else found
+                for version in range(now, SCHEMA_VERSION):
+                    for statement in UPGRADES[version]:
+                        self._conn.execute(statement)
+                self._q(
+                    "UPDATE nhvflow_meta SET value = %s WHERE key = 'schema_version'",
+                    (str(SCHEMA_VERSION),),
+                )
+            found = SCHEMA_VERSION
+        self._sealed_rows = found >= 2
 
     # -- cases -----------------------------------------------------------------------
 
     def load_case(self, case_id: str) -> CaseRow | None:
         if not _nul_free(case_id):
             return None
-        row = self._q(f"SELECT {CASE_COLUMNS} FROM cases WHERE id = %s", (case_id,)).fetchone()
+        sql = LOAD_CASE if self._sealed_rows else LOAD_CASE.replace("c.seal", "''")
+        row = self._q(sql, (case_id,)).fetchone()
         if row is None:
             return None
         self._seen = (row[0], None, row[3])
-        return _case(row)
+        head = None if row[7] is None else (row[7], row[8])
+        return CaseRow(
+            row[0], row[1], row[2], row[3], json.loads(row[4]), row[5],
+            seal=row[6], data_text=row[4], head=head,
+        )  # fmt: skip
 
     def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
         where: list[str] = []
@@ -219,12 +242,19 @@ class PostgresStore(PgSession):
 
     # -- events ----------------------------------------------------------------------
 
-    def append(
-        self, event: NewEvent, case: CaseRow | None, *, permits_changed: bool = False
-    ) -> StoredEvent:
+    def tail(self) -> tuple[int, str] | None:
+        if self._tail is None:
+            found = self._q(
+                "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
+            ).fetchone()
+            return None if found is None else (found[0], found[1])
+        return self._tail
+
+    def append(self, sealed: Sealed, projection: Projection | None) -> None:
         if not self._depth:
             with self.write():
-                return self.append(event, case, permits_changed=permits_changed)
+                return self.append(sealed, projection)
+        event = sealed.event
         for field, value in (
             ("case_id", event.stream_id),
             ("idempotency_key", event.idempotency_key),
@@ -233,93 +263,32 @@ class PostgresStore(PgSession):
                 raise InvalidPayload(
                     field, "must not contain NUL characters (PostgreSQL text cannot hold them)."
                 )
-        found = self._tail
-        if found is None:
-            last = self._q("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
-            found = last.fetchone()
-        position, prev = (found[0] + 1, found[1]) if found else (1, GENESIS)
         self._tail = None  # until this append has fully succeeded
-        recorded = _now()
-        actor = event.actor_text if event.actor_text is not None else canonical(event.actor)
-        payload = event.payload_text if event.payload_text is not None else canonical(event.payload)
-        digest = chain_hash(
-            prev,
-            position=position,
-            stream_id=event.stream_id,
-            version=event.version,
-            type=event.type,
-            schema_version=event.schema_version,
-            actor=actor,
-            payload=payload,
-            occurred_at=event.occurred_at,
-            recorded_at=recorded,
-            idempotency_key=event.idempotency_key,
-            request_hash=event.request_hash,
-        )
-        stored = StoredEvent(
-            position,
-            event.stream_id,
-            event.version,
-            event.type,
-            event.schema_version,
-            event.actor,
-            event.payload,
-            event.occurred_at,
-            recorded,
-            event.idempotency_key,
-            event.request_hash,
-            prev,
-            digest,
-        )
-        row = (
-            position,
-            event.stream_id,
-            event.version,
-            event.type,
-            event.schema_version,
-            actor,
-            payload,
-            event.occurred_at,
-            recorded,
-            event.idempotency_key,
-            event.request_hash,
-            prev,
-            digest,
-        )
-        if case is None:
-            written = self._q(INSERT_EVENT, row).fetchone()
+        if projection is None:
+            written = self._q(INSERT_EVENT, sealed.row).fetchone()
         else:
-            written = self._q(INSERT_EVENT_AND_CASE, (*row, *_case_params(case))).fetchone()
+            written = self._q(
+                INSERT_EVENT_AND_CASE, (*sealed.row, *_case_params(projection))
+            ).fetchone()
         if written is None:  # a UNIQUE constraint said no: nothing was written
             key = event.idempotency_key
             first = None if key is None else self.event_by_key(key)
             if key is not None and first is not None:
                 raise IdempotencyConflict(key, first.position)
             raise ConcurrencyConflict(event.stream_id, None, self.stream_version(event.stream_id))
-        if case is not None and permits_changed:
-            self._write_permits(case)
-        self._tail = (position, digest)
-        return stored
+        if projection is not None:
+            self._write_tables(projection)
+        self._tail = (event.position, event.hash)
+        return None
 
-    def _write_permits(self, case: CaseRow) -> None:
-        self._q("DELETE FROM permits WHERE case_id = %s", (case.id,))
-        rows = [
-            (
-                case.id,
-                seq,
-                p.get("region"),
-                p.get("unit"),
-                bool(p.get("valid")),
-                p.get("granted_at"),
-                p.get("starts_on"),
-                p.get("revoked_at"),
-                canonical(p.get("conditions", [])),
-            )
-            for seq, p in enumerate(case.data.get("permits", []), start=1)
-        ]
-        if rows:
-            with self._lock, self._connection().cursor() as cur:
-                cur.executemany(INSERT_PERMIT, rows)
+    def _write_tables(self, projection: Projection) -> None:
+        """Each side table's rows for the case, in place of those it had."""
+        for table, rows in projection.tables:
+            delete, insert = side_table(table)
+            self._q(delete, (projection.case.id,))
+            if rows:
+                with self._lock, self._connection().cursor() as cur:
+                    cur.executemany(insert, rows)
 
     def event_by_key(self, key: str) -> StoredEvent | None:
         if not _nul_free(key):
@@ -421,15 +390,15 @@ class PostgresStore(PgSession):
             (key, canonical(value)),
         )
 
-    def replace_projections(self, cases: Iterable[CaseRow], facts: dict[str, Any]) -> None:
+    def replace_projections(self, projections: Iterable[Projection], facts: dict[str, Any]) -> None:
         with self.write():
-            self._q("DELETE FROM permits")
+            for table in SIDE_TABLES:
+                self._q(f"DELETE FROM {table}")
             self._q("DELETE FROM cases")
             self._q("DELETE FROM facts")
-            for case in cases:
-                self._q(UPSERT_CASE, _case_params(case))
-                if case.data.get("permits"):
-                    self._write_permits(case)
+            for projection in projections:
+                self._q(UPSERT_CASE, _case_params(projection))
+                self._write_tables(projection)
             for key, value in facts.items():
                 self.set_fact(key, value)
 
@@ -461,8 +430,17 @@ class PostgresStore(PgSession):
         return check.report(problems)
 
 
-def _case_params(case: CaseRow) -> tuple[Any, ...]:
-    return (case.id, case.process, case.state, case.version, canonical(case.data), case.updated_at)
+def _case_params(projection: Projection) -> tuple[Any, ...]:
+    case = projection.case
+    return (
+        case.id,
+        case.process,
+        case.state,
+        case.version,
+        projection.data_text,
+        case.updated_at,
+        case.seal,
+    )
 
 
 def _case(row: tuple[Any, ...]) -> CaseRow:
@@ -480,13 +458,3 @@ def _event(row: tuple[Any, ...]) -> StoredEvent:
         json.loads(row[6]),
         *row[7:],
     )
-
-
-def open_postgres(
-    url: str, *, durability: Durability = "full", busy_timeout: float = 5.0
-) -> PostgresStore:
-    """Open (laying out a new log in an empty database if needed) a PostgreSQL event store.
-
-    .. versionadded:: 0.1
-    """
-    return PostgresStore(url, durability=durability, busy_timeout=busy_timeout)

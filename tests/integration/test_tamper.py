@@ -16,8 +16,8 @@ import sqlite3
 import pytest
 
 import nhvflow
-from nhvflow import IntegrityError
-from nhvflow._records import canonical, chain_hash
+from nhvflow import Actor, IntegrityError
+from nhvflow._records import NewEvent, canonical, chain_hash, seal
 from nhvflow.fixtures import advance, proposal
 
 EDITS = {
@@ -209,7 +209,7 @@ def test_a_forged_case_row_without_events_is_named(log):
     """A case inserted into the projection with no events behind it is reported."""
     edit_a_case(
         log,
-        "INSERT INTO cases SELECT 'forged', process, state, version, data, updated_at "
+        "INSERT INTO cases SELECT 'forged', process, state, version, data, updated_at, seal "
         "FROM cases WHERE id = ?",
     )
     assert verified(log).ok
@@ -258,3 +258,36 @@ def test_a_rewrite_that_recomputes_every_hash_is_not_caught_by_the_chain_alone(l
     with nhvflow.open(log) as reg:
         assert reg.verify().ok  # the chain alone cannot tell
     assert head_after != head_before  # the anchored head can
+
+
+def test_an_appended_event_that_is_no_legal_move_is_named_by_the_fold(log):
+    """An event appended by hand with a correct chain hash (the board
+    referring back a case that is only proposed) passes the chain check,
+    but the fold refuses it: ``verify(projections=True)`` names the case and
+    the event's position, and neither a rebuild nor ``get(as_of=...)``
+    folds it into a case."""
+    with nhvflow.open(log) as reg:
+        case = reg.submit(
+            Actor.npo(proposal()["programme_area"]), at="2020-01-01T09:00:00+00:00", **proposal()
+        )
+        tail = reg.store.tail()
+    event = NewEvent(
+        case.id,
+        2,
+        "ReferredBack",
+        1,
+        Actor.board().to_json(),
+        {"reason": "forged"},
+        "2020-01-02T09:00:00.000000+00:00",
+    )
+    sealed = seal(event, tail, "2020-01-02T09:00:00.000000+00:00")
+    run_sql(log, (f"INSERT INTO events VALUES ({','.join('?' * 13)})", sealed.row))
+    with nhvflow.open(log) as reg:
+        assert reg.verify().ok  # the chain is intact
+        report = reg.verify(projections=True)
+        assert not report.ok and report.first_bad_position == sealed.event.position
+        assert any("is not a legal move" in p and case.id in p for p in report.problems)
+        with pytest.raises(IntegrityError, match="not a legal move"):
+            reg.rebuild_projections()
+        with pytest.raises(IntegrityError):
+            reg.get(case.id, as_of="2020-01-03T00:00:00+00:00")

@@ -5,18 +5,23 @@ Protocol itself is held to tests/store/test_contract.py on both.)"""
 from __future__ import annotations
 
 import itertools
+import json
+import sqlite3
 
 import pytest
 
 import nhvflow
 from nhvflow import (
+    Actor,
     ConcurrencyConflict,
     IdempotencyConflict,
+    IntegrityError,
     InvalidTrigger,
     LogFormatError,
     TransitionDenied,
 )
 from nhvflow._records import GENESIS
+from nhvflow._targets import is_postgres_url
 from nhvflow.fixtures import advance, expert_group, proposal
 
 
@@ -179,3 +184,79 @@ def test_the_store_logs_through_the_registrys_logger(log_target):
 
     nhvflow.open(log_target, logger=Recorder()).close()
     assert ("debug", "log_opened") in seen
+
+
+def behind_our_back(target: str, sql: str, *args: object) -> None:
+    """Run one statement on the log with a connection of its own, as a
+    careless tool or a hostile user would, and commit it."""
+    if is_postgres_url(target):
+        import psycopg
+
+        with psycopg.connect(target, autocommit=True) as conn:
+            conn.execute(sql.replace("?", "%s"), args)
+    else:
+        conn = sqlite3.connect(target)
+        conn.execute(sql, args)
+        conn.commit()
+        conn.close()
+
+
+def test_a_forged_state_is_never_laundered_into_the_log(log, log_target, npo, clock):
+    """A proposed case whose row is set to 'board_preparation' behind the
+    engine's back is not judged on: the board's ``refer_back`` raises
+    IntegrityError and writes nothing, and ``verify(projections=True)`` names
+    the case."""
+    case = log.submit(npo, at=clock(), **proposal())
+    behind_our_back(
+        log_target, "UPDATE cases SET state = 'board_preparation' WHERE id = ?", case.id
+    )
+    events = log.store.count_events()
+    with pytest.raises(IntegrityError, match="does not match its events"):
+        log.fire(case.id, "refer_back", Actor.board(), reason="mer beredning", at=clock(30))
+    assert log.store.count_events() == events
+    assert [e.type for e in log.history(case.id)] == ["ProposalSubmitted"]
+    report = log.verify(projections=True)
+    assert not report.ok
+    assert f"case {case.id}: projection differs from its events" in report.problems
+    assert log.rebuild_projections() == 1
+    assert log.get(case.id).state == "proposed"
+
+
+def test_a_forged_fact_in_a_case_row_is_not_judged_on(log, log_target, npo, sos, clock):
+    """Data edited in a row (a region that never applied added as an
+    applicant) leaves the row unsealed: the next step is refused with
+    IntegrityError, ``check`` and ``get`` too."""
+    case = log.submit(npo, at=clock(), **proposal())
+    case = advance(log, case.id, "decided")
+    forged = json.dumps({**case.data, "applicants": [{"region": "GOTLAND", "unit": "Visby"}]})
+    behind_our_back(log_target, "UPDATE cases SET data = ? WHERE id = ?", forged, case.id)
+    with pytest.raises(IntegrityError):
+        log.fire(case.id, "prepare_board", sos, at=clock(200))
+    with pytest.raises(IntegrityError):
+        log.check(case.id, "prepare_board", sos, at=clock(200))
+    with pytest.raises(IntegrityError):
+        log.get(case.id)
+
+
+def test_a_case_whose_row_is_gone_is_an_integrity_error_not_an_unknown_case(
+    log, log_target, npo, clock
+):
+    """A case with events but no projection row says so (rebuild the
+    projections) rather than pretending it never existed."""
+    case = log.submit(npo, at=clock(), **proposal())
+    behind_our_back(log_target, "DELETE FROM cases WHERE id = ?", case.id)
+    with pytest.raises(IntegrityError, match="has events but no projection"):
+        log.get(case.id)
+    log.rebuild_projections()
+    assert log.get(case.id) == case
+
+
+def test_a_trigger_the_state_does_not_offer_is_named_whatever_its_payload(log, npo, sos, clock):
+    """``decide`` on a proposed case, with or without its payload, is an
+    InvalidTrigger naming the triggers the state offers (not a complaint
+    about ``units``)."""
+    case = log.submit(npo, at=clock(), **proposal())
+    for payload in ({}, {"units": 3}, {"units": "many"}):
+        with pytest.raises(InvalidTrigger) as exc:
+            log.fire(case.id, "decide", sos, at=clock(10), **payload)
+        assert "appoint_expert_group" in str(exc.value)

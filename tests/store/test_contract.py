@@ -15,6 +15,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import attrs
 import pytest
 
 from nhvflow import ConcurrencyConflict, IdempotencyConflict, StoreBusy
@@ -22,11 +23,13 @@ from nhvflow._records import (
     GENESIS,
     CaseRow,
     NewEvent,
+    Projection,
     Store,
     StoredEvent,
     VerifyReport,
     canonical,
     chain_hash,
+    seal,
 )
 from nhvflow.events import iso
 
@@ -65,10 +68,21 @@ def row(case_id: str, version: int, *, state: str = "open", process: str = "nhv"
     return CaseRow(case_id, process, state, version, {"seen": version}, at(version))
 
 
+def projection(case: CaseRow, *tables: tuple[str, tuple[tuple[Any, ...], ...]]) -> Projection:
+    return Projection(case, canonical(case.data), tables)
+
+
+def put(store: Store, e: NewEvent, case: CaseRow | None) -> StoredEvent:
+    """Seal ``e`` after the store's tail and append it with ``case``'s projection."""
+    sealed = seal(e, store.tail(), iso(datetime.now(UTC)))
+    store.append(sealed, None if case is None else projection(case))
+    return sealed.event
+
+
 def append(store: Store, *events: NewEvent, case: bool = True) -> list[StoredEvent]:
     """Append events in one write, each with its case projection."""
     with store.write():
-        return [store.append(e, row(e.stream_id, e.version) if case else None) for e in events]
+        return [put(store, e, row(e.stream_id, e.version) if case else None) for e in events]
 
 
 def test_the_store_has_every_member_of_the_protocol(store):
@@ -133,7 +147,7 @@ class TestAppend:
     def test_a_version_already_taken_is_a_concurrency_conflict_and_writes_nothing(self, store):
         append(store, event("a", 1), event("a", 2))
         with pytest.raises(ConcurrencyConflict) as exc, store.write():
-            store.append(event("a", 2, payload={"other": True}), row("a", 2, state="changed"))
+            put(store, event("a", 2, payload={"other": True}), row("a", 2, state="changed"))
         assert (exc.value.case_id, exc.value.expected, exc.value.actual) == ("a", None, 2)
         assert store.count_events() == 2
         assert store.load_case("a") == row("a", 2)
@@ -142,7 +156,7 @@ class TestAppend:
     def test_an_idempotency_key_already_taken_is_an_idempotency_conflict(self, store):
         append(store, event("a", 1, key="k"))
         with pytest.raises(IdempotencyConflict) as exc, store.write():
-            store.append(event("b", 1, key="k"), row("b", 1))
+            put(store, event("b", 1, key="k"), row("b", 1))
         assert (exc.value.key, exc.value.position) == ("k", 1)
         assert store.count_events() == 1 and store.load_case("b") is None
 
@@ -226,9 +240,9 @@ class TestCases:
 
     def test_cases_filter_by_state_and_process(self, store):
         with store.write():
-            store.append(event("a", 1), row("a", 1, state="open"))
-            store.append(event("b", 1), row("b", 1, state="closed"))
-            store.append(event("c", 1), row("c", 1, state="open", process="ern-membership"))
+            put(store, event("a", 1), row("a", 1, state="open"))
+            put(store, event("b", 1), row("b", 1, state="closed"))
+            put(store, event("c", 1), row("c", 1, state="open", process="ern-membership"))
         assert [c.id for c in store.cases(state="open")] == ["a", "c"]
         assert [c.id for c in store.cases(process="nhv")] == ["a", "b"]
         assert [c.id for c in store.cases(state="open", process="nhv")] == ["a"]
@@ -256,6 +270,43 @@ class TestFacts:
         assert store.get_fact("when") == at(2)
 
 
+class TestProjections:
+    def test_a_loaded_case_carries_its_seal_its_text_and_its_streams_last_event(self, store):
+        """The engine checks a row against the log: the store hands it the
+        row's seal and stored text, and the version and hash of the stream's
+        last event."""
+        stored = append(store, event("a", 1), event("a", 2, day=1))
+        with store.write():
+            orphan = attrs.evolve(row("x", 1), seal="s" * 64)  # a row of a stream with no events
+            store.append(seal(event("b", 1), store.tail(), at(2)), projection(orphan))
+        loaded = store.load_case("a")
+        assert loaded.head == (2, stored[-1].hash)
+        assert loaded.data_text == canonical(loaded.data)
+        assert store.load_case("x").head is None
+        assert store.load_case("x").seal == "s" * 64
+
+    def test_a_regimes_table_rows_replace_the_cases_rows_in_that_table(self, store):
+        """Rows handed for a projection table replace the case's rows there
+        and no one else's; the store does not read them."""
+
+        def permit(case_id: str, seq: int, region: str) -> tuple[Any, ...]:
+            return (case_id, seq, region, "unit", True, at(0), "2019-03-01", None, "[]")
+
+        with store.write():
+            for stream, regions in (("a", ["SKANE", "UPPSALA"]), ("b", ["GOTLAND"])):
+                rows = tuple(permit(stream, i, r) for i, r in enumerate(regions, 1))
+                store.append(
+                    seal(event(stream, 1), store.tail(), at(0)),
+                    projection(row(stream, 1), ("permits", rows)),
+                )
+            store.append(
+                seal(event("a", 2), store.tail(), at(1)),
+                projection(row("a", 2), ("permits", (permit("a", 1, "HALLAND"),))),
+            )
+        permits = store.projection_rows()[1]
+        assert [(r[0], r[2]) for r in permits] == [("a", "HALLAND"), ("b", "GOTLAND")]
+
+
 class TestReplaceProjections:
     def test_every_case_and_fact_is_replaced_and_the_events_are_untouched(self, store):
         stored = append(store, event("a", 1), event("b", 1))
@@ -263,7 +314,7 @@ class TestReplaceProjections:
             store.set_fact("old", 1)
         new = [row("c", 1, state="rebuilt"), row("a", 1, state="rebuilt")]
         with store.write():
-            store.replace_projections(new, {"new": "fact"})
+            store.replace_projections([projection(c) for c in new], {"new": "fact"})
         assert list(store.cases()) == new
         assert store.load_case("b") is None
         assert (store.get_fact("old"), store.get_fact("new")) == (None, "fact")
@@ -273,7 +324,7 @@ class TestReplaceProjections:
         append(store, event("a", 1))
 
         def failing():
-            yield row("x", 1)
+            yield projection(row("x", 1))
             raise RuntimeError("replay failed half-way")
 
         with pytest.raises(RuntimeError), store.write():
@@ -322,8 +373,8 @@ class TestTransactions:
 
         def refused_write():
             with store.write():
-                store.append(event("a", 2), row("a", 2))
-                store.append(event("b", 1), row("b", 1))
+                put(store, event("a", 2), row("a", 2))
+                put(store, event("b", 1), row("b", 1))
                 store.set_fact("f", 1)
                 raise RuntimeError("refused")
 
@@ -340,15 +391,15 @@ class TestTransactions:
 
         def refused_step():
             with store.write():
-                store.append(event("b", 1), row("b", 1))
+                put(store, event("b", 1), row("b", 1))
                 store.set_fact("f", "inner")
                 raise RuntimeError("refused step")
 
         with store.write():
-            store.append(event("a", 1), row("a", 1))
+            put(store, event("a", 1), row("a", 1))
             with pytest.raises(RuntimeError, match="refused step"):
                 refused_step()
-            store.append(event("c", 1), row("c", 1))
+            put(store, event("c", 1), row("c", 1))
         assert [(e.position, e.stream_id) for e in store.events()] == [(1, "a"), (2, "c")]
         assert [c.id for c in store.cases()] == ["a", "c"]
         assert store.get_fact("f") is None
@@ -356,19 +407,19 @@ class TestTransactions:
 
     def test_a_conflict_inside_a_nested_write_leaves_the_outer_usable(self, store):
         with store.write():
-            store.append(event("a", 1), row("a", 1))
+            put(store, event("a", 1), row("a", 1))
             with pytest.raises(ConcurrencyConflict), store.write():
-                store.append(event("a", 1), row("a", 1, state="twice"))
-            store.append(event("a", 2), row("a", 2))
+                put(store, event("a", 1), row("a", 1, state="twice"))
+            put(store, event("a", 2), row("a", 2))
         assert [e.version for e in store.events("a")] == [1, 2]
         assert store.load_case("a") == row("a", 2)
 
     def test_nested_writes_that_succeed_commit_with_the_outer(self, store):
         with store.write():
             with store.write():
-                store.append(event("a", 1), row("a", 1))
+                put(store, event("a", 1), row("a", 1))
             with store.write(), store.write():
-                store.append(event("a", 2), row("a", 2))
+                put(store, event("a", 2), row("a", 2))
         assert store.stream_version("a") == 2 and store.verify().ok
 
     def test_a_read_sees_the_log_as_one_snapshot(self, store, second):
@@ -397,7 +448,7 @@ class TestSecondHandle:
         other = second()
         append(store, event("a", 1))
         with pytest.raises(ConcurrencyConflict) as exc, other.write():
-            other.append(event("a", 1), row("a", 1))
+            put(other, event("a", 1), row("a", 1))
         assert exc.value.actual == 1
         assert store.count_events() == 1
 
@@ -406,7 +457,7 @@ class TestSecondHandle:
     ):
         other = second(busy_timeout=0.1)
         with store.write():
-            store.append(event("a", 1), row("a", 1))
+            put(store, event("a", 1), row("a", 1))
             with pytest.raises(StoreBusy):
                 append(other, event("b", 1))
         assert [e.stream_id for e in store.events()] == ["a"]
@@ -417,7 +468,7 @@ class TestSecondHandle:
         other = second()
         seen: list[int] = []
         with store.write():
-            store.append(event("a", 1), row("a", 1))
+            put(store, event("a", 1), row("a", 1))
             reader = threading.Thread(target=lambda: seen.append(other.count_events()))
             reader.start()
             reader.join(timeout=10)

@@ -60,8 +60,6 @@ class Fact:
     type: ClassVar[str]
     schema_version: ClassVar[int] = 1
     upcasters: ClassVar[Mapping[int, Upcaster]] = {}
-    touches_permits: ClassVar[bool] = False
-    """Whether folding this fact changes ``data["permits"]`` (the permits projection)."""
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         """Fold this fact into a case's ``data`` (in place).

@@ -198,12 +198,13 @@ class VirtualConsultationHeld(Fact):
     countries: tuple[str, ...] = f.codes()
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data.setdefault("consultations", []).append(
+        data["consultations"] = [
+            *data.get("consultations", ()),
             {
                 "reference": self.reference,
                 "experts": self.experts,
                 "countries": list(self.countries),
                 "outcome": self.outcome,
                 "held_at": meta.when,
-            }
-        )
+            },
+        ]

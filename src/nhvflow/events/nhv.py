@@ -50,7 +50,9 @@ SPECIAL_CONDITIONS_RULE = "nhv.special-conditions-need-basis"
 
 
 def _append(data: dict[str, Any], key: str, item: dict[str, Any]) -> None:
-    data.setdefault(key, []).append(item)
+    """Add ``item`` to the list under ``key`` as a new list (folds never edit
+    a value of the case before them in place)."""
+    data[key] = [*data.get(key, ()), item]
 
 
 def _region_of(meta: Meta) -> Region:
@@ -169,9 +171,11 @@ class ConsultationClosed(Fact):
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
         need = payload["knowledge_spreading_need"]
-        consultation = data.setdefault("consultation", {})
-        consultation["closed_at"] = meta.when
-        consultation["knowledge_spreading_need"] = need
+        data["consultation"] = {
+            **data.get("consultation", {}),
+            "closed_at": meta.when,
+            "knowledge_spreading_need": need,
+        }
         if need:
             data["knowledge_spreading_need"] = True
 
@@ -261,7 +265,6 @@ class PermitsGranted(Fact):
     """
 
     type: ClassVar[str] = "PermitsGranted"
-    touches_permits: ClassVar[bool] = True
 
     permits: tuple[PermitGrant, ...] = p.grants()
     general_duty: str = p.text(default="")
@@ -366,7 +369,6 @@ class PermitRevoked(Fact):
     """The board revoked a region's permit on a statutory ground."""
 
     type: ClassVar[str] = "PermitRevoked"
-    touches_permits: ClassVar[bool] = True
 
     region: Region = p.region()
     ground: str = p.choice(REVOCATION_GROUNDS)
@@ -374,14 +376,18 @@ class PermitRevoked(Fact):
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
-        for permit in data.get("permits", []):
-            if permit["region"] == payload["region"] and permit["valid"]:
-                permit.update(
-                    valid=False,
-                    revoked_at=meta.when,
-                    ground=payload["ground"],
-                    revocation_reason=payload["reason"],
-                )
+        revoked = {
+            "valid": False,
+            "revoked_at": meta.when,
+            "ground": payload["ground"],
+            "revocation_reason": payload["reason"],
+        }
+        data["permits"] = [
+            {**permit, **revoked}
+            if permit["region"] == payload["region"] and permit["valid"]
+            else permit
+            for permit in data.get("permits", [])
+        ]
 
 
 @attrs.frozen

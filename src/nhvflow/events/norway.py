@@ -89,13 +89,14 @@ class InitiativeSupported(Fact):
     statement: str = p.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data.setdefault("supporters", []).append(
+        data["supporters"] = [
+            *data.get("supporters", ()),
             {
                 "enterprise": _enterprise(meta),
                 "statement": self.statement,
                 "supported_at": meta.when,
-            }
-        )
+            },
+        ]
 
 
 @attrs.frozen
@@ -194,14 +195,15 @@ class AnnualReportSubmitted(Fact):
     goals_met: bool = p.flag(default=False)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data.setdefault("annual_reports", []).append(
+        data["annual_reports"] = [
+            *data.get("annual_reports", ()),
             {
                 "year": self.year,
                 "report": self.report,
                 "goals_met": self.goals_met,
                 "reported_at": meta.when,
-            }
-        )
+            },
+        ]
 
 
 @attrs.frozen

@@ -9,7 +9,7 @@ opened with more (``nhvflow.open(..., processes=[...])``).
 
 from __future__ import annotations
 
-from nhvflow.states._process import DefinitionError, Prepare, Process, State, Transition
+from nhvflow.states._process import DefinitionError, Prepare, Process, State, Table, Transition
 from nhvflow.states.ern import ERN
 from nhvflow.states.kc import KC
 from nhvflow.states.nhv import NHV
@@ -24,6 +24,7 @@ __all__ = [
     "Prepare",
     "Process",
     "State",
+    "Table",
     "Transition",
     "builtin_processes",
 ]

@@ -2,16 +2,16 @@
 :class:`Transition` and :class:`Process`.
 
 A :class:`Process` is checked when it is built (unknown, unreachable and
-dead-end states are refused, naming them) and owns one shared
-``transitions.Machine`` for all its cases: a single cursor model is moved
-under a lock, never one model per case, and always with
+dead-end states are refused, naming them) and owns one
+``transitions.Machine`` for all its cases, with no model at all: the engine
+reads each move (trigger, state -> next state) from the machine's own
+transitions, never one model per case, and always with
 ``auto_transitions=False`` (the default would add a ``to_<state>()`` trigger
 that skips every rule).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Literal
@@ -24,7 +24,7 @@ from nhvflow.events import Fact
 from nhvflow.model import Case
 from nhvflow.rules import Responsibility, Rule
 
-__all__ = ["DefinitionError", "Prepare", "Process", "State", "Transition"]
+__all__ = ["DefinitionError", "Prepare", "Process", "State", "Table", "Transition"]
 
 Prepare = Callable[[Any, "Case | None", datetime], Any]
 """Complete a parsed payload from the case (defaults that depend on it)."""
@@ -66,10 +66,16 @@ class Transition:
         return not self.source
 
 
-class _Cursor:
-    """The one model the shared machine moves (its state is set per call)."""
+@attrs.frozen
+class Table:
+    """A projection table a regime keeps beside ``cases``: the rows of one
+    case (``rows(case_id, data)``, in the table's column order), rewritten
+    after a step whose trigger is in ``changed_by`` and on every rebuild.
+    The store only writes them; what they mean is the regime's business."""
 
-    state: str = ""
+    name: str
+    rows: Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
+    changed_by: frozenset[str]
 
 
 def _plain(machine: Machine, move: Any) -> bool:
@@ -109,6 +115,7 @@ class Process:
         in_force_from: date | None = None,
         source: str = "",
         extra_rules: Iterable[Rule] = (),
+        tables: Iterable[Table] = (),
     ) -> None:
         self.name = name
         self.title_en = title_en
@@ -124,6 +131,8 @@ class Process:
                 raise DefinitionError(f"{name}: trigger {t.trigger!r} is declared twice")
             self.transitions[t.trigger] = t
         self._extra_rules = tuple(extra_rules)
+        self.tables: tuple[Table, ...] = tuple(tables)
+        """The regime's projection tables beside ``cases``."""
         self._check()
         creating = [t for t in transitions if t.creates]
         self.creation: Transition = creating[0]
@@ -134,7 +143,6 @@ class Process:
                 self._from[s].append(t.trigger)
         self.event_types: dict[str, type[Fact]] = {t.event.type: t.event for t in transitions}
         self.by_event: dict[str, Transition] = {t.event.type: t for t in transitions}
-        self._lock = threading.Lock()
         self._machine = Machine(
             model=None,
             states=list(self.states),
@@ -148,20 +156,20 @@ class Process:
             ignore_invalid_triggers=False,
             name=name,
         )
-        self._cursor = _Cursor()
-        self._machine.add_model(self._cursor)
-        self._moves: dict[tuple[str, str], str] = {
-            (trigger, source): dest
-            for trigger, event in self._machine.events.items()
-            for source, moves in event.transitions.items()
-            if len(moves) == 1
-            and (dest := moves[0].dest) is not None
-            and _plain(self._machine, moves[0])
-        }
+        self._moves: dict[tuple[str, str], str] = {}
         """(trigger, state) -> next state, read from the machine's own
-        transitions: with no conditions or callbacks, moving the machine
-        reaches exactly this state, so :meth:`next_state` looks it up
-        instead of paying for a trigger (and its lock) on every step."""
+        transitions. Each is plain (no conditions, no callbacks): taking it
+        changes the state and nothing else, so the engine looks the move up
+        instead of moving a model, and a definition whose machine would do
+        more is refused here."""
+        for trigger, event in self._machine.events.items():
+            for source, moves in event.transitions.items():
+                dest = moves[0].dest if len(moves) == 1 else None
+                if dest is None or not _plain(self._machine, moves[0]):
+                    raise DefinitionError(
+                        f"{name}: {trigger!r} from {source!r} is not a plain move of the machine"
+                    )
+                self._moves[(trigger, source)] = dest
 
     def _check(self) -> None:
         name = self.name
@@ -235,15 +243,9 @@ class Process:
         return next((r for r in self.rules if r.id == rule_id), None)
 
     def next_state(self, trigger: str, state: str) -> str:
-        """The state the shared machine reaches from ``state`` by ``trigger``.
-        The caller has checked that the trigger is available."""
-        dest = self._moves.get((trigger, state))
-        if dest is not None:
-            return dest
-        with self._lock:
-            self._cursor.state = state
-            self._machine.events[trigger].trigger(self._cursor)
-            return self._cursor.state
+        """The state the process's machine reaches from ``state`` by
+        ``trigger``; ``KeyError`` when the machine has no such move."""
+        return self._moves[(trigger, state)]
 
     @property
     def machine(self) -> Machine:

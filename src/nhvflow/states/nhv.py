@@ -12,14 +12,16 @@ sker utvärdering av vården."
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import attrs
 
 from nhvflow import events as ev
+from nhvflow._records import canonical
 from nhvflow.errors import InvalidPayload
 from nhvflow.model import Case, PermitGrant
 from nhvflow.rules import nhv as r
-from nhvflow.states._process import Process, State, Transition
+from nhvflow.states._process import Process, State, Table, Transition
 
 __all__ = ["NHV", "OPEN_STATES"]
 
@@ -73,6 +75,30 @@ def _prepare_closure(
 
 
 SOS = r.SOCIALSTYRELSEN
+
+
+def permit_rows(case_id: str, data: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The ``permits`` table's rows of a case: one per permit granted, in
+    order, with whether it is still valid and its conditions as JSON."""
+    return [
+        (
+            case_id,
+            seq,
+            p.get("region"),
+            p.get("unit"),
+            bool(p.get("valid")),
+            p.get("granted_at"),
+            p.get("starts_on"),
+            p.get("revoked_at"),
+            canonical(p.get("conditions", [])),
+        )
+        for seq, p in enumerate(data.get("permits", []), start=1)
+    ]
+
+
+PERMITS = Table("permits", permit_rows, changed_by=frozenset({"grant_permits", "revoke_permit"}))
+"""The ``permits`` projection: rewritten when permits are granted or revoked."""
+
 
 NHV = Process(
     name="nhv",
@@ -278,5 +304,6 @@ NHV = Process(
             sv="dra tillbaka förslaget",
         ),
     ],
+    tables=[PERMITS],
 )
 """The regime ``"nhv"``: the law in force."""
