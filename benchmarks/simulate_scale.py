@@ -12,7 +12,6 @@ Not part of the test suite (minutes, not seconds).
 
 from __future__ import annotations
 
-import logging
 import resource
 import sys
 import tempfile
@@ -20,14 +19,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import structlog
-
 import nhvflow
 from nhvflow import Actor
 from nhvflow.fixtures import advance, proposal
 from nhvflow.simulate import Scenario, quiet_logger, run
-
-structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
 
 
 def baseline(cases: int) -> float:

@@ -15,16 +15,16 @@ Run it with ``make demo``, ``nhvflow demo [PATH]`` or
 
 from __future__ import annotations
 
-import logging
 import sys
+import warnings
 from pathlib import Path
 
-import structlog
-
+import nhvflow
 from nhvflow._demo import run
 
 if __name__ == "__main__":
-    # An application configures logging, a library never does. This demo is a
-    # single writer on a file of its own, so it keeps only errors on screen.
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
+    # nhvflow logs to the standard logger "nhvflow", silent unless the
+    # application configures logging. This demo is the only writer of a file
+    # of its own, so the warning about several writers does not apply.
+    warnings.filterwarnings("ignore", category=nhvflow.SQLiteVersionWarning)
     sys.exit(run(Path(sys.argv[1] if len(sys.argv) > 1 else "demo.sqlite")))

@@ -18,20 +18,15 @@ the HTML report ``simulation.html`` to DIR (default: the current directory).
 from __future__ import annotations
 
 import importlib.util
-import logging
 import sys
 from datetime import date
 from pathlib import Path
 
 import attrs
-import structlog
 from rich.console import Console
 
 import nhvflow
 from nhvflow.simulate import Scenario, render_table, run, write_html
-
-# An application configures logging, a library never does: errors only.
-structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
 
 SEED = 2019
 RULE = "nhv.advisory-requires-concentrated-care"
@@ -68,7 +63,7 @@ def main(out: Path) -> int:
         f"{result.days(2).median} -> {delayed.days(2).median}."
     )
 
-    with nhvflow.open(db) as reg:
+    with nhvflow.open(db, readonly=True) as reg:  # reading only: no warning about writers
         events = reg.store.count_events()
         verified = reg.verify()
     print(f"\n{events} events in {db}; {verified}")

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import structlog
 from hypothesis import HealthCheck, settings
 
 import nhvflow
@@ -27,10 +26,6 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=20, deadline=None)
 settings.load_profile(os.environ.get("NHVFLOW_HYPOTHESIS_PROFILE", "ci"))
-
-# The library never configures logging; the test run keeps structlog quiet
-# below warnings (tests that look at log lines use structlog.testing).
-structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
 
 T0 = datetime(2019, 3, 1, 9, 0, tzinfo=UTC)
 """A business time after the NHV system came into force (2018-07-01)."""
@@ -97,9 +92,8 @@ def _snapshot() -> object:
 
 
 @pytest.fixture(name="verbose_logs")
-def _verbose_logs():
-    """Let every level through for the length of a test (conftest keeps errors only)."""
-    old = structlog.get_config()
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
-    yield
-    structlog.configure(**old)
+def _verbose_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """The library's log records at every level, for the length of a test
+    (by default the logger "nhvflow" inherits the root's WARNING)."""
+    caplog.set_level(logging.DEBUG, logger="nhvflow")
+    return caplog

@@ -12,11 +12,12 @@ import logging
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TextIO, TypeVar
 
 import attrs
 import click
@@ -25,9 +26,16 @@ from rich.console import Console
 
 import nhvflow
 from nhvflow import _cli_render as show_
-from nhvflow._quiet import ONE_WRITER_WARNINGS
+from nhvflow._log import LOGGER_NAME
+from nhvflow._quiet import ONE_WRITER_WARNINGS, one_writer
 from nhvflow._targets import is_postgres_url
-from nhvflow.errors import LogFormatError, NhvflowError, TransitionDenied, UnknownCase
+from nhvflow.errors import (
+    LogFormatError,
+    NhvflowError,
+    NhvflowWarning,
+    TransitionDenied,
+    UnknownCase,
+)
 from nhvflow.model import Case
 from nhvflow.states import builtin_processes
 
@@ -47,8 +55,10 @@ __all__ = [
     "find_case",
     "json_option",
     "lang_option",
+    "one_writer_run",
     "open_log",
     "process_option",
+    "restore_logging",
     "session",
 ]
 
@@ -98,43 +108,98 @@ def _one_line(text: str) -> str:
     return " ".join(part.strip() for part in text.strip().splitlines() if part.strip())
 
 
-class _StderrLoggerFactory:
-    """structlog loggers that print to the ``sys.stderr`` of the moment of each
-    line (tests swap the stream between runs)."""
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A handler that writes to the ``sys.stderr`` of the moment of each line
+    (tests swap the stream between runs)."""
 
-    def __call__(self, *args: Any) -> structlog.PrintLogger:
-        return structlog.PrintLogger(sys.stderr)
+    def emit(self, record: logging.LogRecord) -> None:
+        self.setStream(sys.stderr)
+        super().emit(record)
 
 
-def configure_logging(state: Session) -> None:
-    """Configure structlog for this run: a console renderer on standard error,
-    warnings only unless ``--verbose``, without the events in ``state.quiet``."""
+@attrs.define
+class _RunLogging:
+    """What :func:`configure_logging` changed, to put back when the run ends."""
+
+    handler: logging.Handler
+    level: int
+
+
+def configure_logging(state: Session) -> _RunLogging:
+    """Show the library's log lines for this run: a handler on the logger
+    ``"nhvflow"`` that renders them with structlog's console renderer on
+    standard error, warnings only unless ``--verbose``, without the events in
+    ``state.quiet``. The command configures its own output like any host
+    (see docs/logging.md); :func:`restore_logging` takes it away again."""
 
     def drop_quiet(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         if not state.verbose and event.get("event") in state.quiet:
             raise structlog.DropEvent
         return event
 
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            drop_quiet,
-            structlog.processors.TimeStamper(fmt="%H:%M:%S", utc=False),
-            structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.DEBUG if state.verbose else logging.WARNING
-        ),
-        logger_factory=_StderrLoggerFactory(),
-        cache_logger_on_first_use=False,
+    handler = _StderrHandler()
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[
+                structlog.stdlib.add_log_level,
+                structlog.stdlib.ExtraAdder(),
+                drop_quiet,
+                structlog.processors.TimeStamper(fmt="%H:%M:%S", utc=False),
+            ],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
+            ],
+        )
     )
+    logger = logging.getLogger(LOGGER_NAME)
+    saved = _RunLogging(handler, logger.level)
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if state.verbose else logging.WARNING)
+    return saved
+
+
+def restore_logging(saved: _RunLogging) -> None:
+    """Take away what :func:`configure_logging` added."""
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.removeHandler(saved.handler)
+    logger.setLevel(saved.level)
+
+
+def _one_line_warnings(previous: Callable[..., None]) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that shows nhvflow's warnings as one line
+    on standard error and passes any other to ``previous``."""
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if issubclass(category, NhvflowWarning):
+            echo_err(f"Warning: {message}")
+        else:
+            previous(message, category, filename, lineno, file, line)
+
+    return show
+
+
+def one_writer_run() -> None:
+    """This run writes a file of its own with no other writer (the demo, a
+    simulation): leave out the warning about several writers until the
+    command ends."""
+    click.get_current_context().with_resource(one_writer())
 
 
 class NhvflowGroup(click.Group):
-    """A click group that turns errors into one line and an exit code, and
-    restores structlog's configuration when the command ends."""
+    """A click group that turns errors into one line and an exit code, shows
+    nhvflow's warnings as one line each, and takes its logging set-up away
+    when the command ends."""
 
     state: Session | None = None
+    run_logging: _RunLogging | None = None
 
     def main(
         self,
@@ -145,14 +210,21 @@ class NhvflowGroup(click.Group):
         **extra: Any,
     ) -> Any:
         self.state = None
-        saved = structlog.get_config()
+        self.run_logging = None
         try:
-            code = self._run(args, prog_name, complete_var, **extra)
+            with warnings.catch_warnings():
+                warnings.showwarning = _one_line_warnings(warnings.showwarning)
+                code = self._run(args, prog_name, complete_var, **extra)
         finally:
-            structlog.configure(**saved)
+            self._restore_logging()
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def _restore_logging(self) -> None:
+        if self.run_logging is not None:
+            restore_logging(self.run_logging)
+            self.run_logging = None
 
     def _run(
         self,

@@ -9,18 +9,14 @@ The command object is :data:`simulate`; the ``nhvflow`` group registers it.
 from __future__ import annotations
 
 import importlib.util
-import logging
-import sys
 from pathlib import Path
 
 import attrs
 import click
-import structlog
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from nhvflow._cli_base import QUIET_FOR_READERS, lang_option, session
-from nhvflow._quiet import drop_one_writer_warnings
+from nhvflow._cli_base import lang_option, one_writer_run, session
 from nhvflow._sim_words import word
 from nhvflow.errors import NhvflowError
 from nhvflow.simulate import (
@@ -59,17 +55,6 @@ def _processes(processes: tuple[str, ...], comparing: bool) -> tuple[str, ...]:
             "(e.g. --compare --process nhv --process kc-proposal)."
         )
     return processes
-
-
-def _quiet_library_logs() -> None:
-    # A command-line program may configure logging; the library never does.
-    # Only when nobody has (the nhvflow group may have): warnings to stderr.
-    if not structlog.is_configured():
-        structlog.configure(
-            processors=[drop_one_writer_warnings, *structlog.get_config()["processors"]],
-            wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
-            logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        )
 
 
 @click.command("simulate")
@@ -170,10 +155,8 @@ def simulate(
       nhvflow simulate --compare --proposals 1000
       nhvflow simulate --lang sv --report rapport.html
     """
-    _quiet_library_logs()
-    state = session()
-    words = state.lang
-    state.quiet = state.quiet | QUIET_FOR_READERS  # each run writes a new file of its own
+    one_writer_run()  # each run writes a new file of its own
+    words = session().lang
     chosen = _processes(processes, comparing)
     scenario = _scenario(scenario_path, proposals, chosen[0] if chosen and not comparing else None)
     runs = replications if replications is not None else workers

@@ -1,7 +1,8 @@
 """The generated parts of the documentation: ``docs/process.md`` (every
-regime's diagram and steps), ``docs/rules.md`` (the rule catalogue) and the
-process diagram in ``README.md``, all from the process definitions and rules
-in the code.
+regime's diagram and steps), ``docs/rules.md`` (the rule catalogue), the
+process diagram in ``README.md`` and the actors' JSON and payload table at
+the end of ``docs/tutorial.md`` (:mod:`nhvflow._docs_payloads`), all from the
+process definitions, rules and event classes in the code.
 
 ``make docs`` runs ``python -m nhvflow._docs`` to write them;
 ``python -m nhvflow._docs --check`` (and the docs tests) fail when a file is
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from nhvflow import diagram
 from nhvflow._cli_render import transitions_using, word
+from nhvflow._docs_payloads import tutorial_with_reference
 from nhvflow.rules import Rule
 from nhvflow.states import Process, builtin_processes
 
@@ -168,10 +170,12 @@ def generated(root: Path, processes: Mapping[str, Process] | None = None) -> dic
     """Every generated file under the project ``root``, with the text it should have."""
     found = processes if processes is not None else builtin_processes()
     readme = root / "README.md"
+    tutorial = root / "docs" / "tutorial.md"
     return {
         root / "docs" / "process.md": process_md(found),
         root / "docs" / "rules.md": rules_md(found),
         readme: readme_with_diagram(readme.read_text(encoding="utf-8"), found["nhv"]),
+        tutorial: tutorial_with_reference(tutorial.read_text(encoding="utf-8"), found["nhv"]),
     }
 
 

@@ -24,6 +24,7 @@ A dry run (``check``, ``explain``) stops after 9 and reports every outcome;
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -32,6 +33,7 @@ from typing import Any
 import attrs
 
 from nhvflow import _payload
+from nhvflow._log import Log
 from nhvflow._records import REGISTRY_STREAM, CaseRow, NewEvent, Store, StoredEvent, seal
 from nhvflow._replay import Catalogue, apply, backed, project, to_case
 from nhvflow._steps import (
@@ -139,7 +141,7 @@ class Pipeline:
     """
 
     def __init__(
-        self, store: Store, catalogue: Catalogue, log: Any, clock: Callable[[], datetime]
+        self, store: Store, catalogue: Catalogue, log: Log, clock: Callable[[], datetime]
     ) -> None:
         self.store = store
         self.catalogue = catalogue
@@ -370,15 +372,16 @@ class Pipeline:
         row = apply(target.process, target.row, event, step.actor, step.at)
         trigger = None if target.row is None else step.trigger
         self.store.append(sealed, project(target.process, row, event.hash, trigger=trigger))
-        self.log.debug(
-            "step_accepted",
-            case_id=row.id,
-            trigger=step.trigger,
-            actor_role=step.actor.role.value,
-            outcome="accepted",
-            version=row.version,
-            state=row.state,
-        )
+        if self.log.enabled(logging.DEBUG):  # nothing gathered for a filtered level
+            self.log.debug(
+                "step_accepted",
+                case_id=row.id,
+                trigger=step.trigger,
+                actor_role=step.actor.role.value,
+                outcome="accepted",
+                version=row.version,
+                state=row.state,
+            )
         return Taken(event, to_case(row))
 
     # -- helpers -----------------------------------------------------------------------
@@ -400,7 +403,9 @@ class Pipeline:
     def refused(
         self, case_id: str | None, trigger: str, actor: Actor, violations: list[Violation]
     ) -> None:
-        """Log a refusal (at info, with the rule ids)."""
+        """Log a refusal (at info, with the rule ids), if that level is shown."""
+        if not self.log.enabled(logging.INFO):
+            return
         self.log.info(
             "step_refused",
             case_id=case_id,

@@ -13,6 +13,8 @@ for hash. Text columns that are compared or sorted use the ``"C"`` collation
 
 from __future__ import annotations
 
+from nhvflow.model import Region
+
 __all__ = [
     "APPEND_ONLY_TRIGGERS",
     "CASE_COLUMNS",
@@ -21,6 +23,7 @@ __all__ = [
     "INSERT_EVENT",
     "INSERT_EVENT_AND_CASE",
     "LOAD_CASE",
+    "OVERVIEW",
     "SCHEMA_VERSION",
     "SIDE_TABLES",
     "TRIGGER_STATE",
@@ -116,7 +119,39 @@ CREATE_SCHEMA = (
     )
     """,
 )
-"""The statements that lay out a new log (run in one transaction)."""
+"""The statements that lay out a new log (run in one transaction), before :data:`OVERVIEW`."""
+
+_REGION_ROWS = ", ".join(f"('{r.name}', '{r.swedish_name}')" for r in Region)
+
+OVERVIEW = (
+    'CREATE TABLE IF NOT EXISTS regions (code TEXT COLLATE "C" PRIMARY KEY, name TEXT NOT NULL)',
+    f"INSERT INTO regions (code, name) VALUES {_REGION_ROWS} ON CONFLICT (code) DO NOTHING",
+    """
+    CREATE OR REPLACE VIEW case_overview AS
+    SELECT id, process,
+           data::jsonb ->> 'title' AS title,
+           data::jsonb ->> 'programme_area' AS programme_area,
+           state, version, updated_at AS updated
+    FROM cases ORDER BY seq
+    """,
+    """
+    CREATE OR REPLACE VIEW permit_overview AS
+    SELECT p.case_id AS case_id,
+           c.data::jsonb ->> 'title' AS title,
+           COALESCE(r.name, p.region) AS region,
+           p.unit AS unit,
+           p.valid AS valid
+    FROM permits p
+    LEFT JOIN cases c ON c.id = p.case_id
+    LEFT JOIN regions r ON r.code = p.region
+    ORDER BY c.seq, p.seq
+    """,
+)
+"""The views that read the log without JSON functions (``case_overview``,
+``permit_overview``) and the lookup table ``regions`` (code, Swedish name)
+they join. They add to the layout without changing what is written (the
+schema version stays); a log made before them gains them when it is next
+opened for writing. Each statement can run again."""
 
 UPGRADES: dict[int, tuple[str, ...]] = {
     1: ("ALTER TABLE cases ADD COLUMN seal TEXT NOT NULL DEFAULT ''",),

@@ -21,17 +21,15 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 import psycopg
-import structlog
 from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
+from nhvflow._log import structured
 from nhvflow._records import Durability
 from nhvflow.errors import ConcurrencyConflict, LogFormatError, ReadOnlyLog, StoreBusy
 
 __all__ = ["PgSession", "advisory_lock_key", "redact"]
-
-_log = structlog.get_logger("nhvflow")
 
 _BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({key:d})"
 """Every write transaction: READ COMMITTED whatever the server's default, so that
@@ -71,7 +69,7 @@ class PgSession:
         if durability not in ("full", "normal"):
             raise ValueError(f"durability must be 'full' or 'normal' (got {durability!r})")
         self.readonly = readonly
-        self._log = logger if logger is not None else _log
+        self._log = structured(logger)
         self.url = url
         self.display = redact(url)
         self.path = self.display

@@ -1,37 +1,43 @@
 """A logger for runs that take thousands of steps (simulations, the testing
 kit's state machine): the engine's per-step lines are noise there, and
-rendering each one costs more than the step."""
+gathering each one costs more than the step. And a way to leave out the
+warning about several writers where a program writes a file of its own."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import MutableMapping
-from typing import Any
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-import structlog
+from nhvflow._log import Log
+from nhvflow.errors import SQLiteVersionWarning
 
-__all__ = ["ONE_WRITER_WARNINGS", "drop_one_writer_warnings", "quiet_logger"]
+__all__ = ["ONE_WRITER_WARNINGS", "one_writer", "quiet_logger"]
 
 ONE_WRITER_WARNINGS = frozenset({"sqlite_wal_reset_bug"})
 """Warnings about several writers on one file: noise where a program reads
-a log, or writes a new file of its own (the demo, a simulation)."""
+a log, or writes a new file of its own (the demo, a simulation). The
+warning itself is a :class:`~nhvflow.SQLiteVersionWarning`; the command
+line names it ``sqlite_wal_reset_bug``."""
 
 
-def quiet_logger() -> Any:
-    """A structlog logger that drops the engine's per-step ``debug`` and
-    ``info`` lines and passes warnings and errors on to the application's
-    structlog configuration.
+def quiet_logger() -> Log:
+    """A logger that drops the engine's per-step ``debug`` and ``info``
+    lines and passes warnings and errors on to the standard logger
+    ``"nhvflow"`` (and so to the application's logging configuration).
 
     .. versionadded:: 0.1
     """
-    wrapper = structlog.make_filtering_bound_logger(logging.WARNING)
-    return structlog.wrap_logger(None, wrapper_class=wrapper).bind()
+    return Log(level=logging.WARNING)
 
 
-def drop_one_writer_warnings(
-    _: Any, __: str, event: MutableMapping[str, Any]
-) -> MutableMapping[str, Any]:
-    """A structlog processor that drops :data:`ONE_WRITER_WARNINGS`."""
-    if event.get("event") in ONE_WRITER_WARNINGS:
-        raise structlog.DropEvent
-    return event
+@contextmanager
+def one_writer() -> Iterator[None]:
+    """Leave out :class:`~nhvflow.SQLiteVersionWarning` inside the block:
+    for a program that opens a file of its own, with no other writer (the
+    demo, a simulation's log). The warning is not used up: a later open
+    elsewhere still gives it."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=SQLiteVersionWarning)
+        yield

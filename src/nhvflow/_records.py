@@ -377,9 +377,12 @@ class Store(Protocol):
         *,
         until: str | None = None,
         max_version: int | None = None,
+        since: int = 0,
+        limit: int | None = None,
     ) -> Iterator[StoredEvent]:
         """Events in log order, of one stream or all, optionally up to a
-        business time (``occurred_at <= until``) or version."""
+        business time (``occurred_at <= until``) or version, after position
+        ``since``, at most ``limit`` of them."""
         ...
 
     def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import sqlite3
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 from nhvflow._records import Durability
-from nhvflow.errors import LogFormatError, StoreBusy
+from nhvflow.errors import LogFormatError, SQLiteVersionWarning, StoreBusy
 
-__all__ = ["WAL_RESET_FIXED", "busy", "connect", "tables"]
+__all__ = ["WAL_RESET_FIXED", "busy", "connect", "tables", "warn_wal_reset"]
 
 WAL_RESET_FIXED = (3, 51, 3)
 """The first SQLite release without the WAL-reset bug (sqlite.org/wal.html#walresetbug)."""
-
-_warned_wal_reset = False
 
 
 def busy(exc: sqlite3.OperationalError) -> bool:
@@ -112,16 +111,25 @@ def _configure(
     conn.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
     log.debug("log_opened", path=path, sqlite_version=sqlite3.sqlite_version, durability=durability)
-    global _warned_wal_reset
-    if not memory and sqlite3.sqlite_version_info < WAL_RESET_FIXED and not _warned_wal_reset:
-        _warned_wal_reset = True
-        log.warning(
-            "sqlite_wal_reset_bug",
-            sqlite_version=sqlite3.sqlite_version,
-            detail="SQLite before 3.51.3 can corrupt a WAL file when several connections "
-            "write or checkpoint it at once (sqlite.org/wal.html#walresetbug); prefer one "
-            "writer process, a newer SQLite, or the PostgreSQL store (docs/deploying.md).",
-        )
+    if not memory and sqlite3.sqlite_version_info < WAL_RESET_FIXED:
+        warn_wal_reset()
+
+
+def warn_wal_reset() -> None:
+    """Warn that this SQLite has the WAL-reset bug: through :mod:`warnings`,
+    from this one place, so Python's default filter shows it once per
+    process on standard error (a host's ``NullHandler`` cannot swallow it)
+    and a program that is the only writer of its file can ignore it by
+    category."""
+    warnings.warn(
+        f"SQLite {sqlite3.sqlite_version} (before 3.51.3) can corrupt a WAL file when "
+        "several connections write or checkpoint it at once "
+        "(sqlite.org/wal.html#walresetbug); with several writer processes, prefer one "
+        "writer process, a newer SQLite, or the PostgreSQL store (see nhvflow's "
+        "docs/deploying.md).",
+        SQLiteVersionWarning,
+        stacklevel=1,
+    )
 
 
 def _enter_wal(conn: sqlite3.Connection, path: str, busy_timeout: float) -> Any:

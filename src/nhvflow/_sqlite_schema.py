@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 import sqlite_utils
 
 from nhvflow.events import iso
+from nhvflow.model import Region
 
 __all__ = [
     "EVENT_COLUMNS",
     "FORMAT",
     "INSERT_EVENT",
     "LOAD_CASE",
+    "OVERVIEW_VIEWS",
     "SCHEMA_VERSION",
     "SIDE_TABLES",
     "UPSERT_CASE",
@@ -138,3 +140,42 @@ def case_seal(db: sqlite_utils.Database) -> None:
     (the engine checks an unsealed row by folding its stream)."""
     db.execute("ALTER TABLE cases ADD COLUMN seal TEXT NOT NULL DEFAULT ''")
     db.execute("UPDATE nhvflow_meta SET value = '2' WHERE key = 'schema_version'")
+
+
+OVERVIEW_VIEWS = ("case_overview", "permit_overview")
+"""Views that read the log in Datasette or ``sqlite3`` without JSON
+functions; the table ``regions`` names each region code in words."""
+
+
+@migrations(name="0003_overview_views")
+def overview_views(db: sqlite_utils.Database) -> None:
+    """The views ``case_overview`` and ``permit_overview`` and the lookup
+    table ``regions`` (code, Swedish name). They add to the layout without
+    changing what is written, so the schema version stays; an existing log
+    gains them the next time it is opened for writing."""
+    db.table("regions").create({"code": str, "name": str}, pk="code", not_null={"name"})
+    db.table("regions").insert_all({"code": r.name, "name": r.swedish_name} for r in Region)
+    db.execute(
+        """
+        CREATE VIEW case_overview AS
+        SELECT id, process,
+               json_extract(data, '$.title') AS title,
+               json_extract(data, '$.programme_area') AS programme_area,
+               state, version, updated_at AS updated
+        FROM cases ORDER BY cases.rowid
+        """
+    )
+    db.execute(
+        """
+        CREATE VIEW permit_overview AS
+        SELECT p.case_id AS case_id,
+               json_extract(c.data, '$.title') AS title,
+               COALESCE(r.name, p.region) AS region,
+               p.unit AS unit,
+               p.valid AS valid
+        FROM permits p
+        LEFT JOIN cases c ON c.id = p.case_id
+        LEFT JOIN regions r ON r.code = p.region
+        ORDER BY c.rowid, p.seq
+        """
+    )

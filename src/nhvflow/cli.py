@@ -9,6 +9,7 @@ call) and need no Python to use it::
     nhvflow history demo.sqlite 6bec    # its events, in order
     nhvflow verify demo.sqlite          # the hash chain (exit 1 when it fails)
     nhvflow rebuild demo.sqlite         # projections rebuilt from the events
+    nhvflow export demo.sqlite --table cases --format csv   # data out
     nhvflow rules --lang sv             # the rule catalogue, in Swedish
     nhvflow diagram                     # the process as a Mermaid diagram
 
@@ -17,9 +18,10 @@ codes: 0 done, 1 an nhvflow error (an unknown case, a file that is not a
 log, a log that fails verification), 2 a usage error (a bad option, a
 missing file). Errors are one line; ``--debug`` shows the traceback.
 
-The command configures structlog for its own run (a console renderer on
-stderr, warnings only; ``--verbose`` for debug lines) and restores the
-previous configuration afterwards: the library never configures logging.
+The command shows the library's log lines for its own run (a handler on the
+logger ``"nhvflow"`` with structlog's console renderer, on stderr, warnings
+only; ``--verbose`` for debug lines) and takes it away afterwards: the
+library never configures logging.
 
 Further commands are plain click commands added to :data:`main`
 (``main.add_command(simulate)``, at the end of this module); they get the
@@ -43,7 +45,6 @@ from nhvflow import diagram as diagrams
 from nhvflow._cli_base import (
     LANG_HELP,
     PROCESSES,
-    QUIET_FOR_READERS,
     Lang,
     NhvflowGroup,
     Session,
@@ -56,6 +57,7 @@ from nhvflow._cli_base import (
     find_case,
     json_option,
     lang_option,
+    one_writer_run,
     open_log,
     process_option,
     session,
@@ -95,7 +97,7 @@ def main(ctx: click.Context, debug: bool, verbose: bool, lang: str) -> None:
     ctx.obj = state
     if isinstance(ctx.command, NhvflowGroup):
         ctx.command.state = state
-    configure_logging(state)
+        ctx.command.run_logging = configure_logging(state)
 
 
 # -- commands --------------------------------------------------------------------------
@@ -122,7 +124,7 @@ def demo(path: Path, replace: bool, lang: str | None) -> None:
     from nhvflow._demo import run
 
     state = session()
-    state.quiet = state.quiet | QUIET_FOR_READERS  # a new file with one writer
+    one_writer_run()  # a new file with one writer
     code = run(path, write=click.echo, lang=state.lang)
     if code:
         fail("Error: the demo's log did not verify; see above.")
@@ -328,7 +330,9 @@ def diagram(process_name: str, fmt: str, output: Path | None, lang: str | None) 
 # -- commands written in their own modules join here, one line each -------------------
 
 from nhvflow._cli_copy import copy_command  # noqa: E402 - joins the group defined above
+from nhvflow._cli_export import export_command  # noqa: E402 - joins the group defined above
 from nhvflow._cli_simulate import simulate  # noqa: E402 - joins the group defined above
 
 main.add_command(simulate)
 main.add_command(copy_command)
+main.add_command(export_command)

@@ -15,9 +15,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import structlog
-
+from nhvflow._feed import check_page
 from nhvflow._judge import REGISTRY_PROCESS, Pipeline, StepRequest
+from nhvflow._log import structured
 from nhvflow._records import REGISTRY_STREAM, Projection, Store, VerifyReport
 from nhvflow._replay import Catalogue, project, replayed, to_case, to_event, verify_projections
 from nhvflow._steps import MAX_PAYLOAD_BYTES, as_actor, aware, check_case_id, utcnow
@@ -62,7 +62,7 @@ class Registry:
             raise ValueError(f"unknown process {process!r}; known: {', '.join(sorted(known))}")
         self.default_process = process
         self.store = store
-        self._log = logger if logger is not None else structlog.get_logger("nhvflow")
+        self._log = structured(logger)
         self._clock: Clock = clock or utcnow
         self._pipeline = Pipeline(store, self._catalogue, self._log, self._now)
 
@@ -226,15 +226,29 @@ class Registry:
             raise UnknownCase(case_id)
         return events
 
-    def events(self) -> Iterator[Event]:
-        """Every event of the log, in order of position."""
-        for stored in self.store.events():
-            yield to_event(stored, self._catalogue)
+    def events(self, since: int = 0, limit: int = 1000) -> list[Event]:
+        """The events after position ``since`` (0: from the start), in log
+        order, at most ``limit`` (1 to 10,000): a feed for integration
+        consumers, who read the next page from the last event's position.
+        :class:`InvalidPayload` for a negative ``since`` or a ``limit`` out
+        of range.
 
-    def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[Case]:
-        """The cases, in order of submission, optionally of one state or process."""
-        for row in self.store.cases(state=state, process=process):
-            yield to_case(row)
+        .. versionchanged:: 0.1
+           A list, one page of the log (it was an iterator over the whole log).
+        """
+        check_page(since, limit)
+        return [
+            to_event(stored, self._catalogue)
+            for stored in self.store.events(since=since, limit=limit)
+        ]
+
+    def cases(self, *, state: str | None = None, process: str | None = None) -> list[Case]:
+        """The cases, in order of submission, optionally of one state or process.
+
+        .. versionchanged:: 0.1
+           A list, as :meth:`history` is (it was an iterator).
+        """
+        return [to_case(row) for row in self.store.cases(state=state, process=process)]
 
     def mapping_completed_at(self) -> datetime | None:
         """When the overall mapping was recorded as done, if it was."""
@@ -365,8 +379,12 @@ def open_registry(
         ...) takes its place in this registry, e.g. a copy with one rule
         swapped by :func:`nhvflow.testing.replace_rule`; cases already in the
         log are then read and judged by it.
-    :param logger: a structlog-style logger (default
-        ``structlog.get_logger("nhvflow")``).
+    :param logger: where the library's log lines go: by default the
+        standard ``logging`` logger ``"nhvflow"`` (which has a ``NullHandler``:
+        the host's logging configuration decides what is shown); a
+        :class:`logging.Logger` of the host's; or a structlog-style logger
+        (``debug``/``info``/``warning``/``error(event, **keys)``), which gets
+        every line.
     :param clock: where "now" comes from when a step has no ``at=``.
 
     .. versionadded:: 0.1

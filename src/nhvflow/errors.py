@@ -25,8 +25,10 @@ __all__ = [
     "InvalidTrigger",
     "LogFormatError",
     "NhvflowError",
+    "NhvflowWarning",
     "NotAuthorised",
     "ReadOnlyLog",
+    "SQLiteVersionWarning",
     "StoreBusy",
     "TransitionDenied",
     "UnknownCase",
@@ -232,6 +234,29 @@ class DefinitionError(NhvflowError, ValueError):
 class ReadOnlyLog(NhvflowError):
     """A step or rebuild was asked of a log opened with ``readonly=True``;
     nothing was written.
+
+    .. versionadded:: 0.1
+    """
+
+
+class NhvflowWarning(UserWarning):
+    """Base class of the warnings nhvflow gives (through :mod:`warnings`, so
+    Python shows each once per process on standard error, and a host can
+    filter them by category).
+
+    .. versionadded:: 0.1
+    """
+
+
+class SQLiteVersionWarning(NhvflowWarning):
+    """The SQLite library in use predates 3.51.3 and has the "WAL-reset" bug
+    (sqlite.org/wal.html#walresetbug): a file written or checkpointed by
+    several connections at once can be corrupted. Given once per process, when
+    a log file is opened for writing. Prefer one writer process, a newer
+    SQLite, or the PostgreSQL store; a program that is the only writer of its
+    own file can ignore it::
+
+        warnings.filterwarnings("ignore", category=nhvflow.SQLiteVersionWarning)
 
     .. versionadded:: 0.1
     """

@@ -35,12 +35,11 @@ the log or the cases, and writes to an SQLite file (a temporary one unless
 from __future__ import annotations
 
 import hashlib
-import logging
 import multiprocessing
 import random
-import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -49,9 +48,9 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import structlog
 
-from nhvflow._quiet import drop_one_writer_warnings, quiet_logger
+from nhvflow._log import structured
+from nhvflow._quiet import one_writer, quiet_logger
 from nhvflow._sim_actors import Actors, at_office
 from nhvflow._sim_areas import DEFAULT_AREAS, DEFAULT_REGION_WEIGHTS, ProgrammeArea
 from nhvflow._sim_compare import Comparison, check_processes, comparison_db
@@ -74,6 +73,7 @@ from nhvflow._sim_result import (
 from nhvflow._sim_scenario import Durations, Outcomes, Scenario
 from nhvflow._sim_words import LANGS, Lang
 from nhvflow.engine import Registry, open_registry
+from nhvflow.errors import SQLiteVersionWarning
 
 __all__ = [
     "DEFAULT_AREAS",
@@ -111,7 +111,7 @@ __all__ = [
     "write_html",
 ]
 
-_log = structlog.get_logger("nhvflow")
+_log = structured()
 
 Progress = Callable[[int], None]
 """Called with the number of proposals finished since the last call."""
@@ -148,7 +148,8 @@ def _registry(db: str | Path | Registry | None, process: str) -> Iterator[Regist
         return
     with tempfile.TemporaryDirectory(prefix="nhvflow-sim-") as scratch:
         path = Path(scratch) / "simulation.sqlite" if db is None else Path(db)
-        reg = open_registry(path, process=process, durability="normal", logger=quiet_logger())
+        with one_writer():  # a file of the simulation's own
+            reg = open_registry(path, process=process, durability="normal", logger=quiet_logger())
         try:
             _require_empty(reg, str(path))
             yield reg
@@ -157,7 +158,7 @@ def _registry(db: str | Path | Registry | None, process: str) -> Iterator[Regist
 
 
 def _require_empty(reg: Registry, where: str) -> None:
-    if next(iter(reg.events()), None) is not None:
+    if reg.events(limit=1):
         raise ValueError(
             f"{where} already holds events; a simulation writes into a new, empty log "
             "(its case ids and the mapping date are its own). Choose a new path."
@@ -253,16 +254,11 @@ _queue: Any = None
 def _init_worker(queue: Any) -> None:
     global _queue
     _queue = queue
-    # A worker is a fresh process that replicate() started, with no logging
-    # configured: structlog would print to stdout, where the parent may be
-    # writing JSON. Its warnings and errors go to stderr instead, except the
-    # warning about several writers on one file: each replication writes a
-    # file of its own.
-    structlog.configure(
-        processors=[drop_one_writer_warnings, *structlog.get_config()["processors"]],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-    )
+    # A worker is a fresh process that replicate() started; each replication
+    # writes a file of its own, so the warning about several writers on one
+    # SQLite file is noise there (the library's log lines need nothing: they
+    # go to the standard logger "nhvflow", silent unless configured).
+    warnings.filterwarnings("ignore", category=SQLiteVersionWarning)
 
 
 def _report(count: int) -> None:

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-import structlog
 
+from nhvflow._log import structured
 from nhvflow._records import (
     CaseRow,
     ChainCheck,
@@ -62,8 +62,6 @@ from nhvflow.errors import (
 
 __all__ = ["FORMAT", "SCHEMA_VERSION", "Durability", "SQLiteStore"]
 
-_log = structlog.get_logger("nhvflow")
-
 
 class SQLiteStore:
     """The event log in one SQLite file (or in memory).
@@ -90,7 +88,7 @@ class SQLiteStore:
         self.durability: Durability = durability
         self.memory = self.path == ":memory:"
         self.readonly = readonly
-        self._log = logger if logger is not None else _log
+        self._log = structured(logger)
         if readonly and self.memory:
             raise ValueError("a read-only registry needs a file; ':memory:' starts empty")
         if readonly and not Path(self.path).is_file():
@@ -125,10 +123,10 @@ class SQLiteStore:
         except sqlite3.DatabaseError as exc:
             raise LogFormatError(f"{self.path!r} is not an SQLite database ({exc}).") from exc
         if "nhvflow_meta" in tables:
-            if self._check_meta() < SCHEMA_VERSION and not self.readonly:
-                with self.write():  # an older layout: bring it up to date
-                    if self._check_meta() < SCHEMA_VERSION:
-                        migrations.apply(sqlite_utils.Database(self._conn))
+            self._check_meta()
+            if not self.readonly and migrations.pending(sqlite_utils.Database(self._conn)):
+                with self.write():  # additions to the layout (the overview views)
+                    migrations.apply(sqlite_utils.Database(self._conn))
             return
         if tables - {"_sqlite_migrations"}:
             raise LogFormatError(
@@ -344,9 +342,14 @@ class SQLiteStore:
         *,
         until: str | None = None,
         max_version: int | None = None,
+        since: int = 0,
+        limit: int | None = None,
     ) -> Iterator[StoredEvent]:
         where: list[str] = []
         args: list[Any] = []
+        if since:
+            where.append("position > ?")
+            args.append(since)
         if stream_id is not None:
             where.append("stream_id = ?")
             args.append(stream_id)
@@ -364,17 +367,20 @@ class SQLiteStore:
         key, column = (2, "version") if stream_id is not None else (0, "position")
         sql = (
             f"SELECT {EVENT_COLUMNS} FROM events WHERE {column} > ?{clause} "
-            f"ORDER BY {column} LIMIT 1000"
+            f"ORDER BY {column} LIMIT ?"
         )
-        last = 0
+        last, left = 0, limit
         while True:
+            page = 1000 if left is None else min(1000, left)
             with self._lock:
-                rows = self._conn.execute(sql, (last, *args)).fetchall()
+                rows = self._conn.execute(sql, (last, *args, page)).fetchall()
             if not rows:
                 return
             for row in rows:
                 yield _event(row)
-            if len(rows) < 1000:  # the last page: no need to ask again
+            if left is not None:
+                left -= len(rows)
+            if len(rows) < page or left == 0:  # the last page: no need to ask again
                 return
             last = rows[-1][key]
 

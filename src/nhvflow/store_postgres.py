@@ -22,6 +22,7 @@ nothing is written.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -43,6 +44,7 @@ from nhvflow._pg_schema import (
     INSERT_EVENT,
     INSERT_EVENT_AND_CASE,
     LOAD_CASE,
+    OVERVIEW,
     SCHEMA_VERSION,
     SIDE_TABLES,
     TRIGGER_STATE,
@@ -96,8 +98,8 @@ class PostgresStore(PgSession):
     :param readonly: read an existing log only: every write raises
         :class:`~nhvflow.errors.ReadOnlyLog`, and the session is
         ``default_transaction_read_only`` so that the server refuses writes too.
-    :param logger: a structlog-style logger for the store's lines (default
-        ``structlog.get_logger("nhvflow")``).
+    :param logger: where the store's lines go (default the standard
+        ``logging`` logger ``"nhvflow"``; see :func:`nhvflow.open`).
     :param create: lay out a new log in an empty schema (otherwise an empty
         schema is a :class:`LogFormatError`).
 
@@ -151,7 +153,7 @@ class PostgresStore(PgSession):
                 tables = self._tables()
                 self._refuse_foreign(tables)
                 if not tables:
-                    for statement in CREATE_SCHEMA:
+                    for statement in (*CREATE_SCHEMA, *OVERVIEW):
                         self._conn.execute(statement)
                     self._conn.execute(
                         "INSERT INTO nhvflow_meta (key, value) VALUES "
@@ -191,6 +193,10 @@ class PostgresStore(PgSession):
                 )
             found = SCHEMA_VERSION
         self._sealed_rows = found >= 2
+        if "regions" not in tables and not self.readonly:
+            with self.write():  # a log made before the overview views
+                for statement in OVERVIEW:
+                    self._conn.execute(statement)
 
     # -- cases -----------------------------------------------------------------------
 
@@ -304,8 +310,14 @@ class PostgresStore(PgSession):
         *,
         until: str | None = None,
         max_version: int | None = None,
+        since: int = 0,
+        limit: int | None = None,
     ) -> Iterator[StoredEvent]:
-        for row in self.event_rows(stream_id, until=until, max_version=max_version):
+        page = 1000 if limit is None else max(1, min(1000, limit))
+        rows = self.event_rows(
+            stream_id, until=until, max_version=max_version, page=page, since=since
+        )
+        for row in rows if limit is None else itertools.islice(rows, limit):
             yield _event(row)
 
     def event_rows(
@@ -315,6 +327,7 @@ class PostgresStore(PgSession):
         until: str | None = None,
         max_version: int | None = None,
         page: int = 1000,
+        since: int = 0,
     ) -> Iterator[tuple[Any, ...]]:
         """The stored columns of events in log order, JSON as the stored text."""
         where: list[str] = []
@@ -330,7 +343,7 @@ class PostgresStore(PgSession):
                 where.append(condition)
                 args.append(value)
         clause = (" AND " + " AND ".join(where)) if where else ""
-        last = 0
+        last = since
         while True:
             rows = self._q(
                 f"SELECT {EVENT_COLUMNS} FROM events WHERE position > %s{clause} "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 
 import click
@@ -62,11 +63,14 @@ def test_the_version_is_the_package_version(nhvflow_cmd):
     assert result.exit_code == 0 and nhvflow.__version__ in result.output
 
 
-def test_structlog_configuration_is_restored_after_a_run(nhvflow_cmd, demo_log):
+def test_logging_configuration_is_restored_after_a_run(nhvflow_cmd, demo_log):
     """The command configures logging for its own run only; the library's callers keep theirs."""
     before = structlog.get_config()
+    library = logging.getLogger("nhvflow")
+    handlers, level = list(library.handlers), library.level
     assert nhvflow_cmd("-v", "verify", demo_log).exit_code == 0
     assert structlog.get_config() == before
+    assert (library.handlers, library.level) == (handlers, level)
 
 
 def test_verbose_shows_the_librarys_debug_lines_on_stderr(nhvflow_cmd, demo_log):

@@ -91,7 +91,7 @@ def test_process_md_is_generic_over_processes():
 
 def copy_of_the_project(tmp_path: Path) -> Path:
     (tmp_path / "docs").mkdir()
-    for name in ("README.md", "docs/process.md", "docs/rules.md"):
+    for name in ("README.md", "docs/process.md", "docs/rules.md", "docs/tutorial.md"):
         shutil.copy(ROOT / name, tmp_path / name)
     return tmp_path
 
@@ -113,3 +113,34 @@ def test_a_readme_without_the_markers_is_an_error(tmp_path):
     (root / "README.md").write_text("# nhvflow\n")
     with pytest.raises(ValueError, match="lacks the markers"):
         _docs.generated(root)
+
+
+def test_the_tutorial_lists_every_nhv_trigger_with_each_payload_field():
+    """The tutorial's reference names every trigger of ``nhv`` and each field its event
+    class parses, with whether it is required, and every role's actor JSON."""
+    import json
+
+    import attrs
+
+    from nhvflow import Actor, Region
+    from nhvflow._docs_payloads import TUTORIAL_BEGIN, TUTORIAL_END
+
+    text = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
+    table = text.split(TUTORIAL_BEGIN, 1)[1].split(TUTORIAL_END, 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    trigger = None
+    seen: dict[str, dict[str, str]] = {}
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        if len(cells) != 6 or cells[3] in ("field", "---"):
+            continue
+        trigger = cells[1].strip("`") or trigger
+        seen.setdefault(trigger, {})[cells[3].strip("`")] = cells[5]
+    for t in NHV.transitions.values():
+        fields = [f for f in attrs.fields(t.event) if "nhvflow" in f.metadata]
+        assert set(seen[t.trigger]) == {f.name for f in fields}, t.trigger
+        for f in fields:
+            required = f.default is attrs.NOTHING
+            assert (seen[t.trigger][f.name] == "**required**") == required, (t.trigger, f.name)
+    for actor in (Actor.socialstyrelsen("handläggare"), Actor.region(Region.SKANE), Actor.board()):
+        assert f"`{json.dumps(actor.to_json(), ensure_ascii=False)}`" in table

@@ -134,8 +134,11 @@ def test_the_documented_triggers_are_the_ones_the_file_has(workdir):
     assert " ".join(sql.split()) == " ".join(" ".join(f"{s};" for (s,) in actual).split())
 
 
-@pytest.mark.parametrize("table", ["events", "cases", "permits", "facts"])
+@pytest.mark.parametrize(
+    "table", ["events", "cases", "permits", "facts", "regions", "case_overview", "permit_overview"]
+)
 def test_every_column_of_every_table_is_documented(workdir, table):
+    """Each table's and view's section lists its columns, in the file's order."""
     conn = sqlite3.connect(workdir / "nhv.sqlite")
     columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
     conn.close()

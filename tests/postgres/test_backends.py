@@ -260,3 +260,20 @@ def test_a_trigger_the_state_does_not_offer_is_named_whatever_its_payload(log, n
         with pytest.raises(InvalidTrigger) as exc:
             log.fire(case.id, "decide", sos, at=clock(10), **payload)
         assert "appoint_expert_group" in str(exc.value)
+
+
+def test_the_event_feed_pages_the_same_on_both_backends(log, npo, clock):
+    """``events(since, limit)`` returns the same list of events in pages on either store."""
+    for state in ("permitted", "decided"):
+        case = log.submit(npo, at=clock(), **proposal())
+        advance(log, case.id, state)
+    whole = log.events(limit=10_000)
+    assert [e.position for e in whole] == list(range(1, 17))
+    pages: list[list[int]] = []
+    since = 0
+    while page := log.events(since=since, limit=7):
+        pages.append([e.position for e in page])
+        since = page[-1].position
+    assert pages == [list(range(1, 8)), list(range(8, 15)), [15, 16]]
+    assert log.events(since=5, limit=2) == whole[5:7]
+    assert isinstance(log.cases(), list) and len(log.cases()) == 2

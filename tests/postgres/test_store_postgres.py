@@ -305,3 +305,17 @@ def test_a_read_only_session_is_refused_writes_by_the_server_too(postgres_url, d
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
             reg.store.connection.execute("INSERT INTO facts VALUES ('k', '1')")
         assert reg.get(decided.id).state == "decided"
+
+
+def test_a_log_made_before_the_overview_views_gains_them(postgres_url, decided):
+    """An older log (no views, no regions) gets them on its next writable open."""
+    _sql(postgres_url, "DROP VIEW permit_overview", "DROP VIEW case_overview", "DROP TABLE regions")
+    nhvflow.open(postgres_url, readonly=True).close()
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT to_regclass('case_overview')").fetchone() == (None,)
+    nhvflow.open(postgres_url).close()
+    with psycopg.connect(postgres_url) as conn:
+        rows = conn.execute("SELECT id, title, state, version FROM case_overview").fetchall()
+        regions = conn.execute("SELECT count(*) FROM regions").fetchone()
+    assert rows == [(decided.id, decided.data["title"], "decided", decided.version)]
+    assert regions == (21,)

@@ -20,7 +20,7 @@ from nhvflow.simulate import (
     run,
 )
 
-from .conftest import business_events, cases
+from .conftest import business_events, cases, every_event
 
 RESTING = {
     "kc-proposal": {"established", "prepared"},
@@ -101,7 +101,7 @@ def test_norway_rests_the_initiatives_without_every_enterprises_support(runs):
 
 def business_events_of(db):
     with nhvflow.open(db) as reg:
-        return list(reg.events())
+        return every_event(reg)
 
 
 @pytest.mark.parametrize("process", sorted(RESTING))

@@ -71,6 +71,14 @@ class SQLiteFile:
         finally:
             conn.close()
 
+    def query(self, store: Store, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of ``sql`` read as any SQLite client would (the views, by SQL)."""
+        conn = sqlite3.connect(self.path)
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+
 
 class SQLiteMemory:
     """The SQLite store in memory: one handle only."""
@@ -89,6 +97,10 @@ class SQLiteMemory:
     def tamper(self, store: Store, position: int, column: str, value: Any) -> None:
         assert isinstance(store, SQLiteStore)
         _tamper_sqlite(store.connection, position, column, value)
+
+    def query(self, store: Store, sql: str) -> list[tuple[Any, ...]]:
+        assert isinstance(store, SQLiteStore)
+        return store.connection.execute(sql).fetchall()
 
 
 class PostgreSQL:
@@ -122,6 +134,12 @@ class PostgreSQL:
                 (value, position),
             )
             conn.execute("ALTER TABLE events ENABLE TRIGGER USER")
+
+    def query(self, store: Store, sql: str) -> list[tuple[Any, ...]]:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            return conn.execute(sql).fetchall()  # type: ignore[call-overload]
 
 
 BACKENDS: dict[str, Callable[..., Any]] = {

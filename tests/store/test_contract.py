@@ -32,6 +32,7 @@ from nhvflow._records import (
     seal,
 )
 from nhvflow.events import iso
+from nhvflow.states.nhv import permit_rows
 
 T0 = datetime(2019, 3, 1, 9, 0, tzinfo=UTC)
 ACTOR = {"role": "socialstyrelsen", "name": "handläggare"}
@@ -230,6 +231,87 @@ class TestReadingEvents:
         assert [e.position for e in stored] == list(range(1, 2504))
         assert len(list(store.events("s3"))) == 358
         assert store.count_events() == 2503
+
+
+class TestEventFeed:
+    """``events(since=..., limit=...)``: the page a feed consumer reads."""
+
+    @pytest.fixture(name="log")
+    def _log(self, store):
+        append(store, *(event(s, v) for s, v in (("a", 1), ("b", 1), ("a", 2), ("a", 3))))
+        return store
+
+    def test_events_after_a_position_in_log_order(self, log):
+        assert [e.position for e in log.events(since=2)] == [3, 4]
+        assert [e.position for e in log.events(since=0)] == [1, 2, 3, 4]
+        assert list(log.events(since=4)) == []
+        assert list(log.events(since=99)) == []
+
+    def test_at_most_limit_events(self, log):
+        assert [e.position for e in log.events(limit=2)] == [1, 2]
+        assert [e.position for e in log.events(since=1, limit=2)] == [2, 3]
+        assert [e.position for e in log.events(since=3, limit=10)] == [4]
+
+    def test_since_combines_with_a_stream(self, log):
+        assert [(e.stream_id, e.version) for e in log.events("a", since=2)] == [("a", 2), ("a", 3)]
+        assert [e.version for e in log.events("a", since=1, limit=1)] == [2]
+
+    def test_pages_across_the_backends_own_pages_join_up(self, store):
+        """A feed read in pages of 700 over 2,503 events gives every event once, in order."""
+        append(store, *(event(f"s{i % 7}", i // 7 + 1) for i in range(2503)), case=False)
+        seen: list[int] = []
+        since = 0
+        while page := list(store.events(since=since, limit=700)):
+            assert len(page) <= 700
+            seen.extend(e.position for e in page)
+            since = page[-1].position
+        assert seen == list(range(1, 2504))
+        assert [e.position for e in store.events(since=999, limit=1500)] == list(range(1000, 2500))
+
+
+class TestOverviewViews:
+    """``case_overview`` and ``permit_overview`` read the projections as plain
+    columns, with the region in words, on every backend."""
+
+    def test_case_overview_has_plain_columns_in_order_of_submission(self, store, backend):
+        with store.write():
+            for case_id, title in (("b", "Tvåan"), ("a", "Ettan")):
+                data = {"title": title, "programme_area": "Reumatiska sjukdomar", "x": [1]}
+                put(store, event(case_id, 1), CaseRow(case_id, "nhv", "proposed", 1, data, at(1)))
+        rows = backend.query(
+            store,
+            "SELECT id, process, title, programme_area, state, version, updated FROM case_overview",
+        )
+        assert rows == [
+            ("b", "nhv", "Tvåan", "Reumatiska sjukdomar", "proposed", 1, at(1)),
+            ("a", "nhv", "Ettan", "Reumatiska sjukdomar", "proposed", 1, at(1)),
+        ]
+
+    def test_permit_overview_names_the_region_in_words(self, store, backend):
+        permits = [
+            {"region": "SKANE", "unit": "Skånes universitetssjukhus", "valid": True},
+            {"region": "VASTRA_GOTALAND", "unit": "Sahlgrenska", "valid": False},
+        ]
+        data = {"title": "Endometrios", "permits": permits}
+        with store.write():
+            store.append(
+                seal(event("c", 1), store.tail(), at(1)),
+                projection(
+                    CaseRow("c", "nhv", "permitted", 1, data, at(1)),
+                    ("permits", tuple(permit_rows("c", data))),
+                ),
+            )
+        rows = backend.query(
+            store, "SELECT case_id, title, region, unit, valid FROM permit_overview"
+        )
+        assert [(*r[:4], bool(r[4])) for r in rows] == [
+            ("c", "Endometrios", "Region Skåne", "Skånes universitetssjukhus", True),
+            ("c", "Endometrios", "Västra Götalandsregionen", "Sahlgrenska", False),
+        ]
+
+    def test_the_regions_table_names_all_21_regions(self, store, backend):
+        rows = dict(backend.query(store, "SELECT code, name FROM regions"))
+        assert len(rows) == 21 and rows["JAMTLAND_HARJEDALEN"] == "Region Jämtland Härjedalen"
 
 
 class TestCases:

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
-import structlog
 
 import nhvflow
 from nhvflow import (
@@ -370,24 +369,30 @@ class TestDurability:
         assert file_reg.store.projection_rows() == before
 
 
-@pytest.mark.usefixtures("verbose_logs")
-def test_steps_are_logged_with_case_trigger_role_and_outcome(reg, submitted, sos):
-    with structlog.testing.capture_logs() as logs:
-        reg.fire(submitted.id, "appoint_expert_group", sos, experts=expert_group())
-        with pytest.raises(NotAuthorised):
-            reg.fire(submitted.id, "deliver_basis", Actor.board(), recommends_nhv=True)
-    accepted, refused = logs
-    assert accepted["event"] == "step_accepted" and accepted["outcome"] == "accepted"
-    assert accepted["case_id"] == submitted.id and accepted["actor_role"] == "socialstyrelsen"
-    assert refused["event"] == "step_refused" and refused["rules"] == ["nhv.responsible-party"]
+def test_steps_are_logged_with_case_trigger_role_and_outcome(reg, submitted, sos, verbose_logs):
+    """Accepted and refused steps reach the "nhvflow" logger, their keys as record attributes."""
+    verbose_logs.clear()
+    reg.fire(submitted.id, "appoint_expert_group", sos, experts=expert_group())
+    with pytest.raises(NotAuthorised):
+        reg.fire(submitted.id, "deliver_basis", Actor.board(), recommends_nhv=True)
+    accepted, refused = [r for r in verbose_logs.records if r.event.startswith("step_")]
+    assert accepted.name == "nhvflow" and accepted.levelname == "DEBUG"
+    assert accepted.event == "step_accepted" and accepted.outcome == "accepted"
+    assert accepted.case_id == submitted.id and accepted.actor_role == "socialstyrelsen"
+    assert accepted.getMessage().startswith(f"step_accepted case_id={submitted.id} ")
+    assert refused.event == "step_refused" and refused.rules == ["nhv.responsible-party"]
+    assert refused.levelname == "INFO"
 
 
 def test_importing_configures_nothing():
-    """Importing nhvflow neither configures structlog nor touches logging."""
+    """Importing nhvflow neither configures structlog nor touches logging
+    beyond a NullHandler on its own logger."""
     code = (
         "import logging, structlog, nhvflow, nhvflow.fixtures;"
         "assert not structlog.is_configured();"
         "assert not logging.getLogger().handlers;"
+        "assert [type(h).__name__ for h in logging.getLogger('nhvflow').handlers]"
+        " == ['NullHandler'];"
         "print('clean')"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import attrs
 
+from nhvflow._feed import every_event
 from nhvflow.engine import Registry
 from nhvflow.errors import UnknownCase
 from nhvflow.model import Actor, Case, Event, Role, health_enterprise_name, same_area
@@ -62,7 +63,7 @@ class Snapshot:
 def snapshot(reg: Registry, stream: str | None = None) -> Snapshot:
     """A :class:`Snapshot` of ``reg``, with the events of ``stream`` (a case id)."""
     if stream is None:
-        events = tuple(reg.events())
+        events = tuple(every_event(reg))
     else:
         try:
             events = tuple(reg.history(stream))

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import nhvflow
-from nhvflow._quiet import quiet_logger
+from nhvflow._feed import every_event
+from nhvflow._quiet import one_writer, quiet_logger
 from nhvflow._testing import submissions as regime_submissions
 from nhvflow._testing.checks import (
     MAPPING_EVENT,
@@ -153,8 +154,8 @@ class ProcessStateMachine(RuleBasedStateMachine):
     start: ClassVar[datetime] = datetime(2019, 1, 7, 9, 0, tzinfo=UTC)
     """The business time of the first step."""
     log_steps: ClassVar[bool] = False
-    """Log every step through ``structlog.get_logger("nhvflow")`` as a
-    service would; by default the run's registry drops the per-step
+    """Log every step to the standard logger ``"nhvflow"`` as a service
+    would; by default the run's registry drops the per-step
     ``debug`` and ``info`` lines (warnings still pass)."""
 
     def __init__(self) -> None:
@@ -174,13 +175,14 @@ class ProcessStateMachine(RuleBasedStateMachine):
     def open_registry(self, path: Path) -> Registry:
         """The registry a run uses, on ``path`` (in a fresh temporary
         directory). Override to open it differently."""
-        return nhvflow.open(
-            path,
-            processes=self.processes,
-            durability="normal",
-            clock=lambda: self.now,
-            logger=None if self.log_steps else quiet_logger(),
-        )
+        with one_writer():  # a file of the run's own
+            return nhvflow.open(
+                path,
+                processes=self.processes,
+                durability="normal",
+                clock=lambda: self.now,
+                logger=None if self.log_steps else quiet_logger(),
+            )
 
     def submissions(self) -> st.SearchStrategy[tuple[Actor, dict[str, Any]]]:
         """Lawful submissions under :attr:`regime` (other than ``"nhv"``): the
@@ -481,7 +483,7 @@ class ProcessStateMachine(RuleBasedStateMachine):
         report = self.reg.verify(projections=True)
         if not report.ok:
             raise InvariantViolated("log-verifies", str(report))
-        for event in self.reg.events():
+        for event in every_event(self.reg):
             check_actor(self.reg, event)
         if rebuild:
             live = snapshot(self.reg)
