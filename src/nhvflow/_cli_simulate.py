@@ -16,7 +16,8 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from nhvflow._cli_base import one_writer_run
+from nhvflow._cli_base import lang_option, one_writer_run, session
+from nhvflow._sim_words import word
 from nhvflow.errors import NhvflowError
 from nhvflow.simulate import (
     SIMULATED_PROCESSES,
@@ -125,6 +126,7 @@ def _processes(processes: tuple[str, ...], comparing: bool) -> tuple[str, ...]:
     help="Independent replications (seeds derived from --seed), merged into one "
     "summary. Default: one per worker.",
 )
+@lang_option
 def simulate(
     proposals: int | None,
     seed: int,
@@ -136,6 +138,7 @@ def simulate(
     comparing: bool,
     workers: int,
     replications: int | None,
+    lang: str | None,
 ) -> None:
     """Simulate proposals through a regime (the process in force unless
     --process says another), every step judged by the real rules, and report
@@ -150,8 +153,10 @@ def simulate(
       nhvflow simulate --scenario my.toml --workers 2 --json
       nhvflow simulate --process kc-proposal
       nhvflow simulate --compare --proposals 1000
+      nhvflow simulate --lang sv --report rapport.html
     """
     one_writer_run()  # each run writes a new file of its own
+    words = session().lang
     chosen = _processes(processes, comparing)
     scenario = _scenario(scenario_path, proposals, chosen[0] if chosen and not comparing else None)
     runs = replications if replications is not None else workers
@@ -212,22 +217,22 @@ def simulate(
         if as_json:
             click.echo(comparison.to_json())
         else:
-            Console().print(comparison.render_table())
+            Console().print(comparison.render_table(lang=words))
         if db is not None:
             paths = [
                 str(replication_db(comparison_db(db, p), i, runs))
                 for p in chosen
                 for i in range(1, runs + 1)
             ]
-            err.print(f"event logs: {', '.join(paths)}")
+            err.print(f"{word('event logs', words)}: {', '.join(paths)}")
         return
     if as_json:
         click.echo(result.to_json())
     else:
-        Console().print(render_table(result))
+        Console().print(render_table(result, lang=words))
     if report is not None:
-        write_html(result, report)
-        err.print(f"report written to {report}")
+        write_html(result, report, lang=words)
+        err.print(f"{word('report written to', words)} {report}")
     if db is not None:
         paths = [str(replication_db(db, i, runs)) for i in range(1, runs + 1)]
-        err.print(f"event log{'s' if runs > 1 else ''}: {', '.join(paths)}")
+        err.print(f"{word('event logs' if runs > 1 else 'event log', words)}: {', '.join(paths)}")

@@ -53,10 +53,12 @@ def process_md(processes: Mapping[str, Process]) -> str:
         GENERATED,
         "",
         "Each regime is a table of states and transitions in `nhvflow.states`; the diagrams",
-        "below are drawn from those tables by transitions' Mermaid engine (`nhvflow diagram",
-        "--process NAME`). An arrow is labelled *trigger · responsible role · rule ids*; the",
-        "regime's responsible-party rule judges every step and is not repeated on each arrow.",
-        "`[*]` marks where a case starts and where it ends. Rules: [rules.md](rules.md).",
+        "below are drawn from those tables (`nhvflow diagram --process NAME`, in Swedish with",
+        "`--lang sv`). States are named in words; an arrow is labelled *step number: trigger ·",
+        "responsible role · rule ids*; the regime's responsible-party rule judges every step and",
+        "is not repeated on each arrow. A step open from several states alike is one arrow from",
+        "a box around them. `[*]` marks where a case starts and where it ends. Rules:",
+        "[rules.md](rules.md).",
         "",
     ]
     for p in _ordered(processes):

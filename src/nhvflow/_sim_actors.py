@@ -161,6 +161,10 @@ class Actors:
         """The regions holding an NHV permit of the case at its end (none by default)."""
         return ()
 
+    def permit_years(self, track: Track) -> Iterable[int]:
+        """The year each of those permits starts (none by default)."""
+        return ()
+
     # -- one step ---------------------------------------------------------------------
 
     def fire(
@@ -192,4 +196,5 @@ class Actors:
             step_days=track.days,
             end_to_end=None if settled is None else (settled - track.start).days,
             permits=self.permits(track),
+            permit_years=self.permit_years(track),
         )

@@ -20,6 +20,7 @@ from rich.table import Table
 from nhvflow._sim_regimes import SIMULATED_PROCESSES
 from nhvflow._sim_result import SimulationResult
 from nhvflow._sim_scenario import Scenario
+from nhvflow._sim_words import Lang, check_lang, state_words, word
 
 __all__ = ["Comparison", "check_processes", "comparison_db"]
 
@@ -118,22 +119,30 @@ class Comparison(Mapping[str, SimulationResult]):
         """:meth:`to_dict` as JSON text (UTF-8 characters kept)."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
-    def render_table(self) -> Group:
-        """The comparison as rich tables: one column per regime; then the
-        advisory-only proposals by final state and the refusals per rule of
-        each regime (the rules' titles are in each result's own
-        :func:`~nhvflow.simulate.render_table` and ``nhvflow rules``).
+    def render_table(self, *, lang: Lang = "en") -> Group:
+        """The comparison as rich tables, in English or (``lang="sv"``)
+        Swedish: one column per regime; then the advisory-only proposals by
+        final state and the refusals per rule of each regime (the rules'
+        titles are in each result's own :func:`~nhvflow.simulate.render_table`
+        and ``nhvflow rules``).
 
         .. versionadded:: 0.1
         """
+        lang = check_lang(lang)
+
+        def w(text: str) -> str:
+            return word(text, lang)
+
+        def ended(process: str, r: SimulationResult) -> str:
+            states = (state_words(process, s, lang) for s in sorted(r.approved_states))
+            return f" {w('or')} ".join(states) + f" ({process})"
+
         head = Table(
-            title="One population under each regime",
+            title=w("One population under each regime"),
             title_justify="left",
-            caption="established: ended "
-            + "; ".join(
-                f"{' or '.join(sorted(r.approved_states))} ({p})" for p, r in self.results.items()
-            )
-            + f". Seeds {', '.join(map(str, self.seeds))}.",
+            caption=f"{w('established')}: {w('ended')} "
+            + "; ".join(ended(p, r) for p, r in self.results.items())
+            + f". {w('Seeds')} {', '.join(map(str, self.seeds))}.",
             caption_justify="left",
         )
         head.add_column("", no_wrap=True)
@@ -144,38 +153,40 @@ class Comparison(Mapping[str, SimulationResult]):
         def row(label: str, values: list[str]) -> None:
             head.add_row(label, *values)
 
-        row("proposals", [str(r.proposals) for r in results])
-        row("established", [str(r.approved) for r in results])
-        row("advisory only", [str(r.advisory_only) for r in results])
-        row("  established", [str(r.advisory_only_approved) for r in results])
+        row(w("proposals"), [str(r.proposals) for r in results])
+        row(w("established"), [str(r.approved) for r in results])
+        row(w("advisory only"), [str(r.advisory_only) for r in results])
+        row("  " + w("established"), [str(r.advisory_only_approved) for r in results])
         row(
-            "  not established",
+            "  " + w("not established"),
             [str(r.advisory_only - r.advisory_only_approved) for r in results],
         )
-        row("refused steps", [str(sum(r.refused_steps.values())) for r in results])
+        row(w("refused steps"), [str(sum(r.refused_steps.values())) for r in results])
         row(
-            "days to settle: median (p90)",
+            w("days to settle: median (p90)"),
             [f"{_both(r.end_to_end.median)} ({_both(r.end_to_end.p90)})" for r in results],
         )
-        row("events written", [str(r.events) for r in results])
+        row(w("events written"), [str(r.events) for r in results])
 
-        advisory = Table(title="Advisory-only proposals, by final state", title_justify="left")
-        advisory.add_column("regime")
-        advisory.add_column("final state")
-        advisory.add_column("an establishment")
-        advisory.add_column("proposals", justify="right")
+        advisory = Table(title=w("Advisory-only proposals, by final state"), title_justify="left")
+        advisory.add_column(w("regime"))
+        advisory.add_column(w("final state"))
+        advisory.add_column(w("an establishment"))
+        advisory.add_column(w("proposals"), justify="right")
         for process, r in self.results.items():
             for state, count in r.advisory_only_outcomes.items():
-                established = "yes" if state in r.approved_states else "no"
-                advisory.add_row(process, state, established, str(count))
+                established = w("yes") if state in r.approved_states else w("no")
+                advisory.add_row(
+                    process, state_words(process, state, lang), established, str(count)
+                )
 
-        refusals = Table(title="Refused steps, by rule", title_justify="left")
-        refusals.add_column("regime")
-        refusals.add_column("rule", no_wrap=True)
-        refusals.add_column("refusals", justify="right")
+        refusals = Table(title=w("Refused steps, by rule"), title_justify="left")
+        refusals.add_column(w("regime"))
+        refusals.add_column(w("rule"), no_wrap=True)
+        refusals.add_column(w("refusals"), justify="right")
         for process, r in self.results.items():
             for rule, count in r.refusals.items():
                 refusals.add_row(process, rule, str(count))
             if not r.refusals:
-                refusals.add_row(process, "(none)", "0")
+                refusals.add_row(process, w("(none)"), "0")
         return Group(head, advisory, refusals)

@@ -109,6 +109,10 @@ class NhvActors(Actors):
         """The regions holding a valid permit of the case."""
         return [p["region"] for p in track.case.valid_permits]
 
+    def permit_years(self, track: Track) -> list[int]:
+        """The year each valid permit of the case starts."""
+        return [date.fromisoformat(p["starts_on"]).year for p in track.case.valid_permits]
+
     def walk(self, track: Track, proposal: Proposal, rng: random.Random) -> None:
         """Steps 2 to 8, as far as the rules and the actors' choices take the case."""
         self._walk(track, proposal.area, proposal.care_measures, rng)

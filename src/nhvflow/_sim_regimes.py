@@ -26,14 +26,22 @@ import attrs
 
 from nhvflow.states import KC, NHV, NORWAY, Process
 
-__all__ = ["REGIMES", "SIMULATED_PROCESSES", "STEP_LABELS", "RegimeSteps", "regime_steps"]
+__all__ = [
+    "REGIMES",
+    "SIMULATED_PROCESSES",
+    "STEP_LABELS",
+    "STEP_LABELS_SV",
+    "RegimeSteps",
+    "regime_steps",
+]
 
 
 @attrs.frozen
 class RegimeSteps:
     """The steps of one regime as a simulation counts them.
 
-    ``labels``: step key -> English label, in the order of the process;
+    ``labels``: step key -> English label, in the order of the process
+    (``labels_sv``: the Swedish ones, see :meth:`label`);
     ``triggers``: trigger -> the step key it counts for (a trigger not
     named counts for no step); ``approved``: the final states that mean the
     proposal ended with an establishment.
@@ -45,6 +53,7 @@ class RegimeSteps:
     labels: dict[str, str]
     triggers: dict[str, str]
     approved: frozenset[str]
+    labels_sv: dict[str, str] = attrs.field(factory=dict)
 
     def __attrs_post_init__(self) -> None:
         unknown = sorted({s for s in self.triggers.values() if s not in self.labels})
@@ -55,6 +64,13 @@ class RegimeSteps:
     def keys(self) -> tuple[str, ...]:
         """The step keys, in order (the first is the proposal itself)."""
         return tuple(self.labels)
+
+    def label(self, step: str, lang: str = "en") -> str:
+        """The label of ``step`` in ``lang`` (``"en"`` or ``"sv"``; English
+        where there is no Swedish one)."""
+        if lang == "sv" and step in self.labels_sv:
+            return self.labels_sv[step]
+        return self.labels[step]
 
     def of(self, trigger: str) -> str | None:
         """The step ``trigger`` counts for, or ``None``."""
@@ -68,6 +84,7 @@ class RegimeSteps:
         *,
         approved: frozenset[str],
         unnumbered: Mapping[str, str] | None = None,
+        labels_sv: Mapping[str, str] | None = None,
     ) -> RegimeSteps:
         """The steps of ``process``'s table (``Transition.step``), with
         ``unnumbered`` numbering the transitions the table leaves without one."""
@@ -81,7 +98,7 @@ class RegimeSteps:
         missing = sorted(approved - set(process.states))
         if missing:
             raise ValueError(f"{process.name}: no states {missing}")
-        return cls(process.name, dict(labels), triggers, approved)
+        return cls(process.name, dict(labels), triggers, approved, dict(labels_sv or {}))
 
 
 STEP_LABELS: dict[str, str] = {
@@ -96,8 +113,22 @@ STEP_LABELS: dict[str, str] = {
 }
 """The eight steps of Socialstyrelsen's work process (the NHV page, 2019), in English."""
 
+STEP_LABELS_SV: dict[str, str] = {
+    "1": "Förslag (NPO)",
+    "2": "Underlag (sakkunniggrupp)",
+    "3": "Remiss och beredning",
+    "4": "Beslut om NHV",
+    "5": "Ansökningar om tillstånd",
+    "6": "Beredning inför nämnden",
+    "7": "Beslut om tillstånd (nämnden)",
+    "8": "Uppföljning och utvärdering",
+}
+"""The eight steps of Socialstyrelsen's work process, in Swedish."""
+
 REGIMES: dict[str, RegimeSteps] = {
-    "nhv": RegimeSteps.from_table(NHV, STEP_LABELS, approved=frozenset({"permitted"})),
+    "nhv": RegimeSteps.from_table(
+        NHV, STEP_LABELS, approved=frozenset({"permitted"}), labels_sv=STEP_LABELS_SV
+    ),
     "kc-proposal": RegimeSteps.from_table(
         KC,
         {
@@ -109,6 +140,13 @@ REGIMES: dict[str, RegimeSteps] = {
         },
         approved=frozenset({"established"}),
         unnumbered={"evaluate": "5"},
+        labels_sv={
+            "1": "Behov definierat (NPO)",
+            "2": "Centrum och uppdrag (sakkunniggrupp)",
+            "3": "Systemeffekter (beredningsgrupp)",
+            "4": "Ansökningar och inrättande",
+            "5": "Utvärdering",
+        },
     ),
     "no-competence-service": RegimeSteps.from_table(
         NORWAY,
@@ -130,6 +168,14 @@ REGIMES: dict[str, RegimeSteps] = {
             "refuse": "4",
             "report_annually": "5",
             "wind_down": "6",
+        },
+        labels_sv={
+            "1": "Initiativ (hälsoföretag)",
+            "2": "De andras stöd och ansökan",
+            "3": "Granskning (direktoratet, med experter)",
+            "4": "Beslut (departementet)",
+            "5": "Årsrapporter",
+            "6": "Avveckling (departementet)",
         },
     ),
 }

@@ -27,7 +27,15 @@ from nhvflow._sim_regimes import RegimeSteps, regime_steps
 from nhvflow._sim_scenario import Scenario
 from nhvflow.model import HealthcareRegion, Region
 
-__all__ = ["KINDS", "STEPS", "Percentiles", "SimulationResult", "Tally", "percentile"]
+__all__ = [
+    "KINDS",
+    "STEPS",
+    "Percentiles",
+    "Replication",
+    "SimulationResult",
+    "Tally",
+    "percentile",
+]
 
 STEPS = regime_steps("nhv").keys
 """The eight steps of Socialstyrelsen's work process, as the process table
@@ -89,6 +97,7 @@ class Tally:
         self.step_days: dict[str, Counter[int]] = {s: Counter() for s in self.steps.keys}
         self.end_to_end: Counter[int] = Counter()
         self.permits_by_region: Counter[str] = Counter()
+        self.permits_by_year: Counter[int] = Counter()
         self.coverage: Counter[int] = Counter()
         self.overdue = 0
 
@@ -105,8 +114,11 @@ class Tally:
         step_days: Mapping[str, int],
         end_to_end: int | None,
         permits: Iterable[str],
+        permit_years: Iterable[int] = (),
     ) -> None:
-        """Fold one finished case into the aggregates (and forget it)."""
+        """Fold one finished case into the aggregates (and forget it).
+
+        ``permit_years``: the year each of its valid permits starts."""
         self.proposals += 1
         self.final_states[state] += 1
         self.final_by_kind[kind][state] += 1
@@ -123,11 +135,22 @@ class Tally:
             covered |= Region[name].healthcare_regions
         if covered:
             self.coverage[len(covered)] += 1
+        self.permits_by_year.update(permit_years)
 
     def result(
         self, scenario: Scenario, seeds: tuple[int, ...], elapsed: float
     ) -> SimulationResult:
         """The frozen result of this tally."""
+        end_to_end = Percentiles.of(self.end_to_end)
+        replication = Replication(
+            seed=seeds[0],
+            proposals=self.proposals,
+            approved=sum(n for st, n in self.final_states.items() if st in self.steps.approved),
+            permits=sum(self.permits_by_region.values()),
+            refused_steps=sum(self.refused_steps.values()),
+            end_to_end_median=end_to_end.median,
+            permits_by_year=dict(sorted(self.permits_by_year.items())),
+        )
         return SimulationResult(
             scenario=scenario,
             seeds=seeds,
@@ -145,6 +168,8 @@ class Tally:
             coverage=dict(sorted(self.coverage.items())),
             overdue=self.overdue,
             elapsed=elapsed,
+            permits_by_year=dict(sorted(self.permits_by_year.items())),
+            replications=(replication,),
         )
 
 
@@ -152,10 +177,49 @@ def _sorted(counter: Mapping[str, int]) -> dict[str, int]:
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def _running(by_year: Mapping[int, int]) -> dict[int, int]:
+    """A running total over every year from the first key to the last."""
+    if not by_year:
+        return {}
+    total, out = 0, {}
+    for year in range(min(by_year), max(by_year) + 1):
+        total += by_year.get(year, 0)
+        out[year] = total
+    return out
+
+
 def _add(a: Mapping[Any, int], b: Mapping[Any, int]) -> Counter[Any]:
     total: Counter[Any] = Counter(a)
     total.update(b)
     return total
+
+
+@attrs.frozen
+class Replication:
+    """The headline figures of one replication (one seed), kept beside the
+    merged figures so that a report can show their spread.
+
+    ``approved``: proposals that ended with an establishment; ``permits``:
+    valid permits at the end (``nhv``); ``refused_steps``: steps refused;
+    ``end_to_end_median``: median days from proposal to the settling step;
+    ``permits_by_year``: valid permits at the end, by the year they start.
+
+    .. versionadded:: 0.1
+    """
+
+    seed: int
+    proposals: int
+    approved: int
+    permits: int
+    refused_steps: int
+    end_to_end_median: int | None
+    permits_by_year: dict[int, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figures as a JSON-ready dict (years as strings)."""
+        out = attrs.asdict(self)
+        out["permits_by_year"] = {str(y): n for y, n in self.permits_by_year.items()}
+        return out
 
 
 @attrs.frozen
@@ -180,7 +244,11 @@ class SimulationResult:
     hold one of their permits; ``events``: events written to the log;
     ``overdue``: what :meth:`nhvflow.Registry.due` lists as overdue on the
     last simulated day (follow-ups and annual reports not given in time, a
-    wind-down not taken). ``elapsed`` (wall-clock seconds) does not take part in ``==``.
+    wind-down not taken).
+    ``permits_by_year``: valid permits at the end by the year they start
+    (:meth:`permits_over_time` adds them up); ``replications``: the headline
+    figures of each replication, in the order of :attr:`seeds`.
+    ``elapsed`` (wall-clock seconds) does not take part in ``==``.
 
     .. versionadded:: 0.1
     """
@@ -201,6 +269,8 @@ class SimulationResult:
     coverage: dict[int, int]
     overdue: int = 0
     elapsed: float = attrs.field(default=0.0, eq=False)
+    permits_by_year: dict[int, int] = attrs.field(factory=dict)
+    replications: tuple[Replication, ...] = ()
 
     # -- derived figures -------------------------------------------------------------
 
@@ -237,6 +307,15 @@ class SimulationResult:
     def permits(self) -> int:
         """Valid permits at the end, in all."""
         return sum(self.permits_by_region.values())
+
+    def permits_over_time(self) -> dict[int, int]:
+        """Valid permits at the end of each year, from the first year a
+        permit starts to the last (a running total of :attr:`permits_by_year`;
+        summed over the replications).
+
+        .. versionadded:: 0.1
+        """
+        return _running(self.permits_by_year)
 
     @property
     def permits_by_healthcare_region(self) -> dict[str, int]:
@@ -353,6 +432,10 @@ class SimulationResult:
                 coverage=dict(sorted(_add(total.coverage, other.coverage).items())),
                 overdue=total.overdue + other.overdue,
                 elapsed=max(total.elapsed, other.elapsed),
+                permits_by_year=dict(
+                    sorted(_add(total.permits_by_year, other.permits_by_year).items())
+                ),
+                replications=total.replications + other.replications,
             )
         return total
 
@@ -384,6 +467,8 @@ class SimulationResult:
             "healthcare_regions_without_permits": list(self.healthcare_regions_without_permits),
             "coverage": {str(k): v for k, v in self.coverage.items()},
             "overdue": self.overdue,
+            "permits_by_year": {str(y): n for y, n in self.permits_by_year.items()},
+            "replication_figures": [r.to_dict() for r in self.replications],
             "histograms": {
                 "step_days": {
                     s: {str(d): n for d, n in h.items()} for s, h in self.step_days.items()

@@ -307,14 +307,22 @@ def rules(rule_id: str | None, process_name: str | None, lang: str | None, as_js
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write to this file instead of standard output.",
 )
-def diagram(process_name: str, fmt: str, output: Path | None) -> None:
-    """Draw a regime's process (Mermaid or SVG).
+@lang_option
+def diagram(process_name: str, fmt: str, output: Path | None, lang: str | None) -> None:
+    """Draw a regime's process (Mermaid or SVG), in English or Swedish.
 
-    Drawn from the process definition: its states, and arrows labelled with
-    trigger, responsible role and rule ids.
+    Drawn from the process definition, title on top: its states in words, and
+    arrows labelled with the step's number, trigger, responsible role and rule
+    ids; a step open from several states alike (withdraw, close_not_eligible)
+    is one arrow from a box around them.
     """
     process: Process = builtin_processes()[process_name]
-    text = diagrams.svg(process) if fmt == "svg" else diagrams.mermaid(process)
+    chosen: Lang = session().lang
+    text = (
+        diagrams.svg(process, lang=chosen)
+        if fmt == "svg"
+        else diagrams.mermaid(process, lang=chosen)
+    )
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return

@@ -35,8 +35,9 @@ from nhvflow._records import REGISTRY_STREAM, Projection, Store, VerifyReport
 from nhvflow._replay import Catalogue, project, replayed, to_case, to_event, verify_projections
 from nhvflow._steps import MAX_PAYLOAD_BYTES, as_actor, aware, check_case_id, utcnow
 from nhvflow._targets import is_postgres_url
+from nhvflow._typed import unpack, unpack_creation
 from nhvflow.errors import IntegrityError, InvalidPayload, UnknownCase, shown
-from nhvflow.events import iso
+from nhvflow.events import Fact, iso
 from nhvflow.model import Actor, Case, Event, Violation
 from nhvflow.rules import RuleOutcome
 from nhvflow.states import Process, builtin_processes
@@ -82,6 +83,7 @@ class Registry:
     def submit(
         self,
         actor: Actor,
+        submission: Fact | None = None,
         *,
         process: str | None = None,
         case_id: str | None = None,
@@ -95,12 +97,16 @@ class Registry:
         ``programme_area``, ``care_measures``, ``advisory``,
         ``nominated_experts``, ``pilot``). ``case_id`` may be given (e.g. by a
         simulation with seeded ids); by default a UUID is drawn.
+
+        ``submission``: the creating step as an object instead of keywords
+        (``reg.submit(npo, Submit(title=..., programme_area=...))``, see
+        :mod:`nhvflow.steps`); it chooses the process.
         """
-        if process is not None:
-            process_name(process, self._catalogue.processes)
+        regime, payload = unpack_creation(
+            self._catalogue, submission, process, self.default_process, payload
+        )
         if case_id is not None:
             check_case_id(case_id)
-        regime = self.default_process if process is None else process
         request = StepRequest(
             case_id, "submit", as_actor(actor), payload, self._given(at), regime, None,
             an_optional_key(idempotency_key),
@@ -110,7 +116,7 @@ class Registry:
     def fire(
         self,
         case_id: str,
-        trigger: str,
+        trigger: str | Fact,
         actor: Actor,
         *,
         expected_version: int | None = None,
@@ -130,8 +136,14 @@ class Registry:
         ``idempotency_key``: repeating the same request returns the first
         result and writes nothing. ``at``: the business time of the step
         (timezone-aware; default now).
+
+        ``trigger`` may be the step as an object instead of a name and
+        keywords: ``fire(case_id, Decide(units=2), sos)`` is
+        ``fire(case_id, "decide", sos, units=2)``, checked by a type checker
+        (see :mod:`nhvflow.steps`).
         """
         an_id(case_id)
+        trigger, payload = unpack(trigger, payload, case_id, self._process_of)
         request = StepRequest(
             case_id, trigger, as_actor(actor), payload, self._given(at), None,
             a_version(expected_version), an_optional_key(idempotency_key),
@@ -141,7 +153,7 @@ class Registry:
     def check(
         self,
         case_id: str,
-        trigger: str,
+        trigger: str | Fact,
         actor: Actor,
         *,
         at: datetime | str | None = None,
@@ -157,7 +169,7 @@ class Registry:
     def explain(
         self,
         case_id: str,
-        trigger: str,
+        trigger: str | Fact,
         actor: Actor,
         *,
         at: datetime | str | None = None,
@@ -165,8 +177,9 @@ class Registry:
     ) -> list[RuleOutcome]:
         """Every rule consulted for the step, with its outcome: ``passed``,
         ``failed`` (with its violations) or ``not in force`` at the step's
-        business time."""
+        business time. ``trigger`` may be a step object, as for :meth:`fire`."""
         an_id(case_id)
+        trigger, payload = unpack(trigger, payload, case_id, self._process_of)
         request = StepRequest(case_id, trigger, as_actor(actor), payload, self._given(at))
         with self.store.read():
             return self._pipeline.weigh(request)
@@ -416,6 +429,11 @@ class Registry:
         self.close()
 
     # -- internals -------------------------------------------------------------------
+
+    def _process_of(self, case_id: str) -> tuple[Process, str]:
+        with self.store.read():
+            row = self._pipeline.load(case_id)
+        return self._catalogue.process(row.process), row.state
 
     def _moment(self, at: datetime | str | None) -> datetime:
         return self._now() if at is None else aware(at, "at")

@@ -55,13 +55,23 @@ from nhvflow._sim_actors import Actors, at_office
 from nhvflow._sim_areas import DEFAULT_AREAS, DEFAULT_REGION_WEIGHTS, ProgrammeArea
 from nhvflow._sim_compare import Comparison, check_processes, comparison_db
 from nhvflow._sim_days import Distribution, Fixed, LogNormal, ScenarioError, Triangular
+from nhvflow._sim_html import render_html, write_html
 from nhvflow._sim_kc import KcActors
 from nhvflow._sim_nhv import NhvActors
 from nhvflow._sim_norway import NorwayActors
 from nhvflow._sim_regimes import SIMULATED_PROCESSES, RegimeSteps, regime_steps
-from nhvflow._sim_report import render_html, render_table, write_html
-from nhvflow._sim_result import KINDS, STEPS, Percentiles, SimulationResult, Tally, percentile
+from nhvflow._sim_report import render_table
+from nhvflow._sim_result import (
+    KINDS,
+    STEPS,
+    Percentiles,
+    Replication,
+    SimulationResult,
+    Tally,
+    percentile,
+)
 from nhvflow._sim_scenario import Durations, Outcomes, Scenario
+from nhvflow._sim_words import LANGS, Lang
 from nhvflow.engine import Registry, open_registry
 from nhvflow.errors import SQLiteVersionWarning
 
@@ -69,17 +79,20 @@ __all__ = [
     "DEFAULT_AREAS",
     "DEFAULT_REGION_WEIGHTS",
     "KINDS",
+    "LANGS",
     "SIMULATED_PROCESSES",
     "STEPS",
     "Comparison",
     "Distribution",
     "Durations",
     "Fixed",
+    "Lang",
     "LogNormal",
     "Outcomes",
     "Percentiles",
     "ProgrammeArea",
     "RegimeSteps",
+    "Replication",
     "Scenario",
     "ScenarioError",
     "SimulationResult",

@@ -347,6 +347,13 @@ def test_diagram_prints_the_mermaid_of_the_process(nhvflow_cmd):
     assert result.output == diagram.mermaid(builtin_processes()["nhv"])
 
 
+def test_diagram_lang_sv_prints_the_swedish_diagram(nhvflow_cmd):
+    """`nhvflow diagram --lang sv` and `nhvflow --lang sv diagram` print it in Swedish."""
+    expected = diagram.mermaid(builtin_processes()["nhv"], lang="sv")
+    assert nhvflow_cmd("diagram", "--lang", "sv").output == expected
+    assert nhvflow_cmd("--lang", "sv", "diagram").output == expected
+
+
 def test_diagram_writes_a_file(nhvflow_cmd, tmp_path):
     out = tmp_path / "nhv.mmd"
     result = nhvflow_cmd("diagram", "--process", "nhv", "-o", out)

@@ -53,7 +53,9 @@ def test_the_simulation_example_answers_the_analysts_questions(tmp_path):
         assert conn.execute("select count(*) from events").fetchone()[0] == events
         assert conn.execute("select count(*) from cases").fetchone()[0] == 250
     if "HTML report:" in text:
-        assert (tmp_path / "simulation.html").read_text(encoding="utf-8").count("<svg") == 3
+        assert (tmp_path / "simulation.html").read_text(encoding="utf-8").count(
+            "<svg"
+        ) == 4  # funnel, days, permits over time and by region
 
 
 def test_one_advisory_proposal_is_refused_by_the_law_in_force_and_established_elsewhere(

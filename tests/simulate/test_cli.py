@@ -63,13 +63,13 @@ def test_db_keeps_the_log_and_refuses_to_overwrite_one(cli, tmp_path):
 
 
 def test_report_writes_a_self_contained_html_file(cli, tmp_path):
-    """--report writes the HTML report with its three charts."""
+    """--report writes the HTML report with its four charts."""
     pytest.importorskip("matplotlib")
     report = tmp_path / "r.html"
     out = cli("-n", "20", "--report", str(report))
     assert out.exit_code == 0, out.stderr
     page = report.read_text(encoding="utf-8")
-    assert page.count("<svg") == 3 and "<script" not in page
+    assert page.count("<svg") == 4 and "<script" not in page
     assert "report written to" in out.stderr
 
 
@@ -102,3 +102,66 @@ def test_workers_run_replications_in_parallel_and_merge_them(cli, tmp_path):
     assert data["replications"] == 2 and data["proposals"] == 30
     assert data["seeds"][0] == 2 and data["seeds"][1] != 2
     assert (tmp_path / "rep-1.sqlite").exists() and (tmp_path / "rep-2.sqlite").exists()
+
+
+def test_lang_sv_prints_the_tables_in_swedish(cli):
+    """--lang sv: Swedish headings, column names, states in words and rule
+    titles whole; no English heading is left."""
+    out = CliRunner().invoke(
+        simulate, ["-n", "40", "--lang", "sv"], env={"COLUMNS": "250"}, catch_exceptions=False
+    )
+    assert out.exit_code == 0, out.output
+    for words in (
+        "Simulering",
+        "Slutlägen",
+        "Stoppade steg, per regel",
+        "Dagar per steg",
+        "Giltiga tillstånd, per sjukvårdsregion",
+        "Tillstånd över tid",
+        "tillstånd beviljade",
+        "Beslut om tillstånd (nämnden)",
+        "Rådgivning kan inte koncentreras utan att vårdåtgärder koncentreras",
+    ):
+        assert words in out.stdout, words
+    for words in ("Final states", "Refused steps", "Days per step", "permits granted"):
+        assert words not in out.stdout, words
+
+
+def test_the_groups_lang_reaches_simulate_and_its_report(tmp_path):
+    """`nhvflow --lang sv simulate --report FILE` writes a Swedish report and
+    says so in Swedish on stderr."""
+    pytest.importorskip("matplotlib", reason="the HTML report needs nhvflow[report]")
+    from nhvflow.cli import main
+
+    report = tmp_path / "rapport.html"
+    out = CliRunner().invoke(
+        main, ["--lang", "sv", "simulate", "-n", "20", "--report", str(report)],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "Slutlägen" in out.stdout
+    assert "rapporten skriven till" in out.stderr
+    page = report.read_text(encoding="utf-8")
+    assert '<html lang="sv">' in page and "<h2>Antaganden</h2>" in page
+
+
+def test_lang_sv_compares_in_swedish(cli):
+    """--compare --lang sv: the comparison's tables are Swedish, states in words."""
+    out = CliRunner().invoke(
+        simulate, ["-n", "20", "--compare", "--lang", "sv"], env={"COLUMNS": "200"},
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    for words in ("En population under varje regim", "etablerade", "avslutat som inte aktuellt"):
+        assert words in out.stdout, words
+    assert "One population" not in out.stdout
+
+
+def test_several_replications_print_their_spread(cli):
+    """-r 3: a table of the lowest, median and highest replication."""
+    out = CliRunner().invoke(
+        simulate, ["-n", "20", "-r", "3"], env={"COLUMNS": "200"}, catch_exceptions=False
+    )
+    assert out.exit_code == 0, out.output
+    assert "Spread across replications" in out.stdout
+    assert "proposals ended with an establishment" in out.stdout

@@ -272,7 +272,7 @@ förslagen"), so Socialstyrelsen appoints them.
 @rule(
     id="nhv.advisory-requires-concentrated-care",
     title_sv="Rådgivning kan inte koncentreras utan att vårdåtgärder koncentreras",
-    title_en="Advice cannot be concentrated unless care measures are",
+    title_en="Advice cannot be concentrated unless care measures are concentrated too",
     citation="HSLF-FS 2018:48 4 kap. 4–5 §; Socialstyrelsen, Förutsättningar för "
     "kompetenscentrum inom nationell högspecialiserad vård (2019), Slutsats",
     kind="authority report",
