@@ -102,6 +102,8 @@ class Registry:
         (``reg.submit(npo, Submit(title=..., programme_area=...))``, see
         :mod:`nhvflow.steps`); it chooses the process.
         """
+        if process is not None:
+            process_name(process, self._catalogue.processes)
         regime, payload = unpack_creation(
             self._catalogue, submission, process, self.default_process, payload
         )

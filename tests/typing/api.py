@@ -31,7 +31,7 @@ from nhvflow.steps import (
 
 def walk_to_permits(reg: nhvflow.Registry, start: datetime) -> Case:
     """One proposal through the eight steps, every step a typed object."""
-    npo = Actor.npo("Reumatiska sjukdomar")
+    npo = Actor.npo("Nervsystemets sjukdomar")
     sos = Actor.socialstyrelsen()
     board = Actor.board()
     at = start
@@ -39,9 +39,10 @@ def walk_to_permits(reg: nhvflow.Registry, start: datetime) -> Case:
     case = reg.submit(
         npo,
         Submit(
-            title="Avancerad behandling av systemisk skleros",
-            programme_area="Reumatiska sjukdomar",
-            care_measures=("autolog stamcellstransplantation",),
+            title="Avancerad behandling av Parkinsons sjukdom",
+            programme_area="Nervsystemets sjukdomar",
+            care_measures=("djup hjärnstimulering",),
+            nominated_experts=tuple(group[:1]),
             pilot=True,
         ),
         at=at,
@@ -104,7 +105,11 @@ def main() -> None:
         assert case.state == "permitted"
         other = reg.submit(
             Actor.npo("Reumatiska sjukdomar"),
-            Submit(title="Ett förslag till", programme_area="Reumatiska sjukdomar"),
+            Submit(
+                title="Ett förslag till",
+                programme_area="Reumatiska sjukdomar",
+                nominated_experts=tuple(expert_group()[:1]),
+            ),
         )
         assert "close_not_eligible" in keyword_form_still_works(reg, other.id)
         assert another_regime(reg).process == "kc-proposal"

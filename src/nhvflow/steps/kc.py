@@ -13,10 +13,12 @@ __all__ = [
     "ApplyToEstablish",
     "AppointExpertGroup",
     "AssessSystemEffects",
+    "Close",
     "DeliverBasis",
     "Establish",
     "Evaluate",
     "Submit",
+    "Withdraw",
 ]
 
 Submit = _ev.NeedDefined
@@ -33,3 +35,7 @@ Establish = _ev.CentresEstablished
 """``establish`` (step 4): Socialstyrelsen establishes the centres and their financing."""
 Evaluate = _ev.CentresEvaluated
 """``evaluate``: Socialstyrelsen evaluates the centres and their financing."""
+Close = _ev.CentreProposalClosed
+"""``close``: Socialstyrelsen closes the proposal before the centres are established."""
+Withdraw = _ev.CentreProposalWithdrawn
+"""``withdraw``: the NPO withdraws its proposal before the centres are established."""
