@@ -14,9 +14,10 @@ from typing import Any
 import nhvflow
 from benchmarks.workload import Step
 from nhvflow import Registry
-from nhvflow._records import Projection, Sealed
-from nhvflow._sqlite_schema import UPSERT_CASE
 from nhvflow.store import Durability, SQLiteStore
+from nhvflow.store._chain import Sealed
+from nhvflow.store._interface import Projection
+from nhvflow.store._sqlite_schema import UPSERT_CASE
 
 __all__ = [
     "SQLITE_SYNC",

@@ -10,7 +10,7 @@ decision, with the rule and its citation, and closed as not eligible.
 Run it with ``make demo``, ``nhvflow demo [PATH]`` or
 ``python examples/pilot_proposals.py [PATH]``; it writes the log to
 ``demo.sqlite`` (or PATH) and prints an account. The story itself lives in
-``nhvflow._demo`` so that the ``nhvflow demo`` command tells the same one.
+``nhvflow.cli._demo`` so that the ``nhvflow demo`` command tells the same one.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import warnings
 from pathlib import Path
 
 import nhvflow
-from nhvflow._demo import run
+from nhvflow.cli._demo import run
 
 if __name__ == "__main__":
     # nhvflow logs to the standard logger "nhvflow", silent unless the

@@ -244,12 +244,12 @@ def hold_write_lock(target: str | Path, seconds: float) -> Any:
     ``seconds``; returns the timer, to ``join()``."""
     import threading
 
-    from nhvflow._targets import is_postgres_url
+    from nhvflow.store._targets import is_postgres_url
 
     if is_postgres_url(target):
         import psycopg
 
-        from nhvflow._pg_session import advisory_lock_key
+        from nhvflow.store._pg_session import advisory_lock_key
 
         pg = psycopg.connect(target, autocommit=True)
         [schema] = pg.execute("SELECT current_schema()").fetchone() or [""]

@@ -17,11 +17,10 @@ Quick start::
 Importing nhvflow configures nothing (no logging, no files).
 """
 
-from nhvflow._deadlines import Due
-from nhvflow._decision import AppliedRule, Decision
-from nhvflow._records import VerifyReport
 from nhvflow.engine import Registry
 from nhvflow.engine import open_registry as open
+from nhvflow.engine._deadlines import Due
+from nhvflow.engine._decision import AppliedRule, Decision
 from nhvflow.errors import (
     ConcurrencyConflict,
     DefinitionError,
@@ -52,6 +51,7 @@ from nhvflow.model import (
     Violation,
 )
 from nhvflow.rules import Rule, RuleOutcome
+from nhvflow.store._interface import VerifyReport
 
 __version__ = "0.1.0.dev0"
 

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from nhvflow import diagram
-from nhvflow._cli_render import transitions_using, word
 from nhvflow._docs_payloads import tutorial_with_reference
+from nhvflow.cli._render import transitions_using, word
 from nhvflow.rules import Rule
 from nhvflow.rules.nhv import SETTINGS
 from nhvflow.states import Process, builtin_processes

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 import nhvflow
-from nhvflow._demo import run
 from nhvflow.cli import main
+from nhvflow.cli._demo import run
 
 
 @pytest.fixture(name="demo_log", scope="session")

@@ -8,8 +8,8 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import nhvflow
-from nhvflow._targets import is_postgres_url
 from nhvflow.fixtures import advance, proposal
+from nhvflow.store._targets import is_postgres_url
 
 WORKERS = 3
 CASES = 4  # own cases per worker, six steps each, each followed by a shared step

@@ -10,8 +10,8 @@ import sqlite3
 import pytest
 
 import nhvflow
-from nhvflow._targets import is_postgres_url
 from nhvflow.fixtures import advance, proposal
+from nhvflow.store._targets import is_postgres_url
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 

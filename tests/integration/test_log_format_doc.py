@@ -17,11 +17,11 @@ import pytest
 
 import nhvflow
 from nhvflow import Actor, _payload
-from nhvflow._records import GENESIS, chain_hash
-from nhvflow._steps import encode_request
+from nhvflow.engine._request import encode_request
 from nhvflow.events.nhv import ProposalSubmitted
 from nhvflow.fixtures import advance, proposal
 from nhvflow.states import builtin_processes
+from nhvflow.store._chain import GENESIS, chain_hash
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "log-format.md"
 TEXT = DOC.read_text(encoding="utf-8")

@@ -17,9 +17,10 @@ import pytest
 
 import nhvflow
 from nhvflow import Actor, IntegrityError
-from nhvflow._records import NewEvent, canonical, chain_hash, seal
-from nhvflow._sqlite_schema import LOG_TRIGGERS
 from nhvflow.fixtures import advance, proposal
+from nhvflow.store._chain import canonical, chain_hash, seal
+from nhvflow.store._interface import NewEvent
+from nhvflow.store._sqlite_schema import LOG_TRIGGERS
 
 EDITS = {
     "stream_id": "stream_id || '-moved'",

@@ -20,9 +20,9 @@ from nhvflow import (
     LogFormatError,
     TransitionDenied,
 )
-from nhvflow._records import GENESIS
-from nhvflow._targets import is_postgres_url
 from nhvflow.fixtures import advance, expert_group, proposal
+from nhvflow.store._chain import GENESIS
+from nhvflow.store._targets import is_postgres_url
 
 
 def test_a_proposal_goes_all_the_way_and_the_log_verifies(log, npo, clock):

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 import nhvflow
 from nhvflow import IntegrityError, LogFormatError
-from nhvflow._cli_copy import copy_command
-from nhvflow._copy import CopyReport, copy_log
+from nhvflow.cli._copy import copy_command
 from nhvflow.fixtures import advance, expert_group, proposal
+from nhvflow.store._copy import CopyReport, copy_log
 
 
 def _fill(target: str | Path, npo, sos, clock) -> None:

@@ -14,8 +14,8 @@ import pytest
 
 import nhvflow
 from nhvflow import IntegrityError, InvalidPayload, LogFormatError, StoreBusy
-from nhvflow._pg_session import advisory_lock_key, redact
 from nhvflow.fixtures import advance, expert_group, proposal
+from nhvflow.store._pg_session import advisory_lock_key, redact
 from nhvflow.store_postgres import PostgresStore
 
 
@@ -238,6 +238,7 @@ def test_without_psycopg_the_error_names_the_extra(monkeypatch):
     """Opening a PostgreSQL URL without psycopg says to install nhvflow[postgres]."""
     monkeypatch.setitem(sys.modules, "psycopg", None)
     monkeypatch.delitem(sys.modules, "nhvflow.store_postgres", raising=False)
+    monkeypatch.delitem(sys.modules, "nhvflow.store._postgres", raising=False)
     with pytest.raises(ImportError, match=r"nhvflow\[postgres\]"):
         nhvflow.open("postgresql://nobody@127.0.0.1/none")
     monkeypatch.undo()

@@ -207,7 +207,7 @@ BROKEN_CASES = {
 @pytest.mark.parametrize("invariant", sorted(BROKEN_CASES))
 def test_each_regime_invariant_fails_on_a_case_that_breaks_it(invariant):
     """A case whose data break one law of its regime fails that invariant, by name."""
-    from nhvflow._testing.laws import check_regime_law
+    from nhvflow.testing._laws import check_regime_law
 
     with pytest.raises(InvariantViolated) as found:
         check_regime_law(BROKEN_CASES[invariant])
@@ -216,7 +216,7 @@ def test_each_regime_invariant_fails_on_a_case_that_breaks_it(invariant):
 
 def test_the_regime_laws_pass_a_lawful_case_and_cases_of_other_processes():
     """The laws do not fire on a case that keeps them, nor on an nhv case."""
-    from nhvflow._testing.laws import check_regime_law
+    from nhvflow.testing._laws import check_regime_law
 
     member = case(
         "ern-membership",
@@ -236,7 +236,7 @@ def test_the_regime_laws_pass_a_lawful_case_and_cases_of_other_processes():
 def test_a_fresh_case_of_every_regime_gets_lawful_steps(regime, data):
     """steps(case, valid=True) on a just-submitted case of the regime draws a
     step its rules allow."""
-    from nhvflow._testing.submissions import submissions
+    from nhvflow.testing._submissions import submissions
 
     actor, kw = data.draw(submissions(regime))
     with nhvflow.open() as reg:

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from nhvflow._cli_simulate import simulate
+from nhvflow.cli._simulate import simulate
 
 
 @pytest.fixture(name="cli")

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from rich.console import Console
 
 import nhvflow
-from nhvflow._cli_simulate import simulate
+from nhvflow.cli._simulate import simulate
 from nhvflow.simulate import (
     KINDS,
     SIMULATED_PROCESSES,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from nhvflow._sim_words import assumptions, state_words, word
 from nhvflow.simulate import SIMULATED_PROCESSES, Scenario, regime_steps
+from nhvflow.simulate._words import assumptions, state_words, word
 
 
 @pytest.mark.parametrize("process", SIMULATED_PROCESSES)

@@ -4,7 +4,7 @@ runs against.
 A backend is a small object that the contract asks for three things:
 
 ``open()``
-    a fresh, empty store (an object satisfying ``nhvflow._records.Store``);
+    a fresh, empty store (an object satisfying ``nhvflow.store._interface.Store``);
 ``second(store, busy_timeout=...)``
     another handle on the same log, as a second process would open it, or
     ``None`` when the backend cannot have one (SQLite ``:memory:``); tests
@@ -39,8 +39,8 @@ from typing import Any
 
 import pytest
 
-from nhvflow._records import Store
 from nhvflow.store import SQLiteStore
+from nhvflow.store._interface import Store
 
 
 def _tamper_sqlite(conn: sqlite3.Connection, position: int, column: str, value: Any) -> None:

@@ -1,5 +1,5 @@
 """The store contract: what every event store backend must do, written
-against the ``Store`` Protocol of ``nhvflow._records`` only.
+against the ``Store`` Protocol of ``nhvflow.store._interface`` only.
 
 Every test takes the ``store`` fixture (a fresh, empty store of one
 backend) and runs once per backend in ``tests/store/conftest.py``
@@ -19,20 +19,10 @@ import attrs
 import pytest
 
 from nhvflow import ConcurrencyConflict, IdempotencyConflict, StoreBusy
-from nhvflow._records import (
-    GENESIS,
-    CaseRow,
-    NewEvent,
-    Projection,
-    Store,
-    StoredEvent,
-    VerifyReport,
-    canonical,
-    chain_hash,
-    seal,
-)
 from nhvflow.events import iso
 from nhvflow.states.nhv import permit_rows
+from nhvflow.store._chain import GENESIS, canonical, chain_hash, seal
+from nhvflow.store._interface import CaseRow, NewEvent, Projection, Store, StoredEvent, VerifyReport
 
 T0 = datetime(2019, 3, 1, 9, 0, tzinfo=UTC)
 ACTOR = {"role": "socialstyrelsen", "name": "handläggare"}

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from nhvflow import ConcurrencyConflict, IdempotencyConflict
-from nhvflow._records import CaseRow, NewEvent, Projection, Store, StoredEvent, canonical, seal
 from nhvflow.events import iso
+from nhvflow.store._chain import canonical, seal
+from nhvflow.store._interface import CaseRow, NewEvent, Projection, Store, StoredEvent
 
 AT = iso(datetime(2019, 3, 1, 9, 0, tzinfo=UTC))
 

@@ -29,9 +29,9 @@ from nhvflow import (
     Region,
     Role,
 )
-from nhvflow._sqlite_schema import LOG_TRIGGERS
 from nhvflow.errors import shown
 from nhvflow.fixtures import advance, proposal
+from nhvflow.store._sqlite_schema import LOG_TRIGGERS
 
 T0 = datetime(2019, 3, 1, 9, 0, tzinfo=UTC)
 NPO = Actor.npo("Nervsystemets sjukdomar")

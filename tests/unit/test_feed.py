@@ -11,9 +11,9 @@ import sqlite_utils
 
 import nhvflow
 from nhvflow import Actor, InvalidPayload
-from nhvflow._sqlite_schema import migrations
 from nhvflow.events import iso
 from nhvflow.fixtures import advance, proposal
+from nhvflow.store._sqlite_schema import migrations
 
 
 @pytest.fixture(name="three")

@@ -1,4 +1,4 @@
-"""The one fold (``nhvflow._replay.apply``): every live step, replay,
+"""The one fold (``nhvflow.engine._fold.apply``): every live step, replay,
 rebuild and verification goes through it."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def test_folding_a_whole_history_never_changes_a_case_before_it(clock):
     row = None
     for stored in reg.store.events(case.id):
         before = copy.deepcopy(row)
-        after = nhvflow._replay.apply(
+        after = nhvflow.engine._fold.apply(
             NHV, row, stored, catalogue.actor(stored.actor),
             datetime.fromisoformat(stored.occurred_at),
         )  # fmt: skip
@@ -47,13 +47,13 @@ def test_an_event_out_of_its_state_or_version_is_refused_with_its_position(clock
     advance(reg, case.id, "decided")
     events = list(reg.store.events(case.id))
     catalogue = reg._pipeline.catalogue
-    first = nhvflow._replay.apply(
+    first = nhvflow.engine._fold.apply(
         NHV, None, events[0], catalogue.actor(events[0].actor),
         datetime.fromisoformat(events[0].occurred_at),
     )  # fmt: skip
     for wrong in (events[-1], attrs.evolve(events[1], version=5)):
         with pytest.raises(nhvflow.IntegrityError) as exc:
-            nhvflow._replay.apply(
+            nhvflow.engine._fold.apply(
                 NHV, first, wrong, catalogue.actor(wrong.actor),
                 datetime.fromisoformat(wrong.occurred_at),
             )  # fmt: skip

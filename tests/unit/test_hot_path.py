@@ -17,11 +17,11 @@ from transitions import Machine
 
 import nhvflow
 from nhvflow import Actor, Region, TransitionDenied
-from nhvflow._records import GENESIS, canonical, chain_hash
-from nhvflow._steps import encode_request
+from nhvflow.engine._request import encode_request
 from nhvflow.events.nhv import ProposalRejected
 from nhvflow.fixtures import advance, proposal
 from nhvflow.states import builtin_processes
+from nhvflow.store._chain import GENESIS, canonical, chain_hash
 
 
 class _Model:

@@ -10,8 +10,8 @@ import pytest
 
 import nhvflow
 from nhvflow import IntegrityError, LogFormatError
-from nhvflow._records import GENESIS, canonical, chain_hash
 from nhvflow.fixtures import advance, proposal
+from nhvflow.store._chain import GENESIS, canonical, chain_hash
 
 
 @pytest.fixture(name="log_path")

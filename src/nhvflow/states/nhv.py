@@ -28,12 +28,12 @@ from typing import Any
 import attrs
 
 from nhvflow import events as ev
-from nhvflow._records import canonical
 from nhvflow.errors import InvalidPayload
 from nhvflow.model import Case, PermitGrant, Region, Role
 from nhvflow.rules import nhv as r
 from nhvflow.states._deadline import Deadline, Pending, anniversary
 from nhvflow.states._process import Process, State, Table, Transition
+from nhvflow.store._chain import canonical
 
 __all__ = ["DEADLINES", "NHV", "OPEN_STATES"]
 

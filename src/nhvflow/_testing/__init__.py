@@ -1,1 +1,0 @@
-"""The implementation of :mod:`nhvflow.testing` (import from there)."""

@@ -1,0 +1,441 @@
+"""The one judging pipeline. Every entry point of the registry — ``submit``,
+``fire``, ``check``, ``explain``, ``allowed_triggers``, ``complete_mapping``
+and the steps inside ``batch()`` — goes through :class:`Pipeline`, in this
+order, and the first refusal ends it with nothing written::
+
+    1 resolve   the case (none for a new case or a registry step), checked against
+                the log (IntegrityError for a row the log does not back), its process
+                and the trigger's transition (InvalidTrigger for a trigger it lacks)
+    2 replay    a repeated idempotency key returns the first result
+                (IdempotencyConflict when the request differs)
+    3 version   the expected version (ConcurrencyConflict)
+    4 state     the case's state offers the trigger (InvalidTrigger, whatever the payload)
+    5 payload   parsed, encoded and size-checked (InvalidPayload)
+    6 time      not before the case's last step, nor before the process applies
+    7 defaults  completed from the case (the transition's ``prepare``)
+    8 party     the responsible party (NotAuthorised)
+    9 rules     every rule of the transition in force at the step's time (TransitionDenied)
+   10 write     seal the event, fold it into the case (the one fold), append both
+                (a registry step recorded once returns its first record instead)
+
+A dry run (``check``, ``explain``) stops after 9 and reports every outcome;
+``allowed_triggers`` runs 1, 4 and 8 for each trigger of the state.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from nhvflow import _payload
+from nhvflow._log import Log
+from nhvflow.engine._fold import Catalogue, apply, backed, project, to_case
+from nhvflow.engine._request import (
+    Encoded,
+    StoreFacts,
+    actor_json,
+    check_case_id,
+    check_key,
+    complete,
+    encode_request,
+    outcome,
+    utc_iso,
+    utcnow,
+)
+from nhvflow.errors import (
+    ConcurrencyConflict,
+    IdempotencyConflict,
+    IntegrityError,
+    InvalidPayload,
+    InvalidTrigger,
+    NotAuthorised,
+    TransitionDenied,
+    UnknownCase,
+    shown,
+)
+from nhvflow.events import Fact, MappingCompleted, PilotDesignated, iso
+from nhvflow.model import Actor, Case, Role, Violation, same_area
+from nhvflow.rules import Responsibility, RuleOutcome, Step
+from nhvflow.states import Process, Transition
+from nhvflow.store._chain import seal
+from nhvflow.store._interface import REGISTRY_STREAM, CaseRow, NewEvent, Store, StoredEvent
+
+__all__ = ["Pipeline", "StepRequest", "Taken"]
+
+REGISTRY_PROCESS = "registry"
+"""How a registry-wide step names its process in its request fingerprint."""
+
+SOCIALSTYRELSEN = Responsibility(Role.SOCIALSTYRELSEN, "Socialstyrelsen", "Socialstyrelsen")
+
+REGISTRY_STEPS: dict[str, Transition] = {
+    "complete_mapping": Transition(
+        "complete_mapping",
+        (REGISTRY_STREAM,),
+        REGISTRY_STREAM,
+        SOCIALSTYRELSEN,
+        MappingCompleted,
+        en="record that the overall mapping is done",
+        sv="registrera att kartläggningen är genomförd",
+    ),
+    "designate_pilot": Transition(
+        "designate_pilot",
+        (REGISTRY_STREAM,),
+        REGISTRY_STREAM,
+        SOCIALSTYRELSEN,
+        PilotDesignated,
+        en="designate a programme area's proposals as pilots",
+        sv="utse ett programområdes förslag till piloter",
+    ),
+}
+"""The registry-wide steps, recorded on the stream ``"registry"``; each is
+judged by the responsible-party rule of the law in force."""
+
+ONCE = frozenset({"complete_mapping", "designate_pilot"})
+"""Registry steps recorded once (a designation once per programme area):
+asking again returns the first record."""
+
+
+@attrs.frozen
+class StepRequest:
+    """What an entry point asks: a step, as the caller gave it (``at`` already
+    checked and in UTC; ``None`` means now, read once the lock is held)."""
+
+    stream: str | None
+    trigger: str
+    actor: Actor
+    payload: Mapping[str, Any]
+    at: datetime | None = None
+    process: str | None = None
+    expected_version: int | None = None
+    idempotency_key: str | None = None
+
+
+@attrs.frozen
+class Target:
+    """What a step is for: the case before it (``None`` for a new case or a
+    registry step), its stream, process and the trigger's transition."""
+
+    stream: str
+    row: CaseRow | None
+    process: Process
+    transition: Transition
+    registry: bool = False
+
+
+@attrs.frozen
+class Judged:
+    """A step that passed stages 1-7, ready for the party and the rules."""
+
+    target: Target
+    fact: Fact
+    step: Step
+    encoded: Encoded
+
+
+@attrs.frozen
+class Taken:
+    """A step written (or the first result of a repeated request)."""
+
+    event: StoredEvent
+    case: Case | None
+
+
+class Pipeline:
+    """Judges and writes steps against one store and a catalogue of processes.
+
+    Every method runs inside the caller's transaction (the registry holds the
+    write lock, or a read snapshot for a dry run), so a step is judged on the
+    state it will be written over.
+    """
+
+    def __init__(
+        self, store: Store, catalogue: Catalogue, log: Log, clock: Callable[[], datetime]
+    ) -> None:
+        self.store = store
+        self.catalogue = catalogue
+        self.facts = StoreFacts(store, catalogue)
+        self.log = log
+        self.clock = clock
+
+    # -- the entry points --------------------------------------------------------------
+
+    def take(self, request: StepRequest) -> Taken:
+        """Stages 1-10: judge the step and write it (inside a write transaction)."""
+        when = request.at if request.at is not None else self.clock()
+        target = self.resolve(request)
+        first = self.replay(request, target)
+        if first is not None:
+            return first
+        judged = self.judge(request, target, when)
+        self.enforce(judged)
+        return self.write(judged, request.idempotency_key)
+
+    def weigh(self, request: StepRequest) -> list[RuleOutcome]:
+        """Stages 1 and 3-9 as a dry run: every rule consulted, with its outcome."""
+        when = request.at if request.at is not None else self.clock()
+        judged = self.judge(request, self.resolve(request), when)
+        step = judged.step
+        authority = judged.target.process.authority
+        outcomes = [outcome(authority, authority.evaluate(step))]
+        for rule in judged.target.transition.rules:
+            if not rule.in_force(step.at):
+                outcomes.append(RuleOutcome(rule, "not in force"))
+            else:
+                outcomes.append(outcome(rule, rule.evaluate(step)))
+        return outcomes
+
+    def allowed(self, case_id: str, actor: Actor, when: datetime) -> list[str]:
+        """Stages 1, 4 and 8 for each trigger the case's state offers."""
+        row = self.load(case_id)
+        process = self.catalogue.process(row.process)
+        case = to_case(row)
+        allowed = []
+        for trigger in process.triggers_from(row.state):
+            transition = process.transitions[trigger]
+            step = Step(
+                case, process.name, trigger, actor, None, when, self.facts, transition.responsible
+            )
+            if transition.responsible.allows(step) is None:
+                allowed.append(trigger)
+        return allowed
+
+    # -- the stages --------------------------------------------------------------------
+
+    def load(self, case_id: str) -> CaseRow:
+        """The case's projection, checked against its stream: a row that does
+        not name its stream's last event, or whose seal does not match, is
+        not judged on (:class:`IntegrityError`)."""
+        check_case_id(case_id, existing=True)
+        row = self.store.load_case(case_id)
+        if row is None:
+            if self.store.stream_version(case_id):
+                raise IntegrityError(
+                    None,
+                    f"case {case_id!r} has events but no projection; rebuild the projections "
+                    "(Registry.rebuild_projections, or `nhvflow rebuild`).",
+                )
+            raise UnknownCase(case_id)
+        if backed(row):
+            return row
+        if not row.seal:  # a row of a log written before rows were sealed: fold its stream
+            folded = self.catalogue.fold(self.store.events(case_id))
+            if folded == row:
+                return row
+        raise IntegrityError(
+            None,
+            f"the projection of case {case_id!r} does not match its events (version "
+            f"{row.version}, last event {row.head[0] if row.head else None}); it was changed "
+            "outside nhvflow. Nothing was judged; verify the log and rebuild the projections.",
+        )
+
+    def resolve(self, request: StepRequest) -> Target:
+        """Stage 1: the case, its process and the trigger's transition."""
+        trigger = request.trigger
+        if request.stream == REGISTRY_STREAM and request.process == REGISTRY_PROCESS:
+            nhv = self.catalogue.process("nhv")
+            return Target(REGISTRY_STREAM, None, nhv, REGISTRY_STEPS[trigger], registry=True)
+        if request.process is not None:  # a new case
+            process = self.catalogue.known(request.process)
+            stream = request.stream if request.stream is not None else str(uuid.uuid4())
+            check_case_id(stream)
+            if self.store.stream_version(stream) or self.store.load_case(stream) is not None:
+                raise InvalidPayload(
+                    "case_id", f"a case {stream!r} already exists; choose another id."
+                )
+            return Target(stream, None, process, process.creation)
+        assert request.stream is not None
+        row = self.load(request.stream)
+        process = self.catalogue.process(row.process)
+        transition = process.transition(trigger) if isinstance(trigger, str) else None  # type: ignore[redundant-expr]
+        if transition is None or transition.creates:
+            raise InvalidTrigger(
+                trigger if isinstance(trigger, str) else shown(trigger),  # type: ignore[redundant-expr]
+                case_id=row.id,
+                state=row.state,
+                process=process.name,
+                available=process.triggers_from(row.state),
+                known=False,
+            )
+        return Target(row.id, row, process, transition)
+
+    def replay(self, request: StepRequest, target: Target) -> Taken | None:
+        """Stage 2: the first result of a repeated request, or ``None``."""
+        key = request.idempotency_key
+        previous = None if key is None else self.store.event_by_key(check_key(key))
+        if previous is None or key is None:
+            return None
+        fact = _payload.parse(target.transition.event, request.payload)
+        if previous.request_hash != self.encode(request, target, fact).hash:
+            raise IdempotencyConflict(key, previous.position)
+        if previous.stream_id == REGISTRY_STREAM:
+            return Taken(previous, None)
+        row = self.catalogue.fold(
+            self.store.events(previous.stream_id, max_version=previous.version)
+        )
+        return Taken(previous, None if row is None else to_case(row))
+
+    def judge(self, request: StepRequest, target: Target, when: datetime) -> Judged:
+        """Stages 3-7: version, state, payload, time and defaults."""
+        row, process, transition = target.row, target.process, target.transition
+        if request.expected_version is not None:
+            version = row.version if row is not None else 0
+            if request.expected_version != version:
+                raise ConcurrencyConflict(target.stream, request.expected_version, version)
+        if row is not None and row.state not in transition.source:
+            raise InvalidTrigger(
+                transition.trigger,
+                case_id=row.id,
+                state=row.state,
+                process=process.name,
+                available=process.triggers_from(row.state),
+                known=True,
+            )
+        fact = _payload.parse(transition.event, request.payload)
+        encoded = self.encode(request, target, fact)
+        if row is not None and utc_iso(when) < row.updated_at:
+            raise InvalidPayload(
+                "at",
+                f"the step is dated {iso(when)}, before the case's previous step "
+                f"({row.updated_at}); steps are recorded in business-time order.",
+            )
+        if not target.registry:
+            check_in_force(process, when)
+        case = None if row is None else to_case(row)
+        fact = complete(transition, fact, case, when)
+        step = Step(
+            case,
+            process.name,
+            transition.trigger,
+            request.actor,
+            fact,
+            when,
+            self.facts,
+            transition.responsible,
+        )
+        return Judged(target, fact, step, encoded)
+
+    def enforce(self, judged: Judged) -> None:
+        """Stages 8 and 9: :class:`NotAuthorised` or :class:`TransitionDenied`
+        (with every violation of the rules in force) unless the step is allowed."""
+        step, target = judged.step, judged.target
+        case_id = None if target.registry else target.stream
+        state = target.row.state if target.row is not None else None
+        denied = target.process.authority.evaluate(step)
+        if denied:
+            self.refused(case_id, step.trigger, step.actor, denied)
+            raise NotAuthorised(denied, case_id=case_id, trigger=step.trigger, state=state)
+        violations = [
+            v
+            for rule in target.transition.rules
+            if rule.in_force(step.at)
+            for v in rule.evaluate(step)
+        ]
+        if violations:
+            self.refused(case_id, step.trigger, step.actor, violations)
+            raise TransitionDenied(violations, case_id=case_id, trigger=step.trigger, state=state)
+
+    def write(self, judged: Judged, key: str | None) -> Taken:
+        """Stage 10: seal the event, fold it into the case and append both (a
+        registry step recorded once returns its first record instead)."""
+        step, fact, target, encoded = judged.step, judged.fact, judged.target, judged.encoded
+        if target.registry and step.trigger in ONCE:
+            first = self._recorded_once(target, fact)
+            if first is not None:
+                return first
+        if fact is encoded.fact:  # not completed by prepare: the request's encoding stands
+            payload, payload_text = encoded.payload, encoded.payload_text
+        else:
+            payload = fact.to_json()
+            payload_text = None
+        version = (target.row.version if target.row is not None else 0) + 1
+        if target.registry:
+            version = self.store.stream_version(REGISTRY_STREAM) + 1
+        actor, actor_text = actor_json(step.actor)
+        sealed = seal(
+            NewEvent(
+                target.stream,
+                version,
+                fact.type,
+                fact.schema_version,
+                actor,
+                payload,
+                utc_iso(step.at),
+                key,
+                encoded.hash,
+                actor_text=actor_text,
+                payload_text=payload_text,
+            ),
+            self.store.tail(),
+            utc_iso(utcnow()),
+        )
+        event = sealed.event
+        if target.registry:
+            self.store.append(sealed, None)
+            facts = self.catalogue.registry_facts(self.store.events(REGISTRY_STREAM))
+            for name, value in facts.items():
+                self.store.set_fact(name, value)
+            self.log.info("registry_step", trigger=step.trigger, actor_role=step.actor.role.value)
+            return Taken(event, None)
+        row = apply(target.process, target.row, event, step.actor, step.at)
+        trigger = None if target.row is None else step.trigger
+        self.store.append(sealed, project(target.process, row, event.hash, trigger=trigger))
+        if self.log.enabled(logging.DEBUG):  # nothing gathered for a filtered level
+            self.log.debug(
+                "step_accepted",
+                case_id=row.id,
+                trigger=step.trigger,
+                actor_role=step.actor.role.value,
+                outcome="accepted",
+                version=row.version,
+                state=row.state,
+            )
+        return Taken(event, to_case(row))
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def encode(self, request: StepRequest, target: Target, fact: Fact) -> Encoded:
+        """The request encoded once: its fingerprint and the payload's JSON."""
+        name = REGISTRY_PROCESS if target.registry else target.process.name
+        stream = target.stream if target.row is not None or target.registry else request.stream
+        return encode_request(
+            stream or "", target.transition.trigger, request.actor, fact, request.at, name
+        )
+
+    def _recorded_once(self, target: Target, fact: Fact) -> Taken | None:
+        area = getattr(fact, "programme_area", None)  # a pilot designation: per area
+        for stored in self.store.events(REGISTRY_STREAM):
+            if stored.type == target.transition.event.type and (
+                area is None or same_area(area, stored.payload.get("programme_area"))
+            ):
+                return Taken(stored, None)
+        return None
+
+    def refused(
+        self, case_id: str | None, trigger: str, actor: Actor, violations: list[Violation]
+    ) -> None:
+        """Log a refusal (at info, with the rule ids), if that level is shown."""
+        if not self.log.enabled(logging.INFO):
+            return
+        self.log.info(
+            "step_refused",
+            case_id=case_id,
+            trigger=trigger,
+            actor_role=actor.role.value,
+            outcome="refused",
+            rules=sorted({v.rule for v in violations}),
+        )
+
+
+def check_in_force(process: Process, when: datetime) -> None:
+    """Refuse a step dated before its process applies."""
+    if process.in_force_from is not None and when.date() < process.in_force_from:
+        raise InvalidPayload(
+            "at",
+            f"process {process.name!r} applies from {process.in_force_from}; a step dated "
+            f"{when.date()} falls before it.",
+        )

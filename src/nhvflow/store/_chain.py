@@ -1,0 +1,269 @@
+"""The chain of the log: the canonical JSON text of a value, the SHA-256
+chain hash, the sealing of an event (position, canonical text, hash: the row
+every backend binds), the seal of a case row, and the walk that checks a
+log's chain (:class:`ChainCheck`). Written once, shared by every backend, so
+that a log copied between them verifies hash for hash; the recipe is
+documented in ``docs/log-format.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import attrs
+
+from nhvflow.store._interface import CaseRow, NewEvent, StoredEvent, VerifyReport
+
+__all__ = [
+    "GENESIS",
+    "ChainCheck",
+    "Sealed",
+    "canonical",
+    "chain_hash",
+    "json_scalar",
+    "projection_seal",
+    "seal",
+]
+
+GENESIS = "0" * 64
+"""The ``prev_hash`` of the first event."""
+
+
+def canonical(value: Any) -> str:
+    """The canonical JSON text of a value: sorted keys, no spaces, UTF-8, no
+    NaN or infinities and no circular or absurdly deep values (``ValueError``),
+    only JSON types (``TypeError``).
+
+    The same text as ``json.dumps(value, ensure_ascii=False, sort_keys=True,
+    separators=(",", ":"), allow_nan=False)``, through one encoder built
+    once: json.dumps builds a new one on every call, which costs more than
+    encoding a small payload.
+    """
+    if _encoder is None:  # pragma: no cover - CPython always has the C encoder
+        return json.dumps(
+            value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+        )
+    try:
+        return "".join(_encoder(value, 0))
+    except RecursionError:
+        raise ValueError("a circular or too deeply nested value cannot be encoded") from None
+
+
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
+
+
+_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_encoder = (
+    None
+    if _make_encoder is None
+    # markers=None: no circular check (a circular value recurses, which
+    # canonical reports); the arguments of json.encoder.JSONEncoder.iterencode.
+    else _make_encoder(
+        None, _not_json, json.encoder.encode_basestring, None, ":", ",", True, False, False
+    )
+)
+
+
+_encode_string = json.encoder.encode_basestring
+"""A str as JSON text, exactly as ``json.dumps(..., ensure_ascii=False)`` spells it."""
+
+
+def json_scalar(value: Any) -> str:
+    """A value as ``json.dumps(value, ensure_ascii=False)`` spells it; the
+    stored types (int, str, None) without building an encoder."""
+    kind = value.__class__
+    if kind is str:
+        return _encode_string(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def chain_hash(
+    prev_hash: str,
+    *,
+    position: int,
+    stream_id: str,
+    version: int,
+    type: str,
+    schema_version: int,
+    actor: str,
+    payload: str,
+    occurred_at: str,
+    recorded_at: str,
+    idempotency_key: str | None,
+    request_hash: str | None,
+) -> str:
+    """SHA-256 of the previous hash followed by the event's canonical encoding.
+
+    ``actor`` and ``payload`` are the stored JSON texts. The recipe is
+    documented in ``docs/log-format.md``.
+    """
+    fields = (
+        position,
+        stream_id,
+        version,
+        type,
+        schema_version,
+        actor,
+        payload,
+        occurred_at,
+        recorded_at,
+        idempotency_key,
+        request_hash,
+    )
+    # The same text as json.dumps(list(fields), ensure_ascii=False,
+    # separators=(",", ":")), without building an encoder per event.
+    body = "[" + ",".join(map(json_scalar, fields)) + "]"
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def projection_seal(row: CaseRow, data_text: str, event_hash: str) -> str:
+    """The seal of a case row: SHA-256 over the hash of the event the row
+    was folded from and the row's own content. A row whose seal does not
+    match, or that names another event than its stream's last, is not
+    backed by the log (see ``docs/log-format.md``)."""
+    head = "\x1f".join(
+        (event_hash, row.id, row.process, row.state, str(row.version), row.updated_at)
+    )
+    return hashlib.sha256(f"{head}\x1e{data_text}".encode()).hexdigest()
+
+
+@attrs.frozen
+class Sealed:
+    """An event sealed for the log: the stored event and the row of columns
+    every backend binds (``EVENT_COLUMNS`` order, JSON as canonical text)."""
+
+    event: StoredEvent
+    row: tuple[Any, ...]
+
+
+def seal(event: NewEvent, tail: tuple[int, str] | None, recorded_at: str) -> Sealed:
+    """Give ``event`` the next position after ``tail`` (the log's last
+    ``(position, hash)``; ``None`` for an empty log), its recording time and
+    its place in the hash chain. The one sealing of events, shared by every
+    backend."""
+    position, prev = (tail[0] + 1, tail[1]) if tail else (1, GENESIS)
+    actor = event.actor_text if event.actor_text is not None else canonical(event.actor)
+    payload = event.payload_text if event.payload_text is not None else canonical(event.payload)
+    digest = chain_hash(
+        prev,
+        position=position,
+        stream_id=event.stream_id,
+        version=event.version,
+        type=event.type,
+        schema_version=event.schema_version,
+        actor=actor,
+        payload=payload,
+        occurred_at=event.occurred_at,
+        recorded_at=recorded_at,
+        idempotency_key=event.idempotency_key,
+        request_hash=event.request_hash,
+    )
+    stored = StoredEvent(
+        position,
+        event.stream_id,
+        event.version,
+        event.type,
+        event.schema_version,
+        event.actor,
+        event.payload,
+        event.occurred_at,
+        recorded_at,
+        event.idempotency_key,
+        event.request_hash,
+        prev,
+        digest,
+    )
+    row = (
+        position,
+        event.stream_id,
+        event.version,
+        event.type,
+        event.schema_version,
+        actor,
+        payload,
+        event.occurred_at,
+        recorded_at,
+        event.idempotency_key,
+        event.request_hash,
+        prev,
+        digest,
+    )
+    return Sealed(stored, row)
+
+
+class ChainCheck:
+    """Walks a log's rows in order of position and checks what every store
+    must hold: contiguous positions from 1, versions 1, 2, ... per stream,
+    each ``prev_hash`` linking to the event before, and each hash recomputed
+    from the row. Backends feed it raw rows and add their own problems
+    (missing append-only triggers, unreadable storage).
+    """
+
+    MAX_PROBLEMS = 20
+
+    def __init__(self) -> None:
+        self.checked = 0
+        self.first_bad: int | None = None
+        self.problems: list[str] = []
+        self._expected = 1
+        self._prev = GENESIS
+        self._versions: dict[str, int] = {}
+
+    def _bad(self, position: int, message: str) -> None:
+        if self.first_bad is None:
+            self.first_bad = position
+        if len(self.problems) < self.MAX_PROBLEMS:
+            self.problems.append(message)
+
+    def feed(self, row: tuple[Any, ...]) -> None:
+        """Check one row: ``(position, stream_id, version, type, schema_version,
+        actor, payload, occurred_at, recorded_at, idempotency_key, request_hash,
+        prev_hash, hash)`` with actor and payload as their stored JSON texts."""
+        (position, stream_id, version, type_, schema_version, actor, payload,
+         occurred_at, recorded_at, key, request_hash, prev_hash, digest) = row  # fmt: skip
+        self.checked += 1
+        if position != self._expected:
+            self._bad(position, f"position {position} follows {self._expected - 1}")
+        self._expected = position + 1
+        last = self._versions.get(stream_id, 0)
+        if version != last + 1:
+            self._bad(
+                position, f"position {position}: {stream_id} version {version} follows {last}"
+            )
+        # a version that is no number (a blob written behind nhvflow's back) is
+        # reported above; the stream goes on counting as if it had been right
+        self._versions[stream_id] = version if isinstance(version, int) else last + 1
+        if prev_hash != self._prev:
+            self._bad(
+                position, f"position {position}: prev_hash does not link to the previous event"
+            )
+        try:
+            recomputed: str | None = chain_hash(
+                prev_hash, position=position, stream_id=stream_id, version=version, type=type_,
+                schema_version=schema_version, actor=actor, payload=payload,
+                occurred_at=occurred_at, recorded_at=recorded_at, idempotency_key=key,
+                request_hash=request_hash,
+            )  # fmt: skip
+        except (TypeError, ValueError):  # e.g. a blob written where text belongs
+            recomputed = None
+        if recomputed != digest:
+            self._bad(
+                position,
+                f"position {position}: stored hash does not match the event's content "
+                "(changed after it was written)",
+            )
+        self._prev = digest
+
+    def report(self, extra: list[str] | None = None, *, readable: bool = True) -> VerifyReport:
+        """The verdict; ``extra`` are the backend's own problems (listed first)."""
+        problems = [*(extra or []), *self.problems]
+        return VerifyReport(
+            readable and not problems, self.checked, self.first_bad, tuple(problems)
+        )

@@ -1,0 +1,241 @@
+"""What a store holds and the interface every store backend provides.
+
+The engine speaks to a store only through :class:`Store`; the SQLite store
+(:mod:`nhvflow.store._sqlite`) is the embedded default, PostgreSQL
+(:mod:`nhvflow.store._postgres`) the shared one. Rows carry JSON as Python
+values; the canonical text and the hash chain are :mod:`nhvflow.store._chain`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import attrs
+
+if TYPE_CHECKING:
+    from nhvflow.store import _chain
+
+__all__ = [
+    "REGISTRY_STREAM",
+    "CaseRow",
+    "Durability",
+    "NewEvent",
+    "Projection",
+    "Store",
+    "StoredEvent",
+    "VerifyReport",
+]
+
+Durability = Literal["full", "normal"]
+"""``"full"``: a commit survives power loss; ``"normal"``: it survives a process crash."""
+
+REGISTRY_STREAM = "registry"
+"""The stream of registry-wide facts (the completed mapping)."""
+
+
+@attrs.frozen
+class NewEvent:
+    """An event about to be appended; :func:`~nhvflow.store._chain.seal` gives it its position,
+    recording time and hashes."""
+
+    stream_id: str
+    version: int
+    type: str
+    schema_version: int
+    actor: dict[str, Any]
+    payload: dict[str, Any]
+    occurred_at: str
+    idempotency_key: str | None = None
+    request_hash: str | None = None
+    actor_text: str | None = attrs.field(default=None, kw_only=True, eq=False)
+    """``canonical(actor)``, when the caller has it already (a store may trust it)."""
+    payload_text: str | None = attrs.field(default=None, kw_only=True, eq=False)
+    """``canonical(payload)``, when the caller has it already (a store may trust it)."""
+
+
+@attrs.frozen
+class StoredEvent:
+    """An event as stored."""
+
+    position: int
+    stream_id: str
+    version: int
+    type: str
+    schema_version: int
+    actor: dict[str, Any]
+    payload: dict[str, Any]
+    occurred_at: str
+    recorded_at: str
+    idempotency_key: str | None
+    request_hash: str | None
+    prev_hash: str
+    hash: str
+
+
+@attrs.frozen
+class CaseRow:
+    """The projection of one case.
+
+    ``seal`` binds the row to the event it was folded from
+    (:func:`~nhvflow.store._chain.projection_seal`); ``head`` is the ``(version, hash)`` of the
+    last event of the case's stream when the row was read from a store.
+    Neither takes part in equality: two rows are equal when they say the
+    same of the case.
+    """
+
+    id: str
+    process: str
+    state: str
+    version: int
+    data: dict[str, Any]
+    updated_at: str
+    seal: str = attrs.field(default="", eq=False, kw_only=True)
+    data_text: str | None = attrs.field(default=None, eq=False, kw_only=True, repr=False)
+    """``canonical(data)`` as stored, when the row was read from a store."""
+    head: tuple[int, str] | None = attrs.field(default=None, eq=False, kw_only=True)
+
+
+@attrs.frozen
+class Projection:
+    """What a step (or a rebuild) hands a store for one case: the case row
+    with its seal and encoded data, and the rows of the regime's other
+    projection tables for that case (``table -> rows``), each replacing the
+    case's rows in that table. A table not named is left as it is."""
+
+    case: CaseRow
+    data_text: str
+    tables: tuple[tuple[str, tuple[tuple[Any, ...], ...]], ...] = ()
+
+
+@attrs.frozen
+class VerifyReport:
+    """What :meth:`Registry.verify` found.
+
+    ``ok`` is true when every event's hash and chain link check out,
+    positions and versions are contiguous, and the append-only triggers are
+    in place; ``first_bad_position`` names the first event that fails.
+    ``str(report)`` reads as a sentence.
+    """
+
+    ok: bool
+    checked: int
+    first_bad_position: int | None = None
+    problems: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"log ok: {self.checked} events checked, hash chain intact"
+        where = (
+            f"; first bad event at position {self.first_bad_position}"
+            if self.first_bad_position is not None
+            else ""
+        )
+        lines = [f"log FAILED verification after {self.checked} events{where}:"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+class Store(Protocol):
+    """The interface of an event store backend.
+
+    Writes happen inside :meth:`write`: a transaction that holds the
+    store's write lock from the first read to the commit (``BEGIN
+    IMMEDIATE`` in SQLite), so that a rule is never judged on a stale state.
+    Nested ``write`` blocks are savepoints.
+    """
+
+    durability: Durability
+
+    def write(self) -> AbstractContextManager[None]:
+        """A write transaction (or a savepoint inside one): everything in the
+        block is committed together, or nothing when it raises. Raises
+        :class:`~nhvflow.errors.StoreBusy` when the write lock cannot be had
+        within the store's busy timeout."""
+        ...
+
+    def read(self) -> AbstractContextManager[None]:
+        """A consistent read snapshot."""
+        ...
+
+    def load_case(self, case_id: str) -> CaseRow | None:
+        """The case's projection, or ``None``; with its ``seal``, its stored
+        ``data_text`` and the ``head`` (version, hash) of its stream's last
+        event, so that the engine can check the row against the log."""
+        ...
+
+    def stream_version(self, stream_id: str) -> int:
+        """The last version of a stream (0 when it has none)."""
+        ...
+
+    def tail(self) -> tuple[int, str] | None:
+        """The log's last ``(position, hash)``; ``None`` when it is empty.
+        Inside a write transaction (which holds the write lock)."""
+        ...
+
+    def append(self, sealed: _chain.Sealed, projection: Projection | None) -> None:
+        """Append one sealed event (:func:`~nhvflow.store._chain.seal` after :meth:`tail`) and
+        write the projection rows handed with it, in the open write
+        transaction.
+
+        Raises :class:`~nhvflow.errors.ConcurrencyConflict` when the stream
+        already has this version, and
+        :class:`~nhvflow.errors.IdempotencyConflict` when the idempotency key
+        is taken; nothing is written then. The contract every backend meets
+        is ``tests/store/test_contract.py``.
+        """
+        ...
+
+    def event_by_key(self, key: str) -> StoredEvent | None:
+        """The event recorded under an idempotency key."""
+        ...
+
+    def events(
+        self,
+        stream_id: str | None = None,
+        *,
+        until: str | None = None,
+        max_version: int | None = None,
+        since: int = 0,
+        limit: int | None = None,
+    ) -> Iterator[StoredEvent]:
+        """Events in log order, of one stream or all, optionally up to a
+        business time (``occurred_at <= until``) or version, after position
+        ``since``, at most ``limit`` of them."""
+        ...
+
+    def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
+        """Case projections in order of creation."""
+        ...
+
+    def stream_ids(self) -> Iterator[str]:
+        """Every stream id, in order of its first event."""
+        ...
+
+    def count_events(self) -> int:
+        """How many events the log holds."""
+        ...
+
+    def get_fact(self, key: str) -> Any:
+        """A registry-wide fact (``None`` when unset)."""
+        ...
+
+    def set_fact(self, key: str, value: Any) -> None:
+        """Set a registry-wide fact (inside a write transaction)."""
+        ...
+
+    def replace_projections(self, projections: Iterable[Projection], facts: dict[str, Any]) -> None:
+        """Replace every projection (inside a write transaction)."""
+        ...
+
+    def verify(self) -> VerifyReport:
+        """Check the whole log; never raises on a damaged log."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...

@@ -1,0 +1,250 @@
+"""A PostgreSQL session for the event store: connecting (and reconnecting),
+one statement at a time under a thread lock, and the transactions.
+
+A write transaction is ``READ COMMITTED`` and starts by taking the log's
+transaction-level advisory lock, so writers on every machine take turns and
+each statement after the lock sees every commit made before it; a nested
+write is a savepoint. A read is a ``REPEATABLE READ, READ ONLY`` snapshot.
+PostgreSQL's errors become nhvflow's: a lock wait past ``busy_timeout`` and a
+lost connection are :class:`StoreBusy`, a serialization failure or deadlock
+is :class:`ConcurrencyConflict`.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.pq import TransactionStatus
+
+from nhvflow._log import structured
+from nhvflow.errors import ConcurrencyConflict, LogFormatError, ReadOnlyLog, StoreBusy, StoreError
+from nhvflow.store._interface import Durability
+
+__all__ = ["PgSession", "advisory_lock_key", "redact"]
+
+_BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({key:d})"
+"""Every write transaction: READ COMMITTED whatever the server's default, so that
+each statement after the lock sees every commit made before it was granted."""
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "<unparsable PostgreSQL URL>"
+    user = f"{parts['user']}@" if parts.get("user") else ""
+    port = f":{parts['port']}" if parts.get("port") else ""
+    return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
+
+
+def advisory_lock_key(schema: str) -> int:
+    """The advisory lock key of the log in ``schema``: one lock per log, since
+    PostgreSQL keeps advisory locks per database and the key names the schema."""
+    digest = hashlib.sha256(f"nhvflow-log:{schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class PgSession:
+    """One connection to the database that holds a log (see the module's docstring)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        durability: Durability,
+        busy_timeout: float,
+        readonly: bool = False,
+        logger: Any = None,
+    ) -> None:
+        if durability not in ("full", "normal"):
+            raise ValueError(f"durability must be 'full' or 'normal' (got {durability!r})")
+        self.readonly = readonly
+        self._log = structured(logger)
+        self.url = url
+        self.display = redact(url)
+        self.path = self.display
+        self.durability: Durability = durability
+        self.busy_timeout = busy_timeout
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._closed = False
+        self._seen: tuple[str, int | None, int] = ("", None, 0)  # the last case read, for errors
+        self._tail: tuple[int, str] | None = None
+        """The last position and hash this transaction wrote (no one else can append
+        while it holds the lock); forgotten when a write begins, ends or rolls back."""
+        self._conn = self._connect()
+        try:
+            schema = self._conn.execute("SELECT current_schema()").fetchone()
+            if schema is None or schema[0] is None:
+                raise LogFormatError(
+                    f"{self.display}: no schema on the search_path exists; create it, or "
+                    "name an existing one with ?options=-csearch_path%3Dname."
+                )
+        except BaseException:
+            self._conn.close()
+            raise
+        self.schema: str = schema[0]
+        self.lock_key = advisory_lock_key(self.schema)
+        """The key of the log's advisory lock (as ``pg_locks`` shows it, split in two)."""
+
+    def _connect(self, *, again: bool = False) -> psycopg.Connection[Any]:
+        extra: dict[str, Any] = {}
+        try:
+            given = conninfo_to_dict(self.url)
+            for name, default in (("application_name", "nhvflow"), ("connect_timeout", 10)):
+                if name not in given:  # defaults; the URL's own settings win
+                    extra[name] = default
+            conn = psycopg.connect(self.url, autocommit=True, **extra)
+        except psycopg.Error as exc:
+            if again:  # a service whose server went away: retry later, nothing was written
+                raise StoreBusy(
+                    f"cannot reach {self.display} again ({exc}); nothing was written. Retry "
+                    "when the server is back."
+                ) from exc
+            raise LogFormatError(
+                f"cannot open the PostgreSQL log {self.display}: {exc}".rstrip()
+                + " (check the URL, that the server runs and accepts this user)."
+            ) from exc
+        timeout = f"{max(1, round(self.busy_timeout * 1000))}ms"
+        commit = "on" if self.durability == "full" else "off"
+        readonly = "on" if self.readonly else "off"  # the server refuses writes too
+        row = conn.execute(
+            "SELECT set_config('lock_timeout', %s, false), "
+            "set_config('synchronous_commit', %s, false), "
+            "set_config('default_transaction_read_only', %s, false), "
+            "current_setting('server_version')",
+            (timeout, commit, readonly),
+        ).fetchone()
+        self._log.debug(
+            "log_opened",
+            url=self.display,
+            server_version=row[3] if row else None,
+            durability=self.durability,
+            readonly=self.readonly,
+        )
+        return conn
+
+    # -- statements and transactions -------------------------------------------------
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._closed:
+            raise StoreError(f"the registry on {self.display} was closed; open it again to use it.")
+        if self._conn.broken and not self._depth:  # the server restarted: start again
+            self._log.warning("log_reconnecting", url=self.display)
+            self._conn = self._connect(again=True)
+        return self._conn
+
+    def _failed(self, exc: psycopg.OperationalError) -> StoreBusy | ConcurrencyConflict:
+        if isinstance(exc, pg_errors.SerializationFailure | pg_errors.DeadlockDetected):
+            # Not reached by nhvflow's own writers (one at a time, READ COMMITTED), but a
+            # foreign transaction on the same rows can cause it: the step did not happen.
+            return ConcurrencyConflict(*self._seen)
+        if isinstance(exc, pg_errors.LockNotAvailable):
+            return StoreBusy(
+                f"another writer held {self.display} past the busy timeout "
+                f"({self.busy_timeout} s); nothing was written. Retry, or open with a longer "
+                "busy_timeout."
+            )
+        return StoreBusy(
+            f"the connection to {self.display} failed ({exc}); a step being written may or "
+            "may not have been recorded. Retry it with the same idempotency_key to record it "
+            "at most once (the store reconnects at its next call)."
+        )
+
+    def _q(self, sql: str, params: Iterable[Any] = ()) -> psycopg.Cursor[Any]:
+        with self._lock:
+            try:
+                return self._connection().execute(sql, tuple(params))
+            except psycopg.OperationalError as exc:
+                raise self._failed(exc) from exc
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """A write transaction holding the log's advisory lock, or a savepoint when nested."""
+        if self.readonly:
+            raise ReadOnlyLog(
+                f"{self.display} was opened read-only; open it without readonly=True to write."
+            )
+        with self._lock:
+            conn = self._connection()
+            if self._depth:
+                name = f"nhvflow_{self._depth}"
+                self._q(f"SAVEPOINT {name}")
+                self._depth += 1
+                try:
+                    yield
+                except BaseException:
+                    self._tail = None
+                    if conn.info.transaction_status != TransactionStatus.IDLE:
+                        self._q(f"ROLLBACK TO SAVEPOINT {name}")
+                        self._q(f"RELEASE SAVEPOINT {name}")
+                    raise
+                else:
+                    self._q(f"RELEASE SAVEPOINT {name}")
+                finally:
+                    self._depth -= 1
+                return
+            try:
+                conn.execute(_BEGIN_WRITE.format(key=self.lock_key))
+            except psycopg.OperationalError as exc:
+                self._rollback(conn)
+                raise self._failed(exc) from exc
+            self._depth = 1
+            self._tail = None
+            try:
+                yield
+            except BaseException:
+                self._rollback(conn)
+                raise
+            else:
+                try:
+                    conn.execute("COMMIT")
+                except psycopg.OperationalError as exc:
+                    self._rollback(conn)
+                    raise self._failed(exc) from exc
+            finally:
+                self._depth = 0
+                self._tail = None
+
+    @staticmethod
+    def _rollback(conn: psycopg.Connection[Any]) -> None:
+        with suppress(psycopg.Error):
+            if conn.info.transaction_status != TransactionStatus.IDLE:
+                conn.execute("ROLLBACK")
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        """A consistent read snapshot (``REPEATABLE READ``), or nothing when nested."""
+        with self._lock:
+            conn = self._connection()
+            if self._depth or conn.info.transaction_status != TransactionStatus.IDLE:
+                yield
+                return
+            self._q("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            self._depth = 1
+            try:
+                yield
+            finally:
+                self._depth = 0
+                self._rollback(conn)  # nothing to keep: a read-only snapshot ends
+
+    def close(self) -> None:
+        """Close the connection (a transaction still open is rolled back)."""
+        with self._lock:
+            self._closed = True
+            self._conn.close()
+
+    @property
+    def connection(self) -> psycopg.Connection[Any]:
+        """The underlying connection (for tests and tools; do not write to ``events``)."""
+        return self._conn

@@ -1,0 +1,480 @@
+"""The PostgreSQL event store: the same log as the SQLite store, for services
+that run on several machines and share one log.
+
+Open it with ``nhvflow.open("postgresql://user@host/db")`` (the optional
+extra ``nhvflow[postgres]`` brings psycopg 3). The tables mirror the SQLite
+store (``events`` with a global position and a SHA-256 hash chain,
+``cases``, ``permits``, ``facts``, ``nhvflow_meta``; see
+:mod:`nhvflow.store._pg_schema`); ``events`` is append-only by triggers that
+refuse UPDATE, DELETE and TRUNCATE.
+
+Every write transaction starts by taking one transaction-level advisory
+lock (``pg_advisory_xact_lock``), held until it commits or rolls back. So
+writers, from any number of processes and machines, run one at a time: each
+reads the case, the rules judge it on fresh state, and the event gets the
+next position and links to the previous hash, with no gaps and no forks.
+The lock's wait is bounded by ``busy_timeout`` (PostgreSQL's
+``lock_timeout``); past it the step fails with :class:`StoreBusy` and
+nothing is written.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+try:
+    import psycopg
+except ImportError as exc:  # the tests exercise this with psycopg hidden
+    raise ImportError(
+        "the PostgreSQL store needs psycopg 3, which is not installed; install the extra: "
+        "pip install 'nhvflow[postgres]'"
+    ) from exc
+
+from nhvflow.errors import (
+    ConcurrencyConflict,
+    IdempotencyConflict,
+    InvalidPayload,
+    LogFormatError,
+    NhvflowError,
+    shown,
+)
+from nhvflow.events import iso
+from nhvflow.store._chain import ChainCheck, Sealed, canonical
+from nhvflow.store._decode import json_object, json_value
+from nhvflow.store._interface import CaseRow, Durability, Projection, StoredEvent, VerifyReport
+from nhvflow.store._pg_schema import (
+    APPEND_ONLY_TRIGGERS,
+    CASE_COLUMNS,
+    CREATE_SCHEMA,
+    EVENT_COLUMNS,
+    INSERT_EVENT,
+    INSERT_EVENT_AND_CASE,
+    LOAD_CASE,
+    OVERVIEW,
+    SCHEMA_VERSION,
+    SIDE_TABLES,
+    TRIGGER_STATE,
+    TRIGGER_TYPES,
+    UPGRADES,
+    UPSERT_CASE,
+    side_table,
+)
+from nhvflow.store._pg_session import PgSession
+from nhvflow.store._sqlite import FORMAT
+from nhvflow.store._targets import is_postgres_url
+
+__all__ = ["SCHEMA_VERSION", "PostgresStore", "is_postgres_url"]
+
+
+def _now() -> str:
+    return iso(datetime.now(UTC))
+
+
+def _nul_free(value: str | None) -> bool:
+    return value is None or "\x00" not in value
+
+
+class PostgresStore(PgSession):
+    """The event log in a PostgreSQL database (in the connection's
+    ``current_schema()``; choose another with ``?options=-csearch_path%3Dname``).
+
+    :param url: a libpq connection URL, e.g. ``postgresql://nhv@db.example/nhv``.
+    :param durability: ``"full"`` (``synchronous_commit=on``: a commit is on
+        disk before the step returns) or ``"normal"`` (``synchronous_commit=off``:
+        a server crash may lose the last commits, never corrupt the log).
+    :param busy_timeout: seconds a writer waits for another writer's lock
+        (the session's ``lock_timeout``) before :class:`StoreBusy`.
+    :param readonly: read an existing log only: every write raises
+        :class:`~nhvflow.errors.ReadOnlyLog`, and the session is
+        ``default_transaction_read_only`` so that the server refuses writes too.
+    :param logger: where the store's lines go (default the standard
+        ``logging`` logger ``"nhvflow"``; see :func:`nhvflow.open`).
+    :param create: lay out a new log in an empty schema (otherwise an empty
+        schema is a :class:`LogFormatError`).
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        durability: Durability = "full",
+        busy_timeout: float = 5.0,
+        readonly: bool = False,
+        logger: Any = None,
+        create: bool = True,
+    ) -> None:
+        super().__init__(
+            url, durability=durability, busy_timeout=busy_timeout, readonly=readonly, logger=logger
+        )
+        try:
+            self._ensure_schema(create and not readonly)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # -- opening ---------------------------------------------------------------------
+
+    def _tables(self) -> set[str]:
+        rows = self._conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def _refuse_foreign(self, tables: set[str]) -> None:
+        if tables and "nhvflow_meta" not in tables:
+            raise LogFormatError(
+                f"{self.display} is not an nhvflow log: schema {self.schema!r} holds other "
+                f"tables ({', '.join(sorted(tables)[:5])}); open an empty database or schema, "
+                "or the right one."
+            )
+
+    def _ensure_schema(self, create: bool) -> None:
+        self._sealed_rows = True
+        tables = self._tables()
+        self._refuse_foreign(tables)
+        if not tables:
+            if not create:
+                how = ", and it was opened read-only" if self.readonly else ""
+                raise LogFormatError(f"{self.display} holds no nhvflow log yet{how}.")
+            with self.write():  # the write lock: two services opening a new log race here
+                tables = self._tables()
+                self._refuse_foreign(tables)
+                if not tables:
+                    for statement in (*CREATE_SCHEMA, *OVERVIEW):
+                        self._conn.execute(statement)
+                    self._conn.execute(
+                        "INSERT INTO nhvflow_meta (key, value) VALUES "
+                        "('format', %s), ('schema_version', %s), ('created_at', %s)",
+                        (FORMAT, str(SCHEMA_VERSION), _now()),
+                    )
+                    return
+        meta = dict(self._conn.execute("SELECT key, value FROM nhvflow_meta").fetchall())
+        if meta.get("format") != FORMAT:
+            raise LogFormatError(
+                f"{self.display} is not an nhvflow log (format {meta.get('format')!r})."
+            )
+        try:
+            found = int(meta.get("schema_version", "0"))
+        except ValueError:
+            raise LogFormatError(
+                f"{self.display} has an unreadable log schema version "
+                f"{meta.get('schema_version')!r}."
+            ) from None
+        if found > SCHEMA_VERSION:
+            raise LogFormatError(
+                f"{self.display} was written by a newer nhvflow (log schema {found}; this "
+                f"nhvflow reads up to {SCHEMA_VERSION}); upgrade nhvflow to open it."
+            )
+        if found < SCHEMA_VERSION and create:
+            with self.write():  # an older layout: bring it up to date, under the write lock
+                row = self._q(
+                    "SELECT value FROM nhvflow_meta WHERE key = 'schema_version'"
+                ).fetchone()
+                now = int(row[0]) if row else found
+                for version in range(now, SCHEMA_VERSION):
+                    for statement in UPGRADES[version]:
+                        self._conn.execute(statement)
+                self._q(
+                    "UPDATE nhvflow_meta SET value = %s WHERE key = 'schema_version'",
+                    (str(SCHEMA_VERSION),),
+                )
+            found = SCHEMA_VERSION
+        self._sealed_rows = found >= 2
+        if "regions" not in tables and not self.readonly:
+            with self.write():  # a log made before the overview views
+                for statement in OVERVIEW:
+                    self._conn.execute(statement)
+
+    # -- cases -----------------------------------------------------------------------
+
+    def load_case(self, case_id: str) -> CaseRow | None:
+        if not _nul_free(case_id):
+            return None
+        sql = LOAD_CASE if self._sealed_rows else LOAD_CASE.replace("c.seal", "''")
+        row = self._q(sql, (case_id,)).fetchone()
+        if row is None:
+            return None
+        self._seen = (row[0], None, row[3])
+        head = None if row[7] is None else (row[7], row[8])
+        return CaseRow(
+            row[0], row[1], row[2], row[3], json.loads(row[4]), row[5],
+            seal=row[6], data_text=row[4], head=head,
+        )  # fmt: skip
+
+    def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
+        where: list[str] = []
+        args: list[Any] = []
+        for column, value in (("state", state), ("process", process)):
+            if value is not None:
+                if not _nul_free(value):
+                    return
+                where.append(f"{column} = %s")
+                args.append(value)
+        clause = (" AND " + " AND ".join(where)) if where else ""
+        last = 0
+        while True:  # keyset pages, so that no cursor stays open between yields
+            rows = self._q(
+                f"SELECT seq, {CASE_COLUMNS} FROM cases WHERE seq > %s{clause} "
+                "ORDER BY seq LIMIT 500",
+                (last, *args),
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _case(row[1:])
+            last = rows[-1][0]
+
+    def stream_version(self, stream_id: str) -> int:
+        if not _nul_free(stream_id):
+            return 0
+        row = self._q("SELECT MAX(version) FROM events WHERE stream_id = %s", (stream_id,))
+        found = row.fetchone()
+        version = int(found[0] or 0) if found else 0
+        self._seen = (stream_id, None, version)
+        return version
+
+    # -- events ----------------------------------------------------------------------
+
+    def tail(self) -> tuple[int, str] | None:
+        if self._tail is None:
+            found = self._q(
+                "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
+            ).fetchone()
+            return None if found is None else (found[0], found[1])
+        return self._tail
+
+    def append(self, sealed: Sealed, projection: Projection | None) -> None:
+        if not self._depth:
+            with self.write():
+                return self.append(sealed, projection)
+        event = sealed.event
+        for field, value in (
+            ("case_id", event.stream_id),
+            ("idempotency_key", event.idempotency_key),
+        ):
+            if not _nul_free(value):
+                raise InvalidPayload(
+                    field, "must not contain NUL characters (PostgreSQL text cannot hold them)."
+                )
+        self._tail = None  # until this append has fully succeeded
+        if projection is None:
+            written = self._q(INSERT_EVENT, sealed.row).fetchone()
+        else:
+            written = self._q(
+                INSERT_EVENT_AND_CASE, (*sealed.row, *_case_params(projection))
+            ).fetchone()
+        if written is None:  # a UNIQUE constraint said no: nothing was written
+            key = event.idempotency_key
+            first = None if key is None else self.event_by_key(key)
+            if key is not None and first is not None:
+                raise IdempotencyConflict(key, first.position)
+            raise ConcurrencyConflict(event.stream_id, None, self.stream_version(event.stream_id))
+        if projection is not None:
+            self._write_tables(projection)
+        self._tail = (event.position, event.hash)
+        return None
+
+    def _write_tables(self, projection: Projection) -> None:
+        """Each side table's rows for the case, in place of those it had."""
+        for table, rows in projection.tables:
+            delete, insert = side_table(table)
+            self._q(delete, (projection.case.id,))
+            if rows:
+                with self._lock, self._connection().cursor() as cur:
+                    cur.executemany(insert, rows)
+
+    def event_by_key(self, key: str) -> StoredEvent | None:
+        if not _nul_free(key):
+            return None
+        row = self._q(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE idempotency_key = %s", (key,)
+        ).fetchone()
+        return None if row is None else _event(row)
+
+    def events(
+        self,
+        stream_id: str | None = None,
+        *,
+        until: str | None = None,
+        max_version: int | None = None,
+        since: int = 0,
+        limit: int | None = None,
+    ) -> Iterator[StoredEvent]:
+        page = 1000 if limit is None else max(1, min(1000, limit))
+        rows = self.event_rows(
+            stream_id, until=until, max_version=max_version, page=page, since=since
+        )
+        for row in rows if limit is None else itertools.islice(rows, limit):
+            yield _event(row)
+
+    def event_rows(
+        self,
+        stream_id: str | None = None,
+        *,
+        until: str | None = None,
+        max_version: int | None = None,
+        page: int = 1000,
+        since: int = 0,
+    ) -> Iterator[tuple[Any, ...]]:
+        """The stored columns of events in log order, JSON as the stored text."""
+        where: list[str] = []
+        args: list[Any] = []
+        for condition, value in (
+            ("stream_id = %s", stream_id),
+            ("occurred_at <= %s", until),
+            ("version <= %s", max_version),
+        ):
+            if value is not None:
+                if isinstance(value, str) and not _nul_free(value):
+                    return
+                where.append(condition)
+                args.append(value)
+        clause = (" AND " + " AND ".join(where)) if where else ""
+        last = since
+        while True:
+            rows = self._q(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE position > %s{clause} "
+                f"ORDER BY position LIMIT {int(page)}",
+                (last, *args),
+            ).fetchall()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1][0]
+
+    def stream_ids(self) -> Iterator[str]:
+        """Every stream id, in order of its first event."""
+        rows = self._q(
+            "SELECT stream_id FROM events GROUP BY stream_id ORDER BY MIN(position)"
+        ).fetchall()
+        for row in rows:
+            yield row[0]
+
+    def count_events(self) -> int:
+        """How many events the log holds."""
+        row = self._q("SELECT COUNT(*) FROM events").fetchone()
+        return int(row[0]) if row else 0
+
+    def import_rows(self, rows: Iterable[tuple[Any, ...]]) -> int:
+        """Append stored events exactly as they are (positions, times, keys and
+        hashes kept), for copying a log; inside a write transaction."""
+        count = 0
+        with self.write(), self._lock:
+            self._tail = None  # the imported events come after whatever this transaction knew
+            copy_sql = f"COPY events ({EVENT_COLUMNS}) FROM STDIN"
+            try:
+                with self._connection().cursor() as cur, cur.copy(copy_sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                        count += 1
+            except (psycopg.DataError, psycopg.IntegrityError) as exc:
+                raise LogFormatError(
+                    f"event {count + 1} cannot be stored in {self.display}: {exc}"
+                ) from exc
+        return count
+
+    # -- facts and rebuilds ----------------------------------------------------------
+
+    def get_fact(self, key: str) -> Any:
+        row = self._q("SELECT value FROM facts WHERE key = %s", (key,)).fetchone()
+        return None if row is None else json_value(row[0], f"the registry fact {key!r}")
+
+    def set_fact(self, key: str, value: Any) -> None:
+        if not self._depth:
+            with self.write():
+                self.set_fact(key, value)
+                return
+        self._q(
+            "INSERT INTO facts (key, value) VALUES (%s, %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, canonical(value)),
+        )
+
+    def replace_projections(self, projections: Iterable[Projection], facts: dict[str, Any]) -> None:
+        with self.write():
+            for table in SIDE_TABLES:
+                self._q(f"DELETE FROM {table}")
+            self._q("DELETE FROM cases")
+            self._q("DELETE FROM facts")
+            for projection in projections:
+                self._q(UPSERT_CASE, _case_params(projection))
+                self._write_tables(projection)
+            for key, value in facts.items():
+                self.set_fact(key, value)
+
+    def projection_rows(self) -> tuple[list[Any], list[Any], list[Any]]:
+        """Every row of the projections, for comparing a rebuild with the live tables."""
+        with self.read():
+            return (
+                self._q(f"SELECT {CASE_COLUMNS} FROM cases ORDER BY id").fetchall(),
+                self._q("SELECT * FROM permits ORDER BY case_id, seq").fetchall(),
+                self._q("SELECT * FROM facts ORDER BY key").fetchall(),
+            )
+
+    def verify(self) -> VerifyReport:
+        check = ChainCheck()
+        problems: list[str] = []
+        try:
+            with self._lock:
+                triggers = {r[0]: r[1:] for r in self._q(TRIGGER_STATE).fetchall()}
+            for name in APPEND_ONLY_TRIGGERS:
+                if name not in triggers:
+                    problems.append(f"the append-only trigger {name} is missing")
+                    continue
+                enabled, kind, function, source = triggers[name]
+                if enabled == "D":
+                    problems.append(f"the append-only trigger {name} is disabled")
+                elif (
+                    kind != TRIGGER_TYPES[name]
+                    or function != "nhvflow_refuse_event_change"
+                    or "RAISE EXCEPTION" not in str(source)
+                ):
+                    problems.append(
+                        f"the append-only trigger {name} was replaced by one that is not "
+                        "nhvflow's (it fires at another time or runs another function)"
+                    )
+            for row in self.event_rows(page=5000):
+                check.feed(row)
+        except (psycopg.Error, NhvflowError, ValueError) as exc:
+            problems.append(f"the log could not be read: {exc}")
+            return check.report(problems, readable=False)
+        return check.report(problems)
+
+
+def _case_params(projection: Projection) -> tuple[Any, ...]:
+    case = projection.case
+    return (
+        case.id,
+        case.process,
+        case.state,
+        case.version,
+        projection.data_text,
+        case.updated_at,
+        case.seal,
+    )
+
+
+def _case(row: tuple[Any, ...]) -> CaseRow:
+    data = json_object(row[4], None, f"the projection of case {shown(row[0])}")
+    return CaseRow(row[0], row[1], row[2], row[3], data, row[5])
+
+
+def _event(row: tuple[Any, ...]) -> StoredEvent:
+    return StoredEvent(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        json_object(row[5], row[0], f"the actor of the event at position {row[0]}"),
+        json_object(row[6], row[0], f"the payload of the event at position {row[0]}"),
+        *row[7:],
+    )

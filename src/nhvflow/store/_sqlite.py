@@ -1,0 +1,572 @@
+"""The SQLite event store: an append-only ``events`` table with a SHA-256
+hash chain, and the projections (``cases``, ``permits``, ``facts``) written in
+the same transaction as each event.
+
+This module (with its layout in ``_sqlite_schema.py`` and its opening in
+``_sqlite_open.py``) is the only one that
+speaks SQL to SQLite. Schema changes go through ``sqlite_utils.Migrations``;
+the per-step hot path uses prepared ``sqlite3`` statements. Writers take
+the lock up front with ``BEGIN IMMEDIATE`` (a deferred ``BEGIN`` that
+upgrades to a write lock fails at once with ``SQLITE_BUSY`` under
+contention), in WAL mode with a busy timeout, so several processes may
+write one file.
+
+.. versionadded:: 0.1
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from nhvflow._log import structured
+from nhvflow.errors import (
+    ConcurrencyConflict,
+    IdempotencyConflict,
+    LogFormatError,
+    ReadOnlyLog,
+    StoreBusy,
+    shown,
+)
+from nhvflow.store._chain import ChainCheck, Sealed, canonical
+from nhvflow.store._decode import json_object, json_value
+from nhvflow.store._interface import CaseRow, Durability, Projection, StoredEvent, VerifyReport
+from nhvflow.store._sqlite_open import busy as _busy
+from nhvflow.store._sqlite_open import connect, guarded
+from nhvflow.store._sqlite_open import tables as table_names
+from nhvflow.store._sqlite_schema import (
+    EVENT_COLUMNS,
+    FORMAT,
+    INSERT_EVENT,
+    LOAD_CASE,
+    LOG_TRIGGERS,
+    SCHEMA_VERSION,
+    SIDE_TABLES,
+    UPSERT_CASE,
+    migrations,
+    side_table,
+)
+
+__all__ = ["FORMAT", "SCHEMA_VERSION", "Durability", "SQLiteStore"]
+
+
+class SQLiteStore:
+    """The event log in one SQLite file (or in memory).
+
+    :param durability: ``"full"`` (synchronous=FULL: a commit survives power
+        loss; the default for a legal record) or ``"normal"``
+        (synchronous=NORMAL: survives a process crash, may lose the last
+        commits on power loss).
+    :param busy_timeout: seconds a writer waits for another writer's lock.
+    """
+
+    def __init__(
+        self,
+        path: str | Path = ":memory:",
+        *,
+        durability: Durability = "full",
+        busy_timeout: float = 5.0,
+        readonly: bool = False,
+        logger: Any = None,
+    ) -> None:
+        if durability not in ("full", "normal"):
+            raise ValueError(f"durability must be 'full' or 'normal' (got {durability!r})")
+        self.path = str(path)
+        self.durability: Durability = durability
+        self.memory = self.path == ":memory:"
+        self.readonly = readonly
+        self._log = structured(logger)
+        if readonly and self.memory:
+            raise ValueError("a read-only registry needs a file; ':memory:' starts empty")
+        if readonly and not Path(self.path).is_file():
+            raise LogFormatError(f"{self.path!r} does not exist, and it was opened read-only.")
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._tail: tuple[int, str] | None = None
+        """The last (position, hash) of the log, known only inside our own
+        write transaction (which holds SQLite's write lock): the next append
+        need not look it up again."""
+        self._conn = connect(
+            self.path,
+            durability=durability,
+            busy_timeout=busy_timeout,
+            readonly=readonly,
+            log=self._log,
+        )
+        try:
+            self._ensure_schema()
+            columns = {r[1] for r in self._conn.execute("PRAGMA table_info(cases)")}
+        except BaseException:
+            self._conn.close()
+            raise
+        # A log of layout 1 opened read-only has no seals: its rows are checked by folding.
+        self._load_case = LOAD_CASE if "seal" in columns else LOAD_CASE.replace("c.seal", "''")
+
+    # -- opening ---------------------------------------------------------------------
+
+    def _ensure_schema(self) -> None:
+        try:
+            tables = table_names(self._conn)
+        except sqlite3.DatabaseError as exc:
+            raise LogFormatError(f"{self.path!r} is not an SQLite database ({exc}).") from exc
+        if "nhvflow_meta" in tables:
+            self._check_meta()
+            if not self.readonly:
+                self._migrate()
+            return
+        if tables - {"_sqlite_migrations"}:
+            raise LogFormatError(
+                f"{self.path!r} is an SQLite database but not an nhvflow log (it has tables "
+                f"{sorted(tables)[:5]} and no nhvflow_meta); open a new path for a new log."
+            )
+        with self.write():
+            if "nhvflow_meta" in table_names(self._conn):  # another process created it meanwhile
+                self._check_meta()
+                return
+            migrations.apply(sqlite_utils.Database(self._conn))
+
+    def _migrate(self) -> None:
+        """Apply the layout changes a log made by an earlier nhvflow lacks
+        (e.g. the trigger that refuses ``REPLACE INTO events``)."""
+        db = sqlite_utils.Database(self._conn)
+        if migrations.pending(db):
+            with self.write():
+                if migrations.pending(db):  # another process may have applied them meanwhile
+                    migrations.apply(db)
+
+    def _check_meta(self) -> None:
+        meta = dict(self._conn.execute("SELECT key, value FROM nhvflow_meta").fetchall())
+        if meta.get("format") != FORMAT:
+            raise LogFormatError(
+                f"{self.path!r} is not an nhvflow log (format {meta.get('format')!r})."
+            )
+        try:
+            found = int(meta.get("schema_version", "0"))
+        except ValueError:
+            raise LogFormatError(
+                f"{self.path!r} has an unreadable log schema version "
+                f"{shown(meta.get('schema_version'))}."
+            ) from None
+        if found > SCHEMA_VERSION:
+            raise LogFormatError(
+                f"{self.path!r} was written by a newer nhvflow (log schema {found}; this nhvflow "
+                f"reads up to {SCHEMA_VERSION}); upgrade nhvflow to open it."
+            )
+
+    # -- transactions ----------------------------------------------------------------
+
+    @contextmanager
+    @guarded
+    def write(self) -> Iterator[None]:
+        """A write transaction (``BEGIN IMMEDIATE``), or a savepoint when nested."""
+        if self.readonly:
+            raise ReadOnlyLog(
+                f"{self.path!r} was opened read-only; open it without readonly=True to write."
+            )
+        with self._lock:
+            conn = self._conn
+            if self._depth:
+                name = f"nhvflow_{self._depth}"
+                conn.execute(f"SAVEPOINT {name}")
+                self._depth += 1
+                try:
+                    yield
+                except BaseException:
+                    self._tail = None
+                    if conn.in_transaction:
+                        conn.execute(f"ROLLBACK TO {name}")
+                        conn.execute(f"RELEASE {name}")
+                    raise
+                else:
+                    conn.execute(f"RELEASE {name}")
+                finally:
+                    self._depth -= 1
+                return
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if _busy(exc):
+                    raise StoreBusy(
+                        f"another writer held {self.path!r} past the busy timeout; nothing was "
+                        "written. Retry, or open with a longer busy_timeout."
+                    ) from exc
+                raise
+            self._depth = 1
+            self._tail = None
+            try:
+                yield
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    conn.execute("COMMIT")
+                except sqlite3.OperationalError as exc:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    if _busy(exc):
+                        raise StoreBusy(f"could not commit to {self.path!r}: {exc}") from exc
+                    raise
+            finally:
+                self._depth = 0
+                self._tail = None
+
+    @contextmanager
+    @guarded
+    def read(self) -> Iterator[None]:
+        """A consistent read snapshot (a deferred transaction), or nothing when nested."""
+        with self._lock:
+            if self._depth or self._conn.in_transaction:
+                yield
+                return
+            self._conn.execute("BEGIN")
+            self._depth = 1
+            try:
+                yield
+            finally:
+                self._depth = 0
+                self._conn.execute("COMMIT")
+
+    # -- cases -----------------------------------------------------------------------
+
+    @guarded
+    def load_case(self, case_id: str) -> CaseRow | None:
+        with self._lock:
+            row = self._conn.execute(self._load_case, (case_id,)).fetchone()
+        if row is None:
+            return None
+        head = None if row[7] is None else (row[7], row[8])
+        return CaseRow(
+            row[0], row[1], row[2], row[3],
+            json_object(row[4], None, f"the projection of case {shown(row[0])}"), row[5],
+            seal=row[6], data_text=row[4], head=head,
+        )  # fmt: skip
+
+    @guarded
+    def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
+        where: list[str] = []
+        args: list[Any] = []
+        if state is not None:
+            where.append("state = ?")
+            args.append(state)
+        if process is not None:
+            where.append("process = ?")
+            args.append(process)
+        sql = "SELECT rowid, id, process, state, version, data, updated_at FROM cases"
+        clause = (" AND " + " AND ".join(where)) if where else ""
+        last = 0
+        while True:  # keyset pages, so that no cursor stays open between yields
+            with self._lock:
+                rows = self._conn.execute(
+                    f"{sql} WHERE rowid > ?{clause} ORDER BY rowid LIMIT 500", (last, *args)
+                ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _case(row[1:])
+            if len(rows) < 500:  # the last page: no need to ask again
+                return
+            last = rows[-1][0]
+
+    @guarded
+    def stream_version(self, stream_id: str) -> int:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT MAX(version) FROM events WHERE stream_id = ?", (stream_id,)
+            ).fetchone()
+        return int(row[0] or 0)
+
+    # -- events ----------------------------------------------------------------------
+
+    @guarded
+    def tail(self) -> tuple[int, str] | None:
+        if self._tail is None:
+            with self._lock:
+                last = self._conn.execute(
+                    "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
+                ).fetchone()
+            return None if last is None else (last[0], last[1])
+        return self._tail
+
+    @guarded
+    def append(self, sealed: Sealed, projection: Projection | None) -> None:
+        if not self._depth:
+            with self.write():
+                return self.append(sealed, projection)
+        conn = self._conn
+        event = sealed.event
+        self._tail = None  # until this append has fully succeeded
+        try:
+            conn.execute(INSERT_EVENT, sealed.row)
+        except sqlite3.IntegrityError as exc:
+            if "events.stream_id" in str(exc):  # UNIQUE (stream_id, version)
+                raise ConcurrencyConflict(
+                    event.stream_id, None, self.stream_version(event.stream_id)
+                ) from exc
+            key = event.idempotency_key
+            if "events.idempotency_key" in str(exc) and key is not None:
+                first = self.event_by_key(key)
+                raise IdempotencyConflict(key, first.position if first else 0) from exc
+            raise
+        if projection is not None:
+            self._project(projection)
+        self._tail = (event.position, event.hash)
+        return None
+
+    def _project(self, projection: Projection) -> None:
+        """Write a case's projection rows: the case row, and each side table's
+        rows for the case in place of those it had."""
+        case = projection.case
+        conn = self._conn
+        conn.execute(
+            UPSERT_CASE,
+            (
+                case.id,
+                case.process,
+                case.state,
+                case.version,
+                projection.data_text,
+                case.updated_at,
+                case.seal,
+            ),
+        )
+        for table, rows in projection.tables:
+            delete, insert = side_table(table)
+            conn.execute(delete, (case.id,))
+            conn.executemany(insert, rows)
+
+    @guarded
+    def event_by_key(self, key: str) -> StoredEvent | None:
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE idempotency_key = ?", (key,)
+            ).fetchone()
+        return None if row is None else _event(row)
+
+    @guarded
+    def events(
+        self,
+        stream_id: str | None = None,
+        *,
+        until: str | None = None,
+        max_version: int | None = None,
+        since: int = 0,
+        limit: int | None = None,
+    ) -> Iterator[StoredEvent]:
+        where: list[str] = []
+        args: list[Any] = []
+        if since:
+            where.append("position > ?")
+            args.append(since)
+        if stream_id is not None:
+            where.append("stream_id = ?")
+            args.append(stream_id)
+        if until is not None:
+            where.append("occurred_at <= ?")
+            args.append(until)
+        if max_version is not None:
+            where.append("version <= ?")
+            args.append(max_version)
+        clause = (" AND " + " AND ".join(where)) if where else ""
+        # Keyset pages, so that no cursor stays open between yields. One
+        # stream's events are paged by version, in the order of the
+        # UNIQUE (stream_id, version) index (the same order as position,
+        # without sorting); the whole log by position.
+        key, column = (2, "version") if stream_id is not None else (0, "position")
+        sql = (
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE {column} > ?{clause} "
+            f"ORDER BY {column} LIMIT ?"
+        )
+        last, left = 0, limit
+        while True:
+            page = 1000 if left is None else min(1000, left)
+            with self._lock:
+                rows = self._conn.execute(sql, (last, *args, page)).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _event(row)
+            if left is not None:
+                left -= len(rows)
+            if len(rows) < page or left == 0:  # the last page: no need to ask again
+                return
+            last = rows[-1][key]
+
+    @guarded
+    def stream_ids(self) -> Iterator[str]:
+        """Every stream id, in order of its first event."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT stream_id FROM events GROUP BY stream_id ORDER BY MIN(position)"
+            ).fetchall()
+        for row in rows:
+            yield row[0]
+
+    @guarded
+    def count_events(self) -> int:
+        """How many events the log holds."""
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
+    # -- facts and rebuilds ----------------------------------------------------------
+
+    @guarded
+    def get_fact(self, key: str) -> Any:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM facts WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json_value(row[0], f"the registry fact {key!r}")
+
+    @guarded
+    def set_fact(self, key: str, value: Any) -> None:
+        if not self._depth:
+            with self.write():
+                self.set_fact(key, value)
+                return
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO facts (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, canonical(value)),
+            )
+
+    @guarded
+    def replace_projections(self, projections: Iterable[Projection], facts: dict[str, Any]) -> None:
+        with self.write():
+            conn = self._conn
+            for table in SIDE_TABLES:
+                conn.execute(f"DELETE FROM {table}")
+            conn.execute("DELETE FROM cases")
+            conn.execute("DELETE FROM facts")
+            # The tables are empty: rows go in by the page.
+            remaining = iter(projections)
+            while page := list(itertools.islice(remaining, _PROJECTION_PAGE)):
+                conn.executemany(
+                    UPSERT_CASE,
+                    [
+                        (
+                            p.case.id,
+                            p.case.process,
+                            p.case.state,
+                            p.case.version,
+                            p.data_text,
+                            p.case.updated_at,
+                            p.case.seal,
+                        )
+                        for p in page
+                    ],
+                )
+                by_table: dict[str, list[tuple[Any, ...]]] = {}
+                for p in page:
+                    for table, table_rows in p.tables:
+                        by_table.setdefault(table, []).extend(table_rows)
+                for table, collected in by_table.items():
+                    conn.executemany(side_table(table)[1], collected)
+            for key, value in facts.items():
+                self.set_fact(key, value)
+
+    @guarded
+    def projection_rows(self) -> tuple[list[Any], list[Any], list[Any]]:
+        """Every row of the projections, for comparing a rebuild with the live tables."""
+        with self._lock:
+            conn = self._conn
+            return (
+                conn.execute("SELECT * FROM cases ORDER BY id").fetchall(),
+                conn.execute("SELECT * FROM permits ORDER BY case_id, seq").fetchall(),
+                conn.execute("SELECT * FROM facts ORDER BY key").fetchall(),
+            )
+
+    def verify(self) -> VerifyReport:
+        check = ChainCheck()
+        problems: list[str] = []
+        try:
+            with self._lock:
+                triggers = dict(
+                    self._conn.execute(
+                        "SELECT name, sql FROM sqlite_master "
+                        "WHERE type='trigger' AND tbl_name='events'"
+                    ).fetchall()
+                )
+            for name, sql in LOG_TRIGGERS.items():
+                if name not in triggers:
+                    problems.append(f"the append-only trigger {name} is missing")
+                elif " ".join(str(triggers[name]).split()) != " ".join(sql.split()):
+                    problems.append(
+                        f"the append-only trigger {name} was replaced by one that is not "
+                        "nhvflow's (its SQL differs)"
+                    )
+            last = 0
+            while True:
+                with self._lock:
+                    rows = self._conn.execute(
+                        f"SELECT {EVENT_COLUMNS} FROM events WHERE position > ? "
+                        "ORDER BY position LIMIT 5000",
+                        (last,),
+                    ).fetchall()
+                if not rows:
+                    break
+                for row in rows:
+                    check.feed(row)
+                last = rows[-1][0]
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"the log could not be read: {exc}")
+            return check.report(problems, readable=False)
+        return check.report(problems)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The underlying connection (for tests and tools; do not write to ``events``)."""
+        return self._conn
+
+
+def _case(row: tuple[Any, ...]) -> CaseRow:
+    data = json_object(row[4], None, f"the projection of case {shown(row[0])}")
+    return CaseRow(row[0], row[1], row[2], row[3], data, row[5])
+
+
+def _event(row: tuple[Any, ...]) -> StoredEvent:
+    return StoredEvent(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        _actor(row[5], row[0]),
+        json_object(row[6], row[0], f"the payload of the event at position {row[0]}"),
+        row[7],
+        row[8],
+        row[9],
+        row[10],
+        row[11],
+        row[12],
+    )
+
+
+_PROJECTION_PAGE = 500
+"""Cases a rebuild writes per ``executemany``."""
+
+_ACTORS: dict[str, dict[str, Any]] = {}
+
+
+def _actor(text: str, position: int) -> dict[str, Any]:
+    """A stored actor's JSON, decoded once per distinct text: a log holds
+    few actors (the roles, the regions, the NPOs, one group per case). The
+    decoded value is shared between events; nothing in nhvflow changes it."""
+    actor = _ACTORS.get(text)
+    if actor is None:
+        if len(_ACTORS) >= 10_000:
+            _ACTORS.clear()
+        where = f"the actor of the event at position {position}"
+        actor = _ACTORS[text] = json_object(text, position, where)
+    return actor
