@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import attrs
 
+from nhvflow.errors import LogFormatError, shown
+
 if TYPE_CHECKING:
     from nhvflow.store import _chain
 
@@ -26,6 +28,7 @@ __all__ = [
     "Store",
     "StoredEvent",
     "VerifyReport",
+    "layout_version",
 ]
 
 Durability = Literal["full", "normal"]
@@ -239,3 +242,24 @@ class Store(Protocol):
     def close(self) -> None:
         """Release the connection."""
         ...
+
+
+def layout_version(meta: dict[str, Any], where: str, *, form: str, newest: int) -> int:
+    """The layout version a log's ``nhvflow_meta`` rows record, once checked
+    that they are an nhvflow log's (``form``) and not newer than this nhvflow
+    reads (``newest``); :class:`~nhvflow.errors.LogFormatError` naming
+    ``where`` otherwise. Shared by every backend."""
+    if meta.get("format") != form:
+        raise LogFormatError(f"{where} is not an nhvflow log (format {meta.get('format')!r}).")
+    try:
+        found = int(meta.get("schema_version", "0"))
+    except ValueError:
+        raise LogFormatError(
+            f"{where} has an unreadable log schema version {shown(meta.get('schema_version'))}."
+        ) from None
+    if found > newest:
+        raise LogFormatError(
+            f"{where} was written by a newer nhvflow (log schema {found}; this nhvflow reads "
+            f"up to {newest}); upgrade nhvflow to open it."
+        )
+    return found

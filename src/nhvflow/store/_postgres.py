@@ -47,7 +47,14 @@ from nhvflow.errors import (
 from nhvflow.events import iso
 from nhvflow.store._chain import ChainCheck, Sealed, canonical
 from nhvflow.store._decode import json_object, json_value
-from nhvflow.store._interface import CaseRow, Durability, Projection, StoredEvent, VerifyReport
+from nhvflow.store._interface import (
+    CaseRow,
+    Durability,
+    Projection,
+    StoredEvent,
+    VerifyReport,
+    layout_version,
+)
 from nhvflow.store._pg_schema import (
     APPEND_ONLY_TRIGGERS,
     CASE_COLUMNS,
@@ -157,22 +164,7 @@ class PostgresStore(PgSession):
                     )
                     return
         meta = dict(self._conn.execute("SELECT key, value FROM nhvflow_meta").fetchall())
-        if meta.get("format") != FORMAT:
-            raise LogFormatError(
-                f"{self.display} is not an nhvflow log (format {meta.get('format')!r})."
-            )
-        try:
-            found = int(meta.get("schema_version", "0"))
-        except ValueError:
-            raise LogFormatError(
-                f"{self.display} has an unreadable log schema version "
-                f"{meta.get('schema_version')!r}."
-            ) from None
-        if found > SCHEMA_VERSION:
-            raise LogFormatError(
-                f"{self.display} was written by a newer nhvflow (log schema {found}; this "
-                f"nhvflow reads up to {SCHEMA_VERSION}); upgrade nhvflow to open it."
-            )
+        found = layout_version(meta, self.display, form=FORMAT, newest=SCHEMA_VERSION)
         if found < SCHEMA_VERSION and create:
             with self.write():  # an older layout: bring it up to date, under the write lock
                 row = self._q(

@@ -37,7 +37,14 @@ from nhvflow.errors import (
 )
 from nhvflow.store._chain import ChainCheck, Sealed, canonical
 from nhvflow.store._decode import json_object, json_value
-from nhvflow.store._interface import CaseRow, Durability, Projection, StoredEvent, VerifyReport
+from nhvflow.store._interface import (
+    CaseRow,
+    Durability,
+    Projection,
+    StoredEvent,
+    VerifyReport,
+    layout_version,
+)
 from nhvflow.store._sqlite_open import busy as _busy
 from nhvflow.store._sqlite_open import connect, guarded
 from nhvflow.store._sqlite_open import tables as table_names
@@ -143,22 +150,7 @@ class SQLiteStore:
 
     def _check_meta(self) -> None:
         meta = dict(self._conn.execute("SELECT key, value FROM nhvflow_meta").fetchall())
-        if meta.get("format") != FORMAT:
-            raise LogFormatError(
-                f"{self.path!r} is not an nhvflow log (format {meta.get('format')!r})."
-            )
-        try:
-            found = int(meta.get("schema_version", "0"))
-        except ValueError:
-            raise LogFormatError(
-                f"{self.path!r} has an unreadable log schema version "
-                f"{shown(meta.get('schema_version'))}."
-            ) from None
-        if found > SCHEMA_VERSION:
-            raise LogFormatError(
-                f"{self.path!r} was written by a newer nhvflow (log schema {found}; this nhvflow "
-                f"reads up to {SCHEMA_VERSION}); upgrade nhvflow to open it."
-            )
+        layout_version(meta, repr(self.path), form=FORMAT, newest=SCHEMA_VERSION)
 
     # -- transactions ----------------------------------------------------------------
 
