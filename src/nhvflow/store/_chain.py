@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from nhvflow.store._interface import CaseRow, NewEvent, StoredEvent, VerifyReport
+from nhvflow.store._json import canonical
 
 __all__ = [
     "GENESIS",
@@ -29,42 +30,6 @@ __all__ = [
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first event."""
-
-
-def canonical(value: Any) -> str:
-    """The canonical JSON text of a value: sorted keys, no spaces, UTF-8, no
-    NaN or infinities and no circular or absurdly deep values (``ValueError``),
-    only JSON types (``TypeError``).
-
-    The same text as ``json.dumps(value, ensure_ascii=False, sort_keys=True,
-    separators=(",", ":"), allow_nan=False)``, through one encoder built
-    once: json.dumps builds a new one on every call, which costs more than
-    encoding a small payload.
-    """
-    if _encoder is None:  # pragma: no cover - CPython always has the C encoder
-        return json.dumps(
-            value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-        )
-    try:
-        return "".join(_encoder(value, 0))
-    except RecursionError:
-        raise ValueError("a circular or too deeply nested value cannot be encoded") from None
-
-
-def _not_json(value: Any) -> Any:
-    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
-
-
-_make_encoder = getattr(json.encoder, "c_make_encoder", None)
-_encoder = (
-    None
-    if _make_encoder is None
-    # markers=None: no circular check (a circular value recurses, which
-    # canonical reports); the arguments of json.encoder.JSONEncoder.iterencode.
-    else _make_encoder(
-        None, _not_json, json.encoder.encode_basestring, None, ":", ",", True, False, False
-    )
-)
 
 
 _encode_string = json.encoder.encode_basestring

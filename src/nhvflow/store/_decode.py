@@ -6,11 +6,11 @@ changed behind nhvflow's back), never a raw ``ValueError`` or ``TypeError``.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from nhvflow.errors import IntegrityError, shown
+from nhvflow.store._json import loads
 
 __all__ = ["damaged", "json_object", "json_value", "moment"]
 
@@ -28,7 +28,7 @@ def damaged(position: int | None, where: str, exc: object) -> IntegrityError:
 def json_value(text: Any, where: str) -> Any:
     """A stored JSON value of a projection (a registry fact)."""
     try:
-        return json.loads(text)
+        return loads(text)
     except (TypeError, ValueError, RecursionError) as exc:
         raise damaged(None, where, exc) from None
 
@@ -36,7 +36,7 @@ def json_value(text: Any, where: str) -> Any:
 def json_object(text: Any, position: int | None, where: str) -> dict[str, Any]:
     """A stored JSON object (a payload, an actor, a case's data)."""
     try:
-        value = json.loads(text)
+        value = loads(text)
     except (TypeError, ValueError, RecursionError) as exc:
         raise damaged(position, where, exc) from None
     if not isinstance(value, dict):

@@ -23,7 +23,6 @@ nothing is written.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -55,6 +54,7 @@ from nhvflow.store._interface import (
     VerifyReport,
     layout_version,
 )
+from nhvflow.store._json import loads
 from nhvflow.store._pg_schema import (
     APPEND_ONLY_TRIGGERS,
     CASE_COLUMNS,
@@ -197,7 +197,7 @@ class PostgresStore(PgSession):
         self._seen = (row[0], None, row[3])
         head = None if row[7] is None else (row[7], row[8])
         return CaseRow(
-            row[0], row[1], row[2], row[3], json.loads(row[4]), row[5],
+            row[0], row[1], row[2], row[3], loads(row[4]), row[5],
             seal=row[6], data_text=row[4], head=head,
         )  # fmt: skip
 
