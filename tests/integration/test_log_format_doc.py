@@ -99,7 +99,9 @@ def test_the_request_hash_recipe_is_the_engines(doc):
     actor = Actor.npo("Nervsystemets sjukdomar")
     assert json.loads(row["actor"]) == actor.to_json()
     fact = _payload.parse(ProposalSubmitted, json.loads(row["payload"]))
-    engine = encode_request("c-1", "submit", actor, fact, "2019-03-01T09:00:00+00:00", "nhv").hash
+    engine = encode_request(
+        "c-1", "submit", actor, fact, "2019-03-01T09:00:00.000000+00:00", "nhv"
+    ).hash
     assert engine == row["request_hash"]
 
 

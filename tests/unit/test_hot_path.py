@@ -167,9 +167,8 @@ def test_the_request_fingerprint_is_the_canonical_array_it_always_was(case_id, r
     JSON of [process, case, trigger, actor, payload text, time]."""
     actor = Actor.npo("Nervsystemets sjukdomar")
     fact = ProposalRejected(reason=reason)
-    at = "2027-01-05T09:00:00+00:00" if dated else None
-    request = encode_request(case_id, "reject", actor, fact, at, "nhv")
     when = "2027-01-05T09:00:00.000000+00:00" if dated else None
+    request = encode_request(case_id, "reject", actor, fact, when, "nhv")
     text = canonical(fact.to_json())
     reference = canonical(["nhv", case_id, "reject", actor.to_json(), text, when])
     assert request.hash == hashlib.sha256(reference.encode("utf-8")).hexdigest()

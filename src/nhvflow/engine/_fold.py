@@ -9,8 +9,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import attrs
-
 from nhvflow.errors import (
     DefinitionError,
     IntegrityError,
@@ -225,7 +223,10 @@ def project(process: Process, row: CaseRow, event_hash: str, *, trigger: str | N
     projection tables that the step changes (every table when ``trigger`` is
     ``None``: a rebuild)."""
     data_text = canonical(row.data)
-    sealed = attrs.evolve(row, seal=projection_seal(row, data_text, event_hash))
+    sealed = CaseRow(
+        row.id, row.process, row.state, row.version, row.data, row.updated_at,
+        seal=projection_seal(row, data_text, event_hash), data_text=data_text,
+    )  # fmt: skip
     tables = tuple(
         (table.name, tuple(table.rows(row.id, row.data)))
         for table in process.tables

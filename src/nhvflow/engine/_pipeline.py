@@ -135,6 +135,8 @@ class Judged:
     fact: Fact
     step: Step
     encoded: Encoded
+    when: str
+    """The step's business time as the log spells it."""
 
 
 @attrs.frozen
@@ -270,7 +272,8 @@ class Pipeline:
         if previous is None or key is None:
             return None
         fact = _payload.parse(target.transition.event, request.payload)
-        if previous.request_hash != self.encode(request, target, fact).hash:
+        moment = None if request.at is None else utc_iso(request.at)
+        if previous.request_hash != self.encode(request, target, fact, moment).hash:
             raise IdempotencyConflict(key, previous.position)
         if previous.stream_id == REGISTRY_STREAM:
             return Taken(previous, None)
@@ -296,8 +299,9 @@ class Pipeline:
                 known=True,
             )
         fact = _payload.parse(transition.event, request.payload)
-        encoded = self.encode(request, target, fact)
-        if row is not None and utc_iso(when) < row.updated_at:
+        when_text = utc_iso(when)  # the step's one ISO text: fingerprint, order, event
+        encoded = self.encode(request, target, fact, None if request.at is None else when_text)
+        if row is not None and when_text < row.updated_at:
             raise InvalidPayload(
                 "at",
                 f"the step is dated {iso(when)}, before the case's previous step "
@@ -317,7 +321,7 @@ class Pipeline:
             self.facts,
             transition.responsible,
         )
-        return Judged(target, fact, step, encoded)
+        return Judged(target, fact, step, encoded, when_text)
 
     def enforce(self, judged: Judged) -> None:
         """Stages 8 and 9: :class:`NotAuthorised` or :class:`TransitionDenied`
@@ -364,7 +368,7 @@ class Pipeline:
                 fact.schema_version,
                 actor,
                 payload,
-                utc_iso(step.at),
+                judged.when,
                 key,
                 encoded.hash,
                 actor_text=actor_text,
@@ -398,12 +402,15 @@ class Pipeline:
 
     # -- helpers -----------------------------------------------------------------------
 
-    def encode(self, request: StepRequest, target: Target, fact: Fact) -> Encoded:
-        """The request encoded once: its fingerprint and the payload's JSON."""
+    def encode(
+        self, request: StepRequest, target: Target, fact: Fact, moment: str | None
+    ) -> Encoded:
+        """The request encoded once: its fingerprint and the payload's JSON
+        (``moment``: the ISO text of the request's ``at``, if it gave one)."""
         name = REGISTRY_PROCESS if target.registry else target.process.name
         stream = target.stream if target.row is not None or target.registry else request.stream
         return encode_request(
-            stream or "", target.transition.trigger, request.actor, fact, request.at, name
+            stream or "", target.transition.trigger, request.actor, fact, moment, name
         )
 
     def _recorded_once(self, target: Target, fact: Fact) -> Taken | None:

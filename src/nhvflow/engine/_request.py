@@ -160,13 +160,13 @@ def encode_request(
     trigger: str,
     actor: Actor,
     fact: Fact,
-    at: datetime | str | None,
+    moment: str | None,
     process: str,
 ) -> Encoded:
     """The request encoded once: its fingerprint (for idempotency) and its
     payload's JSON; also refuses a payload too large or not representable as
-    JSON, before any rule is judged."""
-    moment = None if at is None else utc_iso(aware(at, "at"))
+    JSON, before any rule is judged. ``moment`` is the ISO text of the
+    request's ``at`` (``None`` when the caller gave none)."""
     payload = fact.to_json()
     try:
         text = canonical(payload)

@@ -35,6 +35,7 @@ from nhvflow.errors import (
     StoreBusy,
     shown,
 )
+from nhvflow.store._cache import RowCache
 from nhvflow.store._chain import ChainCheck, Sealed, canonical
 from nhvflow.store._decode import json_object, json_value
 from nhvflow.store._interface import (
@@ -96,10 +97,13 @@ class SQLiteStore:
             raise LogFormatError(f"{self.path!r} does not exist, and it was opened read-only.")
         self._lock = threading.RLock()
         self._depth = 0
-        self._tail: tuple[int, str] | None = None
-        """The last (position, hash) of the log, known only inside our own
-        write transaction (which holds SQLite's write lock): the next append
-        need not look it up again."""
+        self._writing = False
+        self._cache = RowCache()
+        """The case rows and the log's tail this store wrote, valid while no
+        other connection has committed (``PRAGMA data_version``): inside a
+        write transaction (which holds SQLite's write lock) a step need not
+        read back what the step before it wrote."""
+        self._data_version: int | None = None
         self._conn = connect(
             self.path,
             durability=durability,
@@ -168,10 +172,11 @@ class SQLiteStore:
                 name = f"nhvflow_{self._depth}"
                 conn.execute(f"SAVEPOINT {name}")
                 self._depth += 1
+                mark = self._cache.mark()
                 try:
                     yield
                 except BaseException:
-                    self._tail = None
+                    self._cache.undo(mark)
                     if conn.in_transaction:
                         conn.execute(f"ROLLBACK TO {name}")
                         conn.execute(f"RELEASE {name}")
@@ -191,10 +196,12 @@ class SQLiteStore:
                     ) from exc
                 raise
             self._depth = 1
-            self._tail = None
             try:
+                self._validate_cache()
+                self._writing = True
                 yield
             except BaseException:
+                self._cache.undo()
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
@@ -202,14 +209,24 @@ class SQLiteStore:
                 try:
                     conn.execute("COMMIT")
                 except sqlite3.OperationalError as exc:
+                    self._cache.undo()
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     if _busy(exc):
                         raise StoreBusy(f"could not commit to {self.path!r}: {exc}") from exc
                     raise
+                self._cache.commit()
             finally:
                 self._depth = 0
-                self._tail = None
+                self._writing = False
+
+    def _validate_cache(self) -> None:
+        """Drop the cached rows if another connection committed since this
+        store last looked (under the write lock just taken)."""
+        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self._cache.clear()
+            self._data_version = version
 
     @contextmanager
     @guarded
@@ -232,7 +249,12 @@ class SQLiteStore:
     @guarded
     def load_case(self, case_id: str) -> CaseRow | None:
         with self._lock:
-            row = self._conn.execute(self._load_case, (case_id,)).fetchone()
+            cached = self._cache.get(case_id) if self._writing else None
+            row: tuple[Any, ...] | None = (
+                (case_id, *cached)
+                if cached is not None
+                else self._conn.execute(self._load_case, (case_id,)).fetchone()
+            )
         if row is None:
             return None
         head = None if row[7] is None else (row[7], row[8])
@@ -280,13 +302,13 @@ class SQLiteStore:
 
     @guarded
     def tail(self) -> tuple[int, str] | None:
-        if self._tail is None:
-            with self._lock:
-                last = self._conn.execute(
-                    "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
-                ).fetchone()
-            return None if last is None else (last[0], last[1])
-        return self._tail
+        if self._writing and self._cache.tail is not None:
+            return self._cache.tail
+        with self._lock:
+            last = self._conn.execute(
+                "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
+            ).fetchone()
+        return None if last is None else (last[0], last[1])
 
     @guarded
     def append(self, sealed: Sealed, projection: Projection | None) -> None:
@@ -295,7 +317,7 @@ class SQLiteStore:
                 return self.append(sealed, projection)
         conn = self._conn
         event = sealed.event
-        self._tail = None  # until this append has fully succeeded
+        self._cache.tail = None  # until this append has fully succeeded
         try:
             conn.execute(INSERT_EVENT, sealed.row)
         except sqlite3.IntegrityError as exc:
@@ -310,7 +332,13 @@ class SQLiteStore:
             raise
         if projection is not None:
             self._project(projection)
-        self._tail = (event.position, event.hash)
+            case = projection.case
+            self._cache.put(
+                case.id,
+                (case.process, case.state, case.version, projection.data_text,
+                 case.updated_at, case.seal, event.version, event.hash),
+            )  # fmt: skip
+        self._cache.tail = (event.position, event.hash)
         return None
 
     def _project(self, projection: Projection) -> None:
@@ -432,6 +460,7 @@ class SQLiteStore:
     @guarded
     def replace_projections(self, projections: Iterable[Projection], facts: dict[str, Any]) -> None:
         with self.write():
+            self._cache.clear()
             conn = self._conn
             for table in SIDE_TABLES:
                 conn.execute(f"DELETE FROM {table}")
