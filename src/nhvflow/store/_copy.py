@@ -27,25 +27,12 @@ from nhvflow.errors import IntegrityError, LogFormatError
 from nhvflow.states import Process
 from nhvflow.store._interface import Store, VerifyReport
 from nhvflow.store._sqlite import SQLiteStore
+from nhvflow.store._sqlite_schema import EVENT_COLUMNS
 from nhvflow.store._targets import is_postgres_url
 
 __all__ = ["CopyReport", "copy_log"]
 
-_COLUMNS = (
-    "position",
-    "stream_id",
-    "version",
-    "type",
-    "schema_version",
-    "actor",
-    "payload",
-    "occurred_at",
-    "recorded_at",
-    "idempotency_key",
-    "request_hash",
-    "prev_hash",
-    "hash",
-)
+_COLUMNS = tuple(EVENT_COLUMNS.split(", "))
 _SQLITE_SELECT = (
     f"SELECT {', '.join(_COLUMNS)} FROM events WHERE position > ? ORDER BY position LIMIT 1000"
 )

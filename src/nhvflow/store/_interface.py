@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "REGISTRY_STREAM",
+    "SIDE_TABLES",
     "CaseRow",
     "Durability",
     "NewEvent",
@@ -29,6 +30,7 @@ __all__ = [
     "StoredEvent",
     "VerifyReport",
     "layout_version",
+    "side_table",
 ]
 
 Durability = Literal["full", "normal"]
@@ -263,3 +265,22 @@ def layout_version(meta: dict[str, Any], where: str, *, form: str, newest: int) 
             f"up to {newest}); upgrade nhvflow to open it."
         )
     return found
+
+
+SIDE_TABLES = {
+    "permits": "case_id, seq, region, unit, valid, granted_at, starts_on, revoked_at, conditions",
+}
+"""The projection tables besides ``cases`` that a regime may hand rows for
+(the same in every backend)."""
+
+
+def side_table(name: str, mark: str) -> tuple[str, str]:
+    """The DELETE (of one case's rows) and INSERT statements of a projection
+    table a regime hands rows for, with the backend's parameter ``mark``
+    (``?`` or ``%s``); ``KeyError`` for a table the log lacks."""
+    columns = SIDE_TABLES[name]
+    marks = ",".join([mark] * len(columns.split(",")))
+    return (
+        f"DELETE FROM {name} WHERE case_id = {mark}",
+        f"INSERT INTO {name} ({columns}) VALUES ({marks})",
+    )

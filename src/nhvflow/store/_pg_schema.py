@@ -25,12 +25,10 @@ __all__ = [
     "LOAD_CASE",
     "OVERVIEW",
     "SCHEMA_VERSION",
-    "SIDE_TABLES",
     "TRIGGER_STATE",
     "TRIGGER_TYPES",
     "UPGRADES",
     "UPSERT_CASE",
-    "side_table",
 ]
 
 SCHEMA_VERSION = 2
@@ -212,18 +210,3 @@ LOAD_CASE = (
     "FROM cases c LEFT JOIN LATERAL (SELECT version, hash FROM events "
     "WHERE stream_id = c.id ORDER BY version DESC LIMIT 1) e ON TRUE WHERE c.id = %s"
 )
-SIDE_TABLES = {
-    "permits": "case_id, seq, region, unit, valid, granted_at, starts_on, revoked_at, conditions",
-}
-"""The projection tables besides ``cases`` that a regime may hand rows for."""
-
-
-def side_table(name: str) -> tuple[str, str]:
-    """The DELETE (of one case's rows) and INSERT statements of a projection
-    table; ``KeyError`` for a table the log lacks."""
-    columns = SIDE_TABLES[name]
-    marks = ",".join(["%s"] * len(columns.split(",")))
-    return (
-        f"DELETE FROM {name} WHERE case_id = %s",
-        f"INSERT INTO {name} ({columns}) VALUES ({marks})",
-    )

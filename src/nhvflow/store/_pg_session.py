@@ -28,6 +28,7 @@ from psycopg.pq import TransactionStatus
 from nhvflow._log import structured
 from nhvflow.errors import ConcurrencyConflict, LogFormatError, ReadOnlyLog, StoreBusy, StoreError
 from nhvflow.store._interface import Durability
+from nhvflow.store._savepoint import savepoint
 
 __all__ = ["PgSession", "advisory_lock_key", "redact"]
 
@@ -178,19 +179,17 @@ class PgSession:
         with self._lock:
             conn = self._connection()
             if self._depth:
-                name = f"nhvflow_{self._depth}"
-                self._q(f"SAVEPOINT {name}")
                 self._depth += 1
                 try:
-                    yield
-                except BaseException:
-                    self._tail = None
-                    if conn.info.transaction_status != TransactionStatus.IDLE:
-                        self._q(f"ROLLBACK TO SAVEPOINT {name}")
-                        self._q(f"RELEASE SAVEPOINT {name}")
-                    raise
-                else:
-                    self._q(f"RELEASE SAVEPOINT {name}")
+                    with savepoint(
+                        self._q,
+                        f"nhvflow_{self._depth - 1}",
+                        open_transaction=lambda: (
+                            conn.info.transaction_status != TransactionStatus.IDLE
+                        ),
+                        undo=self._forget_tail,
+                    ):
+                        yield
                 finally:
                     self._depth -= 1
                 return
@@ -215,6 +214,9 @@ class PgSession:
             finally:
                 self._depth = 0
                 self._tail = None
+
+    def _forget_tail(self) -> None:
+        self._tail = None
 
     @staticmethod
     def _rollback(conn: psycopg.Connection[Any]) -> None:

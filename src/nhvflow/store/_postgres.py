@@ -47,12 +47,14 @@ from nhvflow.events import iso
 from nhvflow.store._chain import ChainCheck, Sealed, canonical
 from nhvflow.store._decode import json_object, json_value
 from nhvflow.store._interface import (
+    SIDE_TABLES,
     CaseRow,
     Durability,
     Projection,
     StoredEvent,
     VerifyReport,
     layout_version,
+    side_table,
 )
 from nhvflow.store._json import loads
 from nhvflow.store._pg_schema import (
@@ -65,12 +67,10 @@ from nhvflow.store._pg_schema import (
     LOAD_CASE,
     OVERVIEW,
     SCHEMA_VERSION,
-    SIDE_TABLES,
     TRIGGER_STATE,
     TRIGGER_TYPES,
     UPGRADES,
     UPSERT_CASE,
-    side_table,
 )
 from nhvflow.store._pg_session import PgSession
 from nhvflow.store._sqlite import FORMAT
@@ -277,7 +277,7 @@ class PostgresStore(PgSession):
     def _write_tables(self, projection: Projection) -> None:
         """Each side table's rows for the case, in place of those it had."""
         for table, rows in projection.tables:
-            delete, insert = side_table(table)
+            delete, insert = side_table(table, "%s")
             self._q(delete, (projection.case.id,))
             if rows:
                 with self._lock, self._connection().cursor() as cur:

@@ -39,13 +39,16 @@ from nhvflow.store._cache import RowCache
 from nhvflow.store._chain import ChainCheck, Sealed, canonical
 from nhvflow.store._decode import json_object, json_value
 from nhvflow.store._interface import (
+    SIDE_TABLES,
     CaseRow,
     Durability,
     Projection,
     StoredEvent,
     VerifyReport,
     layout_version,
+    side_table,
 )
+from nhvflow.store._savepoint import savepoint
 from nhvflow.store._sqlite_open import busy as _busy
 from nhvflow.store._sqlite_open import connect, guarded
 from nhvflow.store._sqlite_open import tables as table_names
@@ -56,10 +59,8 @@ from nhvflow.store._sqlite_schema import (
     LOAD_CASE,
     LOG_TRIGGERS,
     SCHEMA_VERSION,
-    SIDE_TABLES,
     UPSERT_CASE,
     migrations,
-    side_table,
 )
 
 __all__ = ["FORMAT", "SCHEMA_VERSION", "Durability", "SQLiteStore"]
@@ -169,20 +170,16 @@ class SQLiteStore:
         with self._lock:
             conn = self._conn
             if self._depth:
-                name = f"nhvflow_{self._depth}"
-                conn.execute(f"SAVEPOINT {name}")
-                self._depth += 1
                 mark = self._cache.mark()
+                self._depth += 1
                 try:
-                    yield
-                except BaseException:
-                    self._cache.undo(mark)
-                    if conn.in_transaction:
-                        conn.execute(f"ROLLBACK TO {name}")
-                        conn.execute(f"RELEASE {name}")
-                    raise
-                else:
-                    conn.execute(f"RELEASE {name}")
+                    with savepoint(
+                        conn.execute,
+                        f"nhvflow_{self._depth - 1}",
+                        open_transaction=lambda: conn.in_transaction,
+                        undo=lambda: self._cache.undo(mark),
+                    ):
+                        yield
                 finally:
                     self._depth -= 1
                 return
@@ -359,7 +356,7 @@ class SQLiteStore:
             ),
         )
         for table, rows in projection.tables:
-            delete, insert = side_table(table)
+            delete, insert = side_table(table, "?")
             conn.execute(delete, (case.id,))
             conn.executemany(insert, rows)
 
@@ -489,7 +486,7 @@ class SQLiteStore:
                     for table, table_rows in p.tables:
                         by_table.setdefault(table, []).extend(table_rows)
                 for table, collected in by_table.items():
-                    conn.executemany(side_table(table)[1], collected)
+                    conn.executemany(side_table(table, "?")[1], collected)
             for key, value in facts.items():
                 self.set_fact(key, value)
 

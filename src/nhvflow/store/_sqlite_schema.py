@@ -20,10 +20,8 @@ __all__ = [
     "LOG_TRIGGERS",
     "OVERVIEW_VIEWS",
     "SCHEMA_VERSION",
-    "SIDE_TABLES",
     "UPSERT_CASE",
     "migrations",
-    "side_table",
 ]
 
 FORMAT = "nhvflow-log"
@@ -50,23 +48,6 @@ LOAD_CASE = (
     "FROM cases c LEFT JOIN events e ON e.stream_id = c.id AND e.version = "
     "(SELECT MAX(version) FROM events WHERE stream_id = c.id) WHERE c.id = ?"
 )
-SIDE_TABLES = {
-    "permits": "case_id, seq, region, unit, valid, granted_at, starts_on, revoked_at, conditions",
-}
-"""The projection tables besides ``cases`` that a regime may hand rows for."""
-
-
-def side_table(name: str) -> tuple[str, str]:
-    """The DELETE (of one case's rows) and INSERT statements of a projection
-    table a regime hands rows for; ``KeyError`` for a table the log lacks."""
-    columns = SIDE_TABLES[name]
-    marks = ",".join("?" * len(columns.split(",")))
-    return (
-        f"DELETE FROM {name} WHERE case_id = ?",
-        f"INSERT INTO {name} ({columns}) VALUES ({marks})",
-    )
-
-
 APPEND_ONLY_UPDATE = (
     "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events BEGIN "
     "SELECT RAISE(ABORT, 'nhvflow: the event log is append-only; UPDATE of events is "
