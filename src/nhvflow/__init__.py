@@ -55,6 +55,9 @@ from nhvflow.store._interface import VerifyReport
 
 __version__ = "0.1.0.dev0"
 
+# The errors of nhvflow.errors are named here again, not added from its
+# __all__: mypy --strict re-exports only the names of a literal list
+# (tests/typing checks that the two lists agree).
 __all__ = [
     "Actor",
     "AppliedRule",

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from nhvflow import diagram
-from nhvflow._docs_payloads import tutorial_with_reference
+from nhvflow._docs_payloads import TUTORIAL_BEGIN, TUTORIAL_END, reference_md
 from nhvflow.cli._render import transitions_using, word
 from nhvflow.rules import Rule
 from nhvflow.rules.nhv import SETTINGS
@@ -188,28 +188,31 @@ def _rule_entry(rule: Rule, process: Process) -> list[str]:
     return lines
 
 
-def readme_with_diagram(readme: str, process: Process) -> str:
-    """``README.md`` with the generated diagram between its markers."""
+def _between_markers(root: Path, name: str, begin: str, end: str, body: str) -> str:
+    """The file ``name`` under ``root`` with ``body`` in place of what stands
+    between its markers ``begin`` and ``end`` (the rest is written by hand)."""
+    text = (root / name).read_text(encoding="utf-8")
     try:
-        head, rest = readme.split(README_BEGIN, 1)
-        _, tail = rest.split(README_END, 1)
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
     except ValueError:
-        raise ValueError(
-            f"README.md lacks the markers {README_BEGIN!r} and {README_END!r}"
-        ) from None
-    return f"{head}{README_BEGIN}\n{_mermaid_block(process)}{README_END}{tail}"
+        raise ValueError(f"{name} lacks the markers {begin!r} and {end!r}") from None
+    return f"{head}{begin}\n{body}{end}{tail}"
 
 
 def generated(root: Path, processes: Mapping[str, Process] | None = None) -> dict[Path, str]:
     """Every generated file under the project ``root``, with the text it should have."""
     found = processes if processes is not None else builtin_processes()
-    readme = root / "README.md"
-    tutorial = root / "docs" / "tutorial.md"
+    nhv = found["nhv"]
     return {
         root / "docs" / "process.md": process_md(found),
         root / "docs" / "rules.md": rules_md(found),
-        readme: readme_with_diagram(readme.read_text(encoding="utf-8"), found["nhv"]),
-        tutorial: tutorial_with_reference(tutorial.read_text(encoding="utf-8"), found["nhv"]),
+        root / "README.md": _between_markers(
+            root, "README.md", README_BEGIN, README_END, _mermaid_block(nhv)
+        ),
+        root / "docs" / "tutorial.md": _between_markers(
+            root, "docs/tutorial.md", TUTORIAL_BEGIN, TUTORIAL_END, reference_md(nhv)
+        ),
     }
 
 

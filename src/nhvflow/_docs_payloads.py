@@ -16,7 +16,7 @@ import attrs
 from nhvflow.model import Actor, Expert, PermitGrant, Region
 from nhvflow.states import Process
 
-__all__ = ["TUTORIAL_BEGIN", "TUTORIAL_END", "reference_md", "tutorial_with_reference"]
+__all__ = ["TUTORIAL_BEGIN", "TUTORIAL_END", "reference_md"]
 
 TUTORIAL_BEGIN = "<!-- BEGIN generated: actors and payloads (make docs) -->"
 TUTORIAL_END = "<!-- END generated: actors and payloads -->"
@@ -130,15 +130,3 @@ def reference_md(process: Process) -> str:
         "",
     ]
     return "\n".join(out)
-
-
-def tutorial_with_reference(tutorial: str, process: Process) -> str:
-    """``docs/tutorial.md`` with the generated reference between its markers."""
-    try:
-        head, rest = tutorial.split(TUTORIAL_BEGIN, 1)
-        _, tail = rest.split(TUTORIAL_END, 1)
-    except ValueError:
-        raise ValueError(
-            f"docs/tutorial.md lacks the markers {TUTORIAL_BEGIN!r} and {TUTORIAL_END!r}"
-        ) from None
-    return f"{head}{TUTORIAL_BEGIN}\n{reference_md(process)}{TUTORIAL_END}{tail}"

@@ -53,7 +53,16 @@ class Role(enum.Enum):
     """The ERN Board of Member States."""
 
 
-class HealthcareRegion(enum.Enum):
+class _SwedishNamed(enum.Enum):
+    """An enumeration whose values are the members' Swedish names."""
+
+    @property
+    def swedish_name(self) -> str:
+        """The Swedish name, e.g. ``"Region Skåne"`` or ``"Södra sjukvårdsregionen"``."""
+        return str(self.value)
+
+
+class HealthcareRegion(_SwedishNamed):
     """The six healthcare regions (sjukvårdsregioner; samverkansregioner in
     the act since 2020).
 
@@ -68,17 +77,12 @@ class HealthcareRegion(enum.Enum):
     SODRA = "Södra sjukvårdsregionen"
 
     @property
-    def swedish_name(self) -> str:
-        """The healthcare region's Swedish name."""
-        return self.value
-
-    @property
     def regions(self) -> frozenset[Region]:
         """The regions (huvudmän) that belong, wholly or in part, to it."""
         return frozenset(r for r in Region if self in r.healthcare_regions)
 
 
-class Region(enum.Enum):
+class Region(_SwedishNamed):
     """The 21 regions (huvudmän), each with its Swedish name and the
     healthcare region(s) it belongs to.
 
@@ -109,11 +113,6 @@ class Region(enum.Enum):
     JAMTLAND_HARJEDALEN = "Region Jämtland Härjedalen"
     VASTERBOTTEN = "Region Västerbotten"
     NORRBOTTEN = "Region Norrbotten"
-
-    @property
-    def swedish_name(self) -> str:
-        """The region's Swedish name, e.g. ``"Region Skåne"``."""
-        return self.value
 
     @property
     def healthcare_regions(self) -> frozenset[HealthcareRegion]:

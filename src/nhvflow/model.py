@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import attrs
 
@@ -151,6 +151,34 @@ def _strict_bool(_: object, attribute: attrs.Attribute[Any], value: object) -> N
         raise InvalidPayload(attribute.name, f"must be True or False (got {shown(value)}).")
 
 
+class _PartyConstructor(Protocol):
+    """``Actor.board()``: the party by its usual name; ``Actor.board(name)``: by another."""
+
+    def __call__(self, name: str = ...) -> Actor: ...
+
+
+@attrs.frozen
+class _OneParty:
+    """The constructor of an :class:`Actor` for a party there is only one of
+    (the board, a ministry), named as its role (``Actor.board``): called
+    without a name, it gives the party under its usual name."""
+
+    role: Role
+    usual_name: str
+
+    def __get__(self, _: object, owner: type[Actor]) -> _PartyConstructor:
+        def party(name: str = self.usual_name) -> Actor:
+            return owner(self.role, name)
+
+        party.__name__ = self.role.value
+        party.__qualname__ = f"{owner.__qualname__}.{self.role.value}"
+        party.__doc__ = (
+            f"An Actor of role {self.role.value!r}, named {self.usual_name!r} unless ``name`` "
+            "says otherwise."
+        )
+        return party
+
+
 @attrs.frozen
 class Actor:
     """Someone who fires a step: a role, a name, and where it applies the
@@ -184,15 +212,11 @@ class Actor:
         _required(programme_area, "programme_area")
         return cls(Role.NPO, name or f"NPO {programme_area}", programme_area=programme_area)
 
-    @classmethod
-    def socialstyrelsen(cls, name: str = "Socialstyrelsen") -> Actor:
-        """Socialstyrelsen, e.g. a case officer (``"handläggare"``)."""
-        return cls(Role.SOCIALSTYRELSEN, name)
+    socialstyrelsen = _OneParty(Role.SOCIALSTYRELSEN, "Socialstyrelsen")
+    """Socialstyrelsen, e.g. a case officer: ``Actor.socialstyrelsen("handläggare")``."""
 
-    @classmethod
-    def board(cls, name: str = "Nämnden för nationell högspecialiserad vård") -> Actor:
-        """The board that decides on permits (nämnden)."""
-        return cls(Role.BOARD, name)
+    board = _OneParty(Role.BOARD, "Nämnden för nationell högspecialiserad vård")
+    """The board that decides on permits (nämnden)."""
 
     @classmethod
     def region(cls, region: Region | str, name: str | None = None) -> Actor:
@@ -217,15 +241,11 @@ class Actor:
             raise _named("name", exc) from None
         return cls(Role.HEALTH_ENTERPRISE, canonical)
 
-    @classmethod
-    def directorate(cls, name: str = "Helsedirektoratet") -> Actor:
-        """Helsedirektoratet, the Norwegian Directorate of Health."""
-        return cls(Role.DIRECTORATE, name)
+    directorate = _OneParty(Role.DIRECTORATE, "Helsedirektoratet")
+    """Helsedirektoratet, the Norwegian Directorate of Health."""
 
-    @classmethod
-    def ministry(cls, name: str = "Helse- og omsorgsdepartementet") -> Actor:
-        """Helse- og omsorgsdepartementet, Norway's Ministry of Health and Care Services."""
-        return cls(Role.MINISTRY, name)
+    ministry = _OneParty(Role.MINISTRY, "Helse- og omsorgsdepartementet")
+    """Helse- og omsorgsdepartementet, Norway's Ministry of Health and Care Services."""
 
     @classmethod
     def provider(cls, name: str, country: str) -> Actor:
@@ -241,10 +261,8 @@ class Actor:
         assert code is not None
         return cls(Role.MEMBER_STATE, name or EU_EEA_COUNTRIES[code], country=code)
 
-    @classmethod
-    def commission(cls, name: str = "European Commission") -> Actor:
-        """The European Commission."""
-        return cls(Role.COMMISSION, name)
+    commission = _OneParty(Role.COMMISSION, "European Commission")
+    """The European Commission."""
 
     @classmethod
     def coordinator(cls, network: str, name: str | None = None) -> Actor:
@@ -253,15 +271,11 @@ class Actor:
         _required(network, "network")
         return cls(Role.COORDINATOR, name or f"Coordinator of {network}", network=network)
 
-    @classmethod
-    def assessment_body(cls, name: str = "Independent Assessment Body") -> Actor:
-        """The independent body that assesses ERN membership applications."""
-        return cls(Role.ASSESSMENT_BODY, name)
+    assessment_body = _OneParty(Role.ASSESSMENT_BODY, "Independent Assessment Body")
+    """The independent body that assesses ERN membership applications."""
 
-    @classmethod
-    def ern_board(cls, name: str = "ERN Board of Member States") -> Actor:
-        """The Board of Member States, which approves ERN members."""
-        return cls(Role.ERN_BOARD, name)
+    ern_board = _OneParty(Role.ERN_BOARD, "ERN Board of Member States")
+    """The Board of Member States, which approves ERN members."""
 
     @classmethod
     def of(cls, role: Role | str, name: str) -> Actor:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import nhvflow
-from nhvflow import Actor, Case, Expert, PermitGrant, Region, Violation
+from nhvflow import Actor, Case, Expert, PermitGrant, Region, UnknownCase, Violation
 from nhvflow.fixtures import expert_group
 from nhvflow.rules import RuleOutcome
 from nhvflow.steps import (
@@ -98,6 +98,21 @@ def another_regime(reg: nhvflow.Registry) -> Case:
     return reg.submit(Actor.npo("Sällsynta sjukdomar"), need)
 
 
+def errors_are_typed(reg: nhvflow.Registry, case_id: str) -> tuple[str, str]:
+    """The errors are public names, with their data: an unknown case, a step
+    the case's state does not offer (asked of a case officer by name)."""
+    unknown = trigger = ""
+    try:
+        reg.get("no-such-case")
+    except UnknownCase as missing:
+        unknown = missing.case_id
+    try:
+        reg.fire(case_id, Decide(units=2), Actor.socialstyrelsen("handläggare"))
+    except nhvflow.InvalidTrigger as offered:
+        trigger = offered.trigger
+    return unknown, trigger
+
+
 def main() -> None:
     """Run the walk in memory."""
     with nhvflow.open(":memory:") as reg:
@@ -113,6 +128,7 @@ def main() -> None:
         )
         assert "close_not_eligible" in keyword_form_still_works(reg, other.id)
         assert another_regime(reg).process == "kc-proposal"
+        assert errors_are_typed(reg, case.id) == ("no-such-case", "decide")
 
 
 if __name__ == "__main__":

@@ -68,6 +68,17 @@ def test_user_code_runs():
     main()
 
 
+def test_nhvflow_lists_every_error_by_name():
+    """nhvflow's own ``__all__`` names every error of nhvflow.errors (mypy
+    reads only a literal list, so the names are written in both), each the
+    same class."""
+    import nhvflow.errors
+
+    assert sorted(set(nhvflow.errors.__all__) - set(nhvflow.__all__)) == []
+    for name in nhvflow.errors.__all__:
+        assert getattr(nhvflow, name) is getattr(nhvflow.errors, name)
+
+
 MISTAKES = {
     "Decidee(units=2)": 'Name "Decidee" is not defined',
     'Decide(units="two")': 'Argument "units" to "NhvDecided" has incompatible type "str"',

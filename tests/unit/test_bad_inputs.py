@@ -305,6 +305,25 @@ def test_value_constructors_refuse_nonsense_naming_the_field(build, field):
     assert isinstance(exc.value, ValueError)
 
 
+@pytest.mark.parametrize(
+    ("build", "role", "usual_name"),
+    [
+        (Actor.socialstyrelsen, Role.SOCIALSTYRELSEN, "Socialstyrelsen"),
+        (Actor.board, Role.BOARD, "Nämnden för nationell högspecialiserad vård"),
+        (Actor.directorate, Role.DIRECTORATE, "Helsedirektoratet"),
+        (Actor.ministry, Role.MINISTRY, "Helse- og omsorgsdepartementet"),
+        (Actor.commission, Role.COMMISSION, "European Commission"),
+        (Actor.assessment_body, Role.ASSESSMENT_BODY, "Independent Assessment Body"),
+        (Actor.ern_board, Role.ERN_BOARD, "ERN Board of Member States"),
+    ],
+)
+def test_a_party_there_is_one_of_goes_by_its_usual_name_unless_named(build, role, usual_name):
+    """Actor.board() and its like give the party under its usual name, and
+    under the name given, by position or keyword, when there is one."""
+    assert build() == Actor(role, usual_name)
+    assert build("handläggare") == build(name="handläggare") == Actor(role, "handläggare")
+
+
 # -- the file ------------------------------------------------------------------------
 
 

@@ -58,10 +58,12 @@ from nhvflow.cli._base import (
     echo_err,
     fail,
     find_case,
+    format_option,
     json_option,
     lang_option,
     one_writer_run,
     open_log,
+    output_option,
     process_option,
     session,
 )
@@ -293,20 +295,10 @@ def rules(rule_id: str | None, process_name: str | None, lang: str | None, as_js
 
 @main.command()
 @process_option(default="nhv")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["mermaid", "svg"]),
-    default="mermaid",
-    show_default=True,
-    help="Mermaid text (no Graphviz needed) or SVG (needs Graphviz).",
+@format_option(
+    ["mermaid", "svg"], "mermaid", "Mermaid text (no Graphviz needed) or SVG (needs Graphviz)."
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write to this file instead of standard output.",
-)
+@output_option
 @lang_option
 def diagram(process_name: str, fmt: str, output: Path | None, lang: str | None) -> None:
     """Draw a regime's process (Mermaid or SVG), in English or Swedish.

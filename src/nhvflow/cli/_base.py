@@ -47,16 +47,19 @@ __all__ = [
     "NhvflowGroup",
     "Session",
     "aware",
+    "choice_option",
     "configure_logging",
     "console",
     "db_argument",
     "echo_err",
     "fail",
     "find_case",
+    "format_option",
     "json_option",
     "lang_option",
     "one_writer_run",
     "open_log",
+    "output_option",
     "process_option",
     "restore_logging",
     "session",
@@ -338,16 +341,36 @@ def db_argument(fn: _F) -> _F:
     return click.argument("db", type=LogTarget(), metavar="DB")(fn)
 
 
+def choice_option(
+    flag: str, dest: str, choices: Sequence[str], default: str | None, help: str
+) -> Callable[[_F], _F]:
+    """``FLAG [A|B|...]``: one of ``choices``, passed as ``dest``; the help
+    shows the default when there is one."""
+    return click.option(
+        flag, dest, type=click.Choice(choices), default=default, show_default=True, help=help
+    )
+
+
 def process_option(default: str | None = None) -> Callable[[_F], _F]:
     """``--process NAME``: one of the built-in regimes."""
-    return click.option(
-        "--process",
-        "process_name",
-        type=click.Choice(PROCESSES),
-        default=default,
-        show_default=default is not None,
-        help="The regime (process definition).",
+    return choice_option(
+        "--process", "process_name", PROCESSES, default, "The regime (process definition)."
     )
+
+
+def format_option(choices: Sequence[str], default: str, help: str) -> Callable[[_F], _F]:
+    """``--format [A|B|...]``: the form of a command's output, passed as ``fmt``."""
+    return choice_option("--format", "fmt", choices, default, help)
+
+
+def output_option(fn: _F) -> _F:
+    """``-o, --output FILE``: write to this file instead of standard output."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, writable=True, path_type=Path),
+        help="Write to this file instead of standard output.",
+    )(fn)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from nhvflow.cli._base import db_argument, echo_err, open_log
+from nhvflow.cli._base import db_argument, echo_err, format_option, open_log, output_option
 from nhvflow.store._export import FORMATS, TABLES, Format, Table, export
 
 __all__ = ["export_command"]
@@ -28,21 +28,10 @@ __all__ = ["export_command"]
     required=True,
     help="What to export: events (the log, in order), cases or permits.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="csv",
-    show_default=True,
-    help="csv (a header row, then one row each) or jsonl (one JSON object per line).",
+@format_option(
+    FORMATS, "csv", "csv (a header row, then one row each) or jsonl (one JSON object per line)."
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
+@output_option
 def export_command(db: Path | str, table: str, fmt: str, output: Path | None) -> None:
     """Export the events, cases or permits of the log DB as CSV or JSON Lines.
 

@@ -15,7 +15,16 @@ import click
 from rich.table import Table
 
 from nhvflow.cli import _render as show_
-from nhvflow.cli._base import console, db_argument, find_case, json_option, open_log, session
+from nhvflow.cli._base import (
+    choice_option,
+    console,
+    db_argument,
+    find_case,
+    format_option,
+    json_option,
+    open_log,
+    session,
+)
 from nhvflow.model import Role
 
 __all__ = ["decision_command", "due_command"]
@@ -83,22 +92,8 @@ def due_command(db: Path | str, as_of: str | None, role: str | None, as_json: bo
 @db_argument
 @click.argument("case_ref", metavar="CASE")
 @click.option("--version", type=int, help="The event (default: the case's latest decision).")
-@click.option(
-    "--lang",
-    "decision_lang",
-    type=click.Choice(["sv", "en"]),
-    default="sv",
-    show_default=True,
-    help="Language of the decision.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["md", "html"]),
-    default="md",
-    show_default=True,
-    help="Markdown or a self-contained HTML page.",
-)
+@choice_option("--lang", "decision_lang", ["sv", "en"], "sv", "Language of the decision.")
+@format_option(["md", "html"], "md", "Markdown or a self-contained HTML page.")
 def decision_command(
     db: Path | str, case_ref: str, version: int | None, decision_lang: str, fmt: str
 ) -> None:

@@ -9,7 +9,9 @@ The command object is :data:`simulate`; the ``nhvflow`` group registers it.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import attrs
 import click
@@ -32,6 +34,8 @@ from nhvflow.simulate import (
 from nhvflow.simulate._words import word
 
 __all__ = ["simulate"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _scenario(path: Path | None, proposals: int | None, process: str | None) -> Scenario:
@@ -57,21 +61,26 @@ def _processes(processes: tuple[str, ...], comparing: bool) -> tuple[str, ...]:
     return processes
 
 
+def _whole_number(
+    flag: str, short: str, help: str, *, least: int = 1, default: int | None = None
+) -> Callable[[_F], _F]:
+    """An option taking a whole number from ``least`` up; the help shows
+    the default when there is one."""
+    return click.option(
+        flag, short, type=click.IntRange(min=least), default=default, show_default=True, help=help
+    )
+
+
 @click.command("simulate")
-@click.option(
-    "--proposals",
-    "-n",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Proposals per replication (default: the scenario's; 250 without one).",
+@_whole_number(
+    "--proposals", "-n", "Proposals per replication (default: the scenario's; 250 without one)."
 )
-@click.option(
+@_whole_number(
     "--seed",
     "-s",
-    type=click.IntRange(min=0),
+    "Seed of the run: the same seed gives the same events, ids and times.",
+    least=0,
     default=1,
-    show_default=True,
-    help="Seed of the run: the same seed gives the same events, ids and times.",
 )
 @click.option(
     "--scenario",
@@ -110,21 +119,14 @@ def _processes(processes: tuple[str, ...], comparing: bool) -> tuple[str, ...]:
     help="Run the same population under each regime (nhv, kc-proposal, "
     "no-competence-service) and compare them.",
 )
-@click.option(
-    "--workers",
-    "-w",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Processes running independent replications in parallel.",
+@_whole_number(
+    "--workers", "-w", "Processes running independent replications in parallel.", default=1
 )
-@click.option(
+@_whole_number(
     "--replications",
     "-r",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Independent replications (seeds derived from --seed), merged into one "
-    "summary. Default: one per worker.",
+    "Independent replications (seeds derived from --seed), merged into one summary. "
+    "Default: one per worker.",
 )
 @lang_option
 def simulate(
@@ -191,6 +193,10 @@ def simulate(
         disable=not err.is_terminal,
     ) as bar:
         task = bar.add_task("simulate", total=total)
+
+        def advance(proposals_done: int) -> None:
+            bar.advance(task, proposals_done)
+
         try:
             if comparing:
                 comparison = compare(
@@ -200,16 +206,11 @@ def simulate(
                     replications=runs,
                     workers=workers,
                     db=db,
-                    progress=lambda n: bar.advance(task, n),
+                    progress=advance,
                 )
             else:
                 result = replicate(
-                    scenario,
-                    seed=seed,
-                    replications=runs,
-                    workers=workers,
-                    db=db,
-                    progress=lambda n: bar.advance(task, n),
+                    scenario, seed=seed, replications=runs, workers=workers, db=db, progress=advance
                 )
         except (NhvflowError, OSError) as exc:
             raise click.ClickException(str(exc)) from None

@@ -26,6 +26,7 @@ from nhvflow.model import (
     same_area,
 )
 from nhvflow.rules.nhv import DEFAULT_PILOT_AREAS
+from nhvflow.simulate import DEFAULT_AREAS
 
 __all__ = [
     "CARE_AREAS",
@@ -42,22 +43,11 @@ __all__ = [
 ]
 
 CARE_AREAS: dict[str, tuple[str, ...]] = {
-    "Kvinnosjukdomar och förlossning": (
-        "Avancerad kirurgi vid endometrios",
-        "Trofoblastsjukdomar",
-        "Avancerad fostermedicin",
-        "Gravida med svår maternell sjukdom",
-        "Avancerad rekonstruktionskirurgi",
-        "Genetisk diagnostik och rådgivning i relation till reproduktion",
-    ),
-    "Nervsystemets sjukdomar": (
-        "Avancerad behandling av Parkinsons sjukdom",
-        "Ryggmärgsskadevård",
-        "Moya-Moya cadasil",
-    ),
-    "Psykisk Hälsa": ("Självskadebeteende", "Könsdysfori"),
+    area.name: area.titles for area in DEFAULT_AREAS if area.titles and area.name in PROGRAMME_AREAS
 }
-"""The care areas proposed by the pilot programme areas and Psykisk hälsa (the NHV page)."""
+"""The care areas proposed by the pilot programme areas and Psykisk hälsa (the NHV page):
+the titles the simulation's default programme areas
+(:data:`nhvflow.simulate.DEFAULT_AREAS`) give the areas on that page."""
 
 PROFESSIONS = (
     "läkare",
