@@ -29,6 +29,7 @@ __all__ = [
     "Store",
     "StoredEvent",
     "VerifyReport",
+    "conditions",
     "layout_version",
     "side_table",
 ]
@@ -284,3 +285,16 @@ def side_table(name: str, mark: str) -> tuple[str, str]:
         f"DELETE FROM {name} WHERE case_id = {mark}",
         f"INSERT INTO {name} ({columns}) VALUES ({marks})",
     )
+
+
+def conditions(mark: str, *given: tuple[str, Any]) -> tuple[str, list[Any]]:
+    """The ``AND`` conditions of a query for the values given, in the
+    backend's parameter ``mark`` (``?`` or ``%s``): each ``(condition,
+    value)`` such as ``("state =", "decided")`` adds `` AND state = ?`` and
+    its value, unless the value is ``None`` (no condition)."""
+    clause, args = "", []
+    for condition, value in given:
+        if value is not None:
+            clause += f" AND {condition} {mark}"
+            args.append(value)
+    return clause, args

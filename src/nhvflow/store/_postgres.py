@@ -53,6 +53,7 @@ from nhvflow.store._interface import (
     Projection,
     StoredEvent,
     VerifyReport,
+    conditions,
     layout_version,
     side_table,
 )
@@ -202,15 +203,9 @@ class PostgresStore(PgSession):
         )  # fmt: skip
 
     def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
-        where: list[str] = []
-        args: list[Any] = []
-        for column, value in (("state", state), ("process", process)):
-            if value is not None:
-                if not _nul_free(value):
-                    return
-                where.append(f"{column} = %s")
-                args.append(value)
-        clause = (" AND " + " AND ".join(where)) if where else ""
+        if not (_nul_free(state) and _nul_free(process)):
+            return  # no case has a state or process with a NUL in it
+        clause, args = conditions("%s", ("state =", state), ("process =", process))
         last = 0
         while True:  # keyset pages, so that no cursor stays open between yields
             rows = self._q(
@@ -317,19 +312,11 @@ class PostgresStore(PgSession):
         since: int = 0,
     ) -> Iterator[tuple[Any, ...]]:
         """The stored columns of events in log order, JSON as the stored text."""
-        where: list[str] = []
-        args: list[Any] = []
-        for condition, value in (
-            ("stream_id = %s", stream_id),
-            ("occurred_at <= %s", until),
-            ("version <= %s", max_version),
-        ):
-            if value is not None:
-                if isinstance(value, str) and not _nul_free(value):
-                    return
-                where.append(condition)
-                args.append(value)
-        clause = (" AND " + " AND ".join(where)) if where else ""
+        if not (_nul_free(stream_id) and _nul_free(until)):
+            return  # no event has a stream or time with a NUL in it
+        clause, args = conditions(
+            "%s", ("stream_id =", stream_id), ("occurred_at <=", until), ("version <=", max_version)
+        )
         last = since
         while True:
             rows = self._q(

@@ -45,6 +45,7 @@ from nhvflow.store._interface import (
     Projection,
     StoredEvent,
     VerifyReport,
+    conditions,
     layout_version,
     side_table,
 )
@@ -263,16 +264,8 @@ class SQLiteStore:
 
     @guarded
     def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
-        where: list[str] = []
-        args: list[Any] = []
-        if state is not None:
-            where.append("state = ?")
-            args.append(state)
-        if process is not None:
-            where.append("process = ?")
-            args.append(process)
+        clause, args = conditions("?", ("state =", state), ("process =", process))
         sql = "SELECT rowid, id, process, state, version, data, updated_at FROM cases"
-        clause = (" AND " + " AND ".join(where)) if where else ""
         last = 0
         while True:  # keyset pages, so that no cursor stays open between yields
             with self._lock:
@@ -378,21 +371,13 @@ class SQLiteStore:
         since: int = 0,
         limit: int | None = None,
     ) -> Iterator[StoredEvent]:
-        where: list[str] = []
-        args: list[Any] = []
-        if since:
-            where.append("position > ?")
-            args.append(since)
-        if stream_id is not None:
-            where.append("stream_id = ?")
-            args.append(stream_id)
-        if until is not None:
-            where.append("occurred_at <= ?")
-            args.append(until)
-        if max_version is not None:
-            where.append("version <= ?")
-            args.append(max_version)
-        clause = (" AND " + " AND ".join(where)) if where else ""
+        clause, args = conditions(
+            "?",
+            ("position >", since or None),
+            ("stream_id =", stream_id),
+            ("occurred_at <=", until),
+            ("version <=", max_version),
+        )
         # Keyset pages, so that no cursor stays open between yields. One
         # stream's events are paged by version, in the order of the
         # UNIQUE (stream_id, version) index (the same order as position,
