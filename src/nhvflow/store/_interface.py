@@ -114,6 +114,16 @@ class Projection:
     data_text: str
     tables: tuple[tuple[str, tuple[tuple[Any, ...], ...]], ...] = ()
 
+    @property
+    def params(self) -> tuple[Any, ...]:
+        """The ``cases`` row a backend binds: ``(id, process, state, version,
+        data, updated_at, seal)``."""
+        case = self.case
+        return (
+            case.id, case.process, case.state, case.version, self.data_text, case.updated_at,
+            case.seal,
+        )  # fmt: skip
+
 
 @attrs.frozen
 class VerifyReport:

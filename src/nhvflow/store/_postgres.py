@@ -41,11 +41,10 @@ from nhvflow.errors import (
     InvalidPayload,
     LogFormatError,
     NhvflowError,
-    shown,
 )
 from nhvflow.events import iso
 from nhvflow.store._chain import ChainCheck, Sealed, canonical
-from nhvflow.store._decode import json_object, json_value
+from nhvflow.store._decode import case_row, json_value, stored_event
 from nhvflow.store._interface import (
     SIDE_TABLES,
     CaseRow,
@@ -57,7 +56,6 @@ from nhvflow.store._interface import (
     layout_version,
     side_table,
 )
-from nhvflow.store._json import loads
 from nhvflow.store._pg_schema import (
     APPEND_ONLY_TRIGGERS,
     CASE_COLUMNS,
@@ -196,11 +194,7 @@ class PostgresStore(PgSession):
         if row is None:
             return None
         self._seen = (row[0], None, row[3])
-        head = None if row[7] is None else (row[7], row[8])
-        return CaseRow(
-            row[0], row[1], row[2], row[3], loads(row[4]), row[5],
-            seal=row[6], data_text=row[4], head=head,
-        )  # fmt: skip
+        return case_row(row)
 
     def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
         if not (_nul_free(state) and _nul_free(process)):
@@ -216,7 +210,7 @@ class PostgresStore(PgSession):
             if not rows:
                 return
             for row in rows:
-                yield _case(row[1:])
+                yield case_row(row[1:])
             last = rows[-1][0]
 
     def stream_version(self, stream_id: str) -> int:
@@ -255,9 +249,7 @@ class PostgresStore(PgSession):
         if projection is None:
             written = self._q(INSERT_EVENT, sealed.row).fetchone()
         else:
-            written = self._q(
-                INSERT_EVENT_AND_CASE, (*sealed.row, *_case_params(projection))
-            ).fetchone()
+            written = self._q(INSERT_EVENT_AND_CASE, (*sealed.row, *projection.params)).fetchone()
         if written is None:  # a UNIQUE constraint said no: nothing was written
             key = event.idempotency_key
             first = None if key is None else self.event_by_key(key)
@@ -284,7 +276,7 @@ class PostgresStore(PgSession):
         row = self._q(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE idempotency_key = %s", (key,)
         ).fetchone()
-        return None if row is None else _event(row)
+        return None if row is None else stored_event(row)
 
     def events(
         self,
@@ -300,7 +292,7 @@ class PostgresStore(PgSession):
             stream_id, until=until, max_version=max_version, page=page, since=since
         )
         for row in rows if limit is None else itertools.islice(rows, limit):
-            yield _event(row)
+            yield stored_event(row)
 
     def event_rows(
         self,
@@ -384,7 +376,7 @@ class PostgresStore(PgSession):
             self._q("DELETE FROM cases")
             self._q("DELETE FROM facts")
             for projection in projections:
-                self._q(UPSERT_CASE, _case_params(projection))
+                self._q(UPSERT_CASE, projection.params)
                 self._write_tables(projection)
             for key, value in facts.items():
                 self.set_fact(key, value)
@@ -426,34 +418,3 @@ class PostgresStore(PgSession):
             problems.append(f"the log could not be read: {exc}")
             return check.report(problems, readable=False)
         return check.report(problems)
-
-
-def _case_params(projection: Projection) -> tuple[Any, ...]:
-    case = projection.case
-    return (
-        case.id,
-        case.process,
-        case.state,
-        case.version,
-        projection.data_text,
-        case.updated_at,
-        case.seal,
-    )
-
-
-def _case(row: tuple[Any, ...]) -> CaseRow:
-    data = json_object(row[4], None, f"the projection of case {shown(row[0])}")
-    return CaseRow(row[0], row[1], row[2], row[3], data, row[5])
-
-
-def _event(row: tuple[Any, ...]) -> StoredEvent:
-    return StoredEvent(
-        row[0],
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        json_object(row[5], row[0], f"the actor of the event at position {row[0]}"),
-        json_object(row[6], row[0], f"the payload of the event at position {row[0]}"),
-        *row[7:],
-    )

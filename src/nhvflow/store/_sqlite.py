@@ -33,11 +33,10 @@ from nhvflow.errors import (
     LogFormatError,
     ReadOnlyLog,
     StoreBusy,
-    shown,
 )
 from nhvflow.store._cache import RowCache
 from nhvflow.store._chain import ChainCheck, Sealed, canonical
-from nhvflow.store._decode import json_object, json_value
+from nhvflow.store._decode import case_row, json_value, stored_event
 from nhvflow.store._interface import (
     SIDE_TABLES,
     CaseRow,
@@ -253,14 +252,7 @@ class SQLiteStore:
                 if cached is not None
                 else self._conn.execute(self._load_case, (case_id,)).fetchone()
             )
-        if row is None:
-            return None
-        head = None if row[7] is None else (row[7], row[8])
-        return CaseRow(
-            row[0], row[1], row[2], row[3],
-            json_object(row[4], None, f"the projection of case {shown(row[0])}"), row[5],
-            seal=row[6], data_text=row[4], head=head,
-        )  # fmt: skip
+        return None if row is None else case_row(row)
 
     @guarded
     def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
@@ -275,7 +267,7 @@ class SQLiteStore:
             if not rows:
                 return
             for row in rows:
-                yield _case(row[1:])
+                yield case_row(row[1:])
             if len(rows) < 500:  # the last page: no need to ask again
                 return
             last = rows[-1][0]
@@ -336,18 +328,7 @@ class SQLiteStore:
         rows for the case in place of those it had."""
         case = projection.case
         conn = self._conn
-        conn.execute(
-            UPSERT_CASE,
-            (
-                case.id,
-                case.process,
-                case.state,
-                case.version,
-                projection.data_text,
-                case.updated_at,
-                case.seal,
-            ),
-        )
+        conn.execute(UPSERT_CASE, projection.params)
         for table, rows in projection.tables:
             delete, insert = side_table(table, "?")
             conn.execute(delete, (case.id,))
@@ -359,7 +340,7 @@ class SQLiteStore:
             row = self._conn.execute(
                 f"SELECT {EVENT_COLUMNS} FROM events WHERE idempotency_key = ?", (key,)
             ).fetchone()
-        return None if row is None else _event(row)
+        return None if row is None else stored_event(row)
 
     @guarded
     def events(
@@ -395,7 +376,7 @@ class SQLiteStore:
             if not rows:
                 return
             for row in rows:
-                yield _event(row)
+                yield stored_event(row)
             if left is not None:
                 left -= len(rows)
             if len(rows) < page or left == 0:  # the last page: no need to ask again
@@ -451,21 +432,7 @@ class SQLiteStore:
             # The tables are empty: rows go in by the page.
             remaining = iter(projections)
             while page := list(itertools.islice(remaining, _PROJECTION_PAGE)):
-                conn.executemany(
-                    UPSERT_CASE,
-                    [
-                        (
-                            p.case.id,
-                            p.case.process,
-                            p.case.state,
-                            p.case.version,
-                            p.data_text,
-                            p.case.updated_at,
-                            p.case.seal,
-                        )
-                        for p in page
-                    ],
-                )
+                conn.executemany(UPSERT_CASE, [p.params for p in page])
                 by_table: dict[str, list[tuple[Any, ...]]] = {}
                 for p in page:
                     for table, table_rows in p.tables:
@@ -533,43 +500,5 @@ class SQLiteStore:
         return self._conn
 
 
-def _case(row: tuple[Any, ...]) -> CaseRow:
-    data = json_object(row[4], None, f"the projection of case {shown(row[0])}")
-    return CaseRow(row[0], row[1], row[2], row[3], data, row[5])
-
-
-def _event(row: tuple[Any, ...]) -> StoredEvent:
-    return StoredEvent(
-        row[0],
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        _actor(row[5], row[0]),
-        json_object(row[6], row[0], f"the payload of the event at position {row[0]}"),
-        row[7],
-        row[8],
-        row[9],
-        row[10],
-        row[11],
-        row[12],
-    )
-
-
 _PROJECTION_PAGE = 500
 """Cases a rebuild writes per ``executemany``."""
-
-_ACTORS: dict[str, dict[str, Any]] = {}
-
-
-def _actor(text: str, position: int) -> dict[str, Any]:
-    """A stored actor's JSON, decoded once per distinct text: a log holds
-    few actors (the roles, the regions, the NPOs, one group per case). The
-    decoded value is shared between events; nothing in nhvflow changes it."""
-    actor = _ACTORS.get(text)
-    if actor is None:
-        if len(_ACTORS) >= 10_000:
-            _ACTORS.clear()
-        where = f"the actor of the event at position {position}"
-        actor = _ACTORS[text] = json_object(text, position, where)
-    return actor
