@@ -8,7 +8,7 @@ values; the canonical text and the hash chain are :mod:`nhvflow.store._chain`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -31,6 +31,7 @@ __all__ = [
     "VerifyReport",
     "conditions",
     "layout_version",
+    "overview_selects",
     "side_table",
 ]
 
@@ -308,3 +309,29 @@ def conditions(mark: str, *given: tuple[str, Any]) -> tuple[str, list[Any]]:
             clause += f" AND {condition} {mark}"
             args.append(value)
     return clause, args
+
+
+def overview_selects(field: Callable[[str, str], str], order: str) -> tuple[str, str]:
+    """The ``AS SELECT ...`` of the views ``case_overview`` and
+    ``permit_overview``, the same on every backend but for the dialect:
+    ``field(data, key)`` reads a key of a case's JSON data as text, and
+    ``order`` is the column that keeps cases in order of creation."""
+    case_overview = f"""
+        SELECT id, process,
+               {field("data", "title")} AS title,
+               {field("data", "programme_area")} AS programme_area,
+               state, version, updated_at AS updated
+        FROM cases ORDER BY cases.{order}
+        """
+    permit_overview = f"""
+        SELECT p.case_id AS case_id,
+               {field("c.data", "title")} AS title,
+               COALESCE(r.name, p.region) AS region,
+               p.unit AS unit,
+               p.valid AS valid
+        FROM permits p
+        LEFT JOIN cases c ON c.id = p.case_id
+        LEFT JOIN regions r ON r.code = p.region
+        ORDER BY c.{order}, p.seq
+        """
+    return case_overview, permit_overview

@@ -14,6 +14,7 @@ for hash. Text columns that are compared or sorted use the ``"C"`` collation
 from __future__ import annotations
 
 from nhvflow.model import Region
+from nhvflow.store._interface import overview_selects
 
 __all__ = [
     "APPEND_ONLY_TRIGGERS",
@@ -131,29 +132,13 @@ CREATE_SCHEMA = (
 
 _REGION_ROWS = ", ".join(f"('{r.name}', '{r.swedish_name}')" for r in Region)
 
+_VIEWS = overview_selects(lambda data, key: f"{data}::jsonb ->> '{key}'", "seq")
+
 OVERVIEW = (
     'CREATE TABLE IF NOT EXISTS regions (code TEXT COLLATE "C" PRIMARY KEY, name TEXT NOT NULL)',
     f"INSERT INTO regions (code, name) VALUES {_REGION_ROWS} ON CONFLICT (code) DO NOTHING",
-    """
-    CREATE OR REPLACE VIEW case_overview AS
-    SELECT id, process,
-           data::jsonb ->> 'title' AS title,
-           data::jsonb ->> 'programme_area' AS programme_area,
-           state, version, updated_at AS updated
-    FROM cases ORDER BY seq
-    """,
-    """
-    CREATE OR REPLACE VIEW permit_overview AS
-    SELECT p.case_id AS case_id,
-           c.data::jsonb ->> 'title' AS title,
-           COALESCE(r.name, p.region) AS region,
-           p.unit AS unit,
-           p.valid AS valid
-    FROM permits p
-    LEFT JOIN cases c ON c.id = p.case_id
-    LEFT JOIN regions r ON r.code = p.region
-    ORDER BY c.seq, p.seq
-    """,
+    f"CREATE OR REPLACE VIEW case_overview AS {_VIEWS[0]}",
+    f"CREATE OR REPLACE VIEW permit_overview AS {_VIEWS[1]}",
 )
 """The views that read the log without JSON functions (``case_overview``,
 ``permit_overview``) and the lookup table ``regions`` (code, Swedish name)

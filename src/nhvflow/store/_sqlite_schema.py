@@ -11,6 +11,7 @@ import sqlite_utils
 
 from nhvflow.events import iso
 from nhvflow.model import Region
+from nhvflow.store._interface import overview_selects
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -170,30 +171,11 @@ def overview_views(db: sqlite_utils.Database) -> None:
     gains them the next time it is opened for writing."""
     db.table("regions").create({"code": str, "name": str}, pk="code", not_null={"name"})
     db.table("regions").insert_all({"code": r.name, "name": r.swedish_name} for r in Region)
-    db.execute(
-        """
-        CREATE VIEW case_overview AS
-        SELECT id, process,
-               json_extract(data, '$.title') AS title,
-               json_extract(data, '$.programme_area') AS programme_area,
-               state, version, updated_at AS updated
-        FROM cases ORDER BY cases.rowid
-        """
+    case_overview, permit_overview = overview_selects(
+        lambda data, key: f"json_extract({data}, '$.{key}')", "rowid"
     )
-    db.execute(
-        """
-        CREATE VIEW permit_overview AS
-        SELECT p.case_id AS case_id,
-               json_extract(c.data, '$.title') AS title,
-               COALESCE(r.name, p.region) AS region,
-               p.unit AS unit,
-               p.valid AS valid
-        FROM permits p
-        LEFT JOIN cases c ON c.id = p.case_id
-        LEFT JOIN regions r ON r.code = p.region
-        ORDER BY c.rowid, p.seq
-        """
-    )
+    db.execute(f"CREATE VIEW case_overview AS {case_overview}")
+    db.execute(f"CREATE VIEW permit_overview AS {permit_overview}")
 
 
 @migrations(name="0004_no_rewrite")
