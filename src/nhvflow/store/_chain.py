@@ -130,21 +130,6 @@ def seal(event: NewEvent, tail: tuple[int, str] | None, recorded_at: str) -> Sea
         idempotency_key=event.idempotency_key,
         request_hash=event.request_hash,
     )
-    stored = StoredEvent(
-        position,
-        event.stream_id,
-        event.version,
-        event.type,
-        event.schema_version,
-        event.actor,
-        event.payload,
-        event.occurred_at,
-        recorded_at,
-        event.idempotency_key,
-        event.request_hash,
-        prev,
-        digest,
-    )
     row = (
         position,
         event.stream_id,
@@ -160,7 +145,7 @@ def seal(event: NewEvent, tail: tuple[int, str] | None, recorded_at: str) -> Sea
         prev,
         digest,
     )
-    return Sealed(stored, row)
+    return Sealed(StoredEvent.from_row(row, event.actor, event.payload), row)
 
 
 class ChainCheck:

@@ -76,10 +76,7 @@ def stored_event(row: tuple[Any, ...]) -> StoredEvent:
     position = row[0]
     actor = _actor(row[5], position)
     payload = json_object(row[6], position, f"the payload of the event at position {position}")
-    return StoredEvent(
-        position, row[1], row[2], row[3], row[4], actor, payload,
-        row[7], row[8], row[9], row[10], row[11], row[12],
-    )  # fmt: skip
+    return StoredEvent.from_row(row, actor, payload)
 
 
 _ACTORS: dict[str, dict[str, Any]] = {}

@@ -80,6 +80,17 @@ class StoredEvent:
     prev_hash: str
     hash: str
 
+    @classmethod
+    def from_row(
+        cls, row: tuple[Any, ...], actor: dict[str, Any], payload: dict[str, Any]
+    ) -> StoredEvent:
+        """The event of a stored row (``EVENT_COLUMNS`` order), with its
+        actor and payload decoded."""
+        return cls(
+            row[0], row[1], row[2], row[3], row[4], actor, payload,
+            row[7], row[8], row[9], row[10], row[11], row[12],
+        )  # fmt: skip
+
 
 @attrs.frozen
 class CaseRow:
