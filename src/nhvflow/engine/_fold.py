@@ -5,6 +5,7 @@ use, so that a rebuild comes out identical to the live projections.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -347,10 +348,17 @@ def _fold_with_hash(catalogue: Catalogue, store: Store, stream_id: str) -> tuple
     return row, last[0]
 
 
+STREAMS_PER_READ = 500
+"""How many streams a rebuild reads in one query (their events in memory at once)."""
+
+
 def replayed(catalogue: Catalogue, store: Store) -> Iterator[tuple[CaseRow, str]]:
-    """Every case folded from its events, stream by stream (one case in
-    memory at a time), with the hash of its last event."""
-    for stream_id in store.stream_ids():
-        if stream_id == REGISTRY_STREAM:
-            continue
-        yield _fold_with_hash(catalogue, store, stream_id)
+    """Every case folded from its events, in order of creation, with the
+    hash of its last event; the events are read a page of streams at a
+    time, so memory holds at most :data:`STREAMS_PER_READ` cases' events."""
+    streams = (s for s in store.stream_ids() if s != REGISTRY_STREAM)
+    while page := list(itertools.islice(streams, STREAMS_PER_READ)):
+        for _, events in store.stream_events(page):
+            row = catalogue.fold(events)
+            assert row is not None
+            yield row, events[-1].hash

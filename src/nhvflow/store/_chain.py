@@ -69,7 +69,7 @@ def chain_hash(
     ``actor`` and ``payload`` are the stored JSON texts. The recipe is
     documented in ``docs/log-format.md``.
     """
-    fields = (
+    fields = [
         position,
         stream_id,
         version,
@@ -81,10 +81,10 @@ def chain_hash(
         recorded_at,
         idempotency_key,
         request_hash,
-    )
-    # The same text as json.dumps(list(fields), ensure_ascii=False,
-    # separators=(",", ":")), without building an encoder per event.
-    body = "[" + ",".join(map(json_scalar, fields)) + "]"
+    ]
+    # canonical() of a list of scalars is json.dumps(fields, ensure_ascii=False,
+    # separators=(",", ":")), the recipe's text, in one call of the encoder.
+    body = canonical(fields)
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 

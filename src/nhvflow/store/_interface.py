@@ -8,7 +8,7 @@ values; the canonical text and the hash chain are :mod:`nhvflow.store._chain`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -29,6 +29,7 @@ __all__ = [
     "Store",
     "StoredEvent",
     "VerifyReport",
+    "by_stream",
     "conditions",
     "layout_version",
     "overview_selects",
@@ -244,6 +245,12 @@ class Store(Protocol):
         """Every stream id, in order of its first event."""
         ...
 
+    def stream_events(self, stream_ids: Sequence[str]) -> Iterator[tuple[str, list[StoredEvent]]]:
+        """The events of each of ``stream_ids`` (a page of a few hundred),
+        in the order given, each stream's in version order: one read for
+        many streams (a rebuild)."""
+        ...
+
     def count_events(self) -> int:
         """How many events the log holds."""
         ...
@@ -346,3 +353,14 @@ def overview_selects(field: Callable[[str, str], str], order: str) -> tuple[str,
         ORDER BY c.{order}, p.seq
         """
     return case_overview, permit_overview
+
+
+def by_stream(
+    stream_ids: Sequence[str], events: Iterable[StoredEvent]
+) -> Iterator[tuple[str, list[StoredEvent]]]:
+    """``events`` of ``stream_ids`` (each stream's in version order), grouped
+    by stream in the order of ``stream_ids``."""
+    grouped: dict[str, list[StoredEvent]] = {stream_id: [] for stream_id in stream_ids}
+    for event in events:
+        grouped[event.stream_id].append(event)
+    yield from grouped.items()

@@ -23,7 +23,7 @@ nothing is written.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,6 +52,7 @@ from nhvflow.store._interface import (
     Projection,
     StoredEvent,
     VerifyReport,
+    by_stream,
     conditions,
     layout_version,
     side_table,
@@ -328,6 +329,14 @@ class PostgresStore(PgSession):
         ).fetchall()
         for row in rows:
             yield row[0]
+
+    def stream_events(self, stream_ids: Sequence[str]) -> Iterator[tuple[str, list[StoredEvent]]]:
+        rows = self._q(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ANY(%s) "
+            "ORDER BY stream_id, version",
+            (list(stream_ids),),
+        ).fetchall()
+        return by_stream(stream_ids, map(stored_event, rows))
 
     def count_events(self) -> int:
         """How many events the log holds."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ from nhvflow.store._interface import (
     Projection,
     StoredEvent,
     VerifyReport,
+    by_stream,
     conditions,
     layout_version,
     side_table,
@@ -392,6 +393,17 @@ class SQLiteStore:
             ).fetchall()
         for row in rows:
             yield row[0]
+
+    @guarded
+    def stream_events(self, stream_ids: Sequence[str]) -> Iterator[tuple[str, list[StoredEvent]]]:
+        marks = ",".join("?" * len(stream_ids))
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id IN ({marks}) "
+                "ORDER BY stream_id, version",
+                tuple(stream_ids),
+            ).fetchall()
+        return by_stream(stream_ids, map(stored_event, rows))
 
     @guarded
     def count_events(self) -> int:
