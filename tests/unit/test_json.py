@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nhvflow.store._json import canonical, loads
+from nhvflow.store._json import canonical, canonical_update, loads, loads_plain
 
 
 def stdlib(value: Any) -> str:
@@ -106,3 +106,32 @@ def test_loads_refuses_what_is_not_json(text: Any) -> None:
     """What json.loads refuses, loads refuses with the same kind of error."""
     with pytest.raises((ValueError, TypeError)):
         loads(text)
+
+
+plain_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300)
+@given(
+    st.dictionaries(st.text(max_size=5), plain_values, max_size=6),
+    st.dictionaries(st.text(max_size=5), values, max_size=3),
+)
+def test_canonical_update_is_canonical(before: dict[str, Any], changes: dict[str, Any]) -> None:
+    """A dict made from a plain one by replacing values (floats included) is
+    spelt exactly as json.dumps spells it, though only the replaced values are looked at."""
+    after = {**before, **changes}
+    assert canonical_update(after, before) == stdlib(after)
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [('{"a":[1,"x",null,true]}', True), ('{"a":1.5}', False), ('{"a":[{"b":1e3}]}', False)],
+)
+def test_loads_plain_says_whether_a_float_was_read(text: str, plain: bool) -> None:
+    """loads_plain reads as json.loads does and tells a text with a float from one without."""
+    value, seen_plain = loads_plain(text)
+    assert (value, seen_plain) == (json.loads(text), plain)

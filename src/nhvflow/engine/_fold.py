@@ -30,6 +30,7 @@ from nhvflow.store._interface import (
     StoredEvent,
     VerifyReport,
 )
+from nhvflow.store._json import canonical_update
 
 __all__ = [
     "Catalogue",
@@ -218,12 +219,22 @@ def apply(
     return CaseRow(event.stream_id, process.name, state, event.version, data, event.occurred_at)
 
 
-def project(process: Process, row: CaseRow, event_hash: str, *, trigger: str | None) -> Projection:
+def project(
+    process: Process,
+    row: CaseRow,
+    event_hash: str,
+    *,
+    trigger: str | None,
+    before: CaseRow | None = None,
+) -> Projection:
     """The projection rows of ``row``, folded from the event ``event_hash``:
     the case row sealed to that event, and the rows of the regime's own
     projection tables that the step changes (every table when ``trigger`` is
-    ``None``: a rebuild)."""
-    data_text = canonical(row.data)
+    ``None``: a rebuild). ``before`` is the row the step was folded from."""
+    if before is not None and before.plain:
+        data_text = canonical_update(row.data, before.data)
+    else:
+        data_text = canonical(row.data)
     sealed = CaseRow(
         row.id, row.process, row.state, row.version, row.data, row.updated_at,
         seal=projection_seal(row, data_text, event_hash), data_text=data_text,

@@ -387,7 +387,9 @@ class Pipeline:
             return Taken(event, None)
         row = apply(target.process, target.row, event, step.actor, step.at)
         trigger = None if target.row is None else step.trigger
-        self.store.append(sealed, project(target.process, row, event.hash, trigger=trigger))
+        self.store.append(
+            sealed, project(target.process, row, event.hash, trigger=trigger, before=target.row)
+        )
         if self.log.enabled(logging.DEBUG):  # nothing gathered for a filtered level
             self.log.debug(
                 "step_accepted",

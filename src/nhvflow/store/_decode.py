@@ -11,7 +11,7 @@ from typing import Any
 
 from nhvflow.errors import IntegrityError, shown
 from nhvflow.store._interface import CaseRow, StoredEvent
-from nhvflow.store._json import loads
+from nhvflow.store._json import loads, loads_plain
 
 __all__ = ["case_row", "damaged", "json_object", "json_value", "moment", "stored_event"]
 
@@ -61,13 +61,18 @@ def case_row(row: tuple[Any, ...]) -> CaseRow:
     version, data, updated_at)``, with the seal and the stream's last
     ``(version, hash)`` after them when the query joined them
     (``LOAD_CASE``)."""
-    data = json_object(row[4], None, f"the projection of case {shown(row[0])}")
-    if len(row) == 6:
-        return CaseRow(row[0], row[1], row[2], row[3], data, row[5])
-    head = None if row[7] is None else (row[7], row[8])
+    where = f"the projection of case {shown(row[0])}"
+    try:
+        data, plain = loads_plain(row[4])
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise damaged(None, where, exc) from None
+    if not isinstance(data, dict):
+        raise damaged(None, where, f"a JSON {type(data).__name__}, not an object")
+    head = None if len(row) == 6 or row[7] is None else (row[7], row[8])
     return CaseRow(
-        row[0], row[1], row[2], row[3], data, row[5], seal=row[6], data_text=row[4], head=head
-    )
+        row[0], row[1], row[2], row[3], data, row[5],
+        seal=row[6] if len(row) > 6 else "", data_text=row[4], head=head, plain=plain,
+    )  # fmt: skip
 
 
 def stored_event(row: tuple[Any, ...]) -> StoredEvent:

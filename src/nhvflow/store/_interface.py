@@ -114,6 +114,10 @@ class CaseRow:
     data_text: str | None = attrs.field(default=None, eq=False, kw_only=True, repr=False)
     """``canonical(data)`` as stored, when the row was read from a store."""
     head: tuple[int, str] | None = attrs.field(default=None, eq=False, kw_only=True)
+    plain: bool = attrs.field(default=False, eq=False, kw_only=True, repr=False)
+    """Whether ``data`` is known to hold only dicts, lists, strs, ints, bools
+    and None (read from a text without floats), so that the next projection
+    need look only at what a step replaced."""
 
 
 @attrs.frozen

@@ -24,10 +24,21 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["canonical", "loads"]
+__all__ = ["canonical", "canonical_update", "loads", "loads_plain"]
 
 _encode = msgspec.json.Encoder(order="sorted").encode
 _decode = msgspec.json.Decoder().decode
+
+
+class _Float(Exception):
+    """A float met while decoding: the value is not plain."""
+
+
+def _refuse_float(_: str) -> Any:
+    raise _Float
+
+
+_decode_plain = msgspec.json.Decoder(float_hook=_refuse_float).decode
 
 
 def _plain(value: Any) -> bool:
@@ -93,6 +104,34 @@ def canonical(value: Any) -> str:
     except (TypeError, UnicodeEncodeError):  # a key that is not a str, a lone surrogate
         pass  # json's answer
     return _stdlib(value)
+
+
+def canonical_update(value: dict[str, Any], before: dict[str, Any]) -> str:
+    """:func:`canonical` of ``value``, a dict made from ``before`` — a plain
+    value (see :func:`loads_plain`) — by replacing some of its values: only
+    the values it replaced are looked at for what msgspec would spell
+    differently (a case's data after a step, which replaces what it changes
+    and never edits a value in place)."""
+    absent = object()
+    try:
+        for key, item in value.items():
+            if item is not before.get(key, absent) and not _plain(item):
+                break
+        else:
+            return _encode(value).decode()
+    except (TypeError, UnicodeEncodeError, RecursionError):
+        pass  # a key that is not a str, a lone surrogate: canonical says
+    return canonical(value)
+
+
+def loads_plain(text: str) -> tuple[Any, bool]:
+    """:func:`loads`, and whether the value is plain: made only of dicts,
+    lists, strs, ints, bools and None, as everything msgspec decodes without
+    meeting a float is."""
+    try:
+        return _decode_plain(text), True
+    except (_Float, msgspec.MsgspecError):
+        return loads(text), False
 
 
 def loads(text: str | bytes) -> Any:
