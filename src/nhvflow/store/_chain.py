@@ -12,9 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-import attrs
-
-from nhvflow.store._interface import CaseRow, NewEvent, StoredEvent, VerifyReport
+from nhvflow.store._interface import CaseRow, NewEvent, Sealed, StoredEvent, VerifyReport
 from nhvflow.store._json import canonical
 
 __all__ = [
@@ -97,15 +95,6 @@ def projection_seal(row: CaseRow, data_text: str, event_hash: str) -> str:
         (event_hash, row.id, row.process, row.state, str(row.version), row.updated_at)
     )
     return hashlib.sha256(f"{head}\x1e{data_text}".encode()).hexdigest()
-
-
-@attrs.frozen
-class Sealed:
-    """An event sealed for the log: the stored event and the row of columns
-    every backend binds (``EVENT_COLUMNS`` order, JSON as canonical text)."""
-
-    event: StoredEvent
-    row: tuple[Any, ...]
 
 
 def seal(event: NewEvent, tail: tuple[int, str] | None, recorded_at: str) -> Sealed:

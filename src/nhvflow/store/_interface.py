@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import attrs
 
 from nhvflow.errors import LogFormatError, shown
-
-if TYPE_CHECKING:
-    from nhvflow.store import _chain
 
 __all__ = [
     "REGISTRY_STREAM",
@@ -26,6 +23,7 @@ __all__ = [
     "Durability",
     "NewEvent",
     "Projection",
+    "Sealed",
     "Store",
     "StoredEvent",
     "VerifyReport",
@@ -91,6 +89,15 @@ class StoredEvent:
             row[0], row[1], row[2], row[3], row[4], actor, payload,
             row[7], row[8], row[9], row[10], row[11], row[12],
         )  # fmt: skip
+
+
+@attrs.frozen
+class Sealed:
+    """An event sealed for the log: the stored event and the row of columns
+    every backend binds (``EVENT_COLUMNS`` order, JSON as canonical text)."""
+
+    event: StoredEvent
+    row: tuple[Any, ...]
 
 
 @attrs.frozen
@@ -210,7 +217,7 @@ class Store(Protocol):
         Inside a write transaction (which holds the write lock)."""
         ...
 
-    def append(self, sealed: _chain.Sealed, projection: Projection | None) -> None:
+    def append(self, sealed: Sealed, projection: Projection | None) -> None:
         """Append one sealed event (:func:`~nhvflow.store._chain.seal` after :meth:`tail`) and
         write the projection rows handed with it, in the open write
         transaction.

@@ -43,13 +43,14 @@ from nhvflow.errors import (
     NhvflowError,
 )
 from nhvflow.events import iso
-from nhvflow.store._chain import ChainCheck, Sealed, canonical
+from nhvflow.store._chain import ChainCheck, canonical
 from nhvflow.store._decode import case_row, json_value, stored_event
 from nhvflow.store._interface import (
     SIDE_TABLES,
     CaseRow,
     Durability,
     Projection,
+    Sealed,
     StoredEvent,
     VerifyReport,
     by_stream,
