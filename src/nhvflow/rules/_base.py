@@ -7,6 +7,10 @@ its kind and status, a validity period ``[valid_from, valid_to)`` judged at
 the step's business time, and a check: a function of the :class:`Step` that
 yields :class:`Refusal` values. The rule turns each refusal into a
 :class:`~nhvflow.model.Violation` carrying its id and citation.
+
+A check reads the case through the :class:`CaseView` its regime declares
+(``step.view(NhvCase)``, built once per step), not through the keys of
+``step.data``.
 """
 
 from __future__ import annotations
@@ -14,24 +18,11 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar, cast
 
 import attrs
 
 from nhvflow.model import Actor, Case, Role, Violation
-
-__all__ = [
-    "Facts",
-    "Kind",
-    "Refusal",
-    "Responsibility",
-    "Rule",
-    "RuleOutcome",
-    "Status",
-    "Step",
-    "refuse",
-    "rule",
-]
 
 Kind = Literal["statute", "regulation", "authority report", "practice", "treaty"]
 Status = Literal["in force", "proposed"]
@@ -67,6 +58,40 @@ def refuse(en: str, sv: str, criterion: str | None = None) -> Refusal:
     return Refusal(en, sv, criterion)
 
 
+class CaseView:
+    """A regime's typed, read-only reading of a case's ``data``.
+
+    A regime's events fold its cases' ``data`` (a JSON dict); its view is the
+    one place that names those keys for reading, and its rules read the case
+    through it: ``step.view(NhvCase).units``, never ``step.data["units"]``.
+    nhvflow's regimes declare theirs (:mod:`nhvflow.rules` exports them). For
+    a process of your own, subclass this class with typed properties that read
+    ``self._data`` (:func:`functools.cached_property` for what costs to build)
+    and declare it on the process (``Process(..., view=MyCase)``); a process
+    may declare none, and its rules then read ``step.data``.
+
+    A view is built from the case as it stood before the step (an empty case
+    for a submission) and is lazy: a property converts only what a rule reads.
+    """
+
+    _data: Mapping[str, Any]
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        object.__setattr__(self, "_data", data)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {', '.join(sorted(self._data)) or 'an empty case'}>"
+
+
+View = TypeVar("View", bound=CaseView)
+
+
 @attrs.frozen
 class Step:
     """A step as a rule sees it: the case before the step (``None`` for a
@@ -82,10 +107,22 @@ class Step:
     facts: Facts
     responsible: Responsibility
 
+    _views: dict[type[CaseView], CaseView] = attrs.field(
+        init=False, factory=dict, eq=False, repr=False
+    )
+
     @property
     def data(self) -> dict[str, Any]:
         """The case's accumulated facts (empty for a submission)."""
         return self.case.data if self.case is not None else {}
+
+    def view(self, kind: type[View]) -> View:
+        """The case as the view ``kind`` reads it (an empty case for a
+        submission), built once per step."""
+        found = self._views.get(kind)
+        if found is None:
+            found = self._views[kind] = kind(self.data)
+        return cast(View, found)
 
 
 CheckFn = Callable[[Step], Iterable[Refusal]]

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import attrs
 
-from nhvflow.model import Region, Role, same_area
+from nhvflow.model import Role, same_area
 from nhvflow.rules._base import (
     Refusal,
     Responsibility,
@@ -18,6 +18,7 @@ from nhvflow.rules._base import (
     refuse,
     responsible_party_rule,
 )
+from nhvflow.rules._views import NhvCase, ProposalCase
 
 IN_FORCE = date(2018, 7, 1)
 """The NHV system in force: prop. 2017/18:40, HSL (2017:30) as amended."""
@@ -101,8 +102,15 @@ def _is_pilot_area(step: Step, area: str | None) -> bool:
 # -- who may fire a step ---------------------------------------------------------------
 
 
+def proposal_area(step: Step) -> str | None:
+    """The programme area of the step's proposal: the case's, or for a
+    submission the one it names."""
+    area = step.view(ProposalCase).programme_area
+    return area or getattr(step.payload, "programme_area", None)
+
+
 def _area_scope(step: Step) -> Refusal | None:
-    area = step.data.get("programme_area") or getattr(step.payload, "programme_area", None)
+    area = proposal_area(step)
     if same_area(step.actor.programme_area, area):
         return None
     return refuse(
@@ -140,18 +148,11 @@ def _own_case(step: Step) -> Refusal | None:
     )
 
 
-def holds_valid_permit(step: Step, region: Region | None) -> bool:
-    """Whether ``region`` holds a valid permit in the step's case."""
-    return region is not None and any(
-        p["region"] == region.name and p["valid"] for p in step.data.get("permits", [])
-    )
-
-
 def _holder(step: Step) -> Refusal | None:
     refusal = _for_itself(step)
     if refusal is not None:
         return refusal
-    if holds_valid_permit(step, step.actor.principal):
+    if step.view(NhvCase).holds_valid_permit(step.actor.principal):
         return None
     return refuse(
         f"Only a region holding a valid permit in this case may take {step.trigger!r}; "

@@ -20,12 +20,8 @@ from nhvflow.rules._nhv_base import (
     _REPORT,
     GENERAL_DUTY_TEXT,
     IN_FORCE,
-    holds_valid_permit,
 )
-
-
-def _round(step: Step) -> int:
-    return int(step.data.get("application_round", 0))
+from nhvflow.rules._views import NhvCase
 
 
 @rule(
@@ -49,28 +45,24 @@ def permit_needs_application(step: Step) -> Iterator[Refusal]:
     application" (HSF 2017:80 2 kap. 2 §). A revocation frees a place and opens a
     new round, in the same case.
     """
-    current = _round(step)
-    applicants = {
-        a["region"] for a in step.data.get("applicants", []) if a.get("round", 0) == current
-    }
+    case = step.view(NhvCase)
+    applicants = case.applied_this_round
     if step.trigger == "apply_for_permit":
         region = step.actor.principal
-        if region is not None and region.name in applicants:
+        if region is not None and region in applicants:
             yield refuse(
                 f"{region.swedish_name} has already applied in this area; one application "
                 "per region and round of applications.",
                 f"{region.swedish_name} har redan ansökt inom området; en ansökan per region "
                 "och ansökningsomgång.",
             )
-        elif holds_valid_permit(step, region):
-            assert region is not None
+        elif region is not None and case.holds_valid_permit(region):
             yield refuse(
                 f"{region.swedish_name} already holds a valid permit in this area.",
                 f"{region.swedish_name} har redan ett giltigt tillstånd inom området.",
             )
     elif step.trigger == "prepare_board":
-        granted = {p["region"] for p in step.data.get("permits", []) if p["valid"]}
-        if not applicants - granted:
+        if not applicants - case.holders:
             yield refuse(
                 "No region has an application before the board in this round; the board is "
                 "prepared on the applications. Wait for applications within the window.",
@@ -78,35 +70,31 @@ def permit_needs_application(step: Step) -> Iterator[Refusal]:
                 "ansökningarna.",
             )
     elif step.trigger == "grant_permits":
-        if (
-            step.case is not None
-            and step.case.state == "permitted"
-            and not step.data.get("before_board")
-        ):
+        if step.case is not None and step.case.state == "permitted" and not case.before_board:
             yield refuse(
                 "No applications have been prepared for the board since its last decision; "
                 "Socialstyrelsen prepares them first (prepare_board).",
                 "Inga ansökningar har beretts inför nämnden sedan dess senaste beslut; "
                 "Socialstyrelsen bereder dem först (prepare_board).",
             )
-        seen: set[str] = set()
+        seen: set[Region] = set()
         for grant in step.payload.permits:
             region = grant.region
-            if region.name in seen:
+            if region in seen:
                 yield refuse(
                     f"{region.swedish_name} appears twice in the grant; one permit per region.",
                     f"{region.swedish_name} förekommer två gånger; ett tillstånd per region.",
                 )
-            seen.add(region.name)
-            if region.name not in applicants:
+            seen.add(region)
+            if region not in applicants:
                 yield refuse(
                     f"{region.swedish_name} has not applied for a permit in this area; a permit "
                     f"goes only to a region that applied (applicants: "
-                    f"{', '.join(sorted(applicants)) or 'none'}).",
+                    f"{', '.join(sorted(r.name for r in applicants)) or 'none'}).",
                     f"{region.swedish_name} har inte ansökt om tillstånd inom området; tillstånd "
                     "ges bara till en region som ansökt.",
                 )
-            elif holds_valid_permit(step, region):
+            elif case.holds_valid_permit(region):
                 yield refuse(
                     f"{region.swedish_name} already holds a valid permit in this area.",
                     f"{region.swedish_name} har redan ett giltigt tillstånd inom området.",
@@ -181,7 +169,7 @@ def special_conditions_need_basis(step: Step) -> Iterator[Refusal]:
     föregår beslutet om nationell högspecialiserad vård."
     """
     with_conditions = [g for g in step.payload.permits if g.special_conditions]
-    if with_conditions and not step.data.get("knowledge_spreading_need"):
+    if with_conditions and not step.view(NhvCase).knowledge_spreading_need:
         regions = ", ".join(g.region.swedish_name for g in with_conditions)
         yield refuse(
             f"Special knowledge-spreading conditions were set for {regions}, but neither the "
@@ -217,8 +205,9 @@ def follow_up_by_holder(step: Step) -> Iterator[Refusal]:
     if region is None:
         return
     year = step.payload.year
-    granted = [p for p in step.data.get("permits", []) if p["region"] == region.name and p["valid"]]
-    first = min((int(p["granted_at"][:4]) for p in granted), default=None)
+    case = step.view(NhvCase)
+    held = [p for p in case.valid_permits if p.region is region]
+    first = min((p.granted_on.year for p in held), default=None)
     if first is not None and year < first:
         yield refuse(
             f"{region.swedish_name} held no permit in {year} (granted {first}); report for "
@@ -233,8 +222,7 @@ def follow_up_by_holder(step: Step) -> Iterator[Refusal]:
             f"Uppföljningen för {year} kan inte rapporteras {step.at.year}; rapportera ett år "
             "som har börjat.",
         )
-    done = {(f["region"], f["year"]) for f in step.data.get("follow_ups", [])}
-    if (region.name, year) in done:
+    if any(f.region is region and f.year == year for f in case.follow_ups):
         yield refuse(
             f"{region.swedish_name} has already reported the follow-up for {year}; one report "
             "per permit and year.",
@@ -265,18 +253,17 @@ def revocation_grounds(step: Step) -> Iterator[Refusal]:
     fill in the same case.
     """
     region: Region = step.payload.region
-    if not holds_valid_permit(step, region):
+    case = step.view(NhvCase)
+    if not case.holds_valid_permit(region):
         yield refuse(
             f"{region.swedish_name} holds no valid permit in this case; nothing to revoke.",
             f"{region.swedish_name} har inget giltigt tillstånd i ärendet; inget att återkalla.",
         )
         return
-    if step.payload.ground == "holder_request":
-        asked = any(r["region"] == region.name for r in step.data.get("revocation_requests", []))
-        if not asked:
-            yield refuse(
-                f"{region.swedish_name} has not asked for its permit to be revoked; the ground "
-                "'holder_request' needs the holder's request_revocation first.",
-                f"{region.swedish_name} har inte begärt återkallelse; grunden 'holder_request' "
-                "kräver tillståndshavarens begäran först.",
-            )
+    if step.payload.ground == "holder_request" and region not in case.revocation_requested_by:
+        yield refuse(
+            f"{region.swedish_name} has not asked for its permit to be revoked; the ground "
+            "'holder_request' needs the holder's request_revocation first.",
+            f"{region.swedish_name} har inte begärt återkallelse; grunden 'holder_request' "
+            "kräver tillståndshavarens begäran först.",
+        )

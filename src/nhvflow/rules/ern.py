@@ -26,6 +26,7 @@ from nhvflow.rules._base import (
     responsible_party_rule,
     rule,
 )
+from nhvflow.rules._views import ErnCase
 
 __all__ = [
     "AMENDED",
@@ -39,6 +40,7 @@ __all__ = [
     "PROVIDER",
     "RESPONSIBLE_PARTY",
     "RULES",
+    "ErnCase",
     "criteria",
     "endorsement",
     "favourable_opinion",
@@ -103,7 +105,7 @@ def _has_country(step: Step) -> Refusal | None:
 
 
 def _providers_state(step: Step) -> Refusal | None:
-    country = step.data.get("country")
+    country = step.view(ErnCase).country
     if step.actor.country is not None and step.actor.country == country:
         return None
     name = EU_EEA_COUNTRIES.get(str(country), str(country))
@@ -117,7 +119,7 @@ def _providers_state(step: Step) -> Refusal | None:
 
 
 def _own_network(step: Step) -> Refusal | None:
-    network = step.data.get("network")
+    network = step.view(ErnCase).network
     if same_area(step.actor.network, network):
         return None
     return refuse(
@@ -203,7 +205,7 @@ def endorsement(step: Step) -> Iterator[Refusal]:
     ``endorse`` is the only way out of ``applied``, so nothing proceeds without it;
     ``ern.responsible-party`` sees that the endorsing state is the provider's own.
     """
-    applied = step.data.get("network")
+    applied = step.view(ErnCase).network
     given = step.payload.network
     if not same_area(given, applied):
         yield refuse(
@@ -238,7 +240,7 @@ def criteria(step: Step) -> Iterator[Refusal]:
     field (competence, experience and outcomes; human resources; organisation of
     patient care; facilities and equipment).
     """
-    met = set((step.data.get("assessment") or {}).get("met", []))
+    met = step.view(ErnCase).criteria_met
     for name, (en, sv) in CRITERIA_TEXT.items():
         if name not in met:
             yield refuse(
@@ -270,8 +272,7 @@ def favourable_opinion(step: Step) -> Iterator[Refusal]:
     an existing network must carry the network's favourable opinion. An unfavourable
     opinion does not stop the assessment; it stops admission.
     """
-    opinion = step.data.get("opinion") or {}
-    if not opinion.get("favourable"):
+    if not step.view(ErnCase).favourable_opinion:
         yield refuse(
             "The network did not give a favourable opinion on the application; a provider "
             "joins an existing network only with the network's favourable opinion.",

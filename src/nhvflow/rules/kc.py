@@ -24,6 +24,7 @@ import attrs
 
 from nhvflow.model import Region
 from nhvflow.rules._base import Refusal, Step, refuse, responsible_party_rule, rule
+from nhvflow.rules._views import KcCase
 from nhvflow.rules.nhv import (
     EXPERT_GROUP_OF_CASE,
     NPO_OF_AREA,
@@ -41,6 +42,7 @@ __all__ = [
     "RESPONSIBLE_PARTY",
     "RULES",
     "SOCIALSTYRELSEN",
+    "KcCase",
     "expert_group_composition",
     "financing_form",
     "financing_key",
@@ -195,16 +197,12 @@ def _basis(step: Step) -> Iterator[Refusal]:
         )
 
 
-def _basis_tasks(step: Step) -> list[str]:
-    tasks: list[str] = (step.data.get("basis") or {}).get("tasks", [])
-    return tasks
-
-
 def _application(step: Step) -> Iterator[Refusal]:
     region = step.actor.principal
     if region is None:
         return
-    if any(a["region"] == region.name for a in step.data.get("applicants", [])):
+    case = step.view(KcCase)
+    if region in case.applied:
         yield refuse(
             f"{region.swedish_name} has already applied to establish a competence centre in "
             "this case; one application per region.",
@@ -212,10 +210,11 @@ def _application(step: Step) -> Iterator[Refusal]:
             "en ansökan per region.",
             criterion="one_per_region",
         )
-    known = {t.casefold() for t in _basis_tasks(step)}
+    tasks = case.basis.tasks if case.basis is not None else ()
+    known = {t.casefold() for t in tasks}
     unknown = [t for t in step.payload.tasks if t.casefold() not in known]
     if unknown:
-        listed = "; ".join(_basis_tasks(step)) or "none"
+        listed = "; ".join(tasks) or "none"
         yield refuse(
             f"{region.swedish_name} applies for tasks the basis does not name "
             f"({'; '.join(unknown)}); apply for tasks among: {listed}.",
@@ -227,7 +226,7 @@ def _application(step: Step) -> Iterator[Refusal]:
 
 def _establishment(step: Step) -> Iterator[Refusal]:
     regions: tuple[Region, ...] = step.payload.regions
-    applicants = {a["region"] for a in step.data.get("applicants", [])}
+    case = step.view(KcCase)
     seen: set[Region] = set()
     for region in regions:
         if region in seen:
@@ -238,16 +237,16 @@ def _establishment(step: Step) -> Iterator[Refusal]:
             )
             continue
         seen.add(region)
-        if region.name not in applicants:
+        if region not in case.applied:
             yield refuse(
                 f"{region.swedish_name} has not applied to establish a competence centre; "
                 f"centres go only to regions that applied "
-                f"(applicants: {', '.join(sorted(applicants)) or 'none'}).",
+                f"(applicants: {', '.join(sorted(r.name for r in case.applied)) or 'none'}).",
                 f"{region.swedish_name} har inte ansökt om att etablera kompetenscentrum; "
                 "centrum etableras bara hos regioner som ansökt.",
                 criterion="applicant",
             )
-    fixed = int((step.data.get("basis") or {}).get("centres") or 0)
+    fixed = case.basis.centres if case.basis is not None else 0
     if len(seen) > fixed:
         yield refuse(
             f"{len(seen)} centres were to be established, but the basis fixed {fixed}; "

@@ -19,7 +19,6 @@ högspecialiserad vård").
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 from nhvflow.model import Expert, HealthcareRegion
 from nhvflow.rules._base import (
@@ -48,6 +47,7 @@ from nhvflow.rules._nhv_base import (
     _is_pilot_area,
     default_applications_due,
     pilot_areas,
+    proposal_area,
 )
 from nhvflow.rules._nhv_permits import (
     follow_up_by_holder,
@@ -56,6 +56,7 @@ from nhvflow.rules._nhv_permits import (
     revocation_grounds,
     special_conditions_need_basis,
 )
+from nhvflow.rules._views import NhvCase
 
 __all__ = [
     "APPLICATION_PERIOD",
@@ -72,6 +73,7 @@ __all__ = [
     "RULES",
     "SETTINGS",
     "SOCIALSTYRELSEN",
+    "NhvCase",
     "Setting",
     "advisory_requires_concentrated_care",
     "application_window",
@@ -134,9 +136,10 @@ def advisory_requires_concentrated_care(step: Step) -> Iterator[Refusal]:
     högspecialiserad rådgivning"); deciding it is not. Socialstyrelsen may close
     it with ``close_not_eligible`` citing this rule.
     """
+    case = step.view(NhvCase)
     if step.trigger == "grant_permits":
-        decided = (step.data.get("decision") or {}).get("care_measures") or []
-        if not [c for c in decided if str(c).strip()]:
+        decided = case.decision.care_measures if case.decision is not None else ()
+        if not [c for c in decided if c.strip()]:
             yield refuse(
                 "The decision this grant rests on concentrates no care measures, so a permit "
                 "would carry advice alone; national highly specialised care is care. Grant "
@@ -149,8 +152,7 @@ def advisory_requires_concentrated_care(step: Step) -> Iterator[Refusal]:
     care = [c for c in (step.payload.care_measures or ()) if c.strip()]
     if care:
         return
-    advisory = bool(step.payload.advisory_mission or step.data.get("advisory"))
-    if advisory:
+    if step.payload.advisory_mission or case.advisory:
         yield refuse(
             "An advisory mission (a competence centre) can only be decided together with "
             "concentrated care measures, and this decision concentrates none; name the care "
@@ -238,9 +240,10 @@ def max_five_units(step: Step) -> Iterator[Refusal]:
                 f"{units} enheter begärdes; nationell högspecialiserad vård bedrivs vid 1 till "
                 f"{MAX_UNITS} enheter. Besluta om 1 till {MAX_UNITS} enheter.",
             )
-    elif step.trigger == "grant_permits":
-        decided = int(step.data.get("units") or 0)
-        valid = sum(1 for p in step.data.get("permits", []) if p["valid"])
+        return
+    case = step.view(NhvCase)
+    decided, valid = case.units or 0, len(case.valid_permits)
+    if step.trigger == "grant_permits":
         asked = len(step.payload.permits)
         if valid + asked > decided:
             yield refuse(
@@ -249,16 +252,13 @@ def max_five_units(step: Step) -> Iterator[Refusal]:
                 f"{asked} tillstånd begärdes utöver {valid} giltiga, {valid + asked} totalt, men "
                 f"beslutet gäller {decided} enheter; bevilja högst {decided - valid}.",
             )
-    elif step.trigger == "apply_for_permit" and step.data.get("permits"):
-        decided = int(step.data.get("units") or 0)
-        valid = sum(1 for p in step.data["permits"] if p["valid"])
-        if valid >= decided:
-            yield refuse(
-                f"All {decided} places decided are held by valid permits; a region may apply "
-                "again only when a revocation frees a place.",
-                f"Alla {decided} beslutade platser innehas av giltiga tillstånd; en region kan "
-                "ansöka igen först när en återkallelse frigör en plats.",
-            )
+    elif step.trigger == "apply_for_permit" and case.permits and valid >= decided:
+        yield refuse(
+            f"All {decided} places decided are held by valid permits; a region may apply "
+            "again only when a revocation frees a place.",
+            f"Alla {decided} beslutade platser innehas av giltiga tillstånd; en region kan "
+            "ansöka igen först när en återkallelse frigör en plats.",
+        )
 
 
 @rule(
@@ -296,26 +296,22 @@ def application_window(step: Step) -> Iterator[Refusal]:
                 "sista ansökningsdag på eller efter beslutsdagen.",
             )
         return
-    window = step.data.get("application_window")
-    if window is not None:
-        opened, due_text = str(window["opens"])[:10], window["due"]
-    else:
-        decision = step.data.get("decision") or {}
-        opened = str(decision.get("decided_at", ""))[:10]
-        due_text = decision.get("applications_due")
+    period = step.view(NhvCase).application_period
+    if period is None:
+        return
     day = step.at.date()
-    if due_text and day > date.fromisoformat(due_text):
+    if period.due is not None and day > period.due:
         yield refuse(
-            f"Applications closed on {due_text}; this one is dated {day}. Apply within the "
+            f"Applications closed on {period.due}; this one is dated {day}. Apply within the "
             "period Socialstyrelsen set; a new period opens when a revocation frees a place.",
-            f"Ansökningstiden gick ut {due_text}; ansökan är daterad {day}. Ansök inom den tid "
-            "Socialstyrelsen angett; en ny ansökningstid öppnar när en återkallelse frigör en "
-            "plats.",
+            f"Ansökningstiden gick ut {period.due}; ansökan är daterad {day}. Ansök inom den "
+            "tid Socialstyrelsen angett; en ny ansökningstid öppnar när en återkallelse frigör "
+            "en plats.",
         )
-    elif opened and day.isoformat() < opened:
+    elif day < period.opens:
         yield refuse(
-            f"Applications open on {opened}; this one is dated {day}.",
-            f"Ansökningstiden öppnar {opened}; ansökan är daterad {day}.",
+            f"Applications open on {period.opens}; this one is dated {day}.",
+            f"Ansökningstiden öppnar {period.opens}; ansökan är daterad {day}.",
         )
 
 
@@ -463,7 +459,7 @@ def mapping_pause(step: Step) -> Iterator[Refusal]:
     step's business time: the mapping counts as done, and an area as a pilot,
     from the moment the registry recorded it.
     """
-    area = step.data.get("programme_area") or getattr(step.payload, "programme_area", None)
+    area = proposal_area(step)
     pilot = _is_pilot_area(step, area)
     if step.trigger == "submit":
         if step.payload.pilot and not pilot:

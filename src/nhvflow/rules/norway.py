@@ -27,6 +27,7 @@ from nhvflow.rules._base import (
     responsible_party_rule,
     rule,
 )
+from nhvflow.rules._views import NorwayCase
 
 __all__ = [
     "APPROVAL_CRITERIA",
@@ -38,6 +39,7 @@ __all__ = [
     "OTHER_ENTERPRISE",
     "RESPONSIBLE_PARTY",
     "RULES",
+    "NorwayCase",
     "annual_report",
     "approval_criteria",
     "plan",
@@ -101,7 +103,7 @@ def _initiator(step: Step) -> Refusal | None:
     name = _enterprise(step)
     if name is None:
         return _unknown_enterprise(step)
-    initiator = step.data.get("initiator")
+    initiator = step.view(NorwayCase).initiator
     if name == initiator:
         return None
     return refuse(
@@ -117,7 +119,7 @@ def _other_enterprise(step: Step) -> Refusal | None:
     name = _enterprise(step)
     if name is None:
         return _unknown_enterprise(step)
-    if name != step.data.get("initiator"):
+    if name != step.view(NorwayCase).initiator:
         return None
     return refuse(
         f"{name} took the initiative; support comes from the other regional health enterprises.",
@@ -213,10 +215,10 @@ def support_of_the_others(step: Step) -> Iterator[Refusal]:
     regionala hälsoföretagen har det överordnade ansvaret för nationella
     kompetenstjänster."
     """
-    supporters = {s["enterprise"] for s in step.data.get("supporters", [])}
+    case = step.view(NorwayCase)
     if step.trigger == "support":
         name = _enterprise(step)
-        if name in supporters:
+        if name in case.supporters:
             yield refuse(
                 f"{name} has already supported this initiative; each enterprise supports once.",
                 f"{name} har redan lämnat sitt stöd till initiativet; varje hälsoföretag "
@@ -224,9 +226,8 @@ def support_of_the_others(step: Step) -> Iterator[Refusal]:
                 criterion="once",
             )
         return
-    initiator = step.data.get("initiator")
     for other in HEALTH_ENTERPRISES:
-        if other != initiator and other not in supporters:
+        if other != case.initiator and other not in case.supporters:
             yield refuse(
                 f"{other} has not supported the initiative; the application goes to the "
                 "ministry only once all the other regional health enterprises support it.",
@@ -273,9 +274,9 @@ def approval_criteria(step: Step) -> Iterator[Refusal]:
         2. ökad nationell kompetens
         3. bättre nationell kostnadseffektivitet.
     """
-    review = step.data.get("review") or {}
+    met = step.view(NorwayCase).criteria_met
     for field, (en, sv) in APPROVAL_CRITERIA.items():
-        if not review.get(field):
+        if field not in met:
             yield refuse(
                 f"The review did not find that the service gives {en}; a national competence "
                 "service is approved only if it meets all three criteria.",
@@ -355,8 +356,9 @@ def annual_report(step: Step) -> Iterator[Refusal]:
     lyckas nå ut till sina målgrupper i hela landet."
     """
     year = step.payload.year
-    approved = str(step.data.get("approved_at", ""))[:4]
-    if approved and year < int(approved):
+    case = step.view(NorwayCase)
+    approved = case.approved_on.year if case.approved_on is not None else None
+    if approved is not None and year < approved:
         yield refuse(
             f"The service was approved in {approved}; it cannot report for {year}. Report "
             f"for {approved} or a later year.",
@@ -372,7 +374,7 @@ def annual_report(step: Step) -> Iterator[Refusal]:
             "börjat.",
             criterion="year",
         )
-    if any(r["year"] == year for r in step.data.get("annual_reports", [])):
+    if any(r.year == year for r in case.annual_reports):
         yield refuse(
             f"The report for {year} has already been given; one report per year. Report "
             "for another year.",
@@ -399,8 +401,7 @@ def wind_down_when_goals_met(step: Step) -> Iterator[Refusal]:
     """
     if step.payload.reason.strip():
         return
-    reports = step.data.get("annual_reports", [])
-    latest = max(reports, key=lambda r: r["year"]) if reports else None
+    latest = step.view(NorwayCase).latest_report
     if latest is None:
         yield refuse(
             "No annual report says the goals are met, and no reason is given; the service "
@@ -409,12 +410,12 @@ def wind_down_when_goals_met(step: Step) -> Iterator[Refusal]:
             "Ingen årsrapport visar att målen är uppnådda, och inget skäl anges; tjänsten "
             "avvecklas när målen är uppnådda, eller av ett skäl som departementet anger.",
         )
-    elif not latest["goals_met"]:
+    elif not latest.goals_met:
         yield refuse(
-            f"The latest annual report ({latest['year']}) does not say the goals are met, and "
+            f"The latest annual report ({latest.year}) does not say the goals are met, and "
             "no reason is given; wind the service down once they are, or record the reason "
             "(reason).",
-            f"Den senaste årsrapporten ({latest['year']}) visar inte att målen är uppnådda, och "
+            f"Den senaste årsrapporten ({latest.year}) visar inte att målen är uppnådda, och "
             "inget skäl anges; avveckla tjänsten när de är det, eller ange skälet.",
         )
 
