@@ -18,7 +18,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
-from typing import Any, Literal, Protocol, TypeVar, cast
+from typing import Any, Generic, Literal, Protocol, TypeVar, cast, overload
 
 import attrs
 
@@ -71,7 +71,8 @@ class CaseView:
     may declare none, and its rules then read ``step.data``.
 
     A view is built from the case as it stood before the step (an empty case
-    for a submission) and is lazy: a property converts only what a rule reads.
+    for a submission) and is lazy: a property converts only what a rule reads,
+    and a :class:`once` property only the first time.
     """
 
     _data: Mapping[str, Any]
@@ -90,6 +91,28 @@ class CaseView:
 
 
 View = TypeVar("View", bound=CaseView)
+Value = TypeVar("Value")
+
+
+class once(Generic[View, Value]):
+    """A property of a :class:`CaseView` computed the first time it is read
+    and then kept (as :func:`functools.cached_property`, without its lock:
+    a view lives within one step)."""
+
+    def __init__(self, compute: Callable[[View], Value]) -> None:
+        self._compute = compute
+        self._name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    @overload
+    def __get__(self, view: None, kind: type[View]) -> once[View, Value]: ...
+    @overload
+    def __get__(self, view: View, kind: type[View]) -> Value: ...
+    def __get__(self, view: View | None, kind: type[View]) -> once[View, Value] | Value:
+        if view is None:
+            return self
+        value = view.__dict__[self._name] = self._compute(view)
+        return value
 
 
 @attrs.frozen
@@ -107,8 +130,8 @@ class Step:
     facts: Facts
     responsible: Responsibility
 
-    _views: dict[type[CaseView], CaseView] = attrs.field(
-        init=False, factory=dict, eq=False, repr=False
+    _views: dict[type[CaseView], CaseView] | None = attrs.field(
+        init=False, default=None, eq=False, repr=False
     )
 
     @property
@@ -119,9 +142,13 @@ class Step:
     def view(self, kind: type[View]) -> View:
         """The case as the view ``kind`` reads it (an empty case for a
         submission), built once per step."""
-        found = self._views.get(kind)
+        views = self._views
+        if views is None:
+            views = {}
+            object.__setattr__(self, "_views", views)
+        found = views.get(kind)
         if found is None:
-            found = self._views[kind] = kind(self.data)
+            found = views[kind] = kind(self.data)
         return cast(View, found)
 
 

@@ -62,7 +62,7 @@ def permit_needs_application(step: Step) -> Iterator[Refusal]:
                 f"{region.swedish_name} har redan ett giltigt tillstånd inom området.",
             )
     elif step.trigger == "prepare_board":
-        if not applicants - case.holders:
+        if all(region in case.holders for region in applicants):
             yield refuse(
                 "No region has an application before the board in this round; the board is "
                 "prepared on the applications. Wait for applications within the window.",

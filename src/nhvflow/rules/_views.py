@@ -10,8 +10,8 @@ per step (``step.view(NhvCase)``): ``case.units``, ``case.valid_permits``,
 ``data.get("permits", [])``.
 
 A view is lazy: building one costs a single object, and each property
-converts only what a rule reads (the collections once per step, with
-:func:`functools.cached_property`). Regions are :class:`~nhvflow.model.Region`
+converts only what a rule reads (the collections once per step:
+:class:`~nhvflow.rules.once`). Regions are :class:`~nhvflow.model.Region`
 members, days :class:`~datetime.date` values and lists tuples of small frozen
 records. A submission's step sees the view of an empty case: ``None``, zero
 and empty tuples throughout.
@@ -28,13 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from functools import cached_property
 from typing import Any
 
 import attrs
 
 from nhvflow.model import Region
-from nhvflow.rules._base import CaseView
+from nhvflow.rules._base import CaseView, once
 
 __all__ = [
     "Applicant",
@@ -143,7 +142,7 @@ class NhvCase(ProposalCase):
         units: int | None = self._data.get("units")
         return units
 
-    @cached_property
+    @once
     def decision(self) -> NhvDecision | None:
         """The decision that the care is NHV, if taken."""
         decision = _record(self._data, "decision")
@@ -163,7 +162,7 @@ class NhvCase(ProposalCase):
         after each revocation that frees a place."""
         return int(self._data.get("application_round", 0))
 
-    @cached_property
+    @once
     def application_period(self) -> ApplicationPeriod | None:
         """The period of the current round: the one the last revocation
         opened, else the decision's (``None`` before the decision)."""
@@ -175,7 +174,7 @@ class NhvCase(ProposalCase):
             return None
         return ApplicationPeriod(decision.decided_on, decision.applications_due)
 
-    @cached_property
+    @once
     def applicants(self) -> tuple[Applicant, ...]:
         """Every application for a permit, in every round."""
         return tuple(
@@ -183,13 +182,13 @@ class NhvCase(ProposalCase):
             for a in _items(self._data, "applicants")
         )
 
-    @cached_property
-    def applied_this_round(self) -> frozenset[Region]:
+    @once
+    def applied_this_round(self) -> tuple[Region, ...]:
         """The regions that applied in the current round."""
         current = self.application_round
-        return frozenset(a.region for a in self.applicants if a.round == current)
+        return tuple(a.region for a in self.applicants if a.round == current)
 
-    @cached_property
+    @once
     def permits(self) -> tuple[Permit, ...]:
         """Every permit granted in the case, valid and revoked."""
         return tuple(
@@ -197,15 +196,15 @@ class NhvCase(ProposalCase):
             for p in _items(self._data, "permits")
         )
 
-    @cached_property
+    @once
     def valid_permits(self) -> tuple[Permit, ...]:
         """The permits not revoked."""
         return tuple(p for p in self.permits if p.valid)
 
-    @cached_property
-    def holders(self) -> frozenset[Region]:
+    @once
+    def holders(self) -> tuple[Region, ...]:
         """The regions holding a valid permit."""
-        return frozenset(p.region for p in self.valid_permits)
+        return tuple(p.region for p in self.valid_permits)
 
     def holds_valid_permit(self, region: Region | None) -> bool:
         """Whether ``region`` holds a valid permit in the case."""
@@ -222,17 +221,17 @@ class NhvCase(ProposalCase):
         need for special knowledge-spreading conditions."""
         return bool(self._data.get("knowledge_spreading_need"))
 
-    @cached_property
+    @once
     def follow_ups(self) -> tuple[FollowUp, ...]:
         """The holders' annual follow-up reports."""
         return tuple(
             FollowUp(Region[f["region"]], int(f["year"])) for f in _items(self._data, "follow_ups")
         )
 
-    @cached_property
-    def revocation_requested_by(self) -> frozenset[Region]:
+    @once
+    def revocation_requested_by(self) -> tuple[Region, ...]:
         """The holders that asked for their permit to be revoked."""
-        return frozenset(Region[r["region"]] for r in _items(self._data, "revocation_requests"))
+        return tuple(Region[r["region"]] for r in _items(self._data, "revocation_requests"))
 
 
 # -- kc-proposal ------------------------------------------------------------------------
@@ -250,7 +249,7 @@ class KcCase(ProposalCase):
     """A case of the regime ``kc-proposal`` (the proposed competence centres),
     as its rules read it."""
 
-    @cached_property
+    @once
     def basis(self) -> KcBasis | None:
         """The basis, once delivered."""
         basis = _record(self._data, "basis")
@@ -258,17 +257,17 @@ class KcCase(ProposalCase):
             return None
         return KcBasis(int(basis.get("centres") or 0), tuple(basis.get("tasks") or ()))
 
-    @cached_property
+    @once
     def applicants(self) -> tuple[Applicant, ...]:
         """The regions' applications to establish a centre."""
         return tuple(
             Applicant(Region[a["region"]], a.get("unit")) for a in _items(self._data, "applicants")
         )
 
-    @cached_property
-    def applied(self) -> frozenset[Region]:
+    @once
+    def applied(self) -> tuple[Region, ...]:
         """The regions that applied to establish a centre."""
-        return frozenset(a.region for a in self.applicants)
+        return tuple(a.region for a in self.applicants)
 
 
 # -- ern-membership ---------------------------------------------------------------------
@@ -290,7 +289,7 @@ class ErnCase(CaseView):
         country: str | None = self._data.get("country")
         return country
 
-    @cached_property
+    @once
     def criteria_met(self) -> frozenset[str]:
         """The criteria the independent assessment found met (none before it)."""
         assessment = _record(self._data, "assessment") or {}
@@ -327,12 +326,12 @@ class NorwayCase(CaseView):
         initiator: str | None = self._data.get("initiator")
         return initiator
 
-    @cached_property
+    @once
     def supporters(self) -> frozenset[str]:
         """The other enterprises that supported the initiative."""
         return frozenset(s["enterprise"] for s in _items(self._data, "supporters"))
 
-    @cached_property
+    @once
     def criteria_met(self) -> frozenset[str]:
         """The approval criteria the directorate's review found met (none before it)."""
         review = _record(self._data, "review") or {}
@@ -344,7 +343,7 @@ class NorwayCase(CaseView):
         approved = self._data.get("approved_at")
         return None if approved is None else _day(approved)
 
-    @cached_property
+    @once
     def annual_reports(self) -> tuple[YearReport, ...]:
         """The annual reports, in the order given."""
         return tuple(
