@@ -260,21 +260,18 @@ def rule(
     rule's documentation (quote the source passage there)."""
 
     def make(fn: CheckFn) -> Rule:
+        # in the order of Rule's fields
         return Rule(
-            id=id,
-            title_sv=title_sv,
-            title_en=title_en,
-            citation=citation,
-            kind=kind,
-            check=fn,
-            valid_from=valid_from,
-            valid_to=valid_to,
-            status=status,
-            seed=seed,
-            doc=_doc(fn),
+            id, title_sv, title_en, citation, kind, fn, valid_from, valid_to, status, seed, _doc(fn)
         )
 
     return make
+
+
+def _authorised(step: Step) -> Iterator[Refusal]:
+    refusal = step.responsible.allows(step)
+    if refusal is not None:
+        yield refusal
 
 
 def responsible_party_rule(
@@ -289,20 +286,66 @@ def responsible_party_rule(
 ) -> Rule:
     """The rule that only the responsible party may fire a step, for a
     regime; its violations become :class:`~nhvflow.errors.NotAuthorised`."""
-
-    def check(step: Step) -> Iterator[Refusal]:
-        refusal = step.responsible.allows(step)
-        if refusal is not None:
-            yield refusal
-
-    check.__doc__ = doc or "Only the party responsible for a step may fire it."
-    return rule(
-        id=id,
-        title_sv="Endast den ansvariga parten får ta steget",
-        title_en="Only the responsible party may take the step",
-        citation=citation,
-        kind=kind,
-        valid_from=valid_from,
+    return Rule(
+        id,
+        "Endast den ansvariga parten får ta steget",
+        "Only the responsible party may take the step",
+        citation,
+        kind,
+        _authorised,
+        valid_from,
         status=status,
         seed=seed,
-    )(check)
+        doc=inspect.cleandoc(doc or "Only the party responsible for a step may fire it."),
+    )
+
+
+@attrs.frozen
+class Rulebook:
+    """What the rules of one regime share: the date from which they apply,
+    their status and, unless a rule says otherwise, their kind, citation and
+    source passage. :meth:`rule` and :meth:`responsible_party` declare a rule
+    of the regime with these filled in, so that each rule states only what is
+    its own."""
+
+    valid_from: date | None = None
+    status: Status = "in force"
+    kind: Kind = "regulation"
+    citation: str = ""
+    seed: str = ""
+
+    def rule(
+        self,
+        *,
+        id: str,
+        title_sv: str,
+        title_en: str,
+        citation: str = "",
+        kind: Kind | None = None,
+        valid_from: date | None = None,
+        seed: str = "",
+    ) -> Callable[[CheckFn], Rule]:
+        """:func:`rule`, with the regime's status and its validity, kind,
+        citation and source passage where the rule gives none of its own."""
+        return rule(
+            id=id,
+            title_sv=title_sv,
+            title_en=title_en,
+            citation=citation or self.citation,
+            kind=kind or self.kind,
+            valid_from=valid_from or self.valid_from,
+            status=self.status,
+            seed=seed or self.seed,
+        )
+
+    def responsible_party(self, *, id: str, citation: str = "", seed: str = "", doc: str) -> Rule:
+        """:func:`responsible_party_rule` for the regime."""
+        return responsible_party_rule(
+            id=id,
+            citation=citation or self.citation,
+            kind=self.kind,
+            valid_from=self.valid_from,
+            status=self.status,
+            seed=seed or self.seed,
+            doc=doc,
+        )

@@ -14,9 +14,9 @@ from nhvflow.model import Role, same_area
 from nhvflow.rules._base import (
     Refusal,
     Responsibility,
+    Rulebook,
     Step,
     refuse,
-    responsible_party_rule,
 )
 from nhvflow.rules._views import NhvCase, ProposalCase
 
@@ -189,11 +189,13 @@ BOARD = Responsibility(
 )
 
 
-RESPONSIBLE_PARTY = responsible_party_rule(
+RULEBOOK = Rulebook(valid_from=IN_FORCE)
+"""What every rule of the regime shares: in force from 2018-07-01."""
+nhv_rule = RULEBOOK.rule
+
+RESPONSIBLE_PARTY = RULEBOOK.responsible_party(
     id="nhv.responsible-party",
     citation="HSF (2017:80) 2 kap. 1–2 §; Socialstyrelsen, arbetsprocess för NHV steg 1–8",
-    kind="regulation",
-    valid_from=IN_FORCE,
     seed=f"{_PAGE}, 'Arbetsprocess': Steg 1–8 with 'Ansvarig: ...'",
     doc="""Only the responsible party may fire a step; an NPO only in its own
 area; a region only for itself.

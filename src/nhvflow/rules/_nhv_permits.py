@@ -13,24 +13,22 @@ from nhvflow.rules._base import (
     Refusal,
     Step,
     refuse,
-    rule,
 )
 from nhvflow.rules._nhv_base import (
     _PAGE,
     _REPORT,
     GENERAL_DUTY_TEXT,
-    IN_FORCE,
+    nhv_rule,
 )
 from nhvflow.rules._views import NhvCase
 
 
-@rule(
+@nhv_rule(
     id="nhv.permit-needs-application",
     title_sv="Tillstånd ges endast efter ansökan från huvudmannen",
     title_en="A permit is granted only on the region's application",
     citation="HSF (2017:80) 2 kap. 2 §; HSLF-FS 2018:48 3 kap.",
     kind="regulation",
-    valid_from=IN_FORCE,
     seed=f"{_REPORT}, the process steps 5–6; {_PAGE}, 'Steg 5 - Ansökan om tillstånd'",
 )
 def permit_needs_application(step: Step) -> Iterator[Refusal]:
@@ -101,13 +99,12 @@ def permit_needs_application(step: Step) -> Iterator[Refusal]:
                 )
 
 
-@rule(
+@nhv_rule(
     id=GENERAL_DUTY_RULE,
     title_sv="Tillståndshavaren ska sprida kunskap och samverka med remitterande vårdgivare",
     title_en="The permit holder spreads knowledge and cooperates with referring providers",
     citation="HSLF-FS 2018:48 4 kap. 4–5 §",
     kind="regulation",
-    valid_from=IN_FORCE,
     seed=f"{_REPORT}, 'Socialstyrelsen kan inte besluta om särskilda koncentration av "
     "rådgivning' and 'Slutsats' point 1",
 )
@@ -140,14 +137,13 @@ def general_knowledge_duty(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
+@nhv_rule(
     id=SPECIAL_CONDITIONS_RULE,
     title_sv="Särskilda villkor om kunskapsspridning kräver stöd i beredningen",
     title_en="Special knowledge-spreading conditions need support in the preparations",
     citation="HSLF-FS 2018:48 4 kap.; Socialstyrelsen, Förutsättningar för kompetenscentrum "
     "inom nationell högspecialiserad vård (2019), Slutsats p. 2",
     kind="regulation",
-    valid_from=IN_FORCE,
     seed=f"{_REPORT}, 'Sammanfattning' and 'Slutsats' point 2",
 )
 def special_conditions_need_basis(step: Step) -> Iterator[Refusal]:
@@ -182,13 +178,12 @@ def special_conditions_need_basis(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
+@nhv_rule(
     id="nhv.follow-up-by-holder",
     title_sv="Tillståndshavaren följer upp tillståndet årligen",
     title_en="The permit holder reports a follow-up every year",
     citation="Socialstyrelsen, arbetsprocess för NHV steg 8; HSLF-FS 2018:48",
     kind="practice",
-    valid_from=IN_FORCE,
     seed=f"{_PAGE}, 'Steg 8 - Uppföljning och utvärdering av tillstånden'",
 )
 def follow_up_by_holder(step: Step) -> Iterator[Refusal]:
@@ -231,13 +226,12 @@ def follow_up_by_holder(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
+@nhv_rule(
     id="nhv.revocation-grounds",
     title_sv="Tillstånd återkallas endast på laglig grund",
     title_en="A permit is revoked only on a statutory ground",
     citation="prop. 2017/18:40; HSF (2017:80) 2 kap. 2 §",
     kind="statute",
-    valid_from=IN_FORCE,
     seed="prop. 2017/18:40 (tillstånd gäller tills vidare och kan återkallas); HSF (2017:80) "
     "2 kap. 2 §",
 )

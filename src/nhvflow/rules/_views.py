@@ -56,6 +56,12 @@ def _day(moment: object) -> date:
     return date.fromisoformat(str(moment)[:10])
 
 
+def _text(data: Mapping[str, Any], key: str) -> str | None:
+    """The text under ``key`` (``None`` where the case has none, or an empty one)."""
+    text: str | None = data.get(key) or None
+    return text
+
+
 def _items(data: Mapping[str, Any], key: str) -> Iterable[Mapping[str, Any]]:
     items: Iterable[Mapping[str, Any]] = data.get(key) or ()
     return items
@@ -73,8 +79,7 @@ class ProposalCase(CaseView):
     @property
     def programme_area(self) -> str | None:
         """The programme area the proposal was submitted in."""
-        area: str | None = self._data.get("programme_area") or None
-        return area
+        return _text(self._data, "programme_area")
 
 
 # -- nhv --------------------------------------------------------------------------------
@@ -280,14 +285,12 @@ class ErnCase(CaseView):
     @property
     def network(self) -> str | None:
         """The network the provider applied to."""
-        network: str | None = self._data.get("network")
-        return network
+        return _text(self._data, "network")
 
     @property
     def country(self) -> str | None:
         """The provider's Member State (its ISO code)."""
-        country: str | None = self._data.get("country")
-        return country
+        return _text(self._data, "country")
 
     @once
     def criteria_met(self) -> frozenset[str]:
@@ -323,8 +326,7 @@ class NorwayCase(CaseView):
     @property
     def initiator(self) -> str | None:
         """The regional health enterprise that took the initiative."""
-        initiator: str | None = self._data.get("initiator")
-        return initiator
+        return _text(self._data, "initiator")
 
     @once
     def supporters(self) -> frozenset[str]:

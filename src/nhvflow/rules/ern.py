@@ -21,9 +21,9 @@ from nhvflow.model import EU_EEA_COUNTRIES, Role, same_area
 from nhvflow.rules._base import (
     Refusal,
     Responsibility,
+    Rulebook,
     Step,
     refuse,
-    responsible_party_rule,
     rule,
 )
 from nhvflow.rules._views import ErnCase
@@ -154,12 +154,16 @@ ERN_BOARD = Responsibility(
 )
 
 
-RESPONSIBLE_PARTY = responsible_party_rule(
+RULEBOOK = Rulebook(
+    valid_from=IN_FORCE, kind="regulation", seed=f"{_REPORT}, 'Europeiska referensnätverk'"
+)
+"""What every rule of the regime shares: regulations, in force from 27 May 2014 unless
+said otherwise, whose source passage is the report's section on the networks."""
+ern_rule = RULEBOOK.rule
+
+RESPONSIBLE_PARTY = RULEBOOK.responsible_party(
     id="ern.responsible-party",
     citation=f"{_PROCEDURE}, as amended by Implementing Decision (EU) 2019/1269",
-    kind="regulation",
-    valid_from=IN_FORCE,
-    seed=f"{_REPORT}, 'Europeiska referensnätverk'",
     doc="""Only the responsible party may fire a step: the provider applies, its own
 Member State endorses, the Commission checks eligibility, the network's
 coordinator gives the network's opinion and holds its consultations, the
@@ -184,14 +188,11 @@ those of Implementing Decision 2014/287/EU (recital 3 lists them).
 # -- the rules -------------------------------------------------------------------------
 
 
-@rule(
+@ern_rule(
     id="ern.endorsement",
     title_sv="Ansökan går vidare endast med medlemsstatens tillstyrkan",
     title_en="No application proceeds without the Member State's endorsement",
     citation=_PROCEDURE,
-    kind="regulation",
-    valid_from=IN_FORCE,
-    seed=f"{_REPORT}, 'Europeiska referensnätverk'",
 )
 def endorsement(step: Step) -> Iterator[Refusal]:
     """The provider's Member State endorses this very application: the endorsement
@@ -216,14 +217,11 @@ def endorsement(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
+@ern_rule(
     id="ern.criteria",
     title_sv="Vårdgivaren uppfyller kriterierna för medlemskap",
     title_en="The provider meets the criteria for membership",
     citation="Delegated Decision 2014/286/EU, Annex II; Implementing Decision 2014/287/EU",
-    kind="regulation",
-    valid_from=IN_FORCE,
-    seed=f"{_REPORT}, 'Europeiska referensnätverk'",
 )
 def criteria(step: Step) -> Iterator[Refusal]:
     """The Board of Member States admits only a provider the independent
@@ -252,14 +250,12 @@ def criteria(step: Step) -> Iterator[Refusal]:
             )
 
 
-@rule(
+@ern_rule(
     id="ern.favourable-opinion",
     title_sv="Nätverket har tillstyrkt ansökan",
     title_en="The network has given a favourable opinion",
     citation=f"{_PROCEDURE} as amended by Implementing Decision (EU) 2019/1269",
-    kind="regulation",
     valid_from=AMENDED,
-    seed=f"{_REPORT}, 'Europeiska referensnätverk'",
 )
 def favourable_opinion(step: Step) -> Iterator[Refusal]:
     """A provider joins an existing network only with the network's favourable
@@ -310,7 +306,7 @@ def looks_like_personal_identity_number(text: str) -> bool:
     return False
 
 
-@rule(
+@rule(  # not the regime's validity: whatever a step's date, what is written stays written
     id="ern.no-patient-data",
     title_sv="Konsultationen registrerar endast en pseudonym referens",
     title_en="A consultation records only a pseudonymous reference",

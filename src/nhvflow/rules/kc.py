@@ -23,7 +23,7 @@ from collections.abc import Iterator
 import attrs
 
 from nhvflow.model import Region
-from nhvflow.rules._base import Refusal, Step, refuse, responsible_party_rule, rule
+from nhvflow.rules._base import Refusal, Rulebook, Step, refuse
 from nhvflow.rules._views import KcCase
 from nhvflow.rules.nhv import (
     EXPERT_GROUP_OF_CASE,
@@ -108,11 +108,14 @@ def financing_key(value: str) -> str | None:
     return _FINANCING_ALIASES.get(key)
 
 
-RESPONSIBLE_PARTY = responsible_party_rule(
+RULEBOOK = Rulebook(status="proposed", kind="authority report")
+"""What every rule of the regime shares: proposed, in Socialstyrelsen's report, with no
+date of entry into force."""
+kc_rule = RULEBOOK.rule
+
+RESPONSIBLE_PARTY = RULEBOOK.responsible_party(
     id="kc.responsible-party",
     citation=f"{_REPORT} (Kompetenscentrum bör utredas vidare, p. 1–4)",
-    kind="authority report",
-    status="proposed",
     seed=f"{_REPORT}, 'Kompetenscentrum bör utredas vidare'",
     doc="""Only the responsible party may fire a step: the NPO of the area defines
 the need (and may withdraw it), Socialstyrelsen appoints and leads the expert
@@ -140,13 +143,11 @@ leads the groups and decides.
 )
 
 
-@rule(
+@kc_rule(
     id="kc.number-and-tasks",
     title_sv="Underlaget fastställer antalet kompetenscentrum och avgränsar deras uppgifter",
     title_en="The basis fixes the number of competence centres and delimits their tasks",
     citation=f"{_REPORT} (Kompetenscentrum bör utredas vidare, p. 2 and 4)",
-    kind="authority report",
-    status="proposed",
     seed=f"{_REPORT}, 'Kompetenscentrum bör utredas vidare', points 2 and 4",
 )
 def number_and_tasks(step: Step) -> Iterator[Refusal]:
@@ -257,14 +258,12 @@ def _establishment(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
+@kc_rule(
     id="kc.financing-form",
     title_sv="Finansieringen säkras genom stöd från regionerna, staten eller på annat sätt",
     title_en="Financing is secured by the regions, the state or another named form",
     citation=f"{_REPORT} (Kompetenscentrum bör utredas vidare; Organisationsformer och "
     "finansiering)",
-    kind="authority report",
-    status="proposed",
     seed=f"{_REPORT}, 'Kompetenscentrum bör utredas vidare' and 'Organisationsformer och "
     "finansiering'",
 )
@@ -309,14 +308,12 @@ def financing_form(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
+@kc_rule(
     id="kc.state-grant-one-year",
     title_sv="Statsbidrag är ettåriga; längre kräver riksdagens bemyndigande",
     title_en="A state grant runs one year; longer needs the Riksdag's authorisation",
     citation=f"{_REPORT} (Organisationsformer och finansiering, p. 2); cf. budgetlagen "
     "(2011:203) 6 kap.",
-    kind="authority report",
-    status="proposed",
     seed=f"{_REPORT}, 'Organisationsformer och finansiering', point 2",
 )
 def state_grant_one_year(step: Step) -> Iterator[Refusal]:

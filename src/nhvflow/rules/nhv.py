@@ -25,7 +25,6 @@ from nhvflow.rules._base import (
     Refusal,
     Step,
     refuse,
-    rule,
 )
 from nhvflow.rules._nhv_base import (
     _PAGE,
@@ -46,6 +45,7 @@ from nhvflow.rules._nhv_base import (
     Setting,
     _is_pilot_area,
     default_applications_due,
+    nhv_rule,
     pilot_areas,
     proposal_area,
 )
@@ -92,14 +92,13 @@ __all__ = [
 ]
 
 
-@rule(
+@nhv_rule(
     id="nhv.advisory-requires-concentrated-care",
     title_sv="Rådgivning kan inte koncentreras utan att vårdåtgärder koncentreras",
     title_en="Advice cannot be concentrated unless care measures are concentrated too",
     citation="HSLF-FS 2018:48 4 kap. 4–5 §; Socialstyrelsen, Förutsättningar för "
     "kompetenscentrum inom nationell högspecialiserad vård (2019), Slutsats",
     kind="authority report",
-    valid_from=IN_FORCE,
     seed=f"{_REPORT}, 'Slutsats' and 'Socialstyrelsen kan inte besluta om särskilda "
     "koncentration av rådgivning'",
 )
@@ -174,13 +173,12 @@ def advisory_requires_concentrated_care(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
+@nhv_rule(
     id="nhv.proposal-nominates-experts",
     title_sv="Förslaget nominerar sakkunniga till steg 2",
     title_en="A proposal nominates experts for step 2",
     citation=f"{_PAGE}, Arbetsprocess, steg 1",
     kind="practice",
-    valid_from=IN_FORCE,
     seed=f"{_PAGE}, 'Steg 1 - Ta fram förslag till vårdområden som ska genomlysas och "
     "nominera sakkunniga till steg 2'",
 )
@@ -207,13 +205,12 @@ def proposal_nominates_experts(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
+@nhv_rule(
     id="nhv.max-five-units",
     title_sv="Vården bedrivs vid som mest fem enheter",
     title_en="Care is run at no more than five units",
     citation="HSL (2017:30) 2 kap. 7 §; prop. 2017/18:40; Socialstyrelsen (som mest fem enheter)",
     kind="practice",
-    valid_from=IN_FORCE,
     seed=f"{_PAGE}, 'Bakgrund': 'som mest fem enheter i landet'",
 )
 def max_five_units(step: Step) -> Iterator[Refusal]:
@@ -261,13 +258,12 @@ def max_five_units(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
+@nhv_rule(
     id="nhv.application-window",
     title_sv="Ansökan om tillstånd görs inom den tid Socialstyrelsen anger",
     title_en="Permit applications are made within the period Socialstyrelsen sets",
     citation="HSLF-FS 2018:48 3 kap. 1 §",
     kind="regulation",
-    valid_from=IN_FORCE,
     seed=f"{_PAGE}, 'Steg 5 - Ansökan om tillstånd. Ansvarig: Landstingen.'",
 )
 def application_window(step: Step) -> Iterator[Refusal]:
@@ -398,13 +394,12 @@ def composition_failures(experts: tuple[Expert, ...]) -> Iterator[Refusal]:
         yield _criterion("time_allotted", names=_names(no_time))
 
 
-@rule(
+@nhv_rule(
     id="nhv.expert-group-composition",
     title_sv="Kriterier vid sammansättning av sakkunniggrupper",
     title_en="Criteria for composing an expert group",
     citation="Socialstyrelsen, Kriterier vid sammansättning av sakkunniggrupper",
     kind="practice",
-    valid_from=IN_FORCE,
     seed=f"{_PAGE}, 'Kriterier vid sammansättning av sakkunniggrupper'",
 )
 def expert_group_composition(step: Step) -> Iterator[Refusal]:
@@ -430,13 +425,12 @@ def expert_group_composition(step: Step) -> Iterator[Refusal]:
     yield from composition_failures(step.payload.experts)
 
 
-@rule(
+@nhv_rule(
     id="nhv.mapping-pause",
     title_sv="Inga nya sakkunniggrupper förrän kartläggningen är genomförd",
     title_en="No new expert groups until the overall mapping is done",
     citation=f"{_PAGE} (ny inriktning: övergripande kartläggning)",
     kind="practice",
-    valid_from=IN_FORCE,
     seed=f"{_PAGE}, the paragraphs before 'Bakgrund'; 'Nationella programområden'",
 )
 def mapping_pause(step: Step) -> Iterator[Refusal]:

@@ -12,20 +12,17 @@ guidance (veileder, 2017). The rules are in force from that date.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 
 from nhvflow._abroad import HEALTH_ENTERPRISES, health_enterprise_name
 from nhvflow.model import Role
 from nhvflow.rules._base import (
-    CheckFn,
     Refusal,
     Responsibility,
-    Rule,
+    Rulebook,
     Step,
     refuse,
-    responsible_party_rule,
-    rule,
 )
 from nhvflow.rules._views import NorwayCase
 
@@ -156,12 +153,18 @@ MINISTRY = Responsibility(
 )
 
 
-RESPONSIBLE_PARTY = responsible_party_rule(
-    id="no.responsible-party",
-    citation=f"{_REGULATION}; {_GUIDANCE}",
-    kind="regulation",
+RULEBOOK = Rulebook(
     valid_from=IN_FORCE,
+    kind="regulation",
+    citation=f"{_REGULATION}; {_GUIDANCE}",
     seed=_SEED_SECTION,
+)
+"""What every rule of the regime shares: forskrift nr. 1706 and its guidance, in force from
+1 January 2011, as Socialstyrelsen's report describes them."""
+no_rule = RULEBOOK.rule
+
+RESPONSIBLE_PARTY = RULEBOOK.responsible_party(
+    id="no.responsible-party",
     doc="""Only the responsible party may fire a step: a regional health enterprise
 takes the initiative, the others support it, the initiator applies and reports
 every year, Helsedirektoratet reviews, the ministry approves, refuses and winds
@@ -185,24 +188,10 @@ omsorgsdepartementet varje år".
 # -- the rules -------------------------------------------------------------------------
 
 
-def _forskrift(rule_id: str, *, sv: str, en: str) -> Callable[[CheckFn], Rule]:
-    """A rule of forskrift nr. 1706 and its guidance, as Socialstyrelsen's report describes
-    them."""
-    return rule(
-        id=rule_id,
-        title_sv=sv,
-        title_en=en,
-        citation=f"{_REGULATION}; {_GUIDANCE}",
-        kind="regulation",
-        valid_from=IN_FORCE,
-        seed=_SEED_SECTION,
-    )
-
-
-@_forskrift(
-    "no.support-of-the-others",
-    sv="Övriga regionala hälsoföretag stöder initiativet före ansökan",
-    en="The other regional health enterprises support the initiative before it is applied",
+@no_rule(
+    id="no.support-of-the-others",
+    title_sv="Övriga regionala hälsoföretag stöder initiativet före ansökan",
+    title_en="The other regional health enterprises support the initiative before it is applied",
 )
 def support_of_the_others(step: Step) -> Iterator[Refusal]:
     """Every other regional health enterprise supports the initiative before the
@@ -237,10 +226,10 @@ def support_of_the_others(step: Step) -> Iterator[Refusal]:
             )
 
 
-@_forskrift(
-    "no.review-with-experts",
-    sv="Helsedirektoratet genomlyser tjänsten tillsammans med experter",
-    en="The directorate reviews the service together with experts",
+@no_rule(
+    id="no.review-with-experts",
+    title_sv="Helsedirektoratet genomlyser tjänsten tillsammans med experter",
+    title_en="The directorate reviews the service together with experts",
 )
 def review_with_experts(step: Step) -> Iterator[Refusal]:
     """The directorate's review names the experts it worked with.
@@ -258,10 +247,10 @@ def review_with_experts(step: Step) -> Iterator[Refusal]:
         )
 
 
-@_forskrift(
-    "no.approval-criteria",
-    sv="En nationell kompetenstjänst ger ökad kvalitet, kompetens och kostnadseffektivitet",
-    en="A national competence service improves quality, competence and cost-effectiveness",
+@no_rule(
+    id="no.approval-criteria",
+    title_sv="En nationell kompetenstjänst ger ökad kvalitet, kompetens och kostnadseffektivitet",
+    title_en="A national competence service improves quality, competence and cost-effectiveness",
 )
 def approval_criteria(step: Step) -> Iterator[Refusal]:
     """The ministry approves only a service that the review found to meet all three
@@ -286,10 +275,10 @@ def approval_criteria(step: Step) -> Iterator[Refusal]:
             )
 
 
-@_forskrift(
-    "no.plan",
-    sv="Planen anger mål, när de är uppnådda och när tjänsten kan avvecklas",
-    en="The plan sets goals, when they are met and when the service can be wound down",
+@no_rule(
+    id="no.plan",
+    title_sv="Planen anger mål, när de är uppnådda och när tjänsten kan avvecklas",
+    title_en="The plan sets goals, when they are met and when the service can be wound down",
 )
 def plan(step: Step) -> Iterator[Refusal]:
     """The approval carries a plan with clear goals, a definition of when they are
@@ -341,10 +330,10 @@ def plan(step: Step) -> Iterator[Refusal]:
         )
 
 
-@_forskrift(
-    "no.annual-report",
-    sv="Tjänsten rapporterar till departementet varje år",
-    en="The service reports to the ministry every year",
+@no_rule(
+    id="no.annual-report",
+    title_sv="Tjänsten rapporterar till departementet varje år",
+    title_en="The service reports to the ministry every year",
 )
 def annual_report(step: Step) -> Iterator[Refusal]:
     """One report per year, for a year from the approval on that has begun.
@@ -384,10 +373,10 @@ def annual_report(step: Step) -> Iterator[Refusal]:
         )
 
 
-@_forskrift(
-    "no.wind-down-when-goals-met",
-    sv="Tjänsten avvecklas när målen är uppnådda, eller av ett angivet skäl",
-    en="The service is wound down when its goals are met, or for a recorded reason",
+@no_rule(
+    id="no.wind-down-when-goals-met",
+    title_sv="Tjänsten avvecklas när målen är uppnådda, eller av ett angivet skäl",
+    title_en="The service is wound down when its goals are met, or for a recorded reason",
 )
 def wind_down_when_goals_met(step: Step) -> Iterator[Refusal]:
     """Once an annual report says the goals are met, the wind-down is due (a duty,
