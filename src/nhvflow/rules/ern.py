@@ -39,6 +39,7 @@ __all__ = [
     "MEMBER_STATE_OF_PROVIDER",
     "PROVIDER",
     "RESPONSIBLE_PARTY",
+    "RULEBOOK",
     "RULES",
     "ErnCase",
     "criteria",

@@ -40,6 +40,7 @@ __all__ = [
     "NPO_OF_AREA",
     "REGION_FOR_ITSELF",
     "RESPONSIBLE_PARTY",
+    "RULEBOOK",
     "RULES",
     "SOCIALSTYRELSEN",
     "KcCase",

@@ -35,6 +35,7 @@ __all__ = [
     "MINISTRY",
     "OTHER_ENTERPRISE",
     "RESPONSIBLE_PARTY",
+    "RULEBOOK",
     "RULES",
     "NorwayCase",
     "annual_report",
