@@ -105,8 +105,8 @@ def _is_pilot_area(step: Step, area: str | None) -> bool:
 def proposal_area(step: Step) -> str | None:
     """The programme area of the step's proposal: the case's, or for a
     submission the one it names."""
-    area = step.view(ProposalCase).programme_area
-    return area or getattr(step.payload, "programme_area", None)
+    submitted: str | None = getattr(step.payload, "programme_area", None)
+    return step.view(ProposalCase).programme_area or submitted
 
 
 def _area_scope(step: Step) -> Refusal | None:

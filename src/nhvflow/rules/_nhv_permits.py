@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from nhvflow import events as ev
 from nhvflow.events import GENERAL_DUTY_RULE, SPECIAL_CONDITIONS_RULE
 from nhvflow.model import Region
 from nhvflow.rules._base import (
@@ -76,7 +77,8 @@ def permit_needs_application(step: Step) -> Iterator[Refusal]:
                 "Socialstyrelsen bereder dem först (prepare_board).",
             )
         seen: set[Region] = set()
-        for grant in step.payload.permits:
+        granted: ev.PermitsGranted = step.payload
+        for grant in granted.permits:
             region = grant.region
             if region in seen:
                 yield refuse(
@@ -125,7 +127,8 @@ def general_knowledge_duty(step: Step) -> Iterator[Refusal]:
     The engine records the duty's text on every permit granted (condition with rule
     ``nhv.general-knowledge-duty``); a grant that tries to set another text is refused.
     """
-    given = step.payload.general_duty
+    granted: ev.PermitsGranted = step.payload
+    given = granted.general_duty
     if given != GENERAL_DUTY_TEXT:
         yield refuse(
             "The general knowledge duty is set by the regulation and attaches to every permit "
@@ -164,7 +167,8 @@ def special_conditions_need_basis(step: Step) -> Iterator[Refusal]:
     and "Sammanfattning": "om det behövs enligt de utredningar och beredningar som
     föregår beslutet om nationell högspecialiserad vård."
     """
-    with_conditions = [g for g in step.payload.permits if g.special_conditions]
+    granted: ev.PermitsGranted = step.payload
+    with_conditions = [g for g in granted.permits if g.special_conditions]
     if with_conditions and not step.view(NhvCase).knowledge_spreading_need:
         regions = ", ".join(g.region.swedish_name for g in with_conditions)
         yield refuse(
@@ -199,7 +203,8 @@ def follow_up_by_holder(step: Step) -> Iterator[Refusal]:
     region = step.actor.principal
     if region is None:
         return
-    year = step.payload.year
+    report: ev.FollowUpReported = step.payload
+    year = report.year
     case = step.view(NhvCase)
     held = [p for p in case.valid_permits if p.region is region]
     first = min((p.granted_on.year for p in held), default=None)
@@ -246,7 +251,8 @@ def revocation_grounds(step: Step) -> Iterator[Refusal]:
     be revoked. A revocation frees a place, which a new round of applications can
     fill in the same case.
     """
-    region: Region = step.payload.region
+    revocation: ev.PermitRevoked = step.payload
+    region = revocation.region
     case = step.view(NhvCase)
     if not case.holds_valid_permit(region):
         yield refuse(
@@ -254,7 +260,7 @@ def revocation_grounds(step: Step) -> Iterator[Refusal]:
             f"{region.swedish_name} har inget giltigt tillstånd i ärendet; inget att återkalla.",
         )
         return
-    if step.payload.ground == "holder_request" and region not in case.revocation_requested_by:
+    if revocation.ground == "holder_request" and region not in case.revocation_requested_by:
         yield refuse(
             f"{region.swedish_name} has not asked for its permit to be revoked; the ground "
             "'holder_request' needs the holder's request_revocation first.",

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
+from nhvflow.events import ern as ev
 from nhvflow.model import EU_EEA_COUNTRIES, Role, same_area
 from nhvflow.rules._base import (
     Refusal,
@@ -208,7 +209,8 @@ def endorsement(step: Step) -> Iterator[Refusal]:
     ``ern.responsible-party`` sees that the endorsing state is the provider's own.
     """
     applied = step.view(ErnCase).network
-    given = step.payload.network
+    endorsed: ev.ApplicationEndorsed = step.payload
+    given = endorsed.network
     if not same_area(given, applied):
         yield refuse(
             f"The endorsement is for {given!r}, but the provider applied to {applied!r}; a "
@@ -335,7 +337,8 @@ def no_patient_data(step: Step) -> Iterator[Refusal]:
     that begins with the birth date; see :func:`looks_like_personal_identity_number`);
     criteria: ``personal_identity_number``, ``name``, ``format``.
     """
-    reference: str = step.payload.reference
+    consultation: ev.VirtualConsultationHeld = step.payload
+    reference = consultation.reference
     if looks_like_personal_identity_number(reference):
         yield refuse(
             "The reference looks like a personal identity number; record only the "

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 
 import attrs
 
+from nhvflow.events import kc as ev
 from nhvflow.model import Region
 from nhvflow.rules._base import Refusal, Rulebook, Step, refuse
 from nhvflow.rules._views import KcCase
@@ -180,7 +181,8 @@ def number_and_tasks(step: Step) -> Iterator[Refusal]:
 
 
 def _basis(step: Step) -> Iterator[Refusal]:
-    centres = step.payload.centres
+    basis: ev.CentresAndTasksFixed = step.payload
+    centres = basis.centres
     if centres < 1:
         yield refuse(
             f"The basis fixes {centres} competence centres; it must fix at least one. Give "
@@ -189,7 +191,7 @@ def _basis(step: Step) -> Iterator[Refusal]:
             "Ange hur många centrum behovet kräver.",
             criterion="number",
         )
-    if not step.payload.tasks:
+    if not basis.tasks:
         yield refuse(
             "The basis names no tasks for the centres; it must delimit their tasks (for "
             "example advice on diagnosis and treatment, education, research).",
@@ -214,7 +216,8 @@ def _application(step: Step) -> Iterator[Refusal]:
         )
     tasks = case.basis.tasks if case.basis is not None else ()
     known = {t.casefold() for t in tasks}
-    unknown = [t for t in step.payload.tasks if t.casefold() not in known]
+    application: ev.EstablishmentApplied = step.payload
+    unknown = [t for t in application.tasks if t.casefold() not in known]
     if unknown:
         listed = "; ".join(tasks) or "none"
         yield refuse(
@@ -227,7 +230,8 @@ def _application(step: Step) -> Iterator[Refusal]:
 
 
 def _establishment(step: Step) -> Iterator[Refusal]:
-    regions: tuple[Region, ...] = step.payload.regions
+    establishment: ev.CentresEstablished = step.payload
+    regions = establishment.regions
     case = step.view(KcCase)
     seen: set[Region] = set()
     for region in regions:
@@ -291,7 +295,8 @@ def financing_form(step: Step) -> Iterator[Refusal]:
         2. En myndighet kan ge statsbidrag till kompetenscentrumet. ...
         3. En myndighet kan driva kompetenscentrumet.
     """
-    form = step.payload.financing
+    establishment: ev.CentresEstablished = step.payload
+    form = establishment.financing
     if "_".join(form.casefold().split()) in NO_FINANCING:
         yield refuse(
             f"Financing {form!r} names no financing; the centres' financing must be secured "
@@ -301,7 +306,7 @@ def financing_form(step: Step) -> Iterator[Refusal]:
             "genom stöd från regionerna, staten eller på annat angivet sätt.",
             criterion="form",
         )
-    if step.payload.grant_years is not None and form != "state_grant":
+    if establishment.grant_years is not None and form != "state_grant":
         yield refuse(
             f"grant_years applies to a state grant, but the financing is {form!r}; leave it out.",
             f"grant_years gäller statsbidrag, men finansieringen är {form!r}; utelämna den.",
@@ -334,16 +339,17 @@ def state_grant_one_year(step: Step) -> Iterator[Refusal]:
     not name the provision; commitments beyond the budget year need the Riksdag's
     authorisation under the budget act (budgetlagen 2011:203, 6 kap.).
     """
-    if step.payload.financing != "state_grant":
+    establishment: ev.CentresEstablished = step.payload
+    if establishment.financing != "state_grant":
         return
-    years = 1 if step.payload.grant_years is None else step.payload.grant_years
+    years = 1 if establishment.grant_years is None else establishment.grant_years
     if years < 1:
         yield refuse(
             f"A state grant of {years} years was asked for; a grant runs for at least one year.",
             f"Statsbidrag för {years} år begärdes; ett bidrag gäller minst ett år.",
             criterion="years",
         )
-    elif years > 1 and not step.payload.riksdag_authorisation:
+    elif years > 1 and not establishment.riksdag_authorisation:
         yield refuse(
             f"A state grant for {years} years needs the Riksdag's authorisation, and none is "
             "recorded; grant one year, or record the authorisation (riksdag_authorisation=True "

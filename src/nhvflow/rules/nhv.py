@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from nhvflow import events as ev
 from nhvflow.model import Expert, HealthcareRegion
 from nhvflow.rules._base import (
     Refusal,
@@ -150,10 +151,11 @@ def advisory_requires_concentrated_care(step: Step) -> Iterator[Refusal]:
                 "tillstånd endast på ett beslut som koncentrerar vårdåtgärder.",
             )
         return
-    care = [c for c in (step.payload.care_measures or ()) if c.strip()]
+    decision: ev.NhvDecided = step.payload
+    care = [c for c in (decision.care_measures or ()) if c.strip()]
     if care:
         return
-    if step.payload.advisory_mission or case.advisory:
+    if decision.advisory_mission or case.advisory:
         yield refuse(
             "An advisory mission (a competence centre) can only be decided together with "
             "concentrated care measures, and this decision concentrates none; name the care "
@@ -197,7 +199,8 @@ def proposal_nominates_experts(step: Step) -> Iterator[Refusal]:
     A refusal rather than a malformed payload: the list is well formed when
     empty, and what is missing is a step the NPO's work process requires.
     """
-    if not step.payload.nominated_experts:
+    proposal: ev.ProposalSubmitted = step.payload
+    if not proposal.nominated_experts:
         yield refuse(
             "The proposal nominates no experts; step 1 is to propose a care area and nominate "
             "experts for the expert group of step 2. Name at least one in nominated_experts.",
@@ -231,7 +234,8 @@ def max_five_units(step: Step) -> Iterator[Refusal]:
     "not in every healthcare region" (HSL 2017:30 2 kap. 7 §; prop. 2017/18:40).
     """
     if step.trigger == "decide":
-        units = step.payload.units
+        decision: ev.NhvDecided = step.payload
+        units = decision.units
         if not 1 <= units <= MAX_UNITS:
             yield refuse(
                 f"{units} units were asked for; national highly specialised care is run at "
@@ -243,7 +247,8 @@ def max_five_units(step: Step) -> Iterator[Refusal]:
     case = step.view(NhvCase)
     decided, valid = case.units or 0, len(case.valid_permits)
     if step.trigger == "grant_permits":
-        asked = len(step.payload.permits)
+        granted: ev.PermitsGranted = step.payload
+        asked = len(granted.permits)
         if valid + asked > decided:
             yield refuse(
                 f"{asked} permits were asked for beside {valid} valid ones, {valid + asked} in "
@@ -285,7 +290,8 @@ def application_window(step: Step) -> Iterator[Refusal]:
     practice as this library models it, not law).
     """
     if step.trigger == "decide":
-        due = step.payload.applications_due
+        decision: ev.NhvDecided = step.payload
+        due = decision.applications_due
         if due is not None and due < step.at.date():
             yield refuse(
                 f"The last day for applications ({due}) is before the decision "
@@ -424,7 +430,8 @@ def expert_group_composition(step: Step) -> Iterator[Refusal]:
     "Hela landet" is read as all six healthcare regions (Region Halland counts for
     both Västra and Södra); "jämställt" as 40/60 or better between women and men.
     """
-    yield from composition_failures(step.payload.experts)
+    appointed: ev.ExpertGroupAppointed = step.payload
+    yield from composition_failures(appointed.experts)
 
 
 @nhv_rule(
@@ -458,7 +465,8 @@ def mapping_pause(step: Step) -> Iterator[Refusal]:
     area = proposal_area(step)
     pilot = _is_pilot_area(step, area)
     if step.trigger == "submit":
-        if step.payload.pilot and not pilot:
+        proposal: ev.ProposalSubmitted = step.payload
+        if proposal.pilot and not pilot:
             designated = ", ".join(pilot_areas(step.facts.pilot_designations(), step.at))
             yield refuse(
                 f"{area} is not a programme area designated as a pilot, so its proposal cannot "

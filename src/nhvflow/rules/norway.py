@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from nhvflow._abroad import HEALTH_ENTERPRISES, health_enterprise_name
+from nhvflow.events import norway as ev
 from nhvflow.model import Role
 from nhvflow.rules._base import (
     Refusal,
@@ -239,7 +240,8 @@ def review_with_experts(step: Step) -> Iterator[Refusal]:
     (motsvarande Socialstyrelsen) genomlyser sedan
     kompetenstjänsten tillsammans med experter, inför departementets beslut."
     """
-    if not step.payload.experts:
+    review: ev.ServiceReviewed = step.payload
+    if not review.experts:
         yield refuse(
             "The review names no experts; Helsedirektoratet reviews the service together "
             "with experts. List them in experts.",
@@ -299,7 +301,7 @@ def plan(step: Step) -> Iterator[Refusal]:
     kompetenstjänster, till exempel sällsynta diagnoser, sarkom och solida tumörer
     hos barn".
     """
-    payload = step.payload
+    payload: ev.ServiceApproved = step.payload
     if not payload.goals:
         yield refuse(
             "The plan sets no goals; give clear goals that measure the service's effect.",
@@ -321,7 +323,7 @@ def plan(step: Step) -> Iterator[Refusal]:
             "en (wind_down_estimate), även för en tjänst med varaktigt behov.",
             criterion="wind_down_estimate",
         )
-    elif estimate is not None and estimate <= step.at.date():
+    elif estimate <= step.at.date():
         yield refuse(
             f"The wind-down estimate ({estimate}) is not after the approval ({step.at.date()}); "
             "estimate a later date.",
@@ -345,7 +347,8 @@ def annual_report(step: Step) -> Iterator[Refusal]:
     listas ovan." Bilaga 2: "Man utvärderar kontinuerligt hur varje kompetenstjänst
     lyckas nå ut till sina målgrupper i hela landet."
     """
-    year = step.payload.year
+    report: ev.AnnualReportSubmitted = step.payload
+    year = report.year
     case = step.view(NorwayCase)
     approved = case.approved_on.year if case.approved_on is not None else None
     if approved is not None and year < approved:
@@ -389,7 +392,8 @@ def wind_down_when_goals_met(step: Step) -> Iterator[Refusal]:
     anses ha uppnåtts ska tjänsterna avvecklas." The sentence is a duty, not a
     ban: it says when a service must end, not that it may end only then.
     """
-    if step.payload.reason.strip():
+    wind_down: ev.ServiceWoundDown = step.payload
+    if wind_down.reason.strip():
         return
     latest = step.view(NorwayCase).latest_report
     if latest is None:
