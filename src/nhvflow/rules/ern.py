@@ -9,6 +9,9 @@ Decision 2014/287/EU (in force 27 May 2014; amended by Implementing Decision
 favourable opinion on applications to existing networks and rules for the
 Clinical Patient Management System); the criteria in Commission Delegated
 Decision 2014/286/EU, Annex II.
+
+The rules read a case through :class:`ErnCase` (the network and Member State
+applied from, the criteria met, the network's opinion).
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ The expert group is judged by the criteria of the law in force,
 dra lärdom av processen för nationell högspecialiserad vård"), whatever the
 step's date: the proposal has no date of entry into force, so the borrowed
 rule is never "not in force" here.
+
+The rules read a case through :class:`KcCase` (the basis's number of centres
+and tasks, the regions that applied).
 """
 
 from __future__ import annotations

@@ -14,6 +14,10 @@ Rules judge a step as of its business time; all of these are in force from
 2018-07-01, when the NHV system replaced rikssjukvård (the NHV page: "De
 områden som tidigare varit rikssjukvård är sedan 1 juli 2018 nationell
 högspecialiserad vård").
+
+The rules read a case through :class:`NhvCase` (``step.view(NhvCase)``: the
+units decided, the application period, the permits and applicants as typed
+records), and what they share is declared once in :data:`RULEBOOK`.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ Norwegian regulation — forskrift 17. desember 2010 nr. 1706 om godkjenning av
 sykehus, bruk av betegnelsen universitetssykehus og nasjonale tjenester i
 spesialisthelsetjenesten, kapittel 4, in force 1 January 2011 — and its
 guidance (veileder, 2017). The rules are in force from that date.
+
+The rules read a case through :class:`NorwayCase` (the initiator, its
+supporters, the criteria the review found met, the annual reports).
 """
 
 from __future__ import annotations
