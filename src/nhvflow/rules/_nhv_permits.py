@@ -90,7 +90,7 @@ def permit_needs_application(step: Step) -> Iterator[Refusal]:
                 yield refuse(
                     f"{region.swedish_name} has not applied for a permit in this area; a permit "
                     f"goes only to a region that applied (applicants: "
-                    f"{', '.join(sorted(r.name for r in applicants)) or 'none'}).",
+                    f"{', '.join(sorted({r.name for r in applicants})) or 'none'}).",
                     f"{region.swedish_name} har inte ansökt om tillstånd inom området; tillstånd "
                     "ges bara till en region som ansökt.",
                 )

@@ -250,7 +250,7 @@ def _establishment(step: Step) -> Iterator[Refusal]:
             yield refuse(
                 f"{region.swedish_name} has not applied to establish a competence centre; "
                 f"centres go only to regions that applied "
-                f"(applicants: {', '.join(sorted(r.name for r in case.applied)) or 'none'}).",
+                f"(applicants: {', '.join(sorted({r.name for r in case.applied})) or 'none'}).",
                 f"{region.swedish_name} har inte ansökt om att etablera kompetenscentrum; "
                 "centrum etableras bara hos regioner som ansökt.",
                 criterion="applicant",
