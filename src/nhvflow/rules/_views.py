@@ -190,8 +190,9 @@ class NhvCase(ProposalCase):
     @once
     def applied_this_round(self) -> tuple[Region, ...]:
         """The regions that applied in the current round."""
-        current = self.application_round
-        return tuple(a.region for a in self.applicants if a.round == current)
+        current = self.application_round  # read without building the records: a hot path
+        applicants = _items(self._data, "applicants")
+        return tuple(Region[a["region"]] for a in applicants if a.get("round", 0) == current)
 
     @once
     def permits(self) -> tuple[Permit, ...]:
@@ -209,7 +210,8 @@ class NhvCase(ProposalCase):
     @once
     def holders(self) -> tuple[Region, ...]:
         """The regions holding a valid permit."""
-        return tuple(p.region for p in self.valid_permits)
+        permits = _items(self._data, "permits")  # without building the records: a hot path
+        return tuple(Region[p["region"]] for p in permits if p["valid"])
 
     def holds_valid_permit(self, region: Region | None) -> bool:
         """Whether ``region`` holds a valid permit in the case."""
