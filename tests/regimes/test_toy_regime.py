@@ -16,7 +16,15 @@ from nhvflow import Actor, NotAuthorised, Region, TransitionDenied
 from nhvflow.events import Fact, Meta
 from nhvflow.events import fields as f
 from nhvflow.model import Role
-from nhvflow.rules import Refusal, Responsibility, Step, refuse, responsible_party_rule, rule
+from nhvflow.rules import (
+    CaseView,
+    Refusal,
+    Responsibility,
+    Step,
+    refuse,
+    responsible_party_rule,
+    rule,
+)
 from nhvflow.states import DefinitionError, Process, State, Transition
 
 # -- the toy regime: a region asks the board to allow a street party ------------------
@@ -175,3 +183,58 @@ def _nhv() -> dict[str, Any]:
     from nhvflow.fixtures import proposal
 
     return {**proposal(), "at": AT}
+
+
+class PartyCase(CaseView):
+    """The toy regime's view: what its folds write, typed."""
+
+    @property
+    def guests(self) -> int:
+        guests: int = self._data["guests"]
+        return guests
+
+    @property
+    def host(self) -> Region:
+        return Region[self._data["host"]]
+
+
+@rule(
+    id="toy.host-not-gotland",
+    title_sv="Gotland är värd för inga fester",
+    title_en="Gotland hosts no parties",
+    citation="Toy rules § 3",
+    kind="practice",
+)
+def host_not_gotland(step: Step) -> Iterator[Refusal]:
+    """A party hosted by Gotland is not allowed."""
+    party = step.view(PartyCase)
+    if party.host is Region.GOTLAND:
+        yield refuse(f"{party.guests} guests on Gotland.", f"{party.guests} gäster på Gotland.")
+
+
+def test_a_process_of_your_own_may_declare_a_view_or_none():
+    """Without a view the rules read step.data; with one, step.view reads it typed."""
+    assert TOY.view is None
+    viewed = Process(
+        name="toy-viewed",
+        title_en="Street parties, viewed",
+        title_sv="Gatufester, med vy",
+        authority=RESPONSIBLE,
+        view=PartyCase,
+        states=[State("requested"), State("allowed", final=True)],
+        transitions=[
+            Transition("submit", (), "requested", HOST, PartyRequested),
+            Transition("allow", ("requested",), "allowed", BOARD, PartyAllowed,
+                       rules=(max_guests, host_not_gotland)),
+        ],
+    )  # fmt: skip
+    assert viewed.view is PartyCase
+    with nhvflow.open(processes=[viewed], process="toy-viewed") as reg:
+        gotland = Actor.region(Region.GOTLAND)
+        case = reg.submit(gotland, street="Strandgatan", guests=12, at=AT)
+        with pytest.raises(TransitionDenied) as exc:
+            reg.fire(case.id, "allow", Actor.board(), at=AT)
+        assert exc.value.rules == ("toy.host-not-gotland",)
+        assert "12 guests on Gotland" in exc.value.violations[0].message
+        case = reg.submit(SKANE, street="Stortorget", guests=12, at=AT)
+        assert reg.fire(case.id, "allow", Actor.board(), at=AT).state == "allowed"

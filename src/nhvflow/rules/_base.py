@@ -7,6 +7,10 @@ its kind and status, a validity period ``[valid_from, valid_to)`` judged at
 the step's business time, and a check: a function of the :class:`Step` that
 yields :class:`Refusal` values. The rule turns each refusal into a
 :class:`~nhvflow.model.Violation` carrying its id and citation.
+
+A check reads the case through the :class:`CaseView` its regime declares
+(``step.view(NhvCase)``, built once per step), not through the keys of
+``step.data``.
 """
 
 from __future__ import annotations
@@ -14,24 +18,11 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Generic, Literal, Protocol, TypeVar, cast, overload
 
 import attrs
 
 from nhvflow.model import Actor, Case, Role, Violation
-
-__all__ = [
-    "Facts",
-    "Kind",
-    "Refusal",
-    "Responsibility",
-    "Rule",
-    "RuleOutcome",
-    "Status",
-    "Step",
-    "refuse",
-    "rule",
-]
 
 Kind = Literal["statute", "regulation", "authority report", "practice", "treaty"]
 Status = Literal["in force", "proposed"]
@@ -67,6 +58,63 @@ def refuse(en: str, sv: str, criterion: str | None = None) -> Refusal:
     return Refusal(en, sv, criterion)
 
 
+class CaseView:
+    """A regime's typed, read-only reading of a case's ``data``.
+
+    A regime's events fold its cases' ``data`` (a JSON dict); its view is the
+    one place that names those keys for reading, and its rules read the case
+    through it: ``step.view(NhvCase).units``, never ``step.data["units"]``.
+    nhvflow's regimes declare theirs (:mod:`nhvflow.rules` exports them). For
+    a process of your own, subclass this class with typed properties that read
+    ``self._data`` (:func:`functools.cached_property` for what costs to build)
+    and declare it on the process (``Process(..., view=MyCase)``); a process
+    may declare none, and its rules then read ``step.data``.
+
+    A view is built from the case as it stood before the step (an empty case
+    for a submission) and is lazy: a property converts only what a rule reads,
+    and a :class:`once` property only the first time.
+    """
+
+    _data: Mapping[str, Any]
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        object.__setattr__(self, "_data", data)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {', '.join(sorted(self._data)) or 'an empty case'}>"
+
+
+View = TypeVar("View", bound=CaseView)
+Value = TypeVar("Value")
+
+
+class once(Generic[View, Value]):
+    """A property of a :class:`CaseView` computed the first time it is read
+    and then kept (as :func:`functools.cached_property`, without its lock:
+    a view lives within one step)."""
+
+    def __init__(self, compute: Callable[[View], Value]) -> None:
+        self._compute = compute
+        self._name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    @overload
+    def __get__(self, view: None, kind: type[View]) -> once[View, Value]: ...
+    @overload
+    def __get__(self, view: View, kind: type[View]) -> Value: ...
+    def __get__(self, view: View | None, kind: type[View]) -> once[View, Value] | Value:
+        if view is None:
+            return self
+        value = view.__dict__[self._name] = self._compute(view)
+        return value
+
+
 @attrs.frozen
 class Step:
     """A step as a rule sees it: the case before the step (``None`` for a
@@ -82,10 +130,26 @@ class Step:
     facts: Facts
     responsible: Responsibility
 
+    _views: dict[type[CaseView], CaseView] | None = attrs.field(
+        init=False, default=None, eq=False, repr=False
+    )
+
     @property
     def data(self) -> dict[str, Any]:
         """The case's accumulated facts (empty for a submission)."""
         return self.case.data if self.case is not None else {}
+
+    def view(self, kind: type[View]) -> View:
+        """The case as the view ``kind`` reads it (an empty case for a
+        submission), built once per step."""
+        views = self._views
+        if views is None:
+            views = {}
+            object.__setattr__(self, "_views", views)
+        found = views.get(kind)
+        if found is None:
+            found = views[kind] = kind(self.data)
+        return cast(View, found)
 
 
 CheckFn = Callable[[Step], Iterable[Refusal]]
@@ -196,21 +260,18 @@ def rule(
     rule's documentation (quote the source passage there)."""
 
     def make(fn: CheckFn) -> Rule:
+        # in the order of Rule's fields
         return Rule(
-            id=id,
-            title_sv=title_sv,
-            title_en=title_en,
-            citation=citation,
-            kind=kind,
-            check=fn,
-            valid_from=valid_from,
-            valid_to=valid_to,
-            status=status,
-            seed=seed,
-            doc=_doc(fn),
+            id, title_sv, title_en, citation, kind, fn, valid_from, valid_to, status, seed, _doc(fn)
         )
 
     return make
+
+
+def _authorised(step: Step) -> Iterator[Refusal]:
+    refusal = step.responsible.allows(step)
+    if refusal is not None:
+        yield refusal
 
 
 def responsible_party_rule(
@@ -225,20 +286,66 @@ def responsible_party_rule(
 ) -> Rule:
     """The rule that only the responsible party may fire a step, for a
     regime; its violations become :class:`~nhvflow.errors.NotAuthorised`."""
-
-    def check(step: Step) -> Iterator[Refusal]:
-        refusal = step.responsible.allows(step)
-        if refusal is not None:
-            yield refusal
-
-    check.__doc__ = doc or "Only the party responsible for a step may fire it."
-    return rule(
-        id=id,
-        title_sv="Endast den ansvariga parten får ta steget",
-        title_en="Only the responsible party may take the step",
-        citation=citation,
-        kind=kind,
-        valid_from=valid_from,
+    return Rule(
+        id,
+        "Endast den ansvariga parten får ta steget",
+        "Only the responsible party may take the step",
+        citation,
+        kind,
+        _authorised,
+        valid_from,
         status=status,
         seed=seed,
-    )(check)
+        doc=inspect.cleandoc(doc or "Only the party responsible for a step may fire it."),
+    )
+
+
+@attrs.frozen
+class Rulebook:
+    """What the rules of one regime share: the date from which they apply,
+    their status and, unless a rule says otherwise, their kind, citation and
+    source passage. :meth:`rule` and :meth:`responsible_party` declare a rule
+    of the regime with these filled in, so that each rule states only what is
+    its own."""
+
+    valid_from: date | None = None
+    status: Status = "in force"
+    kind: Kind = "regulation"
+    citation: str = ""
+    seed: str = ""
+
+    def rule(
+        self,
+        *,
+        id: str,
+        title_sv: str,
+        title_en: str,
+        citation: str = "",
+        kind: Kind | None = None,
+        valid_from: date | None = None,
+        seed: str = "",
+    ) -> Callable[[CheckFn], Rule]:
+        """:func:`rule`, with the regime's status and its validity, kind,
+        citation and source passage where the rule gives none of its own."""
+        return rule(
+            id=id,
+            title_sv=title_sv,
+            title_en=title_en,
+            citation=citation or self.citation,
+            kind=kind or self.kind,
+            valid_from=valid_from or self.valid_from,
+            status=self.status,
+            seed=seed or self.seed,
+        )
+
+    def responsible_party(self, *, id: str, citation: str = "", seed: str = "", doc: str) -> Rule:
+        """:func:`responsible_party_rule` for the regime."""
+        return responsible_party_rule(
+            id=id,
+            citation=citation or self.citation,
+            kind=self.kind,
+            valid_from=self.valid_from,
+            status=self.status,
+            seed=seed or self.seed,
+            doc=doc,
+        )

@@ -10,14 +10,15 @@ from datetime import UTC, date, datetime
 
 import attrs
 
-from nhvflow.model import Region, Role, same_area
+from nhvflow.model import Role, same_area
 from nhvflow.rules._base import (
     Refusal,
     Responsibility,
+    Rulebook,
     Step,
     refuse,
-    responsible_party_rule,
 )
+from nhvflow.rules._views import NhvCase, ProposalCase
 
 IN_FORCE = date(2018, 7, 1)
 """The NHV system in force: prop. 2017/18:40, HSL (2017:30) as amended."""
@@ -101,8 +102,15 @@ def _is_pilot_area(step: Step, area: str | None) -> bool:
 # -- who may fire a step ---------------------------------------------------------------
 
 
+def proposal_area(step: Step) -> str | None:
+    """The programme area of the step's proposal: the case's, or for a
+    submission the one it names."""
+    submitted: str | None = getattr(step.payload, "programme_area", None)
+    return step.view(ProposalCase).programme_area or submitted
+
+
 def _area_scope(step: Step) -> Refusal | None:
-    area = step.data.get("programme_area") or getattr(step.payload, "programme_area", None)
+    area = proposal_area(step)
     if same_area(step.actor.programme_area, area):
         return None
     return refuse(
@@ -140,18 +148,11 @@ def _own_case(step: Step) -> Refusal | None:
     )
 
 
-def holds_valid_permit(step: Step, region: Region | None) -> bool:
-    """Whether ``region`` holds a valid permit in the step's case."""
-    return region is not None and any(
-        p["region"] == region.name and p["valid"] for p in step.data.get("permits", [])
-    )
-
-
 def _holder(step: Step) -> Refusal | None:
     refusal = _for_itself(step)
     if refusal is not None:
         return refusal
-    if holds_valid_permit(step, step.actor.principal):
+    if step.view(NhvCase).holds_valid_permit(step.actor.principal):
         return None
     return refuse(
         f"Only a region holding a valid permit in this case may take {step.trigger!r}; "
@@ -188,11 +189,13 @@ BOARD = Responsibility(
 )
 
 
-RESPONSIBLE_PARTY = responsible_party_rule(
+RULEBOOK = Rulebook(valid_from=IN_FORCE)
+"""What every rule of the regime shares: in force from 2018-07-01."""
+nhv_rule = RULEBOOK.rule
+
+RESPONSIBLE_PARTY = RULEBOOK.responsible_party(
     id="nhv.responsible-party",
     citation="HSF (2017:80) 2 kap. 1–2 §; Socialstyrelsen, arbetsprocess för NHV steg 1–8",
-    kind="regulation",
-    valid_from=IN_FORCE,
     seed=f"{_PAGE}, 'Arbetsprocess': Steg 1–8 with 'Ansvarig: ...'",
     doc="""Only the responsible party may fire a step; an NPO only in its own
 area; a region only for itself.

@@ -7,34 +7,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from nhvflow import events as ev
 from nhvflow.events import GENERAL_DUTY_RULE, SPECIAL_CONDITIONS_RULE
 from nhvflow.model import Region
 from nhvflow.rules._base import (
     Refusal,
     Step,
     refuse,
-    rule,
 )
 from nhvflow.rules._nhv_base import (
     _PAGE,
     _REPORT,
     GENERAL_DUTY_TEXT,
-    IN_FORCE,
-    holds_valid_permit,
+    nhv_rule,
 )
+from nhvflow.rules._views import NhvCase
 
 
-def _round(step: Step) -> int:
-    return int(step.data.get("application_round", 0))
-
-
-@rule(
+@nhv_rule(
     id="nhv.permit-needs-application",
     title_sv="Tillstånd ges endast efter ansökan från huvudmannen",
     title_en="A permit is granted only on the region's application",
     citation="HSF (2017:80) 2 kap. 2 §; HSLF-FS 2018:48 3 kap.",
     kind="regulation",
-    valid_from=IN_FORCE,
     seed=f"{_REPORT}, the process steps 5–6; {_PAGE}, 'Steg 5 - Ansökan om tillstånd'",
 )
 def permit_needs_application(step: Step) -> Iterator[Refusal]:
@@ -49,28 +44,24 @@ def permit_needs_application(step: Step) -> Iterator[Refusal]:
     application" (HSF 2017:80 2 kap. 2 §). A revocation frees a place and opens a
     new round, in the same case.
     """
-    current = _round(step)
-    applicants = {
-        a["region"] for a in step.data.get("applicants", []) if a.get("round", 0) == current
-    }
+    case = step.view(NhvCase)
+    applicants = case.applied_this_round
     if step.trigger == "apply_for_permit":
         region = step.actor.principal
-        if region is not None and region.name in applicants:
+        if region is not None and region in applicants:
             yield refuse(
                 f"{region.swedish_name} has already applied in this area; one application "
                 "per region and round of applications.",
                 f"{region.swedish_name} har redan ansökt inom området; en ansökan per region "
                 "och ansökningsomgång.",
             )
-        elif holds_valid_permit(step, region):
-            assert region is not None
+        elif region is not None and case.holds_valid_permit(region):
             yield refuse(
                 f"{region.swedish_name} already holds a valid permit in this area.",
                 f"{region.swedish_name} har redan ett giltigt tillstånd inom området.",
             )
     elif step.trigger == "prepare_board":
-        granted = {p["region"] for p in step.data.get("permits", []) if p["valid"]}
-        if not applicants - granted:
+        if all(region in case.holders for region in applicants):
             yield refuse(
                 "No region has an application before the board in this round; the board is "
                 "prepared on the applications. Wait for applications within the window.",
@@ -78,48 +69,44 @@ def permit_needs_application(step: Step) -> Iterator[Refusal]:
                 "ansökningarna.",
             )
     elif step.trigger == "grant_permits":
-        if (
-            step.case is not None
-            and step.case.state == "permitted"
-            and not step.data.get("before_board")
-        ):
+        if step.case is not None and step.case.state == "permitted" and not case.before_board:
             yield refuse(
                 "No applications have been prepared for the board since its last decision; "
                 "Socialstyrelsen prepares them first (prepare_board).",
                 "Inga ansökningar har beretts inför nämnden sedan dess senaste beslut; "
                 "Socialstyrelsen bereder dem först (prepare_board).",
             )
-        seen: set[str] = set()
-        for grant in step.payload.permits:
+        seen: set[Region] = set()
+        granted: ev.PermitsGranted = step.payload
+        for grant in granted.permits:
             region = grant.region
-            if region.name in seen:
+            if region in seen:
                 yield refuse(
                     f"{region.swedish_name} appears twice in the grant; one permit per region.",
                     f"{region.swedish_name} förekommer två gånger; ett tillstånd per region.",
                 )
-            seen.add(region.name)
-            if region.name not in applicants:
+            seen.add(region)
+            if region not in applicants:
                 yield refuse(
                     f"{region.swedish_name} has not applied for a permit in this area; a permit "
                     f"goes only to a region that applied (applicants: "
-                    f"{', '.join(sorted(applicants)) or 'none'}).",
+                    f"{', '.join(sorted({r.name for r in applicants})) or 'none'}).",
                     f"{region.swedish_name} har inte ansökt om tillstånd inom området; tillstånd "
                     "ges bara till en region som ansökt.",
                 )
-            elif holds_valid_permit(step, region):
+            elif case.holds_valid_permit(region):
                 yield refuse(
                     f"{region.swedish_name} already holds a valid permit in this area.",
                     f"{region.swedish_name} har redan ett giltigt tillstånd inom området.",
                 )
 
 
-@rule(
+@nhv_rule(
     id=GENERAL_DUTY_RULE,
     title_sv="Tillståndshavaren ska sprida kunskap och samverka med remitterande vårdgivare",
     title_en="The permit holder spreads knowledge and cooperates with referring providers",
     citation="HSLF-FS 2018:48 4 kap. 4–5 §",
     kind="regulation",
-    valid_from=IN_FORCE,
     seed=f"{_REPORT}, 'Socialstyrelsen kan inte besluta om särskilda koncentration av "
     "rådgivning' and 'Slutsats' point 1",
 )
@@ -140,7 +127,8 @@ def general_knowledge_duty(step: Step) -> Iterator[Refusal]:
     The engine records the duty's text on every permit granted (condition with rule
     ``nhv.general-knowledge-duty``); a grant that tries to set another text is refused.
     """
-    given = step.payload.general_duty
+    granted: ev.PermitsGranted = step.payload
+    given = granted.general_duty
     if given != GENERAL_DUTY_TEXT:
         yield refuse(
             "The general knowledge duty is set by the regulation and attaches to every permit "
@@ -152,14 +140,13 @@ def general_knowledge_duty(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
+@nhv_rule(
     id=SPECIAL_CONDITIONS_RULE,
     title_sv="Särskilda villkor om kunskapsspridning kräver stöd i beredningen",
     title_en="Special knowledge-spreading conditions need support in the preparations",
     citation="HSLF-FS 2018:48 4 kap.; Socialstyrelsen, Förutsättningar för kompetenscentrum "
     "inom nationell högspecialiserad vård (2019), Slutsats p. 2",
     kind="regulation",
-    valid_from=IN_FORCE,
     seed=f"{_REPORT}, 'Sammanfattning' and 'Slutsats' point 2",
 )
 def special_conditions_need_basis(step: Step) -> Iterator[Refusal]:
@@ -180,8 +167,9 @@ def special_conditions_need_basis(step: Step) -> Iterator[Refusal]:
     and "Sammanfattning": "om det behövs enligt de utredningar och beredningar som
     föregår beslutet om nationell högspecialiserad vård."
     """
-    with_conditions = [g for g in step.payload.permits if g.special_conditions]
-    if with_conditions and not step.data.get("knowledge_spreading_need"):
+    granted: ev.PermitsGranted = step.payload
+    with_conditions = [g for g in granted.permits if g.special_conditions]
+    if with_conditions and not step.view(NhvCase).knowledge_spreading_need:
         regions = ", ".join(g.region.swedish_name for g in with_conditions)
         yield refuse(
             f"Special knowledge-spreading conditions were set for {regions}, but neither the "
@@ -194,13 +182,12 @@ def special_conditions_need_basis(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
+@nhv_rule(
     id="nhv.follow-up-by-holder",
     title_sv="Tillståndshavaren följer upp tillståndet årligen",
     title_en="The permit holder reports a follow-up every year",
     citation="Socialstyrelsen, arbetsprocess för NHV steg 8; HSLF-FS 2018:48",
     kind="practice",
-    valid_from=IN_FORCE,
     seed=f"{_PAGE}, 'Steg 8 - Uppföljning och utvärdering av tillstånden'",
 )
 def follow_up_by_holder(step: Step) -> Iterator[Refusal]:
@@ -216,9 +203,11 @@ def follow_up_by_holder(step: Step) -> Iterator[Refusal]:
     region = step.actor.principal
     if region is None:
         return
-    year = step.payload.year
-    granted = [p for p in step.data.get("permits", []) if p["region"] == region.name and p["valid"]]
-    first = min((int(p["granted_at"][:4]) for p in granted), default=None)
+    report: ev.FollowUpReported = step.payload
+    year = report.year
+    case = step.view(NhvCase)
+    held = [p for p in case.valid_permits if p.region is region]
+    first = min((p.granted_on.year for p in held), default=None)
     if first is not None and year < first:
         yield refuse(
             f"{region.swedish_name} held no permit in {year} (granted {first}); report for "
@@ -233,8 +222,7 @@ def follow_up_by_holder(step: Step) -> Iterator[Refusal]:
             f"Uppföljningen för {year} kan inte rapporteras {step.at.year}; rapportera ett år "
             "som har börjat.",
         )
-    done = {(f["region"], f["year"]) for f in step.data.get("follow_ups", [])}
-    if (region.name, year) in done:
+    if any(f.region is region and f.year == year for f in case.follow_ups):
         yield refuse(
             f"{region.swedish_name} has already reported the follow-up for {year}; one report "
             "per permit and year.",
@@ -243,13 +231,12 @@ def follow_up_by_holder(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
+@nhv_rule(
     id="nhv.revocation-grounds",
     title_sv="Tillstånd återkallas endast på laglig grund",
     title_en="A permit is revoked only on a statutory ground",
     citation="prop. 2017/18:40; HSF (2017:80) 2 kap. 2 §",
     kind="statute",
-    valid_from=IN_FORCE,
     seed="prop. 2017/18:40 (tillstånd gäller tills vidare och kan återkallas); HSF (2017:80) "
     "2 kap. 2 §",
 )
@@ -264,19 +251,19 @@ def revocation_grounds(step: Step) -> Iterator[Refusal]:
     be revoked. A revocation frees a place, which a new round of applications can
     fill in the same case.
     """
-    region: Region = step.payload.region
-    if not holds_valid_permit(step, region):
+    revocation: ev.PermitRevoked = step.payload
+    region = revocation.region
+    case = step.view(NhvCase)
+    if not case.holds_valid_permit(region):
         yield refuse(
             f"{region.swedish_name} holds no valid permit in this case; nothing to revoke.",
             f"{region.swedish_name} har inget giltigt tillstånd i ärendet; inget att återkalla.",
         )
         return
-    if step.payload.ground == "holder_request":
-        asked = any(r["region"] == region.name for r in step.data.get("revocation_requests", []))
-        if not asked:
-            yield refuse(
-                f"{region.swedish_name} has not asked for its permit to be revoked; the ground "
-                "'holder_request' needs the holder's request_revocation first.",
-                f"{region.swedish_name} har inte begärt återkallelse; grunden 'holder_request' "
-                "kräver tillståndshavarens begäran först.",
-            )
+    if revocation.ground == "holder_request" and region not in case.revocation_requested_by:
+        yield refuse(
+            f"{region.swedish_name} has not asked for its permit to be revoked; the ground "
+            "'holder_request' needs the holder's request_revocation first.",
+            f"{region.swedish_name} har inte begärt återkallelse; grunden 'holder_request' "
+            "kräver tillståndshavarens begäran först.",
+        )

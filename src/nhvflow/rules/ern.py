@@ -9,6 +9,9 @@ Decision 2014/287/EU (in force 27 May 2014; amended by Implementing Decision
 favourable opinion on applications to existing networks and rules for the
 Clinical Patient Management System); the criteria in Commission Delegated
 Decision 2014/286/EU, Annex II.
+
+The rules read a case through :class:`ErnCase` (the network and Member State
+applied from, the criteria met, the network's opinion).
 """
 
 from __future__ import annotations
@@ -17,15 +20,17 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
+from nhvflow.events import ern as ev
 from nhvflow.model import EU_EEA_COUNTRIES, Role, same_area
 from nhvflow.rules._base import (
     Refusal,
     Responsibility,
+    Rulebook,
     Step,
     refuse,
-    responsible_party_rule,
     rule,
 )
+from nhvflow.rules._views import ErnCase
 
 __all__ = [
     "AMENDED",
@@ -38,7 +43,9 @@ __all__ = [
     "MEMBER_STATE_OF_PROVIDER",
     "PROVIDER",
     "RESPONSIBLE_PARTY",
+    "RULEBOOK",
     "RULES",
+    "ErnCase",
     "criteria",
     "endorsement",
     "favourable_opinion",
@@ -103,7 +110,7 @@ def _has_country(step: Step) -> Refusal | None:
 
 
 def _providers_state(step: Step) -> Refusal | None:
-    country = step.data.get("country")
+    country = step.view(ErnCase).country
     if step.actor.country is not None and step.actor.country == country:
         return None
     name = EU_EEA_COUNTRIES.get(str(country), str(country))
@@ -117,7 +124,7 @@ def _providers_state(step: Step) -> Refusal | None:
 
 
 def _own_network(step: Step) -> Refusal | None:
-    network = step.data.get("network")
+    network = step.view(ErnCase).network
     if same_area(step.actor.network, network):
         return None
     return refuse(
@@ -152,12 +159,16 @@ ERN_BOARD = Responsibility(
 )
 
 
-RESPONSIBLE_PARTY = responsible_party_rule(
+RULEBOOK = Rulebook(
+    valid_from=IN_FORCE, kind="regulation", seed=f"{_REPORT}, 'Europeiska referensnätverk'"
+)
+"""What every rule of the regime shares: regulations, in force from 27 May 2014 unless
+said otherwise, whose source passage is the report's section on the networks."""
+ern_rule = RULEBOOK.rule
+
+RESPONSIBLE_PARTY = RULEBOOK.responsible_party(
     id="ern.responsible-party",
     citation=f"{_PROCEDURE}, as amended by Implementing Decision (EU) 2019/1269",
-    kind="regulation",
-    valid_from=IN_FORCE,
-    seed=f"{_REPORT}, 'Europeiska referensnätverk'",
     doc="""Only the responsible party may fire a step: the provider applies, its own
 Member State endorses, the Commission checks eligibility, the network's
 coordinator gives the network's opinion and holds its consultations, the
@@ -182,14 +193,11 @@ those of Implementing Decision 2014/287/EU (recital 3 lists them).
 # -- the rules -------------------------------------------------------------------------
 
 
-@rule(
+@ern_rule(
     id="ern.endorsement",
     title_sv="Ansökan går vidare endast med medlemsstatens tillstyrkan",
     title_en="No application proceeds without the Member State's endorsement",
     citation=_PROCEDURE,
-    kind="regulation",
-    valid_from=IN_FORCE,
-    seed=f"{_REPORT}, 'Europeiska referensnätverk'",
 )
 def endorsement(step: Step) -> Iterator[Refusal]:
     """The provider's Member State endorses this very application: the endorsement
@@ -203,8 +211,9 @@ def endorsement(step: Step) -> Iterator[Refusal]:
     ``endorse`` is the only way out of ``applied``, so nothing proceeds without it;
     ``ern.responsible-party`` sees that the endorsing state is the provider's own.
     """
-    applied = step.data.get("network")
-    given = step.payload.network
+    applied = step.view(ErnCase).network
+    endorsed: ev.ApplicationEndorsed = step.payload
+    given = endorsed.network
     if not same_area(given, applied):
         yield refuse(
             f"The endorsement is for {given!r}, but the provider applied to {applied!r}; a "
@@ -214,14 +223,11 @@ def endorsement(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
+@ern_rule(
     id="ern.criteria",
     title_sv="Vårdgivaren uppfyller kriterierna för medlemskap",
     title_en="The provider meets the criteria for membership",
     citation="Delegated Decision 2014/286/EU, Annex II; Implementing Decision 2014/287/EU",
-    kind="regulation",
-    valid_from=IN_FORCE,
-    seed=f"{_REPORT}, 'Europeiska referensnätverk'",
 )
 def criteria(step: Step) -> Iterator[Refusal]:
     """The Board of Member States admits only a provider the independent
@@ -238,7 +244,7 @@ def criteria(step: Step) -> Iterator[Refusal]:
     field (competence, experience and outcomes; human resources; organisation of
     patient care; facilities and equipment).
     """
-    met = set((step.data.get("assessment") or {}).get("met", []))
+    met = step.view(ErnCase).criteria_met
     for name, (en, sv) in CRITERIA_TEXT.items():
         if name not in met:
             yield refuse(
@@ -250,14 +256,12 @@ def criteria(step: Step) -> Iterator[Refusal]:
             )
 
 
-@rule(
+@ern_rule(
     id="ern.favourable-opinion",
     title_sv="Nätverket har tillstyrkt ansökan",
     title_en="The network has given a favourable opinion",
     citation=f"{_PROCEDURE} as amended by Implementing Decision (EU) 2019/1269",
-    kind="regulation",
     valid_from=AMENDED,
-    seed=f"{_REPORT}, 'Europeiska referensnätverk'",
 )
 def favourable_opinion(step: Step) -> Iterator[Refusal]:
     """A provider joins an existing network only with the network's favourable
@@ -270,8 +274,7 @@ def favourable_opinion(step: Step) -> Iterator[Refusal]:
     an existing network must carry the network's favourable opinion. An unfavourable
     opinion does not stop the assessment; it stops admission.
     """
-    opinion = step.data.get("opinion") or {}
-    if not opinion.get("favourable"):
+    if not step.view(ErnCase).favourable_opinion:
         yield refuse(
             "The network did not give a favourable opinion on the application; a provider "
             "joins an existing network only with the network's favourable opinion.",
@@ -309,7 +312,7 @@ def looks_like_personal_identity_number(text: str) -> bool:
     return False
 
 
-@rule(
+@rule(  # not the regime's validity: whatever a step's date, what is written stays written
     id="ern.no-patient-data",
     title_sv="Konsultationen registrerar endast en pseudonym referens",
     title_en="A consultation records only a pseudonymous reference",
@@ -337,7 +340,8 @@ def no_patient_data(step: Step) -> Iterator[Refusal]:
     that begins with the birth date; see :func:`looks_like_personal_identity_number`);
     criteria: ``personal_identity_number``, ``name``, ``format``.
     """
-    reference: str = step.payload.reference
+    consultation: ev.VirtualConsultationHeld = step.payload
+    reference = consultation.reference
     if looks_like_personal_identity_number(reference):
         yield refuse(
             "The reference looks like a personal identity number; record only the "

@@ -14,6 +14,9 @@ The expert group is judged by the criteria of the law in force,
 dra lärdom av processen för nationell högspecialiserad vård"), whatever the
 step's date: the proposal has no date of entry into force, so the borrowed
 rule is never "not in force" here.
+
+The rules read a case through :class:`KcCase` (the basis's number of centres
+and tasks, the regions that applied).
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from collections.abc import Iterator
 
 import attrs
 
+from nhvflow.events import kc as ev
 from nhvflow.model import Region
-from nhvflow.rules._base import Refusal, Step, refuse, responsible_party_rule, rule
+from nhvflow.rules._base import Refusal, Rulebook, Step, refuse
+from nhvflow.rules._views import KcCase
 from nhvflow.rules.nhv import (
     EXPERT_GROUP_OF_CASE,
     NPO_OF_AREA,
@@ -39,8 +44,10 @@ __all__ = [
     "NPO_OF_AREA",
     "REGION_FOR_ITSELF",
     "RESPONSIBLE_PARTY",
+    "RULEBOOK",
     "RULES",
     "SOCIALSTYRELSEN",
+    "KcCase",
     "expert_group_composition",
     "financing_form",
     "financing_key",
@@ -106,11 +113,14 @@ def financing_key(value: str) -> str | None:
     return _FINANCING_ALIASES.get(key)
 
 
-RESPONSIBLE_PARTY = responsible_party_rule(
+RULEBOOK = Rulebook(status="proposed", kind="authority report")
+"""What every rule of the regime shares: proposed, in Socialstyrelsen's report, with no
+date of entry into force."""
+kc_rule = RULEBOOK.rule
+
+RESPONSIBLE_PARTY = RULEBOOK.responsible_party(
     id="kc.responsible-party",
     citation=f"{_REPORT} (Kompetenscentrum bör utredas vidare, p. 1–4)",
-    kind="authority report",
-    status="proposed",
     seed=f"{_REPORT}, 'Kompetenscentrum bör utredas vidare'",
     doc="""Only the responsible party may fire a step: the NPO of the area defines
 the need (and may withdraw it), Socialstyrelsen appoints and leads the expert
@@ -138,13 +148,11 @@ leads the groups and decides.
 )
 
 
-@rule(
+@kc_rule(
     id="kc.number-and-tasks",
     title_sv="Underlaget fastställer antalet kompetenscentrum och avgränsar deras uppgifter",
     title_en="The basis fixes the number of competence centres and delimits their tasks",
     citation=f"{_REPORT} (Kompetenscentrum bör utredas vidare, p. 2 and 4)",
-    kind="authority report",
-    status="proposed",
     seed=f"{_REPORT}, 'Kompetenscentrum bör utredas vidare', points 2 and 4",
 )
 def number_and_tasks(step: Step) -> Iterator[Refusal]:
@@ -176,7 +184,8 @@ def number_and_tasks(step: Step) -> Iterator[Refusal]:
 
 
 def _basis(step: Step) -> Iterator[Refusal]:
-    centres = step.payload.centres
+    basis: ev.CentresAndTasksFixed = step.payload
+    centres = basis.centres
     if centres < 1:
         yield refuse(
             f"The basis fixes {centres} competence centres; it must fix at least one. Give "
@@ -185,7 +194,7 @@ def _basis(step: Step) -> Iterator[Refusal]:
             "Ange hur många centrum behovet kräver.",
             criterion="number",
         )
-    if not step.payload.tasks:
+    if not basis.tasks:
         yield refuse(
             "The basis names no tasks for the centres; it must delimit their tasks (for "
             "example advice on diagnosis and treatment, education, research).",
@@ -195,16 +204,12 @@ def _basis(step: Step) -> Iterator[Refusal]:
         )
 
 
-def _basis_tasks(step: Step) -> list[str]:
-    tasks: list[str] = (step.data.get("basis") or {}).get("tasks", [])
-    return tasks
-
-
 def _application(step: Step) -> Iterator[Refusal]:
     region = step.actor.principal
     if region is None:
         return
-    if any(a["region"] == region.name for a in step.data.get("applicants", [])):
+    case = step.view(KcCase)
+    if region in case.applied:
         yield refuse(
             f"{region.swedish_name} has already applied to establish a competence centre in "
             "this case; one application per region.",
@@ -212,10 +217,12 @@ def _application(step: Step) -> Iterator[Refusal]:
             "en ansökan per region.",
             criterion="one_per_region",
         )
-    known = {t.casefold() for t in _basis_tasks(step)}
-    unknown = [t for t in step.payload.tasks if t.casefold() not in known]
+    tasks = case.basis.tasks if case.basis is not None else ()
+    known = {t.casefold() for t in tasks}
+    application: ev.EstablishmentApplied = step.payload
+    unknown = [t for t in application.tasks if t.casefold() not in known]
     if unknown:
-        listed = "; ".join(_basis_tasks(step)) or "none"
+        listed = "; ".join(tasks) or "none"
         yield refuse(
             f"{region.swedish_name} applies for tasks the basis does not name "
             f"({'; '.join(unknown)}); apply for tasks among: {listed}.",
@@ -226,8 +233,9 @@ def _application(step: Step) -> Iterator[Refusal]:
 
 
 def _establishment(step: Step) -> Iterator[Refusal]:
-    regions: tuple[Region, ...] = step.payload.regions
-    applicants = {a["region"] for a in step.data.get("applicants", [])}
+    establishment: ev.CentresEstablished = step.payload
+    regions = establishment.regions
+    case = step.view(KcCase)
     seen: set[Region] = set()
     for region in regions:
         if region in seen:
@@ -238,16 +246,16 @@ def _establishment(step: Step) -> Iterator[Refusal]:
             )
             continue
         seen.add(region)
-        if region.name not in applicants:
+        if region not in case.applied:
             yield refuse(
                 f"{region.swedish_name} has not applied to establish a competence centre; "
                 f"centres go only to regions that applied "
-                f"(applicants: {', '.join(sorted(applicants)) or 'none'}).",
+                f"(applicants: {', '.join(sorted({r.name for r in case.applied})) or 'none'}).",
                 f"{region.swedish_name} har inte ansökt om att etablera kompetenscentrum; "
                 "centrum etableras bara hos regioner som ansökt.",
                 criterion="applicant",
             )
-    fixed = int((step.data.get("basis") or {}).get("centres") or 0)
+    fixed = case.basis.centres if case.basis is not None else 0
     if len(seen) > fixed:
         yield refuse(
             f"{len(seen)} centres were to be established, but the basis fixed {fixed}; "
@@ -258,14 +266,12 @@ def _establishment(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
+@kc_rule(
     id="kc.financing-form",
     title_sv="Finansieringen säkras genom stöd från regionerna, staten eller på annat sätt",
     title_en="Financing is secured by the regions, the state or another named form",
     citation=f"{_REPORT} (Kompetenscentrum bör utredas vidare; Organisationsformer och "
     "finansiering)",
-    kind="authority report",
-    status="proposed",
     seed=f"{_REPORT}, 'Kompetenscentrum bör utredas vidare' and 'Organisationsformer och "
     "finansiering'",
 )
@@ -292,7 +298,8 @@ def financing_form(step: Step) -> Iterator[Refusal]:
         2. En myndighet kan ge statsbidrag till kompetenscentrumet. ...
         3. En myndighet kan driva kompetenscentrumet.
     """
-    form = step.payload.financing
+    establishment: ev.CentresEstablished = step.payload
+    form = establishment.financing
     if "_".join(form.casefold().split()) in NO_FINANCING:
         yield refuse(
             f"Financing {form!r} names no financing; the centres' financing must be secured "
@@ -302,7 +309,7 @@ def financing_form(step: Step) -> Iterator[Refusal]:
             "genom stöd från regionerna, staten eller på annat angivet sätt.",
             criterion="form",
         )
-    if step.payload.grant_years is not None and form != "state_grant":
+    if establishment.grant_years is not None and form != "state_grant":
         yield refuse(
             f"grant_years applies to a state grant, but the financing is {form!r}; leave it out.",
             f"grant_years gäller statsbidrag, men finansieringen är {form!r}; utelämna den.",
@@ -310,14 +317,12 @@ def financing_form(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
+@kc_rule(
     id="kc.state-grant-one-year",
     title_sv="Statsbidrag är ettåriga; längre kräver riksdagens bemyndigande",
     title_en="A state grant runs one year; longer needs the Riksdag's authorisation",
     citation=f"{_REPORT} (Organisationsformer och finansiering, p. 2); cf. budgetlagen "
     "(2011:203) 6 kap.",
-    kind="authority report",
-    status="proposed",
     seed=f"{_REPORT}, 'Organisationsformer och finansiering', point 2",
 )
 def state_grant_one_year(step: Step) -> Iterator[Refusal]:
@@ -337,16 +342,17 @@ def state_grant_one_year(step: Step) -> Iterator[Refusal]:
     not name the provision; commitments beyond the budget year need the Riksdag's
     authorisation under the budget act (budgetlagen 2011:203, 6 kap.).
     """
-    if step.payload.financing != "state_grant":
+    establishment: ev.CentresEstablished = step.payload
+    if establishment.financing != "state_grant":
         return
-    years = 1 if step.payload.grant_years is None else step.payload.grant_years
+    years = 1 if establishment.grant_years is None else establishment.grant_years
     if years < 1:
         yield refuse(
             f"A state grant of {years} years was asked for; a grant runs for at least one year.",
             f"Statsbidrag för {years} år begärdes; ett bidrag gäller minst ett år.",
             criterion="years",
         )
-    elif years > 1 and not step.payload.riksdag_authorisation:
+    elif years > 1 and not establishment.riksdag_authorisation:
         yield refuse(
             f"A state grant for {years} years needs the Riksdag's authorisation, and none is "
             "recorded; grant one year, or record the authorisation (riksdag_authorisation=True "

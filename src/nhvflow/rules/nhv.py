@@ -14,19 +14,22 @@ Rules judge a step as of its business time; all of these are in force from
 2018-07-01, when the NHV system replaced rikssjukvård (the NHV page: "De
 områden som tidigare varit rikssjukvård är sedan 1 juli 2018 nationell
 högspecialiserad vård").
+
+The rules read a case through :class:`NhvCase` (``step.view(NhvCase)``: the
+units decided, the application period, the permits and applicants as typed
+records), and what they share is declared once in :data:`RULEBOOK`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
+from nhvflow import events as ev
 from nhvflow.model import Expert, HealthcareRegion
 from nhvflow.rules._base import (
     Refusal,
     Step,
     refuse,
-    rule,
 )
 from nhvflow.rules._nhv_base import (
     _PAGE,
@@ -42,12 +45,15 @@ from nhvflow.rules._nhv_base import (
     PERMIT_HOLDER,
     REGION_FOR_ITSELF,
     RESPONSIBLE_PARTY,
+    RULEBOOK,
     SETTINGS,
     SOCIALSTYRELSEN,
     Setting,
     _is_pilot_area,
     default_applications_due,
+    nhv_rule,
     pilot_areas,
+    proposal_area,
 )
 from nhvflow.rules._nhv_permits import (
     follow_up_by_holder,
@@ -56,6 +62,7 @@ from nhvflow.rules._nhv_permits import (
     revocation_grounds,
     special_conditions_need_basis,
 )
+from nhvflow.rules._views import NhvCase
 
 __all__ = [
     "APPLICATION_PERIOD",
@@ -69,9 +76,11 @@ __all__ = [
     "PERMIT_HOLDER",
     "REGION_FOR_ITSELF",
     "RESPONSIBLE_PARTY",
+    "RULEBOOK",
     "RULES",
     "SETTINGS",
     "SOCIALSTYRELSEN",
+    "NhvCase",
     "Setting",
     "advisory_requires_concentrated_care",
     "application_window",
@@ -90,14 +99,13 @@ __all__ = [
 ]
 
 
-@rule(
+@nhv_rule(
     id="nhv.advisory-requires-concentrated-care",
     title_sv="Rådgivning kan inte koncentreras utan att vårdåtgärder koncentreras",
     title_en="Advice cannot be concentrated unless care measures are concentrated too",
     citation="HSLF-FS 2018:48 4 kap. 4–5 §; Socialstyrelsen, Förutsättningar för "
     "kompetenscentrum inom nationell högspecialiserad vård (2019), Slutsats",
     kind="authority report",
-    valid_from=IN_FORCE,
     seed=f"{_REPORT}, 'Slutsats' and 'Socialstyrelsen kan inte besluta om särskilda "
     "koncentration av rådgivning'",
 )
@@ -134,9 +142,10 @@ def advisory_requires_concentrated_care(step: Step) -> Iterator[Refusal]:
     högspecialiserad rådgivning"); deciding it is not. Socialstyrelsen may close
     it with ``close_not_eligible`` citing this rule.
     """
+    case = step.view(NhvCase)
     if step.trigger == "grant_permits":
-        decided = (step.data.get("decision") or {}).get("care_measures") or []
-        if not [c for c in decided if str(c).strip()]:
+        decided = case.decision.care_measures if case.decision is not None else ()
+        if not [c for c in decided if c.strip()]:
             yield refuse(
                 "The decision this grant rests on concentrates no care measures, so a permit "
                 "would carry advice alone; national highly specialised care is care. Grant "
@@ -146,11 +155,11 @@ def advisory_requires_concentrated_care(step: Step) -> Iterator[Refusal]:
                 "tillstånd endast på ett beslut som koncentrerar vårdåtgärder.",
             )
         return
-    care = [c for c in (step.payload.care_measures or ()) if c.strip()]
+    decision: ev.NhvDecided = step.payload
+    care = [c for c in (decision.care_measures or ()) if c.strip()]
     if care:
         return
-    advisory = bool(step.payload.advisory_mission or step.data.get("advisory"))
-    if advisory:
+    if decision.advisory_mission or case.advisory:
         yield refuse(
             "An advisory mission (a competence centre) can only be decided together with "
             "concentrated care measures, and this decision concentrates none; name the care "
@@ -172,13 +181,12 @@ def advisory_requires_concentrated_care(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
+@nhv_rule(
     id="nhv.proposal-nominates-experts",
     title_sv="Förslaget nominerar sakkunniga till steg 2",
     title_en="A proposal nominates experts for step 2",
     citation=f"{_PAGE}, Arbetsprocess, steg 1",
     kind="practice",
-    valid_from=IN_FORCE,
     seed=f"{_PAGE}, 'Steg 1 - Ta fram förslag till vårdområden som ska genomlysas och "
     "nominera sakkunniga till steg 2'",
 )
@@ -195,7 +203,8 @@ def proposal_nominates_experts(step: Step) -> Iterator[Refusal]:
     A refusal rather than a malformed payload: the list is well formed when
     empty, and what is missing is a step the NPO's work process requires.
     """
-    if not step.payload.nominated_experts:
+    proposal: ev.ProposalSubmitted = step.payload
+    if not proposal.nominated_experts:
         yield refuse(
             "The proposal nominates no experts; step 1 is to propose a care area and nominate "
             "experts for the expert group of step 2. Name at least one in nominated_experts.",
@@ -205,13 +214,12 @@ def proposal_nominates_experts(step: Step) -> Iterator[Refusal]:
         )
 
 
-@rule(
+@nhv_rule(
     id="nhv.max-five-units",
     title_sv="Vården bedrivs vid som mest fem enheter",
     title_en="Care is run at no more than five units",
     citation="HSL (2017:30) 2 kap. 7 §; prop. 2017/18:40; Socialstyrelsen (som mest fem enheter)",
     kind="practice",
-    valid_from=IN_FORCE,
     seed=f"{_PAGE}, 'Bakgrund': 'som mest fem enheter i landet'",
 )
 def max_five_units(step: Step) -> Iterator[Refusal]:
@@ -230,7 +238,8 @@ def max_five_units(step: Step) -> Iterator[Refusal]:
     "not in every healthcare region" (HSL 2017:30 2 kap. 7 §; prop. 2017/18:40).
     """
     if step.trigger == "decide":
-        units = step.payload.units
+        decision: ev.NhvDecided = step.payload
+        units = decision.units
         if not 1 <= units <= MAX_UNITS:
             yield refuse(
                 f"{units} units were asked for; national highly specialised care is run at "
@@ -238,10 +247,12 @@ def max_five_units(step: Step) -> Iterator[Refusal]:
                 f"{units} enheter begärdes; nationell högspecialiserad vård bedrivs vid 1 till "
                 f"{MAX_UNITS} enheter. Besluta om 1 till {MAX_UNITS} enheter.",
             )
-    elif step.trigger == "grant_permits":
-        decided = int(step.data.get("units") or 0)
-        valid = sum(1 for p in step.data.get("permits", []) if p["valid"])
-        asked = len(step.payload.permits)
+        return
+    case = step.view(NhvCase)
+    decided, valid = case.units or 0, len(case.valid_permits)
+    if step.trigger == "grant_permits":
+        granted: ev.PermitsGranted = step.payload
+        asked = len(granted.permits)
         if valid + asked > decided:
             yield refuse(
                 f"{asked} permits were asked for beside {valid} valid ones, {valid + asked} in "
@@ -249,25 +260,21 @@ def max_five_units(step: Step) -> Iterator[Refusal]:
                 f"{asked} tillstånd begärdes utöver {valid} giltiga, {valid + asked} totalt, men "
                 f"beslutet gäller {decided} enheter; bevilja högst {decided - valid}.",
             )
-    elif step.trigger == "apply_for_permit" and step.data.get("permits"):
-        decided = int(step.data.get("units") or 0)
-        valid = sum(1 for p in step.data["permits"] if p["valid"])
-        if valid >= decided:
-            yield refuse(
-                f"All {decided} places decided are held by valid permits; a region may apply "
-                "again only when a revocation frees a place.",
-                f"Alla {decided} beslutade platser innehas av giltiga tillstånd; en region kan "
-                "ansöka igen först när en återkallelse frigör en plats.",
-            )
+    elif step.trigger == "apply_for_permit" and case.permits and valid >= decided:
+        yield refuse(
+            f"All {decided} places decided are held by valid permits; a region may apply "
+            "again only when a revocation frees a place.",
+            f"Alla {decided} beslutade platser innehas av giltiga tillstånd; en region kan "
+            "ansöka igen först när en återkallelse frigör en plats.",
+        )
 
 
-@rule(
+@nhv_rule(
     id="nhv.application-window",
     title_sv="Ansökan om tillstånd görs inom den tid Socialstyrelsen anger",
     title_en="Permit applications are made within the period Socialstyrelsen sets",
     citation="HSLF-FS 2018:48 3 kap. 1 §",
     kind="regulation",
-    valid_from=IN_FORCE,
     seed=f"{_PAGE}, 'Steg 5 - Ansökan om tillstånd. Ansvarig: Landstingen.'",
 )
 def application_window(step: Step) -> Iterator[Refusal]:
@@ -287,7 +294,8 @@ def application_window(step: Step) -> Iterator[Refusal]:
     practice as this library models it, not law).
     """
     if step.trigger == "decide":
-        due = step.payload.applications_due
+        decision: ev.NhvDecided = step.payload
+        due = decision.applications_due
         if due is not None and due < step.at.date():
             yield refuse(
                 f"The last day for applications ({due}) is before the decision "
@@ -296,26 +304,22 @@ def application_window(step: Step) -> Iterator[Refusal]:
                 "sista ansökningsdag på eller efter beslutsdagen.",
             )
         return
-    window = step.data.get("application_window")
-    if window is not None:
-        opened, due_text = str(window["opens"])[:10], window["due"]
-    else:
-        decision = step.data.get("decision") or {}
-        opened = str(decision.get("decided_at", ""))[:10]
-        due_text = decision.get("applications_due")
+    period = step.view(NhvCase).application_period
+    if period is None:
+        return
     day = step.at.date()
-    if due_text and day > date.fromisoformat(due_text):
+    if period.due is not None and day > period.due:
         yield refuse(
-            f"Applications closed on {due_text}; this one is dated {day}. Apply within the "
+            f"Applications closed on {period.due}; this one is dated {day}. Apply within the "
             "period Socialstyrelsen set; a new period opens when a revocation frees a place.",
-            f"Ansökningstiden gick ut {due_text}; ansökan är daterad {day}. Ansök inom den tid "
-            "Socialstyrelsen angett; en ny ansökningstid öppnar när en återkallelse frigör en "
-            "plats.",
+            f"Ansökningstiden gick ut {period.due}; ansökan är daterad {day}. Ansök inom den "
+            "tid Socialstyrelsen angett; en ny ansökningstid öppnar när en återkallelse frigör "
+            "en plats.",
         )
-    elif opened and day.isoformat() < opened:
+    elif day < period.opens:
         yield refuse(
-            f"Applications open on {opened}; this one is dated {day}.",
-            f"Ansökningstiden öppnar {opened}; ansökan är daterad {day}.",
+            f"Applications open on {period.opens}; this one is dated {day}.",
+            f"Ansökningstiden öppnar {period.opens}; ansökan är daterad {day}.",
         )
 
 
@@ -402,13 +406,12 @@ def composition_failures(experts: tuple[Expert, ...]) -> Iterator[Refusal]:
         yield _criterion("time_allotted", names=_names(no_time))
 
 
-@rule(
+@nhv_rule(
     id="nhv.expert-group-composition",
     title_sv="Kriterier vid sammansättning av sakkunniggrupper",
     title_en="Criteria for composing an expert group",
     citation="Socialstyrelsen, Kriterier vid sammansättning av sakkunniggrupper",
     kind="practice",
-    valid_from=IN_FORCE,
     seed=f"{_PAGE}, 'Kriterier vid sammansättning av sakkunniggrupper'",
 )
 def expert_group_composition(step: Step) -> Iterator[Refusal]:
@@ -431,16 +434,16 @@ def expert_group_composition(step: Step) -> Iterator[Refusal]:
     "Hela landet" is read as all six healthcare regions (Region Halland counts for
     both Västra and Södra); "jämställt" as 40/60 or better between women and men.
     """
-    yield from composition_failures(step.payload.experts)
+    appointed: ev.ExpertGroupAppointed = step.payload
+    yield from composition_failures(appointed.experts)
 
 
-@rule(
+@nhv_rule(
     id="nhv.mapping-pause",
     title_sv="Inga nya sakkunniggrupper förrän kartläggningen är genomförd",
     title_en="No new expert groups until the overall mapping is done",
     citation=f"{_PAGE} (ny inriktning: övergripande kartläggning)",
     kind="practice",
-    valid_from=IN_FORCE,
     seed=f"{_PAGE}, the paragraphs before 'Bakgrund'; 'Nationella programområden'",
 )
 def mapping_pause(step: Step) -> Iterator[Refusal]:
@@ -463,10 +466,11 @@ def mapping_pause(step: Step) -> Iterator[Refusal]:
     step's business time: the mapping counts as done, and an area as a pilot,
     from the moment the registry recorded it.
     """
-    area = step.data.get("programme_area") or getattr(step.payload, "programme_area", None)
+    area = proposal_area(step)
     pilot = _is_pilot_area(step, area)
     if step.trigger == "submit":
-        if step.payload.pilot and not pilot:
+        proposal: ev.ProposalSubmitted = step.payload
+        if proposal.pilot and not pilot:
             designated = ", ".join(pilot_areas(step.facts.pilot_designations(), step.at))
             yield refuse(
                 f"{area} is not a programme area designated as a pilot, so its proposal cannot "

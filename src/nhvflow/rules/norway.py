@@ -8,25 +8,27 @@ Norwegian regulation — forskrift 17. desember 2010 nr. 1706 om godkjenning av
 sykehus, bruk av betegnelsen universitetssykehus og nasjonale tjenester i
 spesialisthelsetjenesten, kapittel 4, in force 1 January 2011 — and its
 guidance (veileder, 2017). The rules are in force from that date.
+
+The rules read a case through :class:`NorwayCase` (the initiator, its
+supporters, the criteria the review found met, the annual reports).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 
 from nhvflow._abroad import HEALTH_ENTERPRISES, health_enterprise_name
+from nhvflow.events import norway as ev
 from nhvflow.model import Role
 from nhvflow.rules._base import (
-    CheckFn,
     Refusal,
     Responsibility,
-    Rule,
+    Rulebook,
     Step,
     refuse,
-    responsible_party_rule,
-    rule,
 )
+from nhvflow.rules._views import NorwayCase
 
 __all__ = [
     "APPROVAL_CRITERIA",
@@ -37,7 +39,9 @@ __all__ = [
     "MINISTRY",
     "OTHER_ENTERPRISE",
     "RESPONSIBLE_PARTY",
+    "RULEBOOK",
     "RULES",
+    "NorwayCase",
     "annual_report",
     "approval_criteria",
     "plan",
@@ -101,7 +105,7 @@ def _initiator(step: Step) -> Refusal | None:
     name = _enterprise(step)
     if name is None:
         return _unknown_enterprise(step)
-    initiator = step.data.get("initiator")
+    initiator = step.view(NorwayCase).initiator
     if name == initiator:
         return None
     return refuse(
@@ -117,7 +121,7 @@ def _other_enterprise(step: Step) -> Refusal | None:
     name = _enterprise(step)
     if name is None:
         return _unknown_enterprise(step)
-    if name != step.data.get("initiator"):
+    if name != step.view(NorwayCase).initiator:
         return None
     return refuse(
         f"{name} took the initiative; support comes from the other regional health enterprises.",
@@ -154,12 +158,18 @@ MINISTRY = Responsibility(
 )
 
 
-RESPONSIBLE_PARTY = responsible_party_rule(
-    id="no.responsible-party",
-    citation=f"{_REGULATION}; {_GUIDANCE}",
-    kind="regulation",
+RULEBOOK = Rulebook(
     valid_from=IN_FORCE,
+    kind="regulation",
+    citation=f"{_REGULATION}; {_GUIDANCE}",
     seed=_SEED_SECTION,
+)
+"""What every rule of the regime shares: forskrift nr. 1706 and its guidance, in force from
+1 January 2011, as Socialstyrelsen's report describes them."""
+no_rule = RULEBOOK.rule
+
+RESPONSIBLE_PARTY = RULEBOOK.responsible_party(
+    id="no.responsible-party",
     doc="""Only the responsible party may fire a step: a regional health enterprise
 takes the initiative, the others support it, the initiator applies and reports
 every year, Helsedirektoratet reviews, the ministry approves, refuses and winds
@@ -183,24 +193,10 @@ omsorgsdepartementet varje år".
 # -- the rules -------------------------------------------------------------------------
 
 
-def _forskrift(rule_id: str, *, sv: str, en: str) -> Callable[[CheckFn], Rule]:
-    """A rule of forskrift nr. 1706 and its guidance, as Socialstyrelsen's report describes
-    them."""
-    return rule(
-        id=rule_id,
-        title_sv=sv,
-        title_en=en,
-        citation=f"{_REGULATION}; {_GUIDANCE}",
-        kind="regulation",
-        valid_from=IN_FORCE,
-        seed=_SEED_SECTION,
-    )
-
-
-@_forskrift(
-    "no.support-of-the-others",
-    sv="Övriga regionala hälsoföretag stöder initiativet före ansökan",
-    en="The other regional health enterprises support the initiative before it is applied",
+@no_rule(
+    id="no.support-of-the-others",
+    title_sv="Övriga regionala hälsoföretag stöder initiativet före ansökan",
+    title_en="The other regional health enterprises support the initiative before it is applied",
 )
 def support_of_the_others(step: Step) -> Iterator[Refusal]:
     """Every other regional health enterprise supports the initiative before the
@@ -213,10 +209,10 @@ def support_of_the_others(step: Step) -> Iterator[Refusal]:
     regionala hälsoföretagen har det överordnade ansvaret för nationella
     kompetenstjänster."
     """
-    supporters = {s["enterprise"] for s in step.data.get("supporters", [])}
+    case = step.view(NorwayCase)
     if step.trigger == "support":
         name = _enterprise(step)
-        if name in supporters:
+        if name in case.supporters:
             yield refuse(
                 f"{name} has already supported this initiative; each enterprise supports once.",
                 f"{name} har redan lämnat sitt stöd till initiativet; varje hälsoföretag "
@@ -224,9 +220,8 @@ def support_of_the_others(step: Step) -> Iterator[Refusal]:
                 criterion="once",
             )
         return
-    initiator = step.data.get("initiator")
     for other in HEALTH_ENTERPRISES:
-        if other != initiator and other not in supporters:
+        if other != case.initiator and other not in case.supporters:
             yield refuse(
                 f"{other} has not supported the initiative; the application goes to the "
                 "ministry only once all the other regional health enterprises support it.",
@@ -236,10 +231,10 @@ def support_of_the_others(step: Step) -> Iterator[Refusal]:
             )
 
 
-@_forskrift(
-    "no.review-with-experts",
-    sv="Helsedirektoratet genomlyser tjänsten tillsammans med experter",
-    en="The directorate reviews the service together with experts",
+@no_rule(
+    id="no.review-with-experts",
+    title_sv="Helsedirektoratet genomlyser tjänsten tillsammans med experter",
+    title_en="The directorate reviews the service together with experts",
 )
 def review_with_experts(step: Step) -> Iterator[Refusal]:
     """The directorate's review names the experts it worked with.
@@ -248,7 +243,8 @@ def review_with_experts(step: Step) -> Iterator[Refusal]:
     (motsvarande Socialstyrelsen) genomlyser sedan
     kompetenstjänsten tillsammans med experter, inför departementets beslut."
     """
-    if not step.payload.experts:
+    review: ev.ServiceReviewed = step.payload
+    if not review.experts:
         yield refuse(
             "The review names no experts; Helsedirektoratet reviews the service together "
             "with experts. List them in experts.",
@@ -257,10 +253,10 @@ def review_with_experts(step: Step) -> Iterator[Refusal]:
         )
 
 
-@_forskrift(
-    "no.approval-criteria",
-    sv="En nationell kompetenstjänst ger ökad kvalitet, kompetens och kostnadseffektivitet",
-    en="A national competence service improves quality, competence and cost-effectiveness",
+@no_rule(
+    id="no.approval-criteria",
+    title_sv="En nationell kompetenstjänst ger ökad kvalitet, kompetens och kostnadseffektivitet",
+    title_en="A national competence service improves quality, competence and cost-effectiveness",
 )
 def approval_criteria(step: Step) -> Iterator[Refusal]:
     """The ministry approves only a service that the review found to meet all three
@@ -273,9 +269,9 @@ def approval_criteria(step: Step) -> Iterator[Refusal]:
         2. ökad nationell kompetens
         3. bättre nationell kostnadseffektivitet.
     """
-    review = step.data.get("review") or {}
+    met = step.view(NorwayCase).criteria_met
     for field, (en, sv) in APPROVAL_CRITERIA.items():
-        if not review.get(field):
+        if field not in met:
             yield refuse(
                 f"The review did not find that the service gives {en}; a national competence "
                 "service is approved only if it meets all three criteria.",
@@ -285,10 +281,10 @@ def approval_criteria(step: Step) -> Iterator[Refusal]:
             )
 
 
-@_forskrift(
-    "no.plan",
-    sv="Planen anger mål, när de är uppnådda och när tjänsten kan avvecklas",
-    en="The plan sets goals, when they are met and when the service can be wound down",
+@no_rule(
+    id="no.plan",
+    title_sv="Planen anger mål, när de är uppnådda och när tjänsten kan avvecklas",
+    title_en="The plan sets goals, when they are met and when the service can be wound down",
 )
 def plan(step: Step) -> Iterator[Refusal]:
     """The approval carries a plan with clear goals, a definition of when they are
@@ -308,7 +304,7 @@ def plan(step: Step) -> Iterator[Refusal]:
     kompetenstjänster, till exempel sällsynta diagnoser, sarkom och solida tumörer
     hos barn".
     """
-    payload = step.payload
+    payload: ev.ServiceApproved = step.payload
     if not payload.goals:
         yield refuse(
             "The plan sets no goals; give clear goals that measure the service's effect.",
@@ -330,7 +326,7 @@ def plan(step: Step) -> Iterator[Refusal]:
             "en (wind_down_estimate), även för en tjänst med varaktigt behov.",
             criterion="wind_down_estimate",
         )
-    elif estimate is not None and estimate <= step.at.date():
+    elif estimate <= step.at.date():
         yield refuse(
             f"The wind-down estimate ({estimate}) is not after the approval ({step.at.date()}); "
             "estimate a later date.",
@@ -340,10 +336,10 @@ def plan(step: Step) -> Iterator[Refusal]:
         )
 
 
-@_forskrift(
-    "no.annual-report",
-    sv="Tjänsten rapporterar till departementet varje år",
-    en="The service reports to the ministry every year",
+@no_rule(
+    id="no.annual-report",
+    title_sv="Tjänsten rapporterar till departementet varje år",
+    title_en="The service reports to the ministry every year",
 )
 def annual_report(step: Step) -> Iterator[Refusal]:
     """One report per year, for a year from the approval on that has begun.
@@ -354,9 +350,11 @@ def annual_report(step: Step) -> Iterator[Refusal]:
     listas ovan." Bilaga 2: "Man utvärderar kontinuerligt hur varje kompetenstjänst
     lyckas nå ut till sina målgrupper i hela landet."
     """
-    year = step.payload.year
-    approved = str(step.data.get("approved_at", ""))[:4]
-    if approved and year < int(approved):
+    report: ev.AnnualReportSubmitted = step.payload
+    year = report.year
+    case = step.view(NorwayCase)
+    approved = case.approved_on.year if case.approved_on is not None else None
+    if approved is not None and year < approved:
         yield refuse(
             f"The service was approved in {approved}; it cannot report for {year}. Report "
             f"for {approved} or a later year.",
@@ -372,7 +370,7 @@ def annual_report(step: Step) -> Iterator[Refusal]:
             "börjat.",
             criterion="year",
         )
-    if any(r["year"] == year for r in step.data.get("annual_reports", [])):
+    if any(r.year == year for r in case.annual_reports):
         yield refuse(
             f"The report for {year} has already been given; one report per year. Report "
             "for another year.",
@@ -382,10 +380,10 @@ def annual_report(step: Step) -> Iterator[Refusal]:
         )
 
 
-@_forskrift(
-    "no.wind-down-when-goals-met",
-    sv="Tjänsten avvecklas när målen är uppnådda, eller av ett angivet skäl",
-    en="The service is wound down when its goals are met, or for a recorded reason",
+@no_rule(
+    id="no.wind-down-when-goals-met",
+    title_sv="Tjänsten avvecklas när målen är uppnådda, eller av ett angivet skäl",
+    title_en="The service is wound down when its goals are met, or for a recorded reason",
 )
 def wind_down_when_goals_met(step: Step) -> Iterator[Refusal]:
     """Once an annual report says the goals are met, the wind-down is due (a duty,
@@ -397,10 +395,10 @@ def wind_down_when_goals_met(step: Step) -> Iterator[Refusal]:
     anses ha uppnåtts ska tjänsterna avvecklas." The sentence is a duty, not a
     ban: it says when a service must end, not that it may end only then.
     """
-    if step.payload.reason.strip():
+    wind_down: ev.ServiceWoundDown = step.payload
+    if wind_down.reason.strip():
         return
-    reports = step.data.get("annual_reports", [])
-    latest = max(reports, key=lambda r: r["year"]) if reports else None
+    latest = step.view(NorwayCase).latest_report
     if latest is None:
         yield refuse(
             "No annual report says the goals are met, and no reason is given; the service "
@@ -409,12 +407,12 @@ def wind_down_when_goals_met(step: Step) -> Iterator[Refusal]:
             "Ingen årsrapport visar att målen är uppnådda, och inget skäl anges; tjänsten "
             "avvecklas när målen är uppnådda, eller av ett skäl som departementet anger.",
         )
-    elif not latest["goals_met"]:
+    elif not latest.goals_met:
         yield refuse(
-            f"The latest annual report ({latest['year']}) does not say the goals are met, and "
+            f"The latest annual report ({latest.year}) does not say the goals are met, and "
             "no reason is given; wind the service down once they are, or record the reason "
             "(reason).",
-            f"Den senaste årsrapporten ({latest['year']}) visar inte att målen är uppnådda, och "
+            f"Den senaste årsrapporten ({latest.year}) visar inte att målen är uppnådda, och "
             "inget skäl anges; avveckla tjänsten när de är det, eller ange skälet.",
         )
 

@@ -22,7 +22,7 @@ from transitions import Machine
 from nhvflow.errors import DefinitionError
 from nhvflow.events import Fact
 from nhvflow.model import Case
-from nhvflow.rules import Responsibility, Rule
+from nhvflow.rules import CaseView, Responsibility, Rule
 from nhvflow.states._deadline import Deadline
 
 __all__ = ["DefinitionError", "Prepare", "Process", "State", "Table", "Transition"]
@@ -138,6 +138,7 @@ class Process:
         extra_rules: Iterable[Rule] = (),
         deadlines: Iterable[Deadline] = (),
         tables: Iterable[Table] = (),
+        view: type[CaseView] | None = None,
     ) -> None:
         self.name = name
         self.title_en = title_en
@@ -156,6 +157,8 @@ class Process:
         self.deadlines: tuple[Deadline, ...] = tuple(deadlines)
         self.tables: tuple[Table, ...] = tuple(tables)
         """The regime's projection tables beside ``cases``."""
+        self.view = view
+        """The typed view its rules read a case through (``step.view``); ``None``: ``step.data``."""
         self._check()
         creating = [t for t in transitions if t.creates]
         self.creation: Transition = creating[0]

@@ -52,6 +52,7 @@ ERN = Process(
     "referensnätverk'; Implementing Decision 2014/287/EU; "
     "Delegated Decision 2014/286/EU",
     authority=r.RESPONSIBLE_PARTY,
+    view=r.ErnCase,
     states=[
         State("applied", "applied, with self-assessment", "ansökt, med självvärdering"),
         State("endorsed", "endorsed by the Member State", "tillstyrkt av medlemsstaten"),

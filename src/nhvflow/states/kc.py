@@ -49,6 +49,7 @@ KC = Process(
     "högspecialiserad vård (2019), 'Kompetenscentrum bör utredas vidare' and "
     "'Organisationsformer och finansiering'",
     authority=r.RESPONSIBLE_PARTY,
+    view=r.KcCase,
     states=[
         State("need_defined", "need defined by an NPO", "behov definierat av NPO"),
         State("expert_review", "under review by an expert group", "genomlyses av sakkunniggrupp"),

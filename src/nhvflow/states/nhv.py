@@ -205,6 +205,7 @@ NHV = Process(
     source="Socialstyrelsen, webbsidan Nationell högspecialiserad vård (2019), "
     "'Arbetsprocess'; HSL (2017:30); HSF (2017:80) 2 kap.; HSLF-FS 2018:48",
     authority=r.RESPONSIBLE_PARTY,
+    view=r.NhvCase,
     deadlines=DEADLINES,
     states=[
         State("proposed", "proposed by an NPO", "föreslaget av NPO"),

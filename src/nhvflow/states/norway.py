@@ -108,6 +108,7 @@ NORWAY = Process(
     "för nationella kompetenstjänster' and Bilaga 2; "
     "forskrift 17. desember 2010 nr. 1706 kap. 4",
     authority=r.RESPONSIBLE_PARTY,
+    view=r.NorwayCase,
     deadlines=DEADLINES,
     states=[
         State(
