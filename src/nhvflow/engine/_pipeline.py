@@ -59,8 +59,9 @@ from nhvflow.errors import (
     shown,
 )
 from nhvflow.events import Fact, MappingCompleted, PilotDesignated, iso
-from nhvflow.model import Actor, Case, Role, Violation, same_area
-from nhvflow.rules import Responsibility, RuleOutcome, Step
+from nhvflow.model import Actor, Case, Violation, same_area
+from nhvflow.rules import RuleOutcome, Step
+from nhvflow.rules.nhv import SOCIALSTYRELSEN
 from nhvflow.states import Process, Transition
 from nhvflow.store._chain import seal
 from nhvflow.store._interface import REGISTRY_STREAM, CaseRow, NewEvent, Store, StoredEvent
@@ -70,7 +71,6 @@ __all__ = ["Pipeline", "StepRequest", "Taken"]
 REGISTRY_PROCESS = "registry"
 """How a registry-wide step names its process in its request fingerprint."""
 
-SOCIALSTYRELSEN = Responsibility(Role.SOCIALSTYRELSEN, "Socialstyrelsen", "Socialstyrelsen")
 
 REGISTRY_STEPS: dict[str, Transition] = {
     "complete_mapping": Transition(
