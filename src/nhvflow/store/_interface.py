@@ -15,12 +15,16 @@ from typing import Any, Literal, Protocol
 import attrs
 
 from nhvflow.errors import LogFormatError, shown
+from nhvflow.store._decode import damaged, json_object
+from nhvflow.store._json import loads_plain
 
 __all__ = [
+    "EVERY_EVENT",
     "REGISTRY_STREAM",
     "SIDE_TABLES",
     "CaseRow",
     "Durability",
+    "EventQuery",
     "NewEvent",
     "Projection",
     "Sealed",
@@ -28,10 +32,12 @@ __all__ = [
     "StoredEvent",
     "VerifyReport",
     "by_stream",
+    "case_row",
     "conditions",
     "layout_version",
     "overview_selects",
     "side_table",
+    "stored_event",
 ]
 
 Durability = Literal["full", "normal"]
@@ -180,6 +186,34 @@ class VerifyReport:
         return self.ok
 
 
+@attrs.frozen
+class EventQuery:
+    """Which events to read: of one stream or all (``stream_id``), up to a
+    business time (``occurred_at <= until``) or a version, after position
+    ``since``, at most ``limit`` of them; in log order."""
+
+    stream_id: str | None = None
+    until: str | None = None
+    max_version: int | None = None
+    since: int = 0
+    limit: int | None = None
+
+    def conditions(self, mark: str) -> tuple[str, list[Any]]:
+        """Its ``AND`` conditions in the backend's parameter ``mark`` (all
+        but ``limit``), with their values."""
+        return conditions(
+            mark,
+            ("position >", self.since or None),
+            ("stream_id =", self.stream_id),
+            ("occurred_at <=", self.until),
+            ("version <=", self.max_version),
+        )
+
+
+EVERY_EVENT = EventQuery()
+"""The whole log, in order."""
+
+
 class Store(Protocol):
     """The interface of an event store backend.
 
@@ -234,6 +268,11 @@ class Store(Protocol):
         """The event recorded under an idempotency key."""
         ...
 
+    def event_rows(self, query: EventQuery = EVERY_EVENT) -> Iterator[tuple[Any, ...]]:
+        """The stored rows of the events ``query`` names (``EVENT_COLUMNS``
+        order, actor and payload as their stored JSON text), in log order."""
+        ...
+
     def events(
         self,
         stream_id: str | None = None,
@@ -245,8 +284,10 @@ class Store(Protocol):
     ) -> Iterator[StoredEvent]:
         """Events in log order, of one stream or all, optionally up to a
         business time (``occurred_at <= until``) or version, after position
-        ``since``, at most ``limit`` of them."""
-        ...
+        ``since``, at most ``limit`` of them (every backend reads them
+        through its :meth:`event_rows`)."""
+        query = EventQuery(stream_id, until, max_version, since, limit)
+        return map(stored_event, self.event_rows(query))
 
     def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
         """Case projections in order of creation."""
@@ -375,3 +416,47 @@ def by_stream(
     for event in events:
         grouped[event.stream_id].append(event)
     yield from grouped.items()
+
+
+def case_row(row: tuple[Any, ...]) -> CaseRow:
+    """A case row as every backend stores it: ``(id, process, state,
+    version, data, updated_at)``, with the seal and the stream's last
+    ``(version, hash)`` after them when the query joined them
+    (``LOAD_CASE``)."""
+    where = f"the projection of case {shown(row[0])}"
+    try:
+        data, plain = loads_plain(row[4])
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise damaged(None, where, exc) from None
+    if not isinstance(data, dict):
+        raise damaged(None, where, f"a JSON {type(data).__name__}, not an object")
+    head = None if len(row) == 6 or row[7] is None else (row[7], row[8])
+    return CaseRow(
+        row[0], row[1], row[2], row[3], data, row[5],
+        seal=row[6] if len(row) > 6 else "", data_text=row[4], head=head, plain=plain,
+    )  # fmt: skip
+
+
+def stored_event(row: tuple[Any, ...]) -> StoredEvent:
+    """An event as every backend stores it (``EVENT_COLUMNS`` order, actor
+    and payload as their JSON texts)."""
+    position = row[0]
+    actor = _actor(row[5], position)
+    payload = json_object(row[6], position, f"the payload of the event at position {position}")
+    return StoredEvent.from_row(row, actor, payload)
+
+
+_ACTORS: dict[str, dict[str, Any]] = {}
+
+
+def _actor(text: str, position: int) -> dict[str, Any]:
+    """A stored actor's JSON, decoded once per distinct text: a log holds
+    few actors (the roles, the regions, the NPOs, one group per case). The
+    decoded value is shared between events; nothing in nhvflow changes it."""
+    actor = _ACTORS.get(text)
+    if actor is None:
+        if len(_ACTORS) >= 10_000:
+            _ACTORS.clear()
+        where = f"the actor of the event at position {position}"
+        actor = _ACTORS[text] = json_object(text, position, where)
+    return actor

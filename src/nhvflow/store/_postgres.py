@@ -22,7 +22,6 @@ nothing is written.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -44,19 +43,24 @@ from nhvflow.errors import (
 )
 from nhvflow.events import iso
 from nhvflow.store._chain import ChainCheck, canonical
-from nhvflow.store._decode import case_row, json_value, stored_event
+from nhvflow.store._decode import json_value
 from nhvflow.store._interface import (
+    EVERY_EVENT,
     SIDE_TABLES,
     CaseRow,
     Durability,
+    EventQuery,
     Projection,
     Sealed,
+    Store,
     StoredEvent,
     VerifyReport,
     by_stream,
+    case_row,
     conditions,
     layout_version,
     side_table,
+    stored_event,
 )
 from nhvflow.store._pg_schema import (
     APPEND_ONLY_TRIGGERS,
@@ -88,7 +92,7 @@ def _nul_free(value: str | None) -> bool:
     return value is None or "\x00" not in value
 
 
-class PostgresStore(PgSession):
+class PostgresStore(PgSession, Store):
     """The event log in a PostgreSQL database (in the connection's
     ``current_schema()``; choose another with ``?options=-csearch_path%3Dname``).
 
@@ -280,39 +284,16 @@ class PostgresStore(PgSession):
         ).fetchone()
         return None if row is None else stored_event(row)
 
-    def events(
-        self,
-        stream_id: str | None = None,
-        *,
-        until: str | None = None,
-        max_version: int | None = None,
-        since: int = 0,
-        limit: int | None = None,
-    ) -> Iterator[StoredEvent]:
-        page = 1000 if limit is None else max(1, min(1000, limit))
-        rows = self.event_rows(
-            stream_id, until=until, max_version=max_version, page=page, since=since
-        )
-        for row in rows if limit is None else itertools.islice(rows, limit):
-            yield stored_event(row)
-
     def event_rows(
-        self,
-        stream_id: str | None = None,
-        *,
-        until: str | None = None,
-        max_version: int | None = None,
-        page: int = 1000,
-        since: int = 0,
+        self, query: EventQuery = EVERY_EVENT, *, page: int = 1000
     ) -> Iterator[tuple[Any, ...]]:
-        """The stored columns of events in log order, JSON as the stored text."""
-        if not (_nul_free(stream_id) and _nul_free(until)):
+        if not (_nul_free(query.stream_id) and _nul_free(query.until)):
             return  # no event has a stream or time with a NUL in it
-        clause, args = conditions(
-            "%s", ("stream_id =", stream_id), ("occurred_at <=", until), ("version <=", max_version)
-        )
-        last = since
-        while True:
+        clause, args = query.conditions("%s")
+        if query.limit is not None:
+            page = max(1, min(page, query.limit))
+        last, left = 0, query.limit
+        while left is None or left > 0:
             rows = self._q(
                 f"SELECT {EVENT_COLUMNS} FROM events WHERE position > %s{clause} "
                 f"ORDER BY position LIMIT {int(page)}",
@@ -320,6 +301,9 @@ class PostgresStore(PgSession):
             ).fetchall()
             if not rows:
                 return
+            if left is not None:
+                rows = rows[:left]
+                left -= len(rows)
             yield from rows
             last = rows[-1][0]
 

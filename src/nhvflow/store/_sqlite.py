@@ -36,19 +36,24 @@ from nhvflow.errors import (
 )
 from nhvflow.store._cache import RowCache
 from nhvflow.store._chain import ChainCheck, canonical
-from nhvflow.store._decode import case_row, json_value, stored_event
+from nhvflow.store._decode import json_value
 from nhvflow.store._interface import (
+    EVERY_EVENT,
     SIDE_TABLES,
     CaseRow,
     Durability,
+    EventQuery,
     Projection,
     Sealed,
+    Store,
     StoredEvent,
     VerifyReport,
     by_stream,
+    case_row,
     conditions,
     layout_version,
     side_table,
+    stored_event,
 )
 from nhvflow.store._savepoint import savepoint
 from nhvflow.store._sqlite_open import busy as _busy
@@ -68,7 +73,7 @@ from nhvflow.store._sqlite_schema import (
 __all__ = ["FORMAT", "SCHEMA_VERSION", "Durability", "SQLiteStore"]
 
 
-class SQLiteStore:
+class SQLiteStore(Store):
     """The event log in one SQLite file (or in memory).
 
     :param durability: ``"full"`` (synchronous=FULL: a commit survives power
@@ -345,40 +350,25 @@ class SQLiteStore:
         return None if row is None else stored_event(row)
 
     @guarded
-    def events(
-        self,
-        stream_id: str | None = None,
-        *,
-        until: str | None = None,
-        max_version: int | None = None,
-        since: int = 0,
-        limit: int | None = None,
-    ) -> Iterator[StoredEvent]:
-        clause, args = conditions(
-            "?",
-            ("position >", since or None),
-            ("stream_id =", stream_id),
-            ("occurred_at <=", until),
-            ("version <=", max_version),
-        )
+    def event_rows(self, query: EventQuery = EVERY_EVENT) -> Iterator[tuple[Any, ...]]:
+        clause, args = query.conditions("?")
         # Keyset pages, so that no cursor stays open between yields. One
         # stream's events are paged by version, in the order of the
         # UNIQUE (stream_id, version) index (the same order as position,
         # without sorting); the whole log by position.
-        key, column = (2, "version") if stream_id is not None else (0, "position")
+        key, column = (2, "version") if query.stream_id is not None else (0, "position")
         sql = (
             f"SELECT {EVENT_COLUMNS} FROM events WHERE {column} > ?{clause} "
             f"ORDER BY {column} LIMIT ?"
         )
-        last, left = 0, limit
+        last, left = 0, query.limit
         while True:
             page = 1000 if left is None else min(1000, left)
             with self._lock:
                 rows = self._conn.execute(sql, (last, *args, page)).fetchall()
             if not rows:
                 return
-            for row in rows:
-                yield stored_event(row)
+            yield from rows
             if left is not None:
                 left -= len(rows)
             if len(rows) < page or left == 0:  # the last page: no need to ask again
