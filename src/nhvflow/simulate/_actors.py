@@ -197,4 +197,5 @@ class Actors:
             end_to_end=None if settled is None else (settled - track.start).days,
             permits=self.permits(track),
             permit_years=self.permit_years(track),
+            updated_at=track.case.updated_at,
         )
