@@ -9,8 +9,6 @@ hundred entries however many proposals, and histograms of replications run
 in other processes simply add up.
 
 Public through :mod:`nhvflow.simulate`.
-
-.. versionadded:: 0.1
 """
 
 from __future__ import annotations
