@@ -10,6 +10,7 @@ from rich.console import Console
 
 from benchmarks._harness import RESULTS, SMOKE, Figure, Sizes, configure_logging, render, write_json
 from benchmarks.memory import memory_figure
+from benchmarks.postgres import postgres_figure
 from benchmarks.reads import machine_figures, rebuild_figures
 from benchmarks.writes import batch_figures, fire_figures, flat_figure
 
@@ -20,6 +21,7 @@ FIGURES = {
     "rebuild": rebuild_figures,
     "flat": flat_figure,
     "memory": memory_figure,
+    "postgres": postgres_figure,
 }
 
 
@@ -41,7 +43,7 @@ FIGURES = {
 )
 def main(smoke: bool, only: tuple[str, ...], rounds: int | None, out: Path) -> None:
     """Measure nhvflow against baselines run in the same process, print the
-    ratios with the targets of issue 9 and write them as JSON."""
+    ratios with the targets of issue 17 and write them as JSON."""
     configure_logging()
     console = Console()
     if not console.is_terminal:  # a pipe or a CI log: do not squeeze the table to 80

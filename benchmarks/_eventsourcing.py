@@ -12,7 +12,7 @@ hash chain or projections. It stores the same payloads and actor, as JSON.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,16 @@ from eventsourcing.sqlite import SQLiteConnectionPool
 
 from benchmarks.workload import Step, json_payload
 
-__all__ = ["Proposals", "load_step_save", "replay", "synchronous", "version"]
+__all__ = [
+    "Proposals",
+    "Where",
+    "load_step_save",
+    "open_app",
+    "postgres_env",
+    "replay",
+    "synchronous",
+    "version",
+]
 
 
 def version() -> str:
@@ -163,9 +172,32 @@ def synchronous(level: str | None) -> Iterator[None]:
         SQLiteConnectionPool._create_connection = original  # type: ignore[method-assign]
 
 
-def open_app(path: Path) -> Proposals:
-    """The application on an SQLite file (eventsourcing's SQLite module)."""
-    return Proposals(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)})
+Where = Path | Mapping[str, str]
+"""An SQLite file, or the environment of another persistence module
+(:func:`postgres_env`)."""
+
+
+def postgres_env(host: str, port: int, user: str, dbname: str) -> dict[str, str]:
+    """The environment of eventsourcing's PostgreSQL module for one database
+    (its defaults otherwise: a connection pool, ``synchronous_commit`` on)."""
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": host,
+        "POSTGRES_PORT": str(port),
+        "POSTGRES_USER": user,
+        "POSTGRES_PASSWORD": "",
+    }
+
+
+def open_app(where: Where) -> Proposals:
+    """The application on an SQLite file (eventsourcing's SQLite module), or
+    with the persistence module ``where`` names."""
+    if isinstance(where, Path):
+        return Proposals(
+            env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(where)}
+        )
+    return Proposals(env=dict(where))
 
 
 def pragma_synchronous(app: Proposals) -> int:
@@ -183,10 +215,10 @@ def prepare(steps: list[Step]) -> list[tuple[str, str, dict[str, Any], str, dict
     ]
 
 
-def load_step_save(path: Path, steps: list[tuple[str, str, dict[str, Any], str, Any]]) -> float:
+def load_step_save(where: Where, steps: list[tuple[str, str, dict[str, Any], str, Any]]) -> float:
     """Steps per second: submit creates, every other step loads the
     aggregate, takes the step and saves it (one transaction per step)."""
-    app = open_app(path)
+    app = open_app(where)
     ids: dict[str, UUID] = {}
     start = time.perf_counter()
     for case_id, trigger, actor, at, payload in steps:
@@ -199,9 +231,9 @@ def load_step_save(path: Path, steps: list[tuple[str, str, dict[str, Any], str, 
     return rate
 
 
-def write(path: Path, steps: list[tuple[str, str, dict[str, Any], str, Any]]) -> list[UUID]:
+def write(where: Where, steps: list[tuple[str, str, dict[str, Any], str, Any]]) -> list[UUID]:
     """Write the steps (untimed) and return the aggregates' ids."""
-    app = open_app(path)
+    app = open_app(where)
     ids: dict[str, UUID] = {}
     for case_id, trigger, actor, at, payload in steps:
         if trigger == "submit":
@@ -212,10 +244,10 @@ def write(path: Path, steps: list[tuple[str, str, dict[str, Any], str, Any]]) ->
     return list(ids.values())
 
 
-def replay(path: Path, ids: list[UUID], events: int) -> float:
+def replay(where: Where, ids: list[UUID], events: int) -> float:
     """Events per second: rebuild every aggregate from its events
     (``repository.get``, the library's replay; no snapshots)."""
-    app = open_app(path)
+    app = open_app(where)
     start = time.perf_counter()
     for proposal_id in ids:
         app.repository.get(proposal_id)

@@ -77,6 +77,7 @@ class Sizes:
     flat_small_events: int = 1_000
     flat_cases: int = 100
     rss_proposals: int = 100_000
+    pg_cases: int = 100
 
 
 SMOKE = Sizes(
@@ -91,6 +92,7 @@ SMOKE = Sizes(
     flat_small_events=240,
     flat_cases=2,
     rss_proposals=20,
+    pg_cases=2,
 )
 
 

@@ -237,7 +237,7 @@ def rebuild_figures(sizes: Sizes, *, smoke: bool, console: Console) -> list[Figu
             "events/s",
             "raw read+json",
             median(samples["raw"]),
-            Target(">=", 0.3),
+            Target(">=", 0.5),
             "NORMAL",
             baseline_detail="raw sqlite3 reading every event of the same log in order "
             "and json.loads of its actor and payload.",
@@ -255,7 +255,7 @@ def rebuild_figures(sizes: Sizes, *, smoke: bool, console: Console) -> list[Figu
                 "events/s",
                 "eventsourcing",
                 median(samples["eventsourcing"]),
-                Target(">=", 4),
+                Target(">=", 3),
                 "NORMAL",
                 baseline_detail="eventsourcing rebuilding every aggregate of the same "
                 "steps from its events (repository.get, no snapshots); nhvflow also writes "

@@ -109,3 +109,20 @@ def test_the_result_counts_what_is_overdue_on_the_last_simulated_day(tmp_path):
     assert result.overdue == len(expected) > 0
     assert json.loads(result.to_json())["overdue"] == result.overdue
     assert SimulationResult.merge([result, result]).overdue == 2 * result.overdue
+
+
+def test_a_run_never_reads_the_population_back_into_memory(tmp_path, monkeypatch):
+    """`run` counts what is overdue without `Registry.cases()` or `Registry.due()`,
+    which hold every case (or every pending item) of the log in one list."""
+    listed: list[str] = []
+    for name in ("cases", "due"):
+        original = getattr(nhvflow.Registry, name)
+
+        def recording(self, *args, _name=name, _original=original, **kwargs):
+            listed.append(_name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(nhvflow.Registry, name, recording)
+    result = run(small(proposals=40), seed=3, db=tmp_path / "sim.sqlite")
+    assert result.overdue > 0
+    assert listed == []

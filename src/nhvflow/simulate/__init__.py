@@ -43,7 +43,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,10 @@ import attrs
 from nhvflow._log import structured
 from nhvflow._quiet import one_writer, quiet_logger
 from nhvflow.engine import Registry, open_registry
+from nhvflow.engine._deadlines import _collect as obligations
+from nhvflow.engine._fold import to_case
 from nhvflow.errors import SQLiteVersionWarning
+from nhvflow.model import Case
 from nhvflow.simulate._actors import Actors, at_office
 from nhvflow.simulate._areas import DEFAULT_AREAS, DEFAULT_REGION_WEIGHTS, ProgrammeArea
 from nhvflow.simulate._compare import Comparison, check_processes, comparison_db
@@ -165,6 +168,22 @@ def _require_empty(reg: Registry, where: str) -> None:
         )
 
 
+def _overdue(reg: Registry, day: date) -> int:
+    """How many of the obligations :meth:`Registry.due` lists are overdue on
+    ``day``, counted as the cases stream past, a page at a time.
+
+    ``Registry.due`` reads each state's cases into one list and returns every
+    pending item, sorted: at 100,000 proposals that holds most of the
+    population in memory at once, for a single number.
+    """
+
+    def streamed(state: str, process: str) -> Iterator[Case]:
+        return map(to_case, reg.store.cases(state=state, process=process))
+
+    items = obligations(reg.processes.values(), streamed, day, None)
+    return sum(1 for item in items if item.overdue)
+
+
 def run(
     scenario: Scenario | None = None,
     *,
@@ -211,9 +230,8 @@ def run(
                     actors.proposal(case_id(seed, index), submitted, rng)
                     if progress is not None:
                         progress(1)
-        last = max((c.updated_at for c in reg.cases() if c.updated_at is not None), default=None)
-        if last is not None:
-            tally.overdue = sum(1 for item in reg.due(as_of=last) if item.overdue)
+        if tally.last_step is not None:
+            tally.overdue = _overdue(reg, tally.last_step.date())
     elapsed = time.perf_counter() - began
     _log.info(
         "simulation_finished",

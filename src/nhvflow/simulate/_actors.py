@@ -2,10 +2,12 @@
 proposal's programme area, kind and title, drawn the same way under every
 regime, so that one seed gives one population), one case's track while it is
 simulated, and firing a step through the public :class:`~nhvflow.Registry`
-with the refusal counted per rule.
+with the refusal counted per rule; and the steps that two regimes take
+alike (the submission, the appointment of the expert group, the regions'
+applications, with the unit each region applies with).
 
-A regime's actors (``_sim_nhv``, ``_sim_kc``, ``_sim_norway``) subclass
-:class:`Actors` and walk one proposal at a time.
+A regime's actors (``_nhv``, ``_kc``, ``_norway``) subclass :class:`Actors`
+and walk one proposal at a time.
 """
 
 from __future__ import annotations
@@ -20,20 +22,47 @@ import attrs
 
 from nhvflow.engine import Registry
 from nhvflow.errors import TransitionDenied
-from nhvflow.fixtures import expert_group
+from nhvflow.fixtures import CRITERIA, expert_group
 from nhvflow.model import Actor, Case, Expert, Region
+from nhvflow.rules.nhv import expert_group_composition
 from nhvflow.simulate._areas import ProgrammeArea
 from nhvflow.simulate._days import Distribution
 from nhvflow.simulate._regimes import regime_steps
 from nhvflow.simulate._result import Tally
 from nhvflow.simulate._scenario import Scenario
 
-__all__ = ["OFFICE_HOURS", "Actors", "Proposal", "Track", "at_office", "sample", "weighted"]
+__all__ = [
+    "OFFICE_HOURS",
+    "UNITS",
+    "Actors",
+    "Proposal",
+    "Track",
+    "at_office",
+    "sample",
+    "unit",
+    "weighted",
+]
 
 OFFICE_HOURS = time(9, 0, tzinfo=UTC)
 """Every simulated step happens at 09:00 UTC on its day."""
 
 _T = TypeVar("_T")
+
+UNITS: dict[Region, str] = {
+    Region.STOCKHOLM: "Karolinska Universitetssjukhuset",
+    Region.UPPSALA: "Akademiska sjukhuset",
+    Region.OSTERGOTLAND: "Universitetssjukhuset i Linköping",
+    Region.VASTRA_GOTALAND: "Sahlgrenska Universitetssjukhuset",
+    Region.SKANE: "Skånes universitetssjukhus",
+    Region.VASTERBOTTEN: "Norrlands universitetssjukhus",
+    Region.OREBRO: "Universitetssjukhuset Örebro",
+}
+"""The unit a region applies with: its university hospital, if it has one."""
+
+
+def unit(region: Region) -> str:
+    """The unit (hospital) ``region`` applies with."""
+    return UNITS.get(region, f"{region.swedish_name}, länssjukhuset")
 
 
 def at_office(day: date) -> datetime:
@@ -150,8 +179,30 @@ class Actors:
         self.finish(track)
 
     def submit(self, proposal: Proposal, case_id: str, at: datetime, rng: random.Random) -> Case:
-        """Create the case: the regime's first step."""
-        raise NotImplementedError
+        """Create the case, the regime's first step: :meth:`proposer` submits
+        the proposal, with the fields of every regime's proposal and the
+        regime's own (:meth:`own_fields`)."""
+        area = proposal.area
+        return self.reg.submit(
+            self.proposer(proposal, rng),
+            case_id=case_id,
+            at=at,
+            title=proposal.title,
+            programme_area=area.name,
+            care_measures=proposal.care_measures,
+            advisory=proposal.advisory,
+            nominated_experts=self.nominated,
+            pilot=area.pilot,
+            **self.own_fields(),
+        )
+
+    def proposer(self, proposal: Proposal, rng: random.Random) -> Actor:
+        """Who submits the proposal: the programme area's NPO by default."""
+        return self.npos[proposal.area.name]
+
+    def own_fields(self) -> dict[str, Any]:
+        """The fields the regime's proposal carries besides the common ones."""
+        return {}
 
     def walk(self, track: Track, proposal: Proposal, rng: random.Random) -> None:
         """Take the case through the regime, step by step, to where it ends."""
@@ -183,6 +234,56 @@ class Actors:
         track.last = at
         return None
 
+    # -- steps two regimes take alike -----------------------------------------------
+
+    appointment_tries = 2
+    """How many times Socialstyrelsen tries to appoint the expert group."""
+
+    def appoint(self, track: Track, rng: random.Random) -> bool:
+        """Socialstyrelsen appoints the expert group after ``durations.appoint``
+        days: a flawed group (drawn with ``outcomes.flawed_expert_group``) is
+        refused by ``nhv.expert-group-composition`` and recomposed; what
+        :meth:`reappoint` has no remedy for leaves the case where it stands."""
+        t = self.later(track.last, self.d.appoint, rng)
+        experts = self.lawful
+        if rng.random() < self.o.flawed_expert_group:
+            experts = expert_group(breaking=weighted(rng, CRITERIA, [1.0] * len(CRITERIA)))
+        for _ in range(self.appointment_tries):
+            refusal = self.fire(track, "appoint_expert_group", self.sos, t, experts=experts)
+            if refusal is None:
+                return True
+            again = self.reappoint(refusal, t, rng)
+            if again is None:
+                return False
+            if expert_group_composition.id in refusal.rules:
+                experts = self.lawful
+            t = again
+        return False
+
+    def reappoint(
+        self, refusal: TransitionDenied, t: datetime, rng: random.Random
+    ) -> datetime | None:
+        """When to appoint again after ``refusal`` at ``t`` (a lawful group,
+        after ``durations.recompose`` days, when the composition was refused),
+        or ``None`` when there is no remedy."""
+        if expert_group_composition.id not in refusal.rules:
+            return None
+        return self.later(t, self.d.recompose, rng)
+
+    def applications(self, track: Track, trigger: str, rng: random.Random) -> None:
+        """Regions apply with ``trigger``: how many drawn from
+        ``outcomes.applicants``, which from the scenario's region weights, each
+        ``durations.application`` days after the case's last step, in date
+        order (a refused application is dropped)."""
+        since = track.last
+        count = weighted(rng, list(self.o.applicants), list(self.o.applicants.values()))
+        regions = sample(rng, self.region_weights, count)
+        dated = sorted(
+            (self.later(since, self.d.application, rng), i, r) for i, r in enumerate(regions)
+        )
+        for at, _, region in dated:
+            self.fire(track, trigger, self.region_actors[region], at, unit=unit(region))
+
     def later(self, at: datetime, distribution: Distribution, rng: random.Random) -> datetime:
         """``at`` plus a number of days drawn from ``distribution``."""
         return at + timedelta(days=distribution.draw(rng))
@@ -197,4 +298,5 @@ class Actors:
             end_to_end=None if settled is None else (settled - track.start).days,
             permits=self.permits(track),
             permit_years=self.permit_years(track),
+            updated_at=track.case.updated_at,
         )

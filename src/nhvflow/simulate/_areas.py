@@ -1,8 +1,6 @@
 """Who proposes and who applies in a simulation: the programme areas
 (:class:`ProgrammeArea`, with the defaults from Socialstyrelsen's page) and how likely
 each region is to apply. Public through :mod:`nhvflow.simulate`.
-
-.. versionadded:: 0.1
 """
 
 from __future__ import annotations

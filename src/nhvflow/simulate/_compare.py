@@ -2,8 +2,6 @@
 :func:`nhvflow.simulate.compare` returns, with its JSON and rich tables.
 
 Public through :mod:`nhvflow.simulate`.
-
-.. versionadded:: 0.1
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
 """Distributions of days for the steps of a simulation, and the error a
 malformed scenario raises. Public through :mod:`nhvflow.simulate`.
-
-.. versionadded:: 0.1
 """
 
 from __future__ import annotations

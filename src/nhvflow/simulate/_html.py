@@ -11,8 +11,6 @@ the final states and refusals in words, the days per step and, under
 replications, the spread between them.
 
 Public through :mod:`nhvflow.simulate`.
-
-.. versionadded:: 0.1
 """
 
 from __future__ import annotations

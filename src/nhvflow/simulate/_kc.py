@@ -40,14 +40,12 @@ it stands.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime
+from datetime import date
+from typing import Any
 
-from nhvflow.fixtures import CRITERIA, expert_group
-from nhvflow.model import Actor, Case, Region
+from nhvflow.model import Actor, Region
 from nhvflow.rules import kc as rules
-from nhvflow.rules.nhv import expert_group_composition
-from nhvflow.simulate._actors import Actors, Proposal, Track, at_office, sample, weighted
-from nhvflow.simulate._nhv import unit
+from nhvflow.simulate._actors import Actors, Proposal, Track, at_office, weighted
 
 __all__ = ["FUNDERS", "TASKS", "KcActors"]
 
@@ -71,26 +69,14 @@ class KcActors(Actors):
 
     process = "kc-proposal"
 
-    def submit(self, proposal: Proposal, case_id: str, at: datetime, rng: random.Random) -> Case:
-        """The NPO defines the need: the proposal, submitted unchanged."""
-        area = proposal.area
-        return self.reg.submit(
-            self.npos[area.name],
-            case_id=case_id,
-            at=at,
-            title=proposal.title,
-            programme_area=area.name,
-            need="Nationell rådgivning och kunskapsspridning inom området",
-            care_measures=proposal.care_measures,
-            advisory=proposal.advisory,
-            nominated_experts=self.nominated,
-            pilot=area.pilot,
-        )
+    def own_fields(self) -> dict[str, Any]:
+        """The NPO defines the need: the proposal, submitted unchanged, with the need."""
+        return {"need": "Nationell rådgivning och kunskapsspridning inom området"}
 
     def walk(self, track: Track, proposal: Proposal, rng: random.Random) -> None:
         """Points 2 to 4 of the report and the evaluation, as far as the rules allow."""
         d, o = self.d, self.o
-        if not self._appoint(track, rng):
+        if not self.appoint(track, rng):
             return
         t = self.later(track.last, d.basis, rng)
         centres = weighted(rng, list(o.units), list(o.units.values()))
@@ -112,36 +98,9 @@ class KcActors(Actors):
             preparation_group=["Regionerna", "SKR"],
         ):
             return
-        self._applications(track, rng)
+        self.applications(track, "apply_to_establish", rng)
         if self._establish(track, centres, rng):
             self._evaluate(track, rng)
-
-    def _appoint(self, track: Track, rng: random.Random) -> bool:
-        d, o = self.d, self.o
-        t = self.later(track.last, d.appoint, rng)
-        experts = self.lawful
-        if rng.random() < o.flawed_expert_group:
-            experts = expert_group(breaking=weighted(rng, CRITERIA, [1.0] * len(CRITERIA)))
-        for _ in range(2):
-            refusal = self.fire(track, "appoint_expert_group", self.sos, t, experts=experts)
-            if refusal is None:
-                return True
-            if expert_group_composition.id not in refusal.rules:
-                return False
-            experts = self.lawful
-            t = self.later(t, d.recompose, rng)
-        return False
-
-    def _applications(self, track: Track, rng: random.Random) -> None:
-        prepared = track.last
-        count = weighted(rng, list(self.o.applicants), list(self.o.applicants.values()))
-        regions = sample(rng, self.region_weights, count)
-        dated = sorted(
-            (self.later(prepared, self.d.application, rng), i, r) for i, r in enumerate(regions)
-        )
-        for at, _, region in dated:
-            actor = self.region_actors[region]
-            self.fire(track, "apply_to_establish", actor, at, unit=unit(region))
 
     def _establish(self, track: Track, centres: int, rng: random.Random) -> bool:
         o = self.o
@@ -152,27 +111,10 @@ class KcActors(Actors):
         chosen = rng.sample(applicants, min(centres, len(applicants)))
         form = weighted(rng, list(o.financing), list(o.financing.values()))
         years = 3 if form == "state_grant" and rng.random() < o.multi_year_grant else None
-        refusal = self.fire(
-            track,
-            "establish",
-            self.sos,
-            t,
-            regions=chosen,
-            financing=form,
-            funder=FUNDERS[form],
-            grant_years=years,
-        )
+        terms = {"regions": chosen, "financing": form, "funder": FUNDERS[form]}
+        refusal = self.fire(track, "establish", self.sos, t, grant_years=years, **terms)
         if refusal is not None and refusal.rules == (rules.state_grant_one_year.id,):
-            refusal = self.fire(
-                track,
-                "establish",
-                self.sos,
-                t,
-                regions=chosen,
-                financing=form,
-                funder=FUNDERS[form],
-                grant_years=1,
-            )
+            refusal = self.fire(track, "establish", self.sos, t, grant_years=1, **terms)
         if refusal is not None:
             return False
         track.settled = t

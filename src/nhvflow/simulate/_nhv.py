@@ -27,39 +27,15 @@ import random
 from datetime import date, datetime
 
 from nhvflow.engine import Registry
-from nhvflow.fixtures import CRITERIA, expert_group
-from nhvflow.model import Actor, Case, PermitGrant, Region, same_area
+from nhvflow.errors import TransitionDenied
+from nhvflow.model import Actor, PermitGrant, Region, same_area
 from nhvflow.rules import nhv as rules
-from nhvflow.simulate._actors import (
-    OFFICE_HOURS,
-    Actors,
-    Proposal,
-    Track,
-    at_office,
-    sample,
-    weighted,
-)
+from nhvflow.simulate._actors import Actors, Proposal, Track, at_office, weighted
 from nhvflow.simulate._areas import ProgrammeArea
 from nhvflow.simulate._result import Tally
 from nhvflow.simulate._scenario import Scenario
 
-__all__ = ["OFFICE_HOURS", "UNITS", "NhvActors", "at_office", "unit"]
-
-UNITS: dict[Region, str] = {
-    Region.STOCKHOLM: "Karolinska Universitetssjukhuset",
-    Region.UPPSALA: "Akademiska sjukhuset",
-    Region.OSTERGOTLAND: "Universitetssjukhuset i Linköping",
-    Region.VASTRA_GOTALAND: "Sahlgrenska Universitetssjukhuset",
-    Region.SKANE: "Skånes universitetssjukhus",
-    Region.VASTERBOTTEN: "Norrlands universitetssjukhus",
-    Region.OREBRO: "Universitetssjukhuset Örebro",
-}
-"""The unit a region applies with: its university hospital, if it has one."""
-
-
-def unit(region: Region) -> str:
-    """The unit (hospital) ``region`` applies with."""
-    return UNITS.get(region, f"{region.swedish_name}, länssjukhuset")
+__all__ = ["NhvActors"]
 
 
 class NhvActors(Actors):
@@ -67,6 +43,7 @@ class NhvActors(Actors):
     of the regime ``nhv``, firing every step through ``reg``."""
 
     process = "nhv"
+    appointment_tries = 3
 
     def __init__(self, reg: Registry, scenario: Scenario, tally: Tally) -> None:
         super().__init__(reg, scenario, tally)
@@ -98,21 +75,6 @@ class NhvActors(Actors):
 
     # -- one proposal -----------------------------------------------------------------
 
-    def submit(self, proposal: Proposal, case_id: str, at: datetime, rng: random.Random) -> Case:
-        """The NPO submits the proposal."""
-        area = proposal.area
-        return self.reg.submit(
-            self.npos[area.name],
-            case_id=case_id,
-            at=at,
-            title=proposal.title,
-            programme_area=area.name,
-            care_measures=proposal.care_measures,
-            advisory=proposal.advisory,
-            nominated_experts=self.nominated,
-            pilot=area.pilot,
-        )
-
     def permits(self, track: Track) -> list[str]:
         """The regions holding a valid permit of the case."""
         return [p["region"] for p in track.case.valid_permits]
@@ -127,7 +89,7 @@ class NhvActors(Actors):
 
     def _walk(self, track: Track, area: ProgrammeArea, care: list[str], rng: random.Random) -> None:
         d, o = self.d, self.o
-        if not self._appoint(track, rng):
+        if not self.appoint(track, rng):
             return
         t = self.later(track.last, d.basis, rng)
         recommends = rng.random() < o.recommends_nhv
@@ -159,35 +121,25 @@ class NhvActors(Actors):
         t = self.later(t, d.decision, rng)
         if not self._decide(track, recommends, units, t, rng):
             return
-        if not self._applications(track, rng):
-            return
+        self.applications(track, "apply_for_permit", rng)
         if not self._board(track, rng):
             return
         self._follow_up(track, rng)
 
-    def _appoint(self, track: Track, rng: random.Random) -> bool:
-        d, o = self.d, self.o
-        t = self.later(track.last, d.appoint, rng)
-        experts = self.lawful
-        if rng.random() < o.flawed_expert_group:
-            experts = expert_group(breaking=weighted(rng, CRITERIA, [1.0] * len(CRITERIA)))
-        for _ in range(3):
-            refusal = self.fire(track, "appoint_expert_group", self.sos, t, experts=experts)
-            if refusal is None:
-                return True
-            remedied = False
-            if rules.mapping_pause.id in refusal.rules:
-                if self.mapping_at is None:
-                    return False  # waits for a mapping that is never completed
-                t = self.later(max(t, self.mapping_at), d.appoint, rng)
-                remedied = True
-            if rules.expert_group_composition.id in refusal.rules:
-                experts = self.lawful
-                t = self.later(t, d.recompose, rng)
-                remedied = True
-            if not remedied:
-                return False
-        return False
+    def reappoint(
+        self, refusal: TransitionDenied, t: datetime, rng: random.Random
+    ) -> datetime | None:
+        """A proposal refused by ``nhv.mapping-pause`` waits for the mapping
+        (for ever, when the scenario never completes it), then Socialstyrelsen
+        appoints again after ``durations.appoint`` days; a refused composition
+        is recomposed as under every regime."""
+        if rules.mapping_pause.id not in refusal.rules:
+            return super().reappoint(refusal, t, rng)
+        if self.mapping_at is None:
+            return None  # waits for a mapping that is never completed
+        waited = self.later(max(t, self.mapping_at), self.d.appoint, rng)
+        recomposed = super().reappoint(refusal, waited, rng)
+        return waited if recomposed is None else recomposed
 
     def _decide(
         self, track: Track, recommends: bool, units: int, t: datetime, rng: random.Random
@@ -218,18 +170,6 @@ class NhvActors(Actors):
         if not self.fire(track, "close_not_eligible", self.sos, t, rule=cited, reason=reason):
             track.settled = t
         return False
-
-    def _applications(self, track: Track, rng: random.Random) -> bool:
-        decided = track.last
-        count = weighted(rng, list(self.o.applicants), list(self.o.applicants.values()))
-        regions = sample(rng, self.region_weights, count)
-        dated = sorted(
-            ((self.later(decided, self.d.application, rng), i, r) for i, r in enumerate(regions)),
-        )
-        for at, _, region in dated:
-            # A late application is refused by the application window and dropped.
-            self.fire(track, "apply_for_permit", self.region_actors[region], at, unit=unit(region))
-        return True
 
     def _board(self, track: Track, rng: random.Random) -> bool:
         d, o = self.d, self.o

@@ -43,9 +43,10 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from nhvflow.engine import Registry
-from nhvflow.model import HEALTH_ENTERPRISES, Actor, Case
+from nhvflow.model import HEALTH_ENTERPRISES, Actor
 from nhvflow.rules import norway as rules
 from nhvflow.simulate._actors import Actors, Proposal, Track, at_office, weighted
 from nhvflow.simulate._result import Tally
@@ -70,23 +71,17 @@ class NorwayActors(Actors):
         self.directorate = Actor.directorate()
         self.ministry = Actor.ministry()
 
-    def submit(self, proposal: Proposal, case_id: str, at: datetime, rng: random.Random) -> Case:
+    def proposer(self, proposal: Proposal, rng: random.Random) -> Actor:
         """A health enterprise, drawn, takes the initiative with the proposal."""
         initiator = weighted(rng, HEALTH_ENTERPRISES, [1.0] * len(HEALTH_ENTERPRISES))
-        area = proposal.area
-        return self.reg.submit(
-            self.enterprises[initiator],
-            case_id=case_id,
-            at=at,
-            title=proposal.title,
-            programme_area=area.name,
-            target_groups=["spesialisthelsetjenesten", "primærhelsetjenesten"],
-            tasks=["kompetansespredning", "rådgivning"],
-            care_measures=proposal.care_measures,
-            advisory=proposal.advisory,
-            nominated_experts=self.nominated,
-            pilot=area.pilot,
-        )
+        return self.enterprises[initiator]
+
+    def own_fields(self) -> dict[str, Any]:
+        """The service's target groups and tasks."""
+        return {
+            "target_groups": ["spesialisthelsetjenesten", "primærhelsetjenesten"],
+            "tasks": ["kompetansespredning", "rådgivning"],
+        }
 
     def walk(self, track: Track, proposal: Proposal, rng: random.Random) -> None:
         """Support, application, review, decision, annual reports and wind-down."""

@@ -14,8 +14,6 @@ Socialstyrelsen's report of 2019 ("Norges system för nationella
 kompetenstjänster").
 
 Public through :mod:`nhvflow.simulate`.
-
-.. versionadded:: 0.1
 """
 
 from __future__ import annotations

@@ -4,8 +4,6 @@ report is :mod:`nhvflow.simulate._html`; their words are
 :mod:`nhvflow.simulate._words`.
 
 Public through :mod:`nhvflow.simulate`.
-
-.. versionadded:: 0.1
 """
 
 from __future__ import annotations

@@ -9,8 +9,6 @@ hundred entries however many proposals, and histograms of replications run
 in other processes simply add up.
 
 Public through :mod:`nhvflow.simulate`.
-
-.. versionadded:: 0.1
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -99,6 +98,7 @@ class Tally:
         self.permits_by_region: Counter[str] = Counter()
         self.permits_by_year: Counter[int] = Counter()
         self.coverage: Counter[int] = Counter()
+        self.last_step: datetime | None = None
         self.overdue = 0
 
     def refused(self, trigger: str, rules: Iterable[str]) -> None:
@@ -115,11 +115,16 @@ class Tally:
         end_to_end: int | None,
         permits: Iterable[str],
         permit_years: Iterable[int] = (),
+        updated_at: datetime | None = None,
     ) -> None:
         """Fold one finished case into the aggregates (and forget it).
 
-        ``permit_years``: the year each of its valid permits starts."""
+        ``permit_years``: the year each of its valid permits starts;
+        ``updated_at``: the business time of its last step, so that the run
+        knows its last simulated day without reading the cases back."""
         self.proposals += 1
+        if updated_at is not None and (self.last_step is None or updated_at > self.last_step):
+            self.last_step = updated_at
         self.final_states[state] += 1
         self.final_by_kind[kind][state] += 1
         first = self.steps.keys[0]

@@ -4,8 +4,6 @@ built in Python or loaded from a TOML file, and validated with errors that
 name the field.
 
 Public through :mod:`nhvflow.simulate`.
-
-.. versionadded:: 0.1
 """
 
 from __future__ import annotations

@@ -4,8 +4,6 @@ scenario's parameters as a reader's list of assumptions.
 
 Public through :mod:`nhvflow.simulate` (``render_table``, ``render_html``
 and ``write_html`` take ``lang="sv"``).
-
-.. versionadded:: 0.1
 """
 
 from __future__ import annotations
