@@ -20,7 +20,6 @@ from typing import Any, ClassVar
 
 import attrs
 
-from nhvflow import _payload as p
 from nhvflow.events import _fields as f
 from nhvflow.events._base import Fact, Meta
 
@@ -70,8 +69,8 @@ class MembershipApplied(Fact):
 
     type: ClassVar[str] = "MembershipApplied"
 
-    network: str = p.text(max_len=200, allow_empty=False)
-    unit: str = p.text(max_len=p.MAX_SHORT, default="")
+    network: str = f.text(max_len=200, allow_empty=False)
+    unit: str = f.text(max_len=f.MAX_SHORT, default="")
     self_assessment: tuple[str, ...] = f.one_of_each(ERN_CRITERIA)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
@@ -94,8 +93,8 @@ class ApplicationEndorsed(Fact):
 
     type: ClassVar[str] = "ApplicationEndorsed"
 
-    network: str | None = p.optional_text(max_len=200)
-    statement: str = p.text(default="")
+    network: str | None = f.optional_text(max_len=200)
+    statement: str = f.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["endorsement"] = {
@@ -112,7 +111,7 @@ class EligibilityChecked(Fact):
 
     type: ClassVar[str] = "EligibilityChecked"
 
-    note: str = p.text(default="")
+    note: str = f.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["eligibility"] = {"note": self.note, "checked_at": meta.when}
@@ -125,8 +124,8 @@ class OpinionGiven(Fact):
 
     type: ClassVar[str] = "OpinionGiven"
 
-    favourable: bool = p.flag()
-    reasons: str = p.text(default="")
+    favourable: bool = f.flag()
+    reasons: str = f.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["opinion"] = {
@@ -144,7 +143,7 @@ class ApplicationAssessed(Fact):
     type: ClassVar[str] = "ApplicationAssessed"
 
     met: tuple[str, ...] = f.one_of_each(ERN_CRITERIA)
-    report: str = p.text(default="")
+    report: str = f.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["assessment"] = {
@@ -161,7 +160,7 @@ class MemberAdmitted(Fact):
 
     type: ClassVar[str] = "MemberAdmitted"
 
-    note: str = p.text(default="")
+    note: str = f.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["membership"] = {"note": self.note, "admitted_at": meta.when}
@@ -173,7 +172,7 @@ class MembershipDeclined(Fact):
 
     type: ClassVar[str] = "MembershipDeclined"
 
-    reason: str = p.text(allow_empty=False)
+    reason: str = f.text(allow_empty=False)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["decline"] = {"reason": self.reason, "declined_at": meta.when}
@@ -195,9 +194,9 @@ class VirtualConsultationHeld(Fact):
 
     type: ClassVar[str] = "VirtualConsultationHeld"
 
-    reference: str = p.text(max_len=64, allow_empty=False)
-    experts: int | None = p.count(optional=True, default=None)
-    outcome: str = p.choice(CONSULTATION_OUTCOMES, default="advice_given")
+    reference: str = f.text(max_len=64, allow_empty=False)
+    experts: int | None = f.count(optional=True, default=None)
+    outcome: str = f.choice(CONSULTATION_OUTCOMES, default="advice_given")
     countries: tuple[str, ...] = f.codes()
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:

@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 
 import attrs
 
-from nhvflow import _payload as p
 from nhvflow.events import _fields as f
 from nhvflow.events._base import Fact, Meta
 from nhvflow.events.nhv import ExpertGroupAppointed, _append, _region_of
@@ -49,13 +48,13 @@ class NeedDefined(Fact):
 
     type: ClassVar[str] = "NeedDefined"
 
-    title: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
-    programme_area: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
-    need: str = p.text(default="")
-    care_measures: tuple[str, ...] = p.texts()
-    advisory: bool = p.flag(default=True)
-    nominated_experts: tuple[Expert, ...] = p.experts()
-    pilot: bool = p.flag(default=False)
+    title: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
+    programme_area: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
+    need: str = f.text(default="")
+    care_measures: tuple[str, ...] = f.texts()
+    advisory: bool = f.flag(default=True)
+    nominated_experts: tuple[Expert, ...] = f.experts()
+    pilot: bool = f.flag(default=False)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data.update(
@@ -78,9 +77,9 @@ class CentresAndTasksFixed(Fact):
 
     type: ClassVar[str] = "CentresAndTasksFixed"
 
-    centres: int = p.count()
-    tasks: tuple[str, ...] = p.texts()
-    scope: str = p.text(default="")
+    centres: int = f.count()
+    tasks: tuple[str, ...] = f.texts()
+    scope: str = f.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["basis"] = {
@@ -98,8 +97,8 @@ class SystemEffectsAssessed(Fact):
 
     type: ClassVar[str] = "SystemEffectsAssessed"
 
-    assessment: str = p.text(default="")
-    preparation_group: tuple[str, ...] = p.texts()
+    assessment: str = f.text(default="")
+    preparation_group: tuple[str, ...] = f.texts()
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["system_effects"] = {
@@ -116,8 +115,8 @@ class EstablishmentApplied(Fact):
 
     type: ClassVar[str] = "EstablishmentApplied"
 
-    unit: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
-    tasks: tuple[str, ...] = p.texts()
+    unit: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
+    tasks: tuple[str, ...] = f.texts()
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         region = _region_of(meta)
@@ -154,11 +153,11 @@ class CentresEstablished(Fact):
     type: ClassVar[str] = "CentresEstablished"
 
     regions: tuple[Region, ...] = f.regions()
-    financing: str = p.text(max_len=100, allow_empty=False)
-    funder: str = p.text(max_len=p.MAX_SHORT, default="")
-    grant_years: int | None = p.count(optional=True, default=None)
+    financing: str = f.text(max_len=100, allow_empty=False)
+    funder: str = f.text(max_len=f.MAX_SHORT, default="")
+    grant_years: int | None = f.count(optional=True, default=None)
     riksdag_authorisation: str | bool | None = f.authorisation()
-    starts_on: date | None = p.a_date(optional=True, default=None)
+    starts_on: date | None = f.a_date(optional=True, default=None)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         applied = {a["region"]: a for a in data.get("applicants", [])}
@@ -193,7 +192,7 @@ class CentresEvaluated(Fact):
 
     type: ClassVar[str] = "CentresEvaluated"
 
-    findings: str = p.text(default="")
+    findings: str = f.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         _append(data, "evaluations", {"findings": self.findings, "evaluated_at": meta.when})
@@ -206,7 +205,7 @@ class CentreProposalClosed(Fact):
 
     type: ClassVar[str] = "CentreProposalClosed"
 
-    reason: str = p.text(allow_empty=False)
+    reason: str = f.text(allow_empty=False)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["closure"] = {"reason": self.reason, "closed_at": meta.when}
@@ -218,7 +217,7 @@ class CentreProposalWithdrawn(Fact):
 
     type: ClassVar[str] = "CentreProposalWithdrawn"
 
-    reason: str = p.text(allow_empty=False)
+    reason: str = f.text(allow_empty=False)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["withdrawal"] = {"reason": self.reason, "withdrawn_at": meta.when}

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from nhvflow import _payload as p
+from nhvflow.events import _fields as f
 from nhvflow.events._base import Fact, Meta, Upcaster
 from nhvflow.model import Expert, PermitGrant, Region
 
@@ -87,12 +87,12 @@ class ProposalSubmitted(Fact):
     schema_version: ClassVar[int] = 2
     upcasters: ClassVar[Mapping[int, Upcaster]] = {1: _submitted_v1_to_v2}
 
-    title: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
-    programme_area: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
-    care_measures: tuple[str, ...] = p.texts()
-    advisory: bool = p.flag(default=False)
-    nominated_experts: tuple[Expert, ...] = p.experts()
-    pilot: bool = p.flag(default=False)
+    title: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
+    programme_area: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
+    care_measures: tuple[str, ...] = f.texts()
+    advisory: bool = f.flag(default=False)
+    nominated_experts: tuple[Expert, ...] = f.experts()
+    pilot: bool = f.flag(default=False)
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -114,7 +114,7 @@ class ExpertGroupAppointed(Fact):
 
     type: ClassVar[str] = "ExpertGroupAppointed"
 
-    experts: tuple[Expert, ...] = p.experts(default=p.REQUIRED)
+    experts: tuple[Expert, ...] = f.experts(default=f.REQUIRED)
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -128,11 +128,11 @@ class BasisDelivered(Fact):
 
     type: ClassVar[str] = "BasisDelivered"
 
-    recommends_nhv: bool = p.flag()
-    units: int | None = p.count(optional=True, default=None)
-    care_measures: tuple[str, ...] = p.texts()
-    knowledge_spreading_need: bool = p.flag(default=False)
-    acute_care_impact: str = p.text(default="")
+    recommends_nhv: bool = f.flag()
+    units: int | None = f.count(optional=True, default=None)
+    care_measures: tuple[str, ...] = f.texts()
+    knowledge_spreading_need: bool = f.flag(default=False)
+    acute_care_impact: str = f.text(default="")
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -153,7 +153,7 @@ class ConsultationOpened(Fact):
 
     type: ClassVar[str] = "ConsultationOpened"
 
-    recipients: tuple[str, ...] = p.texts()
+    recipients: tuple[str, ...] = f.texts()
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -167,7 +167,7 @@ class ConsultationClosed(Fact):
 
     type: ClassVar[str] = "ConsultationClosed"
 
-    knowledge_spreading_need: bool | None = p.optional_flag()
+    knowledge_spreading_need: bool | None = f.optional_flag()
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -188,10 +188,10 @@ class NhvDecided(Fact):
 
     type: ClassVar[str] = "NhvDecided"
 
-    units: int = p.count()
-    care_measures: tuple[str, ...] | None = p.optional_texts()
-    advisory_mission: bool = p.flag(default=False)
-    applications_due: date | None = p.a_date(optional=True, default=None)
+    units: int = f.count()
+    care_measures: tuple[str, ...] | None = f.optional_texts()
+    advisory_mission: bool = f.flag(default=False)
+    applications_due: date | None = f.a_date(optional=True, default=None)
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -212,7 +212,7 @@ class ProposalRejected(Fact):
 
     type: ClassVar[str] = "ProposalRejected"
 
-    reason: str = p.text(allow_empty=False)
+    reason: str = f.text(allow_empty=False)
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -225,7 +225,7 @@ class PermitApplied(Fact):
 
     type: ClassVar[str] = "PermitApplied"
 
-    unit: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
+    unit: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -262,8 +262,8 @@ class CasePreparedForBoard(Fact):
     schema_version: ClassVar[int] = 2
     upcasters: ClassVar[Mapping[int, Upcaster]] = {1: _prepared_v1_to_v2}
 
-    assessment: str = p.text(default="")
-    knowledge_spreading_need: bool | None = p.optional_flag()
+    assessment: str = f.text(default="")
+    knowledge_spreading_need: bool | None = f.optional_flag()
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -293,8 +293,8 @@ class PermitsGranted(Fact):
 
     type: ClassVar[str] = "PermitsGranted"
 
-    permits: tuple[PermitGrant, ...] = p.grants()
-    general_duty: str = p.text(default="")
+    permits: tuple[PermitGrant, ...] = f.grants()
+    general_duty: str = f.text(default="")
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -329,7 +329,7 @@ class ReferredBack(Fact):
 
     type: ClassVar[str] = "ReferredBack"
 
-    reason: str = p.text(allow_empty=False)
+    reason: str = f.text(allow_empty=False)
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -343,8 +343,8 @@ class FollowUpReported(Fact):
 
     type: ClassVar[str] = "FollowUpReported"
 
-    year: int = p.count()
-    report: str = p.text(default="")
+    year: int = f.count()
+    report: str = f.text(default="")
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -367,7 +367,7 @@ class PermitsEvaluated(Fact):
 
     type: ClassVar[str] = "PermitsEvaluated"
 
-    findings: str = p.text(default="")
+    findings: str = f.text(default="")
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -380,7 +380,7 @@ class RevocationRequested(Fact):
 
     type: ClassVar[str] = "RevocationRequested"
 
-    reason: str = p.text(default="")
+    reason: str = f.text(default="")
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -416,10 +416,10 @@ class PermitRevoked(Fact):
     schema_version: ClassVar[int] = 2
     upcasters: ClassVar[Mapping[int, Upcaster]] = {1: _revoked_v1_to_v2}
 
-    region: Region = p.region()
-    ground: str = p.choice(REVOCATION_GROUNDS)
-    reason: str = p.text(allow_empty=False)
-    applications_due: date | None = p.a_date(optional=True, default=None)
+    region: Region = f.region()
+    ground: str = f.choice(REVOCATION_GROUNDS)
+    reason: str = f.text(allow_empty=False)
+    applications_due: date | None = f.a_date(optional=True, default=None)
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -448,8 +448,8 @@ class ClosedNotEligible(Fact):
 
     type: ClassVar[str] = "ClosedNotEligible"
 
-    rule: str = p.text(max_len=200, allow_empty=False)
-    reason: str = p.text(allow_empty=False)
+    rule: str = f.text(max_len=200, allow_empty=False)
+    reason: str = f.text(allow_empty=False)
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -463,7 +463,7 @@ class ProposalWithdrawn(Fact):
 
     type: ClassVar[str] = "ProposalWithdrawn"
 
-    reason: str = p.text(allow_empty=False)
+    reason: str = f.text(allow_empty=False)
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -480,7 +480,7 @@ class MappingCompleted(Fact):
 
     type: ClassVar[str] = "MappingCompleted"
 
-    note: str = p.text(default="")
+    note: str = f.text(default="")
 
 
 @attrs.frozen
@@ -496,5 +496,5 @@ class PilotDesignated(Fact):
 
     type: ClassVar[str] = "PilotDesignated"
 
-    programme_area: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
-    reason: str = p.text(default="")
+    programme_area: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
+    reason: str = f.text(default="")

@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 
 import attrs
 
-from nhvflow import _payload as p
 from nhvflow._abroad import health_enterprise_name
+from nhvflow.events import _fields as f
 from nhvflow.events._base import Fact, Meta
 from nhvflow.model import Expert
 
@@ -58,14 +58,14 @@ class InitiativeTaken(Fact):
 
     type: ClassVar[str] = "InitiativeTaken"
 
-    title: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
-    programme_area: str = p.text(max_len=p.MAX_SHORT, default="")
-    target_groups: tuple[str, ...] = p.texts()
-    tasks: tuple[str, ...] = p.texts()
-    care_measures: tuple[str, ...] = p.texts()
-    advisory: bool = p.flag(default=True)
-    nominated_experts: tuple[Expert, ...] = p.experts()
-    pilot: bool = p.flag(default=False)
+    title: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
+    programme_area: str = f.text(max_len=f.MAX_SHORT, default="")
+    target_groups: tuple[str, ...] = f.texts()
+    tasks: tuple[str, ...] = f.texts()
+    care_measures: tuple[str, ...] = f.texts()
+    advisory: bool = f.flag(default=True)
+    nominated_experts: tuple[Expert, ...] = f.experts()
+    pilot: bool = f.flag(default=False)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data.update(
@@ -88,7 +88,7 @@ class InitiativeSupported(Fact):
 
     type: ClassVar[str] = "InitiativeSupported"
 
-    statement: str = p.text(default="")
+    statement: str = f.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["supporters"] = [
@@ -107,7 +107,7 @@ class ServiceApplied(Fact):
 
     type: ClassVar[str] = "ServiceApplied"
 
-    application: str = p.text(default="")
+    application: str = f.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["application"] = {"text": self.application, "applied_at": meta.when}
@@ -121,11 +121,11 @@ class ServiceReviewed(Fact):
 
     type: ClassVar[str] = "ServiceReviewed"
 
-    quality_of_course: bool = p.flag()
-    national_competence: bool = p.flag()
-    cost_effectiveness: bool = p.flag()
-    experts: tuple[str, ...] = p.texts()
-    recommendation: str = p.text(default="")
+    quality_of_course: bool = f.flag()
+    national_competence: bool = f.flag()
+    cost_effectiveness: bool = f.flag()
+    experts: tuple[str, ...] = f.texts()
+    recommendation: str = f.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["review"] = {
@@ -151,11 +151,11 @@ class ServiceApproved(Fact):
 
     type: ClassVar[str] = "ServiceApproved"
 
-    goals: tuple[str, ...] = p.texts()
-    goals_met_when: str = p.text(default="")
-    wind_down_estimate: date | None = p.a_date(optional=True, default=None)
-    permanent: bool = p.flag(default=False)
-    establishment_grant_nok: int = p.count(default=ESTABLISHMENT_GRANT_NOK)
+    goals: tuple[str, ...] = f.texts()
+    goals_met_when: str = f.text(default="")
+    wind_down_estimate: date | None = f.a_date(optional=True, default=None)
+    permanent: bool = f.flag(default=False)
+    establishment_grant_nok: int = f.count(default=ESTABLISHMENT_GRANT_NOK)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         estimate = self.wind_down_estimate
@@ -179,7 +179,7 @@ class ServiceRefused(Fact):
 
     type: ClassVar[str] = "ServiceRefused"
 
-    reason: str = p.text(allow_empty=False)
+    reason: str = f.text(allow_empty=False)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["refusal"] = {"reason": self.reason, "refused_at": meta.when}
@@ -192,9 +192,9 @@ class AnnualReportSubmitted(Fact):
 
     type: ClassVar[str] = "AnnualReportSubmitted"
 
-    year: int = p.count()
-    report: str = p.text(default="")
-    goals_met: bool = p.flag(default=False)
+    year: int = f.count()
+    report: str = f.text(default="")
+    goals_met: bool = f.flag(default=False)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["annual_reports"] = [
@@ -218,7 +218,7 @@ class ServiceWoundDown(Fact):
 
     type: ClassVar[str] = "ServiceWoundDown"
 
-    reason: str = p.text(default="")
+    reason: str = f.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["wind_down"] = {"reason": self.reason, "wound_down_at": meta.when}
