@@ -6,6 +6,9 @@ name, dates as ISO text, experts and grants as dicts) straight into the
 case's data: the engine folds what it is about to write and a replay folds
 what it reads back, through the same classmethod.
 
+The package :mod:`nhvflow.events` re-exports every public name here; its
+``__all__`` is the one list of them.
+
 .. versionadded:: 0.1
 """
 
@@ -20,31 +23,6 @@ import attrs
 from nhvflow.events import _fields as f
 from nhvflow.events._base import Fact, Meta, Upcaster
 from nhvflow.model import Expert, PermitGrant, Region
-
-__all__ = [
-    "GENERAL_DUTY_RULE",
-    "REVOCATION_GROUNDS",
-    "SPECIAL_CONDITIONS_RULE",
-    "BasisDelivered",
-    "CasePreparedForBoard",
-    "ClosedNotEligible",
-    "ConsultationClosed",
-    "ConsultationOpened",
-    "ExpertGroupAppointed",
-    "FollowUpReported",
-    "MappingCompleted",
-    "NhvDecided",
-    "PermitApplied",
-    "PermitRevoked",
-    "PermitsEvaluated",
-    "PermitsGranted",
-    "PilotDesignated",
-    "ProposalRejected",
-    "ProposalSubmitted",
-    "ProposalWithdrawn",
-    "ReferredBack",
-    "RevocationRequested",
-]
 
 GENERAL_DUTY_RULE = "nhv.general-knowledge-duty"
 SPECIAL_CONDITIONS_RULE = "nhv.special-conditions-need-basis"
