@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import attrs
 
 from nhvflow.events import _fields as f
-from nhvflow.events._base import Fact, Meta
+from nhvflow.events._base import Fact, Meta, Recorded
 
 __all__ = [
     "CONSULTATION_OUTCOMES",
@@ -110,11 +110,9 @@ class EligibilityChecked(Fact):
     """The Commission checked that the application is eligible and complete."""
 
     type: ClassVar[str] = "EligibilityChecked"
+    recorded: ClassVar[Recorded] = Recorded("eligibility", at="checked_at")
 
     note: str = f.text(default="")
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["eligibility"] = {"note": self.note, "checked_at": meta.when}
 
 
 @attrs.frozen
@@ -123,16 +121,10 @@ class OpinionGiven(Fact):
     application: favourable or not."""
 
     type: ClassVar[str] = "OpinionGiven"
+    recorded: ClassVar[Recorded] = Recorded("opinion", at="given_at")
 
     favourable: bool = f.flag()
     reasons: str = f.text(default="")
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["opinion"] = {
-            "favourable": self.favourable,
-            "reasons": self.reasons,
-            "given_at": meta.when,
-        }
 
 
 @attrs.frozen
@@ -159,11 +151,9 @@ class MemberAdmitted(Fact):
     """The Board of Member States approved the provider as a member."""
 
     type: ClassVar[str] = "MemberAdmitted"
+    recorded: ClassVar[Recorded] = Recorded("membership", at="admitted_at")
 
     note: str = f.text(default="")
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["membership"] = {"note": self.note, "admitted_at": meta.when}
 
 
 @attrs.frozen
@@ -171,11 +161,9 @@ class MembershipDeclined(Fact):
     """The Board of Member States declined the application."""
 
     type: ClassVar[str] = "MembershipDeclined"
+    recorded: ClassVar[Recorded] = Recorded("decline", at="declined_at")
 
     reason: str = f.text(allow_empty=False)
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["decline"] = {"reason": self.reason, "declined_at": meta.when}
 
 
 @attrs.frozen

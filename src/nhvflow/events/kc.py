@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import attrs
 
 from nhvflow.events import _fields as f
-from nhvflow.events._base import Fact, Meta
+from nhvflow.events._base import Fact, Meta, Recorded
 from nhvflow.events.nhv import ExpertGroupAppointed, _append, _region_of
 from nhvflow.model import Expert, Region
 
@@ -76,18 +76,11 @@ class CentresAndTasksFixed(Fact):
     much of it is not covered by national highly specialised care."""
 
     type: ClassVar[str] = "CentresAndTasksFixed"
+    recorded: ClassVar[Recorded] = Recorded("basis", at="delivered_at")
 
     centres: int = f.count()
     tasks: tuple[str, ...] = f.texts()
     scope: str = f.text(default="")
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["basis"] = {
-            "centres": self.centres,
-            "tasks": list(self.tasks),
-            "scope": self.scope,
-            "delivered_at": meta.when,
-        }
 
 
 @attrs.frozen
@@ -96,16 +89,10 @@ class SystemEffectsAssessed(Fact):
     concentrating the competence (step 3)."""
 
     type: ClassVar[str] = "SystemEffectsAssessed"
+    recorded: ClassVar[Recorded] = Recorded("system_effects", at="assessed_at")
 
     assessment: str = f.text(default="")
     preparation_group: tuple[str, ...] = f.texts()
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["system_effects"] = {
-            "assessment": self.assessment,
-            "preparation_group": list(self.preparation_group),
-            "assessed_at": meta.when,
-        }
 
 
 @attrs.frozen
@@ -191,11 +178,9 @@ class CentresEvaluated(Fact):
     forms of financing."""
 
     type: ClassVar[str] = "CentresEvaluated"
+    recorded: ClassVar[Recorded] = Recorded("evaluations", at="evaluated_at", each=True)
 
     findings: str = f.text(default="")
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        _append(data, "evaluations", {"findings": self.findings, "evaluated_at": meta.when})
 
 
 @attrs.frozen
@@ -204,11 +189,9 @@ class CentreProposalClosed(Fact):
     (the report describes no refusal, but a proposal can still end)."""
 
     type: ClassVar[str] = "CentreProposalClosed"
+    recorded: ClassVar[Recorded] = Recorded("closure", at="closed_at")
 
     reason: str = f.text(allow_empty=False)
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["closure"] = {"reason": self.reason, "closed_at": meta.when}
 
 
 @attrs.frozen
@@ -216,8 +199,6 @@ class CentreProposalWithdrawn(Fact):
     """The NPO withdrew its proposal before any centre was established."""
 
     type: ClassVar[str] = "CentreProposalWithdrawn"
+    recorded: ClassVar[Recorded] = Recorded("withdrawal", at="withdrawn_at")
 
     reason: str = f.text(allow_empty=False)
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["withdrawal"] = {"reason": self.reason, "withdrawn_at": meta.when}

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import attrs
 
 from nhvflow.events import _fields as f
-from nhvflow.events._base import Fact, Meta, Upcaster
+from nhvflow.events._base import Fact, Meta, Recorded, Upcaster
 from nhvflow.model import Expert, PermitGrant, Region
 
 GENERAL_DUTY_RULE = "nhv.general-knowledge-duty"
@@ -130,12 +130,9 @@ class ConsultationOpened(Fact):
     """Socialstyrelsen sent the basis out for consultation (remiss, step 3)."""
 
     type: ClassVar[str] = "ConsultationOpened"
+    recorded: ClassVar[Recorded] = Recorded("consultation", at="opened_at")
 
     recipients: tuple[str, ...] = f.texts()
-
-    @classmethod
-    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
-        data["consultation"] = {"recipients": list(payload["recipients"]), "opened_at": meta.when}
 
 
 @attrs.frozen
@@ -189,12 +186,9 @@ class ProposalRejected(Fact):
     specialised care (step 4)."""
 
     type: ClassVar[str] = "ProposalRejected"
+    recorded: ClassVar[Recorded] = Recorded("rejection", at="rejected_at")
 
     reason: str = f.text(allow_empty=False)
-
-    @classmethod
-    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
-        data["rejection"] = {"reason": payload["reason"], "rejected_at": meta.when}
 
 
 @attrs.frozen
@@ -344,12 +338,9 @@ class PermitsEvaluated(Fact):
     """Socialstyrelsen evaluated the permits (step 8)."""
 
     type: ClassVar[str] = "PermitsEvaluated"
+    recorded: ClassVar[Recorded] = Recorded("evaluations", at="evaluated_at", each=True)
 
     findings: str = f.text(default="")
-
-    @classmethod
-    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
-        _append(data, "evaluations", {"findings": payload["findings"], "evaluated_at": meta.when})
 
 
 @attrs.frozen
@@ -425,14 +416,10 @@ class ClosedNotEligible(Fact):
     that stands in its way."""
 
     type: ClassVar[str] = "ClosedNotEligible"
+    recorded: ClassVar[Recorded] = Recorded("closure", at="closed_at")
 
     rule: str = f.text(max_len=200, allow_empty=False)
     reason: str = f.text(allow_empty=False)
-
-    @classmethod
-    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
-        closure = {"rule": payload["rule"], "reason": payload["reason"], "closed_at": meta.when}
-        data["closure"] = closure
 
 
 @attrs.frozen
@@ -440,12 +427,9 @@ class ProposalWithdrawn(Fact):
     """The NPO withdrew its proposal."""
 
     type: ClassVar[str] = "ProposalWithdrawn"
+    recorded: ClassVar[Recorded] = Recorded("withdrawal", at="withdrawn_at")
 
     reason: str = f.text(allow_empty=False)
-
-    @classmethod
-    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
-        data["withdrawal"] = {"reason": payload["reason"], "withdrawn_at": meta.when}
 
 
 @attrs.frozen

@@ -16,7 +16,7 @@ import attrs
 
 from nhvflow._abroad import health_enterprise_name
 from nhvflow.events import _fields as f
-from nhvflow.events._base import Fact, Meta
+from nhvflow.events._base import Fact, Meta, Recorded
 from nhvflow.model import Expert
 
 __all__ = [
@@ -178,11 +178,9 @@ class ServiceRefused(Fact):
     """The ministry refused to approve the service."""
 
     type: ClassVar[str] = "ServiceRefused"
+    recorded: ClassVar[Recorded] = Recorded("refusal", at="refused_at")
 
     reason: str = f.text(allow_empty=False)
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["refusal"] = {"reason": self.reason, "refused_at": meta.when}
 
 
 @attrs.frozen
@@ -217,8 +215,6 @@ class ServiceWoundDown(Fact):
     met, or for another reason, recorded in ``reason``."""
 
     type: ClassVar[str] = "ServiceWoundDown"
+    recorded: ClassVar[Recorded] = Recorded("wind_down", at="wound_down_at")
 
     reason: str = f.text(default="")
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["wind_down"] = {"reason": self.reason, "wound_down_at": meta.when}
