@@ -19,8 +19,8 @@ import attrs
 
 from nhvflow.events import _fields as f
 from nhvflow.events._base import Fact, Meta, Recorded
-from nhvflow.events.nhv import ExpertGroupAppointed, _append, _region_of
-from nhvflow.model import Expert, Region
+from nhvflow.events.nhv import ExpertGroupAppointed, Proposal, _append, _region_of
+from nhvflow.model import Region
 
 __all__ = [
     "CentreProposalClosed",
@@ -36,37 +36,25 @@ __all__ = [
 
 
 @attrs.frozen
-class NeedDefined(Fact):
+class NeedDefined(Proposal):
     """An NPO defined the need for national competence centres in its area
     (step 1). Advice is the purpose: no care measures are needed.
 
-    It takes every field of an NHV proposal (``ProposalSubmitted``), so one
-    proposal can be submitted unchanged under either regime; ``pilot`` is
-    recorded for that comparison and nothing in this regime reads it (there
-    is no mapping pause).
+    It takes every field of an NHV proposal
+    (:class:`~nhvflow.events.nhv.Proposal`), so one proposal can be
+    submitted unchanged under either regime; ``pilot`` is recorded for that
+    comparison and nothing in this regime reads it (there is no mapping
+    pause). ``advisory`` is true unless said otherwise.
     """
 
     type: ClassVar[str] = "NeedDefined"
 
-    title: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
-    programme_area: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
     need: str = f.text(default="")
-    care_measures: tuple[str, ...] = f.texts()
     advisory: bool = f.flag(default=True)
-    nominated_experts: tuple[Expert, ...] = f.experts()
-    pilot: bool = f.flag(default=False)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data.update(
-            title=self.title,
-            programme_area=self.programme_area,
-            need=self.need,
-            care_measures=list(self.care_measures),
-            advisory=self.advisory,
-            nominated_experts=[e.to_json() for e in self.nominated_experts],
-            pilot=self.pilot,
-            submitted_at=meta.when,
-        )
+        super().apply(data, meta)
+        data["need"] = self.need
 
 
 @attrs.frozen

@@ -53,7 +53,35 @@ def _submitted_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @attrs.frozen
-class ProposalSubmitted(Fact):
+class Proposal(Fact):
+    """The fields of a proposal that every regime's opening step takes
+    (``ProposalSubmitted``, ``kc``'s ``NeedDefined``, Norway's
+    ``InitiativeTaken``), so that one proposal can be submitted unchanged under
+    each regime and the simulations compare them on the same input. A regime
+    adds its own fields and may change a default (``advisory``: advice is what
+    a competence centre or service is for)."""
+
+    title: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
+    programme_area: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
+    care_measures: tuple[str, ...] = f.texts()
+    advisory: bool = f.flag(default=False)
+    nominated_experts: tuple[Expert, ...] = f.experts()
+    pilot: bool = f.flag(default=False)
+
+    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+        data.update(
+            title=self.title,
+            programme_area=self.programme_area,
+            care_measures=list(self.care_measures),
+            advisory=self.advisory,
+            nominated_experts=[e.to_json() for e in self.nominated_experts],
+            pilot=self.pilot,
+            submitted_at=meta.when,
+        )
+
+
+@attrs.frozen
+class ProposalSubmitted(Proposal):
     """An NPO proposed a care area for national concentration and nominated
     experts (step 1).
 
@@ -64,13 +92,6 @@ class ProposalSubmitted(Fact):
     type: ClassVar[str] = "ProposalSubmitted"
     schema_version: ClassVar[int] = 2
     upcasters: ClassVar[Mapping[int, Upcaster]] = {1: _submitted_v1_to_v2}
-
-    title: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
-    programme_area: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
-    care_measures: tuple[str, ...] = f.texts()
-    advisory: bool = f.flag(default=False)
-    nominated_experts: tuple[Expert, ...] = f.experts()
-    pilot: bool = f.flag(default=False)
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:

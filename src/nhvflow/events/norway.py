@@ -17,7 +17,7 @@ import attrs
 from nhvflow._abroad import health_enterprise_name
 from nhvflow.events import _fields as f
 from nhvflow.events._base import Fact, Meta, Recorded
-from nhvflow.model import Expert
+from nhvflow.events.nhv import Proposal
 
 __all__ = [
     "ESTABLISHMENT_GRANT_NOK",
@@ -43,14 +43,15 @@ def _enterprise(meta: Meta) -> str:
 
 
 @attrs.frozen
-class InitiativeTaken(Fact):
+class InitiativeTaken(Proposal):
     """A regional health enterprise took the initiative to establish a
     national competence service in a field (fagområde, ``programme_area``;
     may be left out), for target groups, with tasks.
 
-    It also takes the other fields of an NHV proposal (``care_measures``,
-    ``advisory``, ``nominated_experts``, ``pilot``), so one proposal can be
-    submitted unchanged under every regime; they are recorded for that
+    It also takes the other fields of an NHV proposal
+    (:class:`~nhvflow.events.nhv.Proposal`: ``care_measures``, ``advisory``,
+    ``nominated_experts``, ``pilot``), so one proposal can be submitted
+    unchanged under every regime; they are recorded for that
     comparison and no Norwegian rule reads them (a competence service
     centralises no treatment: "patienternas behandling ska inte
     centraliseras").
@@ -58,27 +59,17 @@ class InitiativeTaken(Fact):
 
     type: ClassVar[str] = "InitiativeTaken"
 
-    title: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
     programme_area: str = f.text(max_len=f.MAX_SHORT, default="")
     target_groups: tuple[str, ...] = f.texts()
     tasks: tuple[str, ...] = f.texts()
-    care_measures: tuple[str, ...] = f.texts()
     advisory: bool = f.flag(default=True)
-    nominated_experts: tuple[Expert, ...] = f.experts()
-    pilot: bool = f.flag(default=False)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
+        super().apply(data, meta)
         data.update(
-            title=self.title,
-            programme_area=self.programme_area,
             target_groups=list(self.target_groups),
             tasks=list(self.tasks),
-            care_measures=list(self.care_measures),
-            advisory=self.advisory,
-            nominated_experts=[e.to_json() for e in self.nominated_experts],
-            pilot=self.pilot,
             initiator=_enterprise(meta),
-            submitted_at=meta.when,
         )
 
 
