@@ -49,6 +49,25 @@ def test_an_advisory_need_walks_to_established_centres(reg, kit, need):
     assert case.data["evaluations"][0]["findings"] == "Bra effekt"
 
 
+def test_a_recorded_fact_keeps_its_fields_and_time_and_a_listed_one_appends(reg, kit, need):
+    """Facts that only record their payload (Fact.recorded) write it under their
+    key with the business time, and a listed one adds an item per fact; a
+    rebuild from the log gives the same data."""
+    case = kit.walk_kc(reg, need.id, "established", regions=[Region.SKANE])
+    sos = Actor.socialstyrelsen()
+    case = reg.fire(case.id, "evaluate", sos, findings="Ett")
+    case = reg.fire(case.id, "evaluate", sos, findings="Två")
+    times = [e.occurred_at.isoformat(timespec="microseconds") for e in reg.history(case.id)[-2:]]
+    assert case.data["evaluations"] == [
+        {"findings": "Ett", "evaluated_at": times[0]},
+        {"findings": "Två", "evaluated_at": times[1]},
+    ]
+    assert case.data["basis"]["tasks"] == list(kit.KC_TASKS)
+    assert sorted(case.data["basis"]) == ["centres", "delivered_at", "scope", "tasks"]
+    reg.rebuild_projections()
+    assert reg.get(case.id).data == case.data
+
+
 def test_every_rule_of_the_regime_is_proposed_except_the_shared_composition_rule(reg):
     """The regime and its own rules are proposals, with no date of entry into force."""
     process = reg.process("kc-proposal")

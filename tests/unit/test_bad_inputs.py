@@ -140,6 +140,17 @@ def test_a_deeply_nested_payload_value_is_invalid_payload(reg, field):
     assert reg.store.count_events() == 0
 
 
+@pytest.mark.parametrize("field", ["care_measures", "nominated_experts"])
+def test_a_dict_given_for_a_list_is_invalid_payload(reg, field):
+    """Every list field reads through one reader, which refuses a dict (it
+    is not a list of its keys) naming the field."""
+    with pytest.raises(InvalidPayload) as exc:
+        reg.submit(NPO, at=T0, **{**proposal(), field: {"a": "b"}})
+    assert exc.value.field == field
+    assert "expected a list" in str(exc.value)
+    assert reg.store.count_events() == 0
+
+
 @pytest.mark.parametrize("offset", [timedelta(hours=23, minutes=59), -timedelta(hours=23)])
 def test_a_time_zone_that_carries_a_time_off_the_calendar_is_invalid(reg, offset):
     """``at``/``as_of`` at the calendar's edges with an extreme offset is

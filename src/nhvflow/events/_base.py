@@ -22,7 +22,7 @@ from nhvflow import _payload as p
 from nhvflow.errors import LogFormatError
 from nhvflow.model import Actor
 
-__all__ = ["Fact", "Meta", "Upcaster", "iso", "upcast"]
+__all__ = ["Fact", "Meta", "Recorded", "Upcaster", "iso", "upcast"]
 
 
 def iso(moment: datetime) -> str:
@@ -49,17 +49,49 @@ class Meta:
     of ``occurred_at``, or the same text as the log already holds it."""
 
 
+@attrs.frozen
+class Recorded:
+    """Where a fact that only records its payload goes in a case's ``data``:
+    under ``key``, its fields (as the log holds them) and the business time as
+    ``at``; with ``each``, appended to the list under ``key`` (one item per
+    fact) instead of replacing it.
+
+    ``Recorded("refusal", at="refused_at")`` on a fact with a ``reason`` folds
+    it as ``data["refusal"] = {"reason": ..., "refused_at": ...}``.
+    """
+
+    key: str
+    at: str
+    each: bool = False
+
+    def fold(
+        self, names: tuple[str, ...], payload: Mapping[str, Any], data: dict[str, Any], when: str
+    ) -> None:
+        """Fold the fields ``names`` of ``payload`` into ``data`` (a new list
+        or dict: never a value of the case before, nor one of the payload)."""
+        item = {name: _copy(payload[name]) for name in names}
+        item[self.at] = when
+        data[self.key] = [*data.get(self.key, ()), item] if self.each else item
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
 class Fact:
     """Base of every event class.
 
     Subclasses are ``@attrs.frozen`` classes declaring their fields with the
-    helpers of :mod:`nhvflow._payload`, a ``type`` (the stored name), a
-    ``schema_version`` and, when the shape changed, ``upcasters``.
+    helpers of :mod:`nhvflow.events.fields`, a ``type`` (the stored name), a
+    ``schema_version`` and, when the shape changed, ``upcasters``. A fact
+    that only records its payload declares where (``recorded``, a
+    :class:`Recorded`) instead of a fold of its own.
     """
 
     type: ClassVar[str]
     schema_version: ClassVar[int] = 1
     upcasters: ClassVar[Mapping[int, Upcaster]] = {}
+    recorded: ClassVar[Recorded | None] = None
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         """Fold this fact into a case's ``data`` (in place).
@@ -78,8 +110,13 @@ class Fact:
         payload it reads back, so a rebuild cannot differ from the live
         projection. By default the payload is parsed into the event class and
         :meth:`apply` is called; a class may fold the JSON directly (faster,
-        as the NHV events do).
+        as the NHV events do). A class that declares ``recorded`` folds the
+        JSON through it.
         """
+        if cls.recorded is not None:
+            names = tuple(field.name for field in attrs.fields(cls))  # type: ignore[arg-type]
+            cls.recorded.fold(names, payload, data, meta.when)
+            return
         p.parse(cls, payload).apply(data, meta)
 
     def to_json(self) -> dict[str, Any]:

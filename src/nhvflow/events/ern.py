@@ -20,9 +20,8 @@ from typing import Any, ClassVar
 
 import attrs
 
-from nhvflow import _payload as p
 from nhvflow.events import _fields as f
-from nhvflow.events._base import Fact, Meta
+from nhvflow.events._base import Fact, Meta, Recorded
 
 __all__ = [
     "CONSULTATION_OUTCOMES",
@@ -70,8 +69,8 @@ class MembershipApplied(Fact):
 
     type: ClassVar[str] = "MembershipApplied"
 
-    network: str = p.text(max_len=200, allow_empty=False)
-    unit: str = p.text(max_len=p.MAX_SHORT, default="")
+    network: str = f.text(max_len=200, allow_empty=False)
+    unit: str = f.text(max_len=f.MAX_SHORT, default="")
     self_assessment: tuple[str, ...] = f.one_of_each(ERN_CRITERIA)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
@@ -94,8 +93,8 @@ class ApplicationEndorsed(Fact):
 
     type: ClassVar[str] = "ApplicationEndorsed"
 
-    network: str | None = p.optional_text(max_len=200)
-    statement: str = p.text(default="")
+    network: str | None = f.optional_text(max_len=200)
+    statement: str = f.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["endorsement"] = {
@@ -111,11 +110,9 @@ class EligibilityChecked(Fact):
     """The Commission checked that the application is eligible and complete."""
 
     type: ClassVar[str] = "EligibilityChecked"
+    recorded: ClassVar[Recorded] = Recorded("eligibility", at="checked_at")
 
-    note: str = p.text(default="")
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["eligibility"] = {"note": self.note, "checked_at": meta.when}
+    note: str = f.text(default="")
 
 
 @attrs.frozen
@@ -124,16 +121,10 @@ class OpinionGiven(Fact):
     application: favourable or not."""
 
     type: ClassVar[str] = "OpinionGiven"
+    recorded: ClassVar[Recorded] = Recorded("opinion", at="given_at")
 
-    favourable: bool = p.flag()
-    reasons: str = p.text(default="")
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["opinion"] = {
-            "favourable": self.favourable,
-            "reasons": self.reasons,
-            "given_at": meta.when,
-        }
+    favourable: bool = f.flag()
+    reasons: str = f.text(default="")
 
 
 @attrs.frozen
@@ -144,7 +135,7 @@ class ApplicationAssessed(Fact):
     type: ClassVar[str] = "ApplicationAssessed"
 
     met: tuple[str, ...] = f.one_of_each(ERN_CRITERIA)
-    report: str = p.text(default="")
+    report: str = f.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["assessment"] = {
@@ -160,11 +151,9 @@ class MemberAdmitted(Fact):
     """The Board of Member States approved the provider as a member."""
 
     type: ClassVar[str] = "MemberAdmitted"
+    recorded: ClassVar[Recorded] = Recorded("membership", at="admitted_at")
 
-    note: str = p.text(default="")
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["membership"] = {"note": self.note, "admitted_at": meta.when}
+    note: str = f.text(default="")
 
 
 @attrs.frozen
@@ -172,11 +161,9 @@ class MembershipDeclined(Fact):
     """The Board of Member States declined the application."""
 
     type: ClassVar[str] = "MembershipDeclined"
+    recorded: ClassVar[Recorded] = Recorded("decline", at="declined_at")
 
-    reason: str = p.text(allow_empty=False)
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["decline"] = {"reason": self.reason, "declined_at": meta.when}
+    reason: str = f.text(allow_empty=False)
 
 
 @attrs.frozen
@@ -195,9 +182,9 @@ class VirtualConsultationHeld(Fact):
 
     type: ClassVar[str] = "VirtualConsultationHeld"
 
-    reference: str = p.text(max_len=64, allow_empty=False)
-    experts: int | None = p.count(optional=True, default=None)
-    outcome: str = p.choice(CONSULTATION_OUTCOMES, default="advice_given")
+    reference: str = f.text(max_len=64, allow_empty=False)
+    experts: int | None = f.count(optional=True, default=None)
+    outcome: str = f.choice(CONSULTATION_OUTCOMES, default="advice_given")
     countries: tuple[str, ...] = f.codes()
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:

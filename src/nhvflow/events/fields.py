@@ -21,26 +21,28 @@ keywords and the stored JSON through them alike, and refuses bad input with
 .. versionadded:: 0.1
 """
 
-from nhvflow._payload import (
+from nhvflow.events._fields import (
     MAX_LIST,
     MAX_SHORT,
     MAX_TEXT,
     REQUIRED,
     a_date,
     choice,
+    codes,
     count,
     experts,
     flag,
     grants,
     number,
+    one_of_each,
     optional_flag,
     optional_text,
     optional_texts,
     region,
+    regions,
     text,
     texts,
 )
-from nhvflow.events._fields import codes, one_of_each, regions
 
 __all__ = [
     "MAX_LIST",

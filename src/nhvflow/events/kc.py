@@ -17,11 +17,10 @@ from typing import Any, ClassVar
 
 import attrs
 
-from nhvflow import _payload as p
 from nhvflow.events import _fields as f
-from nhvflow.events._base import Fact, Meta
-from nhvflow.events.nhv import ExpertGroupAppointed, _append, _region_of
-from nhvflow.model import Expert, Region
+from nhvflow.events._base import Fact, Meta, Recorded
+from nhvflow.events.nhv import ExpertGroupAppointed, Proposal, _append, _region_of
+from nhvflow.model import Region
 
 __all__ = [
     "CentreProposalClosed",
@@ -37,37 +36,25 @@ __all__ = [
 
 
 @attrs.frozen
-class NeedDefined(Fact):
+class NeedDefined(Proposal):
     """An NPO defined the need for national competence centres in its area
     (step 1). Advice is the purpose: no care measures are needed.
 
-    It takes every field of an NHV proposal (``ProposalSubmitted``), so one
-    proposal can be submitted unchanged under either regime; ``pilot`` is
-    recorded for that comparison and nothing in this regime reads it (there
-    is no mapping pause).
+    It takes every field of an NHV proposal
+    (:class:`~nhvflow.events.nhv.Proposal`), so one proposal can be
+    submitted unchanged under either regime; ``pilot`` is recorded for that
+    comparison and nothing in this regime reads it (there is no mapping
+    pause). ``advisory`` is true unless said otherwise.
     """
 
     type: ClassVar[str] = "NeedDefined"
 
-    title: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
-    programme_area: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
-    need: str = p.text(default="")
-    care_measures: tuple[str, ...] = p.texts()
-    advisory: bool = p.flag(default=True)
-    nominated_experts: tuple[Expert, ...] = p.experts()
-    pilot: bool = p.flag(default=False)
+    need: str = f.text(default="")
+    advisory: bool = f.flag(default=True)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data.update(
-            title=self.title,
-            programme_area=self.programme_area,
-            need=self.need,
-            care_measures=list(self.care_measures),
-            advisory=self.advisory,
-            nominated_experts=[e.to_json() for e in self.nominated_experts],
-            pilot=self.pilot,
-            submitted_at=meta.when,
-        )
+        super().apply(data, meta)
+        data["need"] = self.need
 
 
 @attrs.frozen
@@ -77,18 +64,11 @@ class CentresAndTasksFixed(Fact):
     much of it is not covered by national highly specialised care."""
 
     type: ClassVar[str] = "CentresAndTasksFixed"
+    recorded: ClassVar[Recorded] = Recorded("basis", at="delivered_at")
 
-    centres: int = p.count()
-    tasks: tuple[str, ...] = p.texts()
-    scope: str = p.text(default="")
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["basis"] = {
-            "centres": self.centres,
-            "tasks": list(self.tasks),
-            "scope": self.scope,
-            "delivered_at": meta.when,
-        }
+    centres: int = f.count()
+    tasks: tuple[str, ...] = f.texts()
+    scope: str = f.text(default="")
 
 
 @attrs.frozen
@@ -97,16 +77,10 @@ class SystemEffectsAssessed(Fact):
     concentrating the competence (step 3)."""
 
     type: ClassVar[str] = "SystemEffectsAssessed"
+    recorded: ClassVar[Recorded] = Recorded("system_effects", at="assessed_at")
 
-    assessment: str = p.text(default="")
-    preparation_group: tuple[str, ...] = p.texts()
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["system_effects"] = {
-            "assessment": self.assessment,
-            "preparation_group": list(self.preparation_group),
-            "assessed_at": meta.when,
-        }
+    assessment: str = f.text(default="")
+    preparation_group: tuple[str, ...] = f.texts()
 
 
 @attrs.frozen
@@ -116,8 +90,8 @@ class EstablishmentApplied(Fact):
 
     type: ClassVar[str] = "EstablishmentApplied"
 
-    unit: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
-    tasks: tuple[str, ...] = p.texts()
+    unit: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
+    tasks: tuple[str, ...] = f.texts()
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         region = _region_of(meta)
@@ -154,11 +128,11 @@ class CentresEstablished(Fact):
     type: ClassVar[str] = "CentresEstablished"
 
     regions: tuple[Region, ...] = f.regions()
-    financing: str = p.text(max_len=100, allow_empty=False)
-    funder: str = p.text(max_len=p.MAX_SHORT, default="")
-    grant_years: int | None = p.count(optional=True, default=None)
+    financing: str = f.text(max_len=100, allow_empty=False)
+    funder: str = f.text(max_len=f.MAX_SHORT, default="")
+    grant_years: int | None = f.count(optional=True, default=None)
     riksdag_authorisation: str | bool | None = f.authorisation()
-    starts_on: date | None = p.a_date(optional=True, default=None)
+    starts_on: date | None = f.a_date(optional=True, default=None)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         applied = {a["region"]: a for a in data.get("applicants", [])}
@@ -192,11 +166,9 @@ class CentresEvaluated(Fact):
     forms of financing."""
 
     type: ClassVar[str] = "CentresEvaluated"
+    recorded: ClassVar[Recorded] = Recorded("evaluations", at="evaluated_at", each=True)
 
-    findings: str = p.text(default="")
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        _append(data, "evaluations", {"findings": self.findings, "evaluated_at": meta.when})
+    findings: str = f.text(default="")
 
 
 @attrs.frozen
@@ -205,11 +177,9 @@ class CentreProposalClosed(Fact):
     (the report describes no refusal, but a proposal can still end)."""
 
     type: ClassVar[str] = "CentreProposalClosed"
+    recorded: ClassVar[Recorded] = Recorded("closure", at="closed_at")
 
-    reason: str = p.text(allow_empty=False)
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["closure"] = {"reason": self.reason, "closed_at": meta.when}
+    reason: str = f.text(allow_empty=False)
 
 
 @attrs.frozen
@@ -217,8 +187,6 @@ class CentreProposalWithdrawn(Fact):
     """The NPO withdrew its proposal before any centre was established."""
 
     type: ClassVar[str] = "CentreProposalWithdrawn"
+    recorded: ClassVar[Recorded] = Recorded("withdrawal", at="withdrawn_at")
 
-    reason: str = p.text(allow_empty=False)
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["withdrawal"] = {"reason": self.reason, "withdrawn_at": meta.when}
+    reason: str = f.text(allow_empty=False)

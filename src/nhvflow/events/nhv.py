@@ -6,6 +6,9 @@ name, dates as ISO text, experts and grants as dicts) straight into the
 case's data: the engine folds what it is about to write and a replay folds
 what it reads back, through the same classmethod.
 
+The package :mod:`nhvflow.events` re-exports every public name here; its
+``__all__`` is the one list of them.
+
 .. versionadded:: 0.1
 """
 
@@ -17,34 +20,9 @@ from typing import Any, ClassVar
 
 import attrs
 
-from nhvflow import _payload as p
-from nhvflow.events._base import Fact, Meta, Upcaster
+from nhvflow.events import _fields as f
+from nhvflow.events._base import Fact, Meta, Recorded, Upcaster
 from nhvflow.model import Expert, PermitGrant, Region
-
-__all__ = [
-    "GENERAL_DUTY_RULE",
-    "REVOCATION_GROUNDS",
-    "SPECIAL_CONDITIONS_RULE",
-    "BasisDelivered",
-    "CasePreparedForBoard",
-    "ClosedNotEligible",
-    "ConsultationClosed",
-    "ConsultationOpened",
-    "ExpertGroupAppointed",
-    "FollowUpReported",
-    "MappingCompleted",
-    "NhvDecided",
-    "PermitApplied",
-    "PermitRevoked",
-    "PermitsEvaluated",
-    "PermitsGranted",
-    "PilotDesignated",
-    "ProposalRejected",
-    "ProposalSubmitted",
-    "ProposalWithdrawn",
-    "ReferredBack",
-    "RevocationRequested",
-]
 
 GENERAL_DUTY_RULE = "nhv.general-knowledge-duty"
 SPECIAL_CONDITIONS_RULE = "nhv.special-conditions-need-basis"
@@ -75,7 +53,35 @@ def _submitted_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @attrs.frozen
-class ProposalSubmitted(Fact):
+class Proposal(Fact):
+    """The fields of a proposal that every regime's opening step takes
+    (``ProposalSubmitted``, ``kc``'s ``NeedDefined``, Norway's
+    ``InitiativeTaken``), so that one proposal can be submitted unchanged under
+    each regime and the simulations compare them on the same input. A regime
+    adds its own fields and may change a default (``advisory``: advice is what
+    a competence centre or service is for)."""
+
+    title: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
+    programme_area: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
+    care_measures: tuple[str, ...] = f.texts()
+    advisory: bool = f.flag(default=False)
+    nominated_experts: tuple[Expert, ...] = f.experts()
+    pilot: bool = f.flag(default=False)
+
+    def apply(self, data: dict[str, Any], meta: Meta) -> None:
+        data.update(
+            title=self.title,
+            programme_area=self.programme_area,
+            care_measures=list(self.care_measures),
+            advisory=self.advisory,
+            nominated_experts=[e.to_json() for e in self.nominated_experts],
+            pilot=self.pilot,
+            submitted_at=meta.when,
+        )
+
+
+@attrs.frozen
+class ProposalSubmitted(Proposal):
     """An NPO proposed a care area for national concentration and nominated
     experts (step 1).
 
@@ -86,13 +92,6 @@ class ProposalSubmitted(Fact):
     type: ClassVar[str] = "ProposalSubmitted"
     schema_version: ClassVar[int] = 2
     upcasters: ClassVar[Mapping[int, Upcaster]] = {1: _submitted_v1_to_v2}
-
-    title: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
-    programme_area: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
-    care_measures: tuple[str, ...] = p.texts()
-    advisory: bool = p.flag(default=False)
-    nominated_experts: tuple[Expert, ...] = p.experts()
-    pilot: bool = p.flag(default=False)
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -114,7 +113,7 @@ class ExpertGroupAppointed(Fact):
 
     type: ClassVar[str] = "ExpertGroupAppointed"
 
-    experts: tuple[Expert, ...] = p.experts(default=p.REQUIRED)
+    experts: tuple[Expert, ...] = f.experts(default=f.REQUIRED)
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -128,11 +127,11 @@ class BasisDelivered(Fact):
 
     type: ClassVar[str] = "BasisDelivered"
 
-    recommends_nhv: bool = p.flag()
-    units: int | None = p.count(optional=True, default=None)
-    care_measures: tuple[str, ...] = p.texts()
-    knowledge_spreading_need: bool = p.flag(default=False)
-    acute_care_impact: str = p.text(default="")
+    recommends_nhv: bool = f.flag()
+    units: int | None = f.count(optional=True, default=None)
+    care_measures: tuple[str, ...] = f.texts()
+    knowledge_spreading_need: bool = f.flag(default=False)
+    acute_care_impact: str = f.text(default="")
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -152,12 +151,9 @@ class ConsultationOpened(Fact):
     """Socialstyrelsen sent the basis out for consultation (remiss, step 3)."""
 
     type: ClassVar[str] = "ConsultationOpened"
+    recorded: ClassVar[Recorded] = Recorded("consultation", at="opened_at")
 
-    recipients: tuple[str, ...] = p.texts()
-
-    @classmethod
-    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
-        data["consultation"] = {"recipients": list(payload["recipients"]), "opened_at": meta.when}
+    recipients: tuple[str, ...] = f.texts()
 
 
 @attrs.frozen
@@ -167,7 +163,7 @@ class ConsultationClosed(Fact):
 
     type: ClassVar[str] = "ConsultationClosed"
 
-    knowledge_spreading_need: bool | None = p.optional_flag()
+    knowledge_spreading_need: bool | None = f.optional_flag()
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -188,10 +184,10 @@ class NhvDecided(Fact):
 
     type: ClassVar[str] = "NhvDecided"
 
-    units: int = p.count()
-    care_measures: tuple[str, ...] | None = p.optional_texts()
-    advisory_mission: bool = p.flag(default=False)
-    applications_due: date | None = p.a_date(optional=True, default=None)
+    units: int = f.count()
+    care_measures: tuple[str, ...] | None = f.optional_texts()
+    advisory_mission: bool = f.flag(default=False)
+    applications_due: date | None = f.a_date(optional=True, default=None)
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -211,12 +207,9 @@ class ProposalRejected(Fact):
     specialised care (step 4)."""
 
     type: ClassVar[str] = "ProposalRejected"
+    recorded: ClassVar[Recorded] = Recorded("rejection", at="rejected_at")
 
-    reason: str = p.text(allow_empty=False)
-
-    @classmethod
-    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
-        data["rejection"] = {"reason": payload["reason"], "rejected_at": meta.when}
+    reason: str = f.text(allow_empty=False)
 
 
 @attrs.frozen
@@ -225,7 +218,7 @@ class PermitApplied(Fact):
 
     type: ClassVar[str] = "PermitApplied"
 
-    unit: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
+    unit: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -262,8 +255,8 @@ class CasePreparedForBoard(Fact):
     schema_version: ClassVar[int] = 2
     upcasters: ClassVar[Mapping[int, Upcaster]] = {1: _prepared_v1_to_v2}
 
-    assessment: str = p.text(default="")
-    knowledge_spreading_need: bool | None = p.optional_flag()
+    assessment: str = f.text(default="")
+    knowledge_spreading_need: bool | None = f.optional_flag()
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -293,8 +286,8 @@ class PermitsGranted(Fact):
 
     type: ClassVar[str] = "PermitsGranted"
 
-    permits: tuple[PermitGrant, ...] = p.grants()
-    general_duty: str = p.text(default="")
+    permits: tuple[PermitGrant, ...] = f.grants()
+    general_duty: str = f.text(default="")
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -329,7 +322,7 @@ class ReferredBack(Fact):
 
     type: ClassVar[str] = "ReferredBack"
 
-    reason: str = p.text(allow_empty=False)
+    reason: str = f.text(allow_empty=False)
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -343,8 +336,8 @@ class FollowUpReported(Fact):
 
     type: ClassVar[str] = "FollowUpReported"
 
-    year: int = p.count()
-    report: str = p.text(default="")
+    year: int = f.count()
+    report: str = f.text(default="")
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -366,12 +359,9 @@ class PermitsEvaluated(Fact):
     """Socialstyrelsen evaluated the permits (step 8)."""
 
     type: ClassVar[str] = "PermitsEvaluated"
+    recorded: ClassVar[Recorded] = Recorded("evaluations", at="evaluated_at", each=True)
 
-    findings: str = p.text(default="")
-
-    @classmethod
-    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
-        _append(data, "evaluations", {"findings": payload["findings"], "evaluated_at": meta.when})
+    findings: str = f.text(default="")
 
 
 @attrs.frozen
@@ -380,7 +370,7 @@ class RevocationRequested(Fact):
 
     type: ClassVar[str] = "RevocationRequested"
 
-    reason: str = p.text(default="")
+    reason: str = f.text(default="")
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -416,10 +406,10 @@ class PermitRevoked(Fact):
     schema_version: ClassVar[int] = 2
     upcasters: ClassVar[Mapping[int, Upcaster]] = {1: _revoked_v1_to_v2}
 
-    region: Region = p.region()
-    ground: str = p.choice(REVOCATION_GROUNDS)
-    reason: str = p.text(allow_empty=False)
-    applications_due: date | None = p.a_date(optional=True, default=None)
+    region: Region = f.region()
+    ground: str = f.choice(REVOCATION_GROUNDS)
+    reason: str = f.text(allow_empty=False)
+    applications_due: date | None = f.a_date(optional=True, default=None)
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -447,14 +437,10 @@ class ClosedNotEligible(Fact):
     that stands in its way."""
 
     type: ClassVar[str] = "ClosedNotEligible"
+    recorded: ClassVar[Recorded] = Recorded("closure", at="closed_at")
 
-    rule: str = p.text(max_len=200, allow_empty=False)
-    reason: str = p.text(allow_empty=False)
-
-    @classmethod
-    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
-        closure = {"rule": payload["rule"], "reason": payload["reason"], "closed_at": meta.when}
-        data["closure"] = closure
+    rule: str = f.text(max_len=200, allow_empty=False)
+    reason: str = f.text(allow_empty=False)
 
 
 @attrs.frozen
@@ -462,12 +448,9 @@ class ProposalWithdrawn(Fact):
     """The NPO withdrew its proposal."""
 
     type: ClassVar[str] = "ProposalWithdrawn"
+    recorded: ClassVar[Recorded] = Recorded("withdrawal", at="withdrawn_at")
 
-    reason: str = p.text(allow_empty=False)
-
-    @classmethod
-    def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
-        data["withdrawal"] = {"reason": payload["reason"], "withdrawn_at": meta.when}
+    reason: str = f.text(allow_empty=False)
 
 
 @attrs.frozen
@@ -480,7 +463,7 @@ class MappingCompleted(Fact):
 
     type: ClassVar[str] = "MappingCompleted"
 
-    note: str = p.text(default="")
+    note: str = f.text(default="")
 
 
 @attrs.frozen
@@ -496,5 +479,5 @@ class PilotDesignated(Fact):
 
     type: ClassVar[str] = "PilotDesignated"
 
-    programme_area: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
-    reason: str = p.text(default="")
+    programme_area: str = f.text(max_len=f.MAX_SHORT, allow_empty=False)
+    reason: str = f.text(default="")

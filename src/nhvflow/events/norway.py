@@ -14,10 +14,10 @@ from typing import Any, ClassVar
 
 import attrs
 
-from nhvflow import _payload as p
 from nhvflow._abroad import health_enterprise_name
-from nhvflow.events._base import Fact, Meta
-from nhvflow.model import Expert
+from nhvflow.events import _fields as f
+from nhvflow.events._base import Fact, Meta, Recorded
+from nhvflow.events.nhv import Proposal
 
 __all__ = [
     "ESTABLISHMENT_GRANT_NOK",
@@ -43,14 +43,15 @@ def _enterprise(meta: Meta) -> str:
 
 
 @attrs.frozen
-class InitiativeTaken(Fact):
+class InitiativeTaken(Proposal):
     """A regional health enterprise took the initiative to establish a
     national competence service in a field (fagområde, ``programme_area``;
     may be left out), for target groups, with tasks.
 
-    It also takes the other fields of an NHV proposal (``care_measures``,
-    ``advisory``, ``nominated_experts``, ``pilot``), so one proposal can be
-    submitted unchanged under every regime; they are recorded for that
+    It also takes the other fields of an NHV proposal
+    (:class:`~nhvflow.events.nhv.Proposal`: ``care_measures``, ``advisory``,
+    ``nominated_experts``, ``pilot``), so one proposal can be submitted
+    unchanged under every regime; they are recorded for that
     comparison and no Norwegian rule reads them (a competence service
     centralises no treatment: "patienternas behandling ska inte
     centraliseras").
@@ -58,27 +59,17 @@ class InitiativeTaken(Fact):
 
     type: ClassVar[str] = "InitiativeTaken"
 
-    title: str = p.text(max_len=p.MAX_SHORT, allow_empty=False)
-    programme_area: str = p.text(max_len=p.MAX_SHORT, default="")
-    target_groups: tuple[str, ...] = p.texts()
-    tasks: tuple[str, ...] = p.texts()
-    care_measures: tuple[str, ...] = p.texts()
-    advisory: bool = p.flag(default=True)
-    nominated_experts: tuple[Expert, ...] = p.experts()
-    pilot: bool = p.flag(default=False)
+    programme_area: str = f.text(max_len=f.MAX_SHORT, default="")
+    target_groups: tuple[str, ...] = f.texts()
+    tasks: tuple[str, ...] = f.texts()
+    advisory: bool = f.flag(default=True)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
+        super().apply(data, meta)
         data.update(
-            title=self.title,
-            programme_area=self.programme_area,
             target_groups=list(self.target_groups),
             tasks=list(self.tasks),
-            care_measures=list(self.care_measures),
-            advisory=self.advisory,
-            nominated_experts=[e.to_json() for e in self.nominated_experts],
-            pilot=self.pilot,
             initiator=_enterprise(meta),
-            submitted_at=meta.when,
         )
 
 
@@ -88,7 +79,7 @@ class InitiativeSupported(Fact):
 
     type: ClassVar[str] = "InitiativeSupported"
 
-    statement: str = p.text(default="")
+    statement: str = f.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["supporters"] = [
@@ -107,7 +98,7 @@ class ServiceApplied(Fact):
 
     type: ClassVar[str] = "ServiceApplied"
 
-    application: str = p.text(default="")
+    application: str = f.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["application"] = {"text": self.application, "applied_at": meta.when}
@@ -121,11 +112,11 @@ class ServiceReviewed(Fact):
 
     type: ClassVar[str] = "ServiceReviewed"
 
-    quality_of_course: bool = p.flag()
-    national_competence: bool = p.flag()
-    cost_effectiveness: bool = p.flag()
-    experts: tuple[str, ...] = p.texts()
-    recommendation: str = p.text(default="")
+    quality_of_course: bool = f.flag()
+    national_competence: bool = f.flag()
+    cost_effectiveness: bool = f.flag()
+    experts: tuple[str, ...] = f.texts()
+    recommendation: str = f.text(default="")
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["review"] = {
@@ -151,11 +142,11 @@ class ServiceApproved(Fact):
 
     type: ClassVar[str] = "ServiceApproved"
 
-    goals: tuple[str, ...] = p.texts()
-    goals_met_when: str = p.text(default="")
-    wind_down_estimate: date | None = p.a_date(optional=True, default=None)
-    permanent: bool = p.flag(default=False)
-    establishment_grant_nok: int = p.count(default=ESTABLISHMENT_GRANT_NOK)
+    goals: tuple[str, ...] = f.texts()
+    goals_met_when: str = f.text(default="")
+    wind_down_estimate: date | None = f.a_date(optional=True, default=None)
+    permanent: bool = f.flag(default=False)
+    establishment_grant_nok: int = f.count(default=ESTABLISHMENT_GRANT_NOK)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         estimate = self.wind_down_estimate
@@ -178,11 +169,9 @@ class ServiceRefused(Fact):
     """The ministry refused to approve the service."""
 
     type: ClassVar[str] = "ServiceRefused"
+    recorded: ClassVar[Recorded] = Recorded("refusal", at="refused_at")
 
-    reason: str = p.text(allow_empty=False)
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["refusal"] = {"reason": self.reason, "refused_at": meta.when}
+    reason: str = f.text(allow_empty=False)
 
 
 @attrs.frozen
@@ -192,9 +181,9 @@ class AnnualReportSubmitted(Fact):
 
     type: ClassVar[str] = "AnnualReportSubmitted"
 
-    year: int = p.count()
-    report: str = p.text(default="")
-    goals_met: bool = p.flag(default=False)
+    year: int = f.count()
+    report: str = f.text(default="")
+    goals_met: bool = f.flag(default=False)
 
     def apply(self, data: dict[str, Any], meta: Meta) -> None:
         data["annual_reports"] = [
@@ -217,8 +206,6 @@ class ServiceWoundDown(Fact):
     met, or for another reason, recorded in ``reason``."""
 
     type: ClassVar[str] = "ServiceWoundDown"
+    recorded: ClassVar[Recorded] = Recorded("wind_down", at="wound_down_at")
 
-    reason: str = p.text(default="")
-
-    def apply(self, data: dict[str, Any], meta: Meta) -> None:
-        data["wind_down"] = {"reason": self.reason, "wound_down_at": meta.when}
+    reason: str = f.text(default="")

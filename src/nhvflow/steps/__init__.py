@@ -22,7 +22,9 @@ form stays; :data:`Trigger` names its triggers for a ``Literal`` annotation.
 This module holds the steps of the law in force (``"nhv"``); the other
 regimes' steps are in :mod:`nhvflow.steps.kc`, :mod:`nhvflow.steps.norway`
 and :mod:`nhvflow.steps.ern` (``submit`` with their ``Submit`` opens a case
-of that regime).
+of that regime). Each module is one import per step, ``from <events> import
+<EventClass> as <Step>``: the event class's docstring says what the step
+records, and ``docs/process.md`` who takes it and between which states.
 
 A field the step requires is checked when the object is built (``Decide()``
 raises ``TypeError``: missing ``units``); a type checker sees every field as
@@ -37,7 +39,23 @@ from __future__ import annotations
 from typing import Literal
 
 from nhvflow.events import Fact
-from nhvflow.events import nhv as _ev
+from nhvflow.events.nhv import BasisDelivered as DeliverBasis
+from nhvflow.events.nhv import CasePreparedForBoard as PrepareBoard
+from nhvflow.events.nhv import ClosedNotEligible as CloseNotEligible
+from nhvflow.events.nhv import ConsultationClosed as CloseConsultation
+from nhvflow.events.nhv import ConsultationOpened as OpenConsultation
+from nhvflow.events.nhv import ExpertGroupAppointed as AppointExpertGroup
+from nhvflow.events.nhv import FollowUpReported as ReportFollowUp
+from nhvflow.events.nhv import NhvDecided as Decide
+from nhvflow.events.nhv import PermitApplied as ApplyForPermit
+from nhvflow.events.nhv import PermitRevoked as RevokePermit
+from nhvflow.events.nhv import PermitsEvaluated as Evaluate
+from nhvflow.events.nhv import PermitsGranted as GrantPermits
+from nhvflow.events.nhv import ProposalRejected as Reject
+from nhvflow.events.nhv import ProposalSubmitted as Submit
+from nhvflow.events.nhv import ProposalWithdrawn as Withdraw
+from nhvflow.events.nhv import ReferredBack as ReferBack
+from nhvflow.events.nhv import RevocationRequested as RequestRevocation
 
 __all__ = [
     "ApplyForPermit",
@@ -60,41 +78,6 @@ __all__ = [
     "Trigger",
     "Withdraw",
 ]
-
-Submit = _ev.ProposalSubmitted
-"""``submit`` (step 1): an NPO proposes a care area and nominates experts."""
-AppointExpertGroup = _ev.ExpertGroupAppointed
-"""``appoint_expert_group`` (step 2): Socialstyrelsen appoints the expert group."""
-DeliverBasis = _ev.BasisDelivered
-"""``deliver_basis`` (step 2): the expert group delivers its basis for decision."""
-OpenConsultation = _ev.ConsultationOpened
-"""``open_consultation`` (step 3): the basis goes out for consultation."""
-CloseConsultation = _ev.ConsultationClosed
-"""``close_consultation`` (step 3): the consultation closes; the decision is prepared."""
-Decide = _ev.NhvDecided
-"""``decide`` (step 4): Socialstyrelsen decides the care is NHV, at how many units."""
-Reject = _ev.ProposalRejected
-"""``reject`` (step 4): Socialstyrelsen decides the care is not NHV."""
-ApplyForPermit = _ev.PermitApplied
-"""``apply_for_permit`` (step 5): a region applies for a permit."""
-PrepareBoard = _ev.CasePreparedForBoard
-"""``prepare_board`` (step 6): the board's decision is prepared."""
-GrantPermits = _ev.PermitsGranted
-"""``grant_permits`` (step 7): the NHV board grants permits."""
-ReferBack = _ev.ReferredBack
-"""``refer_back`` (step 7): the board sends the case back for more preparation."""
-ReportFollowUp = _ev.FollowUpReported
-"""``report_follow_up`` (step 8): a permit holder reports its annual follow-up."""
-Evaluate = _ev.PermitsEvaluated
-"""``evaluate`` (step 8): Socialstyrelsen evaluates the permits."""
-RequestRevocation = _ev.RevocationRequested
-"""``request_revocation``: a permit holder asks for its permit to be revoked."""
-RevokePermit = _ev.PermitRevoked
-"""``revoke_permit``: the board revokes a permit."""
-CloseNotEligible = _ev.ClosedNotEligible
-"""``close_not_eligible``: Socialstyrelsen closes a proposal as not eligible."""
-Withdraw = _ev.ProposalWithdrawn
-"""``withdraw``: the NPO withdraws its proposal."""
 
 Trigger = Literal[
     "submit",

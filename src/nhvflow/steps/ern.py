@@ -1,12 +1,20 @@
 """Typed steps of membership of a European Reference Network
-(``"ern-membership"``); see :mod:`nhvflow.steps`.
+(``"ern-membership"``); one import per step, the event class that records it
+named as the step; see :mod:`nhvflow.steps`.
 
 .. versionadded:: 0.1
 """
 
 from __future__ import annotations
 
-from nhvflow.events import ern as _ev
+from nhvflow.events.ern import ApplicationAssessed as Assess
+from nhvflow.events.ern import ApplicationEndorsed as Endorse
+from nhvflow.events.ern import EligibilityChecked as CheckEligibility
+from nhvflow.events.ern import MemberAdmitted as Admit
+from nhvflow.events.ern import MembershipApplied as Submit
+from nhvflow.events.ern import MembershipDeclined as Decline
+from nhvflow.events.ern import OpinionGiven as GiveOpinion
+from nhvflow.events.ern import VirtualConsultationHeld as HoldConsultation
 
 __all__ = [
     "Admit",
@@ -18,20 +26,3 @@ __all__ = [
     "HoldConsultation",
     "Submit",
 ]
-
-Submit = _ev.MembershipApplied
-"""``submit``: a healthcare provider applies for membership (opens a case)."""
-Endorse = _ev.ApplicationEndorsed
-"""``endorse``: the provider's Member State endorses the application."""
-CheckEligibility = _ev.EligibilityChecked
-"""``check_eligibility``: the European Commission checks the application."""
-GiveOpinion = _ev.OpinionGiven
-"""``give_opinion``: the network's coordinator gives the network's opinion."""
-Assess = _ev.ApplicationAssessed
-"""``assess``: the independent assessment body assesses the application."""
-Admit = _ev.MemberAdmitted
-"""``admit``: the Board of Member States approves the provider as a member."""
-Decline = _ev.MembershipDeclined
-"""``decline``: the Board of Member States declines the application."""
-HoldConsultation = _ev.VirtualConsultationHeld
-"""``hold_consultation``: the network's coordinator holds a virtual consultation."""

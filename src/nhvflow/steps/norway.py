@@ -1,12 +1,20 @@
 """Typed steps of Norway's national competence services
-(``"no-competence-service"``); see :mod:`nhvflow.steps`.
+(``"no-competence-service"``); one import per step, the event class that
+records it named as the step; see :mod:`nhvflow.steps`.
 
 .. versionadded:: 0.1
 """
 
 from __future__ import annotations
 
-from nhvflow.events import norway as _ev
+from nhvflow.events.norway import AnnualReportSubmitted as ReportAnnually
+from nhvflow.events.norway import InitiativeSupported as Support
+from nhvflow.events.norway import InitiativeTaken as Submit
+from nhvflow.events.norway import ServiceApplied as Apply
+from nhvflow.events.norway import ServiceApproved as Approve
+from nhvflow.events.norway import ServiceRefused as Refuse
+from nhvflow.events.norway import ServiceReviewed as Review
+from nhvflow.events.norway import ServiceWoundDown as WindDown
 
 __all__ = [
     "Apply",
@@ -18,20 +26,3 @@ __all__ = [
     "Support",
     "WindDown",
 ]
-
-Submit = _ev.InitiativeTaken
-"""``submit``: a regional health enterprise takes the initiative for a service (opens a case)."""
-Support = _ev.InitiativeSupported
-"""``support``: another regional health enterprise supports the initiative."""
-Apply = _ev.ServiceApplied
-"""``apply``: the initiating enterprise applies to the ministry for approval."""
-Review = _ev.ServiceReviewed
-"""``review``: Helsedirektoratet reviews the service against the three criteria."""
-Approve = _ev.ServiceApproved
-"""``approve``: the ministry approves the service with its plan."""
-Refuse = _ev.ServiceRefused
-"""``refuse``: the ministry refuses the service."""
-ReportAnnually = _ev.AnnualReportSubmitted
-"""``report_annually``: the initiating enterprise reports the year's results."""
-WindDown = _ev.ServiceWoundDown
-"""``wind_down``: the ministry winds the service down."""
