@@ -21,14 +21,20 @@ Entry = tuple[str, str, int, str, str, str, int, str]
 
 
 class RowCache:
-    """Case rows by id, with an undo journal for the open transaction."""
+    """Case rows by id. Inside a savepoint it journals what it overwrites,
+    so that a rolled-back savepoint is undone; a rolled-back transaction
+    simply forgets everything. The journal lasts only as long as the
+    outermost savepoint, so a long batch of steps keeps no history."""
 
-    LIMIT = 4096
-    """Rows kept at the most; the oldest written goes first."""
+    LIMIT = 256
+    """Rows kept at the most; the oldest written goes first (a step's case is
+    usually one written moments before; a simulation of 100,000 proposals
+    must not keep them all)."""
 
     def __init__(self) -> None:
         self._rows: dict[str, Entry] = {}
         self._undo: list[tuple[str, Entry | None]] = []
+        self._marks: list[int] = []
         self.tail: tuple[int, str] | None = None
         """The log's last (position, hash), when this store wrote it."""
 
@@ -37,18 +43,28 @@ class RowCache:
 
     def put(self, case_id: str, entry: Entry) -> None:
         rows = self._rows
-        self._undo.append((case_id, rows.pop(case_id, None)))
+        before = rows.pop(case_id, None)
+        if self._marks:  # a savepoint may still roll this back
+            self._undo.append((case_id, before))
         rows[case_id] = entry  # the newest last: the oldest is evicted first
         if len(rows) > self.LIMIT:
             del rows[next(iter(rows))]
 
-    def mark(self) -> int:
-        """Where a savepoint begins, for :meth:`undo`."""
-        return len(self._undo)
+    def savepoint(self) -> None:
+        """A savepoint begins."""
+        self._marks.append(len(self._undo))
 
-    def undo(self, mark: int = 0) -> None:
-        """Forget what was written since ``mark`` (a rolled-back savepoint, or
-        the whole transaction with 0)."""
+    def release(self) -> None:
+        """The innermost savepoint was released: what it wrote stands,
+        unless an enclosing savepoint rolls back (the journal is kept for
+        that one, and dropped once no savepoint is open)."""
+        self._marks.pop()
+        if not self._marks:
+            self._undo.clear()
+
+    def roll_back(self) -> None:
+        """The innermost savepoint was rolled back: forget what it wrote."""
+        mark = self._marks.pop()
         rows, journal = self._rows, self._undo
         while len(journal) > mark:
             case_id, before = journal.pop()
@@ -58,15 +74,19 @@ class RowCache:
                 rows[case_id] = before
         self.tail = None
 
-    def commit(self) -> None:
-        """The transaction committed: what it wrote stands."""
-        self._undo.clear()
-
     def clear(self) -> None:
-        """Someone else may have written the log (or every row was replaced)."""
+        """A transaction rolled back, someone else may have written the log,
+        or every row was replaced: forget everything."""
         self._rows.clear()
         self._undo.clear()
+        self._marks = [0] * len(self._marks)  # open savepoints have nothing left to undo
         self.tail = None
+
+    def finish(self) -> None:
+        """The transaction ended (committed or rolled back, after clear()):
+        no savepoint is open any more."""
+        self._undo.clear()
+        self._marks.clear()
 
     def __len__(self) -> int:
         return len(self._rows)

@@ -177,16 +177,17 @@ class SQLiteStore(Store):
         with self._lock:
             conn = self._conn
             if self._depth:
-                mark = self._cache.mark()
+                self._cache.savepoint()
                 self._depth += 1
                 try:
                     with savepoint(
                         conn.execute,
                         f"nhvflow_{self._depth - 1}",
                         open_transaction=lambda: conn.in_transaction,
-                        undo=lambda: self._cache.undo(mark),
+                        undo=self._cache.roll_back,
                     ):
                         yield
+                    self._cache.release()
                 finally:
                     self._depth -= 1
                 return
@@ -205,7 +206,7 @@ class SQLiteStore(Store):
                 self._writing = True
                 yield
             except BaseException:
-                self._cache.undo()
+                self._cache.clear()
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
@@ -213,16 +214,16 @@ class SQLiteStore(Store):
                 try:
                     conn.execute("COMMIT")
                 except sqlite3.OperationalError as exc:
-                    self._cache.undo()
+                    self._cache.clear()
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     if _busy(exc):
                         raise StoreBusy(f"could not commit to {self.path!r}: {exc}") from exc
                     raise
-                self._cache.commit()
             finally:
                 self._depth = 0
                 self._writing = False
+                self._cache.finish()
 
     def _validate_cache(self) -> None:
         """Drop the cached rows if another connection committed since this
