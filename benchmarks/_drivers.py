@@ -15,8 +15,7 @@ import nhvflow
 from benchmarks.workload import Step
 from nhvflow import Registry
 from nhvflow.store import Durability, SQLiteStore
-from nhvflow.store._chain import Sealed
-from nhvflow.store._interface import Projection
+from nhvflow.store._interface import Projection, Sealed
 from nhvflow.store._sqlite_schema import UPSERT_CASE
 
 __all__ = [
@@ -60,6 +59,17 @@ def take(reg: Registry, steps: Iterable[Step]) -> int:
             fire(s.case_id, s.trigger, s.actor, at=s.at, **s.payload)
         done += 1
     return done
+
+
+def fire_rate(target: Path | str, steps: list[Step], durability: Durability) -> float:
+    """Steps per second taking ``steps`` one per transaction on a new log at
+    ``target`` (a file or a PostgreSQL URL)."""
+    reg = open_log(target, durability)
+    start = time.perf_counter()
+    done = take(reg, steps)
+    rate = done / (time.perf_counter() - start)
+    reg.close()
+    return rate
 
 
 def event_rows(path: Path | str) -> EventRows:

@@ -12,8 +12,6 @@ skipped with a line that says why.
 
 from __future__ import annotations
 
-import time
-
 from rich.console import Console
 
 from benchmarks import _drivers as d
@@ -22,15 +20,6 @@ from benchmarks._harness import Figure, Sizes, Target, interleaved, median, pair
 from benchmarks.workload import lifecycles
 
 __all__ = ["postgres_figure"]
-
-
-def _fire_rate(url: str, steps: list[d.Step]) -> float:
-    reg = d.open_log(url, "full")
-    start = time.perf_counter()
-    done = d.take(reg, steps)
-    rate = done / (time.perf_counter() - start)
-    reg.close()
-    return rate
 
 
 def postgres_figure(sizes: Sizes, *, smoke: bool, console: Console) -> list[Figure]:
@@ -46,14 +35,14 @@ def postgres_figure(sizes: Sizes, *, smoke: bool, console: Console) -> list[Figu
     with _pgserver.server() as pg:
 
         def nhvflow_side() -> float:
-            return _fire_rate(pg.url(pg.new_database()), steps)
+            return d.fire_rate(pg.url(pg.new_database()), steps, "full")
 
         def eventsourcing_side() -> float:
             env = es.postgres_env(pg.host, pg.port, pg.user, pg.new_database())
             return es.load_step_save(env, es_steps)
 
         warm = list(lifecycles(2, prefix="warm"))  # connections, imports, caches
-        _fire_rate(pg.url(pg.new_database()), warm)
+        d.fire_rate(pg.url(pg.new_database()), warm, "full")
         es.load_step_save(es.postgres_env(pg.host, pg.port, pg.user, pg.new_database()),
                           es.prepare(warm))  # fmt: skip
         console.log(f"7: fire on PostgreSQL, {len(steps)} steps × {sizes.rounds} rounds")

@@ -44,15 +44,6 @@ def _fresh(directory: Path, name: str) -> Callable[[], Path]:
     return next_path
 
 
-def _fire_rate(path: Path, steps: list[d.Step], durability: d.Durability) -> float:
-    reg = d.open_log(path, durability)
-    start = time.perf_counter()
-    done = d.take(reg, steps)
-    rate = done / (time.perf_counter() - start)
-    reg.close()
-    return rate
-
-
 def fire_figures(sizes: Sizes, *, smoke: bool, console: Console) -> list[Figure]:
     """Figure 1: one durable step per transaction."""
     figures = []
@@ -60,14 +51,14 @@ def fire_figures(sizes: Sizes, *, smoke: bool, console: Console) -> list[Figure]
     with scratch() as tmp:
         path = _fresh(tmp, "f")
         first = path()
-        _fire_rate(first, steps, "normal")  # warm-up, and the rows the baselines write
+        d.fire_rate(first, steps, "normal")  # warm-up, and the rows the baselines write
         rows = d.event_rows(first)
         schema, _, cases = d.captured_write_set(steps)
         console.log(f"1: fire, {len(steps)} steps × {sizes.rounds} rounds (synchronous=NORMAL)")
         samples = interleaved(
             sizes.rounds,
             {
-                "nhvflow": lambda: _fire_rate(path(), steps, "normal"),
+                "nhvflow": lambda: d.fire_rate(path(), steps, "normal"),
                 "raw": lambda: d.raw_one_per_transaction(path(), rows, "normal"),
                 "floor": lambda: d.raw_write_set(path(), schema, rows, cases, "normal"),
             },
@@ -143,7 +134,7 @@ def _eventsourcing_figures(
         full = interleaved(
             sizes.rounds,
             {
-                "nhvflow": lambda: _fire_rate(path(), steps, "full"),
+                "nhvflow": lambda: d.fire_rate(path(), steps, "full"),
                 "eventsourcing": lambda: es.load_step_save(path(), es_steps),
             },
         )
@@ -151,7 +142,7 @@ def _eventsourcing_figures(
         normal = interleaved(
             sizes.rounds,
             {
-                "nhvflow": lambda: _fire_rate(path(), steps, "normal"),
+                "nhvflow": lambda: d.fire_rate(path(), steps, "normal"),
                 "eventsourcing": lambda: es.load_step_save(path(), es_steps),
             },
         )
@@ -159,7 +150,7 @@ def _eventsourcing_figures(
     floor = interleaved(
         sizes.rounds,
         {
-            "nhvflow": lambda: _fire_rate(path(), steps, "full"),
+            "nhvflow": lambda: d.fire_rate(path(), steps, "full"),
             "raw": lambda: d.raw_one_per_transaction(path(), rows, "full"),
         },
     )
@@ -219,7 +210,7 @@ def _eventsourcing_figures(
 
 
 def _write_once(path: Path, steps: list[d.Step]) -> Path:
-    _fire_rate(path, steps, "normal")
+    d.fire_rate(path, steps, "normal")
     return path
 
 
