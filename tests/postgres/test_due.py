@@ -187,3 +187,24 @@ def test_a_reasoned_decision_reads_the_case_as_it_stood_before_it(log, npo):
     assert found.version == 6 and all(r.outcome == "passed" for r in found.rules)
     assert "Units decided" not in dict(found.facts)
     assert dict(found.facts)["Units in the basis"] == "2"
+
+
+def test_iter_due_streams_what_due_lists(log, npo):
+    """`iter_due` yields the items `due` lists (its own order), with the same
+    actor filter, as an iterator; a bad day or actor is refused at the call."""
+    case = log.submit(npo, at=T0, **proposal())
+    advance(log, case.id, "permitted", start=T0)
+    decided = _decided(log, npo)
+    as_of = "2026-01-01"
+    streamed = log.iter_due(as_of=as_of)
+    assert iter(streamed) is streamed
+    listed = log.due(as_of=as_of)
+    assert {i.case_id for i in listed} == {case.id, decided.id}
+    assert sorted(streamed, key=listed.index) == listed
+    skane = Actor.region(Region.SKANE)
+    assert sorted(log.iter_due(as_of, skane), key=listed.index) == log.due(as_of, skane)
+    with pytest.raises(InvalidPayload) as caught:
+        log.iter_due(as_of="next tuesday")
+    assert caught.value.field == "as_of"
+    with pytest.raises(InvalidPayload):
+        log.iter_due(as_of, actor="Region Skåne")

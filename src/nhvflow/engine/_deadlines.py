@@ -1,4 +1,4 @@
-"""What is due: :class:`Due` and :func:`due_items`, behind
+"""What is due: :class:`Due` and :func:`pending_items`, behind
 :meth:`nhvflow.Registry.due`.
 
 Each regime declares its time limits beside its process table
@@ -23,7 +23,7 @@ from nhvflow.model import Actor, Case, Role
 from nhvflow.states import Process
 from nhvflow.states._deadline import Deadline, DeadlineKind, Pending
 
-__all__ = ["Due", "as_day", "due_items"]
+__all__ = ["Due", "as_day", "in_order", "pending_items"]
 
 
 @attrs.frozen
@@ -103,27 +103,23 @@ def _concerns(actor: Actor, deadline: Deadline, pending: Pending) -> bool:
     return party not in pending.excluding
 
 
-def due_items(
+def in_order(items: Iterable[Due]) -> list[Due]:
+    """``items`` overdue first, then by due date (then case and deadline,
+    for a stable order)."""
+    return sorted(
+        items, key=lambda d: (not d.overdue, d.due, d.case_id, d.deadline, d.who, d.detail)
+    )
+
+
+def pending_items(
     processes: Iterable[Process],
     cases: Callable[[str, str], Iterable[Case]],
     as_of: date,
     actor: Actor | None = None,
-) -> list[Due]:
-    """Every pending obligation of every declared deadline, as of ``as_of``:
-    overdue first, then by due date (then case and deadline, for a stable
-    order). ``cases(state, process)`` reads the case projection of one state;
-    ``actor`` keeps what that party is responsible for."""
-    found = list(_collect(processes, cases, as_of, actor))
-    found.sort(key=lambda d: (not d.overdue, d.due, d.case_id, d.deadline, d.who, d.detail))
-    return found
-
-
-def _collect(
-    processes: Iterable[Process],
-    cases: Callable[[str, str], Iterable[Case]],
-    as_of: date,
-    actor: Actor | None,
 ) -> Iterator[Due]:
+    """Every pending obligation of every declared deadline, as of ``as_of``,
+    as ``cases(state, process)`` yields the cases of one state; ``actor``
+    keeps what that party is responsible for."""
     for process in processes:
         for deadline in process.deadlines:
             if actor is not None and actor.role is not deadline.role:

@@ -52,10 +52,7 @@ import attrs
 from nhvflow._log import structured
 from nhvflow._quiet import one_writer, quiet_logger
 from nhvflow.engine import Registry, open_registry
-from nhvflow.engine._deadlines import _collect as obligations
-from nhvflow.engine._fold import to_case
 from nhvflow.errors import SQLiteVersionWarning
-from nhvflow.model import Case
 from nhvflow.simulate._actors import Actors, at_office
 from nhvflow.simulate._areas import DEFAULT_AREAS, DEFAULT_REGION_WEIGHTS, ProgrammeArea
 from nhvflow.simulate._compare import Comparison, check_processes, comparison_db
@@ -170,18 +167,10 @@ def _require_empty(reg: Registry, where: str) -> None:
 
 def _overdue(reg: Registry, day: date) -> int:
     """How many of the obligations :meth:`Registry.due` lists are overdue on
-    ``day``, counted as the cases stream past, a page at a time.
-
-    ``Registry.due`` reads each state's cases into one list and returns every
-    pending item, sorted: at 100,000 proposals that holds most of the
-    population in memory at once, for a single number.
-    """
-
-    def streamed(state: str, process: str) -> Iterator[Case]:
-        return map(to_case, reg.store.cases(state=state, process=process))
-
-    items = obligations(reg.processes.values(), streamed, day, None)
-    return sum(1 for item in items if item.overdue)
+    ``day``, counted as the cases stream past (:meth:`Registry.iter_due`):
+    at 100,000 proposals, ``due()`` would hold most of the population in
+    memory at once, for a single number."""
+    return sum(1 for item in reg.iter_due(day) if item.overdue)
 
 
 def run(
