@@ -18,7 +18,7 @@ import attrs
 
 from nhvflow.engine import Registry
 from nhvflow.model import Actor, Case, Expert, Gender, PermitGrant, Region, same_area
-from nhvflow.rules.nhv import DEFAULT_PILOT_AREAS
+from nhvflow.rules.nhv import DEFAULT_PILOT_AREAS, NhvCase
 
 __all__ = [
     "CRITERIA",
@@ -187,7 +187,7 @@ def advance(
         if state == "proposed":
             case = reg.fire(case_id, "appoint_expert_group", sos, experts=expert_group(), at=tick())
         elif state == "expert_review":
-            care = case.data.get("care_measures") or []
+            care = list(NhvCase(case.data).proposed_care)
             case = reg.fire(
                 case_id, "deliver_basis", Actor.expert_group(case_id), recommends_nhv=True,
                 units=units, care_measures=care, knowledge_spreading_need=knowledge_spreading_need,
@@ -200,9 +200,9 @@ def advance(
         elif state == "prepared":
             case = reg.fire(case_id, "decide", sos, units=units, at=tick())
         elif state == "decided":
-            applied = {a["region"] for a in case.data.get("applicants", [])}
+            applied = {a.region for a in NhvCase(case.data).applicants}
             for region in regions:
-                if region.name not in applied:
+                if region not in applied:
                     case = reg.fire(case_id, "apply_for_permit", Actor.region(region),
                                     unit=f"Universitetssjukhuset, {region.swedish_name}",
                                     at=tick(timedelta(days=1)))  # fmt: skip

@@ -142,6 +142,20 @@ class NhvCase(ProposalCase):
         return bool(self._data.get("advisory"))
 
     @property
+    def proposed_care(self) -> tuple[str, ...]:
+        """The care measures the NPO proposed to concentrate."""
+        return tuple(self._data.get("care_measures") or ())
+
+    @property
+    def care_to_concentrate(self) -> tuple[str, ...]:
+        """The care measures to concentrate: the expert group's, once its
+        basis is delivered (even none), else the proposal's."""
+        basis = _record(self._data, "basis")
+        if basis is None:
+            return self.proposed_care
+        return tuple(basis.get("care_measures") or ())
+
+    @property
     def units(self) -> int | None:
         """The number of units decided (``None`` before the decision)."""
         units: int | None = self._data.get("units")
@@ -312,10 +326,12 @@ class ErnCase(CaseView):
 
 @attrs.frozen
 class YearReport:
-    """A service's report for a year, and whether it says the goals are met."""
+    """A service's report for a year, whether it says the goals are met, and
+    the day it was given."""
 
     year: int
     goals_met: bool
+    reported_on: date | None = None
 
 
 _REVIEW_CRITERIA = ("quality_of_course", "national_competence", "cost_effectiveness")
@@ -351,7 +367,7 @@ class NorwayCase(CaseView):
     def annual_reports(self) -> tuple[YearReport, ...]:
         """The annual reports, in the order given."""
         return tuple(
-            YearReport(int(r["year"]), bool(r["goals_met"]))
+            YearReport(int(r["year"]), bool(r["goals_met"]), _day(r["reported_at"]))
             for r in _items(self._data, "annual_reports")
         )
 

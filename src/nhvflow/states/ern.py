@@ -28,7 +28,7 @@ def _prepare_endorsement(
     payload: ev.ApplicationEndorsed, case: Case | None, at: datetime
 ) -> ev.ApplicationEndorsed:
     if payload.network is None and case is not None:
-        return attrs.evolve(payload, network=case.data.get("network"))
+        return attrs.evolve(payload, network=r.ErnCase(case.data).network)
     return payload
 
 

@@ -29,7 +29,7 @@ import attrs
 
 from nhvflow import events as ev
 from nhvflow.errors import InvalidPayload
-from nhvflow.model import Case, PermitGrant, Region, Role
+from nhvflow.model import Case, PermitGrant, Role
 from nhvflow.rules import nhv as r
 from nhvflow.states._deadline import Deadline, Pending, anniversary
 from nhvflow.states._process import Process, State, Table, Transition
@@ -42,11 +42,9 @@ OPEN_STATES = ("proposed", "expert_review", "basis_delivered", "consultation", "
 
 
 def _prepare_decision(payload: ev.NhvDecided, case: Case | None, at: datetime) -> ev.NhvDecided:
-    data = case.data if case is not None else {}
     care = payload.care_measures
     if care is None:  # the basis's care measures: what the expert group found to concentrate
-        basis = data.get("basis")
-        care = tuple(basis["care_measures"] if basis else data.get("care_measures") or ())
+        care = r.NhvCase(case.data if case is not None else {}).care_to_concentrate
     due = payload.applications_due
     if due is None:
         due = r.default_applications_due(at.date())
@@ -56,13 +54,13 @@ def _prepare_decision(payload: ev.NhvDecided, case: Case | None, at: datetime) -
 def _prepare_grant(
     payload: ev.PermitsGranted, case: Case | None, at: datetime
 ) -> ev.PermitsGranted:
-    data = case.data if case is not None else {}
-    units = {a["region"]: a["unit"] for a in data.get("applicants", [])}
+    applicants = r.NhvCase(case.data if case is not None else {}).applicants
+    units = {a.region: a.unit for a in applicants}  # a later application's unit stands
     permits = tuple(
         PermitGrant(
             g.region,
             g.special_conditions,
-            unit=g.unit or units.get(g.region.name),
+            unit=g.unit or units.get(g.region),
             starts_on=g.starts_on or at.date(),
         )
         for g in payload.permits
@@ -95,14 +93,13 @@ def _prepare_closure(
 
 
 def _applications_pending(case: Case, as_of: date) -> Iterator[Pending]:
-    decision = case.data.get("decision") or {}
-    due_text = decision.get("applications_due")
-    if not due_text:
+    view = r.NhvCase(case.data)
+    decision = view.decision
+    if decision is None or decision.applications_due is None:
         return
-    due = date.fromisoformat(due_text)
-    decided_on = date.fromisoformat(str(decision["decided_at"])[:10])
-    default = due == r.default_applications_due(decided_on)
-    applied = frozenset(a["region"] for a in case.data.get("applicants", []))
+    due = decision.applications_due
+    default = due == r.default_applications_due(decision.decided_on)
+    applied = frozenset(a.region.name for a in view.applicants)
     yield Pending(
         due,
         "every region (huvudman) that wants a permit",
@@ -113,19 +110,20 @@ def _applications_pending(case: Case, as_of: date) -> Iterator[Pending]:
 
 
 def _follow_ups_pending(case: Case, as_of: date) -> Iterator[Pending]:
-    done = {(f["region"], f["year"]) for f in case.data.get("follow_ups", [])}
-    for permit in case.data.get("permits", []):
-        granted = date.fromisoformat(str(permit["granted_at"])[:10])
-        if not permit["valid"] or granted > as_of:
+    view = r.NhvCase(case.data)
+    done = {(f.region, f.year) for f in view.follow_ups}
+    for permit in view.permits:
+        granted = permit.granted_on
+        if not permit.valid or granted > as_of:
             continue
-        region = Region[permit["region"]]
+        region = permit.region
         for year in range(granted.year, as_of.year + 1):
-            if (region.name, year) not in done:
+            if (region, year) not in done:
                 yield Pending(
                     anniversary(granted, year + 1),
                     region.swedish_name,
                     party=region.name,
-                    detail=f"follow-up for {year} of the permit at {permit.get('unit') or '-'}",
+                    detail=f"follow-up for {year} of the permit at {permit.unit or '-'}",
                 )
 
 

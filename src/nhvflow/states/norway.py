@@ -39,9 +39,10 @@ def _prepare_approval(
 
 
 def _reports_pending(case: Case, as_of: date) -> Iterator[Pending]:
-    approved = date.fromisoformat(str(case.data.get("approved_at") or as_of.isoformat())[:10])
-    initiator = str(case.data.get("initiator") or "")
-    done = {report["year"] for report in case.data.get("annual_reports", [])}
+    view = r.NorwayCase(case.data)
+    approved = view.approved_on or as_of
+    initiator = view.initiator or ""
+    done = {report.year for report in view.annual_reports}
     for year in range(approved.year, as_of.year + 1):
         if year not in done:
             yield Pending(
@@ -53,15 +54,12 @@ def _reports_pending(case: Case, as_of: date) -> Iterator[Pending]:
 
 
 def _wind_down_pending(case: Case, as_of: date) -> Iterator[Pending]:
-    reports = case.data.get("annual_reports", [])
-    if not reports:
-        return
-    latest = max(reports, key=lambda report: report["year"])
-    if latest["goals_met"]:
+    latest = r.NorwayCase(case.data).latest_report
+    if latest is not None and latest.goals_met and latest.reported_on is not None:
         yield Pending(
-            date.fromisoformat(str(latest["reported_at"])[:10]),
+            latest.reported_on,
             "Helse- og omsorgsdepartementet",
-            detail=f"the report for {latest['year']} says the goals are met",
+            detail=f"the report for {latest.year} says the goals are met",
         )
 
 
