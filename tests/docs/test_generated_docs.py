@@ -123,7 +123,7 @@ def test_the_tutorial_lists_every_nhv_trigger_with_each_payload_field():
     import attrs
 
     from nhvflow import Actor, Region
-    from nhvflow._docs_payloads import TUTORIAL_BEGIN, TUTORIAL_END
+    from nhvflow._docs.payloads import TUTORIAL_BEGIN, TUTORIAL_END
 
     text = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
     table = text.split(TUTORIAL_BEGIN, 1)[1].split(TUTORIAL_END, 1)[0]

@@ -1,7 +1,7 @@
 """The generated parts of the documentation: ``docs/process.md`` (every
 regime's diagram and steps), ``docs/rules.md`` (the rule catalogue), the
 process diagram in ``README.md`` and the actors' JSON and payload table at
-the end of ``docs/tutorial.md`` (:mod:`nhvflow._docs_payloads`), all from the
+the end of ``docs/tutorial.md`` (:mod:`nhvflow._docs.payloads`), all from the
 process definitions, rules and event classes in the code.
 
 ``make docs`` runs ``python -m nhvflow._docs`` to write them;
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from nhvflow import diagram
-from nhvflow._docs_payloads import TUTORIAL_BEGIN, TUTORIAL_END, reference_md
+from nhvflow._docs.payloads import TUTORIAL_BEGIN, TUTORIAL_END, reference_md
 from nhvflow.cli._render import transitions_using, word
 from nhvflow.rules import Rule
 from nhvflow.rules.nhv import SETTINGS
@@ -241,7 +241,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
