@@ -251,8 +251,8 @@ def batch_figures(sizes: Sizes, *, smoke: bool, console: Console) -> list[Figure
             Target(">=", 0.10),
             "NORMAL",
             baseline_detail="raw sqlite3 executemany of nhvflow's own event rows into a "
-            "plain table, one transaction; nhvflow takes every step in one batch() block (a "
-            "savepoint per step).",
+            "plain table, one transaction; nhvflow takes every step in one batch() block (its "
+            "steps held and written together).",
             samples=samples,
             smoke=smoke,
             paired=paired(samples, "nhvflow", "raw"),

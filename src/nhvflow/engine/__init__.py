@@ -427,9 +427,14 @@ class Registry:
     def batch(self) -> AbstractContextManager[None]:
         """Group many steps into one transaction (simulations, imports).
 
-        Each step inside still runs in its own savepoint: a refused or
-        failed step leaves no trace and the others stand. Everything is
-        committed when the block ends.
+        Each step inside is still judged on its own and stands or falls on
+        its own: a refused or failed step leaves no trace and the others
+        stand, and a nested ``batch()`` that raises takes back only its own
+        steps. Reads inside the block see every step taken before them.
+        Everything is committed when the block ends. On SQLite the steps
+        are held in memory and written together (when the block ends, when
+        something reads the log, and every 500 steps), so a batch step costs
+        no savepoint and no statements of its own.
         """
         return self.store.write()
 

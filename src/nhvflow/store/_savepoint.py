@@ -1,5 +1,6 @@
-"""The savepoint of a nested write, the same in every backend: a step inside
-``batch()`` that fails leaves no trace and the others stand."""
+"""The savepoint of a nested write on PostgreSQL: a step inside ``batch()``
+that fails leaves no trace and the others stand. (SQLite holds the steps of
+a batch and opens its savepoints only when it must: ``store._buffer``.)"""
 
 from __future__ import annotations
 

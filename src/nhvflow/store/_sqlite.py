@@ -34,6 +34,7 @@ from nhvflow.errors import (
     ReadOnlyLog,
     StoreBusy,
 )
+from nhvflow.store._buffer import Held, WriteBuffer
 from nhvflow.store._cache import RowCache
 from nhvflow.store._chain import ChainCheck, canonical
 from nhvflow.store._decode import json_value
@@ -55,7 +56,6 @@ from nhvflow.store._interface import (
     side_table,
     stored_event,
 )
-from nhvflow.store._savepoint import savepoint
 from nhvflow.store._sqlite_open import busy as _busy
 from nhvflow.store._sqlite_open import connect, guarded
 from nhvflow.store._sqlite_open import tables as table_names
@@ -112,6 +112,8 @@ class SQLiteStore(Store):
         write transaction (which holds SQLite's write lock) a step need not
         read back what the step before it wrote."""
         self._data_version: int | None = None
+        self._held = WriteBuffer(self._write_held, lambda sql: self._conn.execute(sql))
+        """The steps of a batch, written together (``_buffer``)."""
         self._conn = connect(
             self.path,
             durability=durability,
@@ -176,17 +178,18 @@ class SQLiteStore(Store):
             )
         with self._lock:
             conn = self._conn
-            if self._depth:
+            if self._depth:  # a nested write: its steps are held (see _buffer)
                 self._cache.savepoint()
+                self._held.begin()
                 self._depth += 1
                 try:
-                    with savepoint(
-                        conn.execute,
-                        f"nhvflow_{self._depth - 1}",
-                        open_transaction=lambda: conn.in_transaction,
-                        undo=self._cache.roll_back,
-                    ):
-                        yield
+                    yield
+                except BaseException:
+                    self._cache.roll_back()
+                    self._held.roll_back(conn.in_transaction)
+                    raise
+                else:
+                    self._held.release()
                     self._cache.release()
                 finally:
                     self._depth -= 1
@@ -205,7 +208,9 @@ class SQLiteStore(Store):
                 self._validate_cache()
                 self._writing = True
                 yield
+                self._held.sync()
             except BaseException:
+                self._held.clear()
                 self._cache.clear()
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
@@ -223,7 +228,14 @@ class SQLiteStore(Store):
             finally:
                 self._depth = 0
                 self._writing = False
+                self._held.clear()
                 self._cache.finish()
+
+    def _sync(self) -> None:
+        """Write the steps held, before anything reads or writes the
+        database directly (call with the lock held)."""
+        if self._depth:
+            self._held.sync()
 
     def _validate_cache(self) -> None:
         """Drop the cached rows if another connection committed since this
@@ -254,7 +266,11 @@ class SQLiteStore(Store):
     @guarded
     def load_case(self, case_id: str) -> CaseRow | None:
         with self._lock:
-            cached = self._cache.get(case_id) if self._writing else None
+            cached = (
+                (self._held.rows.get(case_id) or self._cache.get(case_id))
+                if self._writing
+                else None
+            )
             row: tuple[Any, ...] | None = (
                 (case_id, *cached)
                 if cached is not None
@@ -269,6 +285,7 @@ class SQLiteStore(Store):
         last = 0
         while True:  # keyset pages, so that no cursor stays open between yields
             with self._lock:
+                self._sync()
                 rows = self._conn.execute(
                     f"{sql} WHERE rowid > ?{clause} ORDER BY rowid LIMIT 500", (last, *args)
                 ).fetchall()
@@ -283,6 +300,9 @@ class SQLiteStore(Store):
     @guarded
     def stream_version(self, stream_id: str) -> int:
         with self._lock:
+            held = self._held.rows.get(stream_id)
+            if held is not None:
+                return held[6]
             row = self._conn.execute(
                 "SELECT MAX(version) FROM events WHERE stream_id = ?", (stream_id,)
             ).fetchone()
@@ -292,6 +312,8 @@ class SQLiteStore(Store):
 
     @guarded
     def tail(self) -> tuple[int, str] | None:
+        if self._held.steps:
+            return self._held.tail
         if self._writing and self._cache.tail is not None:
             return self._cache.tail
         with self._lock:
@@ -305,8 +327,28 @@ class SQLiteStore(Store):
         if not self._depth:
             with self.write():
                 return self.append(sealed, projection)
-        conn = self._conn
         event = sealed.event
+        entry = None
+        if projection is not None:
+            case = projection.case
+            entry = (
+                case.process, case.state, case.version, projection.data_text,
+                case.updated_at, case.seal, event.version, event.hash,
+            )  # fmt: skip
+            if self._depth > 1:  # a step of a batch: held, and written with the others
+                held = Held(
+                    sealed.row, case.id, projection.params, projection.tables, entry,
+                    event.idempotency_key, (event.position, event.hash),
+                )  # fmt: skip
+                if self._follows(held, event):
+                    self._held.hold(held)
+                    self._cache.put(case.id, entry)
+                    self._cache.tail = held.tail
+                    if len(self._held.steps) >= WriteBuffer.LIMIT:
+                        self._sync()
+                    return None
+        self._sync()
+        conn = self._conn
         self._cache.tail = None  # until this append has fully succeeded
         try:
             conn.execute(INSERT_EVENT, sealed.row)
@@ -320,31 +362,56 @@ class SQLiteStore(Store):
                 first = self.event_by_key(key)
                 raise IdempotencyConflict(key, first.position if first else 0) from exc
             raise
-        if projection is not None:
-            self._project(projection)
-            case = projection.case
-            self._cache.put(
-                case.id,
-                (case.process, case.state, case.version, projection.data_text,
-                 case.updated_at, case.seal, event.version, event.hash),
-            )  # fmt: skip
+        if projection is not None and entry is not None:
+            conn.execute(UPSERT_CASE, projection.params)
+            self._replace_rows(projection.case.id, projection.tables)
+            self._cache.put(projection.case.id, entry)
         self._cache.tail = (event.position, event.hash)
         return None
 
-    def _project(self, projection: Projection) -> None:
-        """Write a case's projection rows: the case row, and each side table's
-        rows for the case in place of those it had."""
-        case = projection.case
+    def _follows(self, held: Held, event: StoredEvent) -> bool:
+        """Whether a step may be held: its event comes next in the log and in
+        its stream, and its idempotency key is new. One that may not is
+        written at once, and the database refuses it as it refuses any."""
+        tail = self.tail()
+        if event.position != (tail[0] + 1 if tail else 1):
+            return False
+        entry = self._held.rows.get(held.case_id) or self._cache.get(held.case_id)
+        version = entry[6] if entry is not None else self.stream_version(held.case_id)
+        if event.version != version + 1:
+            return False
+        key = held.key
+        return key is None or (key not in self._held.keys and self.event_by_key(key) is None)
+
+    def _write_held(self, held: Sequence[Held]) -> None:
+        """Write held steps, in order: their events, then the last row of
+        each case and the last rows of each of its side tables."""
+        if not held:
+            return
         conn = self._conn
-        conn.execute(UPSERT_CASE, projection.params)
-        for table, rows in projection.tables:
+        conn.executemany(INSERT_EVENT, [step.event for step in held])
+        conn.executemany(UPSERT_CASE, list({step.case_id: step.case for step in held}.values()))
+        tables: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}
+        for step in held:
+            for table, rows in step.tables:
+                tables[step.case_id, table] = rows
+        for (case_id, table), rows in tables.items():
+            self._replace_rows(case_id, ((table, rows),))
+
+    def _replace_rows(
+        self, case_id: str, tables: Iterable[tuple[str, Iterable[tuple[Any, ...]]]]
+    ) -> None:
+        """Each side table's rows for the case, in place of those it had."""
+        for table, rows in tables:
             delete, insert = side_table(table, "?")
-            conn.execute(delete, (case.id,))
-            conn.executemany(insert, rows)
+            self._conn.execute(delete, (case_id,))
+            self._conn.executemany(insert, rows)
 
     @guarded
     def event_by_key(self, key: str) -> StoredEvent | None:
         with self._lock:
+            if key in self._held.keys:
+                self._sync()
             row = self._conn.execute(
                 f"SELECT {EVENT_COLUMNS} FROM events WHERE idempotency_key = ?", (key,)
             ).fetchone()
@@ -366,6 +433,7 @@ class SQLiteStore(Store):
         while True:
             page = 1000 if left is None else min(1000, left)
             with self._lock:
+                self._sync()
                 rows = self._conn.execute(sql, (last, *args, page)).fetchall()
             if not rows:
                 return
@@ -380,6 +448,7 @@ class SQLiteStore(Store):
     def stream_ids(self) -> Iterator[str]:
         """Every stream id, in order of its first event."""
         with self._lock:
+            self._sync()
             rows = self._conn.execute(
                 "SELECT stream_id FROM events GROUP BY stream_id ORDER BY MIN(position)"
             ).fetchall()
@@ -390,6 +459,7 @@ class SQLiteStore(Store):
     def stream_events(self, stream_ids: Sequence[str]) -> Iterator[tuple[str, list[StoredEvent]]]:
         marks = ",".join("?" * len(stream_ids))
         with self._lock:
+            self._sync()
             rows = self._conn.execute(
                 f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id IN ({marks}) "
                 "ORDER BY stream_id, version",
@@ -401,6 +471,7 @@ class SQLiteStore(Store):
     def count_events(self) -> int:
         """How many events the log holds."""
         with self._lock:
+            self._sync()
             return int(self._conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
 
     # -- facts and rebuilds ----------------------------------------------------------
@@ -408,6 +479,7 @@ class SQLiteStore(Store):
     @guarded
     def get_fact(self, key: str) -> Any:
         with self._lock:
+            self._sync()
             row = self._conn.execute("SELECT value FROM facts WHERE key = ?", (key,)).fetchone()
         return None if row is None else json_value(row[0], f"the registry fact {key!r}")
 
@@ -418,6 +490,7 @@ class SQLiteStore(Store):
                 self.set_fact(key, value)
                 return
         with self._lock:
+            self._sync()
             self._conn.execute(
                 "INSERT INTO facts (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -427,6 +500,7 @@ class SQLiteStore(Store):
     @guarded
     def replace_projections(self, projections: Iterable[Projection], facts: dict[str, Any]) -> None:
         with self.write():
+            self._sync()
             self._cache.clear()
             conn = self._conn
             for table in SIDE_TABLES:
@@ -450,6 +524,7 @@ class SQLiteStore(Store):
     def projection_rows(self) -> tuple[list[Any], list[Any], list[Any]]:
         """Every row of the projections, for comparing a rebuild with the live tables."""
         with self._lock:
+            self._sync()
             conn = self._conn
             return (
                 conn.execute("SELECT * FROM cases ORDER BY id").fetchall(),
@@ -462,6 +537,7 @@ class SQLiteStore(Store):
         problems: list[str] = []
         try:
             with self._lock:
+                self._sync()
                 triggers = dict(
                     self._conn.execute(
                         "SELECT name, sql FROM sqlite_master "
@@ -500,7 +576,10 @@ class SQLiteStore(Store):
 
     @property
     def connection(self) -> sqlite3.Connection:
-        """The underlying connection (for tests and tools; do not write to ``events``)."""
+        """The underlying connection (for tests and tools; do not write to
+        ``events``), with the steps a batch holds written."""
+        with self._lock:
+            self._sync()
         return self._conn
 
 
