@@ -111,6 +111,8 @@ class WriteBuffer:
     def sync(self) -> None:
         """Write every held step, and open the savepoint of every nested
         write, each after the steps held before it began."""
+        if not self.steps and all(level.open for level in self._levels):
+            return  # nothing held, no savepoint to open: the usual case outside a batch
         written = 0
         for depth, level in enumerate(self._levels):
             if not level.open:
