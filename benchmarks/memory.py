@@ -2,8 +2,14 @@
 
 The simulation (:func:`nhvflow.simulate.run`, seed 1, on a log file) runs
 in a child process (``python -m benchmarks.memory N PATH``) that reports
-its own peak resident set size (``getrusage``). Issue 17 asks for memory
-independent of the population: 100,000 proposals within 150 MB.
+its own peak resident set size. Issue 17 asks for memory independent of the
+population: 100,000 proposals within 150 MB.
+
+The peak is the kernel's high-water mark of the child's own address space
+(``VmHWM`` in ``/proc/self/status``). ``getrusage(RUSAGE_SELF).ru_maxrss`` is
+only the fallback where ``/proc`` is missing: on Linux it survives
+``fork``/``exec``, so a child started by a ``make bench`` that has already
+grown to 300 MB reports 300 MB however little it used itself.
 """
 
 from __future__ import annotations
@@ -20,10 +26,22 @@ from rich.console import Console
 
 from benchmarks._harness import Figure, Sizes, Target, configure_logging, python, scratch
 
-__all__ = ["LIMIT_MB", "child", "memory_figure"]
+__all__ = ["LIMIT_MB", "child", "memory_figure", "peak_rss_mb"]
 
 LIMIT_MB = 150
 """The peak RSS issue 17 allows a simulation of 100,000 proposals."""
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak resident set size, in MiB."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        status = ""
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child(proposals: int, db: Path) -> dict[str, Any]:
@@ -38,7 +56,7 @@ def child(proposals: int, db: Path) -> dict[str, Any]:
         "events": result.events,
         "seconds": time.perf_counter() - start,
         "proposals": proposals,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
@@ -66,7 +84,7 @@ def memory_figure(sizes: Sizes, *, smoke: bool, console: Console) -> list[Figure
         + (f", {report['events']:,} events" if report.get("events") else "")
         + f" in {report['seconds']:.0f} s"
         + (f" ({rate:,.0f} steps/s)" if rate else "")
-        + "; peak RSS by getrusage in the child."
+        + "; peak RSS is the child's own VmHWM."
     )
     return [
         Figure(
