@@ -231,11 +231,14 @@ class SQLiteStore(Store):
                 self._held.clear()
                 self._cache.finish()
 
-    def _sync(self) -> None:
-        """Write the steps held, before anything reads or writes the
-        database directly (call with the lock held)."""
-        if self._depth:
-            self._held.sync()
+    @contextmanager
+    def _database(self) -> Iterator[sqlite3.Connection]:
+        """The connection, under the lock, with every step a batch holds
+        written: the way each read and direct write reaches the database."""
+        with self._lock:
+            if self._depth:
+                self._held.sync()
+            yield self._conn
 
     def _validate_cache(self) -> None:
         """Drop the cached rows if another connection committed since this
@@ -284,9 +287,8 @@ class SQLiteStore(Store):
         sql = "SELECT rowid, id, process, state, version, data, updated_at FROM cases"
         last = 0
         while True:  # keyset pages, so that no cursor stays open between yields
-            with self._lock:
-                self._sync()
-                rows = self._conn.execute(
+            with self._database() as conn:
+                rows = conn.execute(
                     f"{sql} WHERE rowid > ?{clause} ORDER BY rowid LIMIT 500", (last, *args)
                 ).fetchall()
             if not rows:
@@ -345,9 +347,9 @@ class SQLiteStore(Store):
                     self._cache.put(case.id, entry)
                     self._cache.tail = held.tail
                     if len(self._held.steps) >= WriteBuffer.LIMIT:
-                        self._sync()
+                        self._held.sync()
                     return None
-        self._sync()
+        self._held.sync()
         conn = self._conn
         self._cache.tail = None  # until this append has fully succeeded
         try:
@@ -411,7 +413,7 @@ class SQLiteStore(Store):
     def event_by_key(self, key: str) -> StoredEvent | None:
         with self._lock:
             if key in self._held.keys:
-                self._sync()
+                self._held.sync()
             row = self._conn.execute(
                 f"SELECT {EVENT_COLUMNS} FROM events WHERE idempotency_key = ?", (key,)
             ).fetchone()
@@ -432,9 +434,8 @@ class SQLiteStore(Store):
         last, left = 0, query.limit
         while True:
             page = 1000 if left is None else min(1000, left)
-            with self._lock:
-                self._sync()
-                rows = self._conn.execute(sql, (last, *args, page)).fetchall()
+            with self._database() as conn:
+                rows = conn.execute(sql, (last, *args, page)).fetchall()
             if not rows:
                 return
             yield from rows
@@ -447,9 +448,8 @@ class SQLiteStore(Store):
     @guarded
     def stream_ids(self) -> Iterator[str]:
         """Every stream id, in order of its first event."""
-        with self._lock:
-            self._sync()
-            rows = self._conn.execute(
+        with self._database() as conn:
+            rows = conn.execute(
                 "SELECT stream_id FROM events GROUP BY stream_id ORDER BY MIN(position)"
             ).fetchall()
         for row in rows:
@@ -458,9 +458,8 @@ class SQLiteStore(Store):
     @guarded
     def stream_events(self, stream_ids: Sequence[str]) -> Iterator[tuple[str, list[StoredEvent]]]:
         marks = ",".join("?" * len(stream_ids))
-        with self._lock:
-            self._sync()
-            rows = self._conn.execute(
+        with self._database() as conn:
+            rows = conn.execute(
                 f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id IN ({marks}) "
                 "ORDER BY stream_id, version",
                 tuple(stream_ids),
@@ -470,17 +469,15 @@ class SQLiteStore(Store):
     @guarded
     def count_events(self) -> int:
         """How many events the log holds."""
-        with self._lock:
-            self._sync()
-            return int(self._conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+        with self._database() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
 
     # -- facts and rebuilds ----------------------------------------------------------
 
     @guarded
     def get_fact(self, key: str) -> Any:
-        with self._lock:
-            self._sync()
-            row = self._conn.execute("SELECT value FROM facts WHERE key = ?", (key,)).fetchone()
+        with self._database() as conn:
+            row = conn.execute("SELECT value FROM facts WHERE key = ?", (key,)).fetchone()
         return None if row is None else json_value(row[0], f"the registry fact {key!r}")
 
     @guarded
@@ -489,9 +486,8 @@ class SQLiteStore(Store):
             with self.write():
                 self.set_fact(key, value)
                 return
-        with self._lock:
-            self._sync()
-            self._conn.execute(
+        with self._database() as conn:
+            conn.execute(
                 "INSERT INTO facts (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, canonical(value)),
@@ -500,7 +496,7 @@ class SQLiteStore(Store):
     @guarded
     def replace_projections(self, projections: Iterable[Projection], facts: dict[str, Any]) -> None:
         with self.write():
-            self._sync()
+            self._held.sync()
             self._cache.clear()
             conn = self._conn
             for table in SIDE_TABLES:
@@ -523,9 +519,7 @@ class SQLiteStore(Store):
     @guarded
     def projection_rows(self) -> tuple[list[Any], list[Any], list[Any]]:
         """Every row of the projections, for comparing a rebuild with the live tables."""
-        with self._lock:
-            self._sync()
-            conn = self._conn
+        with self._database() as conn:
             return (
                 conn.execute("SELECT * FROM cases ORDER BY id").fetchall(),
                 conn.execute("SELECT * FROM permits ORDER BY case_id, seq").fetchall(),
@@ -536,10 +530,9 @@ class SQLiteStore(Store):
         check = ChainCheck()
         problems: list[str] = []
         try:
-            with self._lock:
-                self._sync()
+            with self._database() as conn:
                 triggers = dict(
-                    self._conn.execute(
+                    conn.execute(
                         "SELECT name, sql FROM sqlite_master "
                         "WHERE type='trigger' AND tbl_name='events'"
                     ).fetchall()
@@ -554,8 +547,8 @@ class SQLiteStore(Store):
                     )
             last = 0
             while True:
-                with self._lock:
-                    rows = self._conn.execute(
+                with self._database() as conn:
+                    rows = conn.execute(
                         f"SELECT {EVENT_COLUMNS} FROM events WHERE position > ? "
                         "ORDER BY position LIMIT 5000",
                         (last,),
@@ -578,9 +571,8 @@ class SQLiteStore(Store):
     def connection(self) -> sqlite3.Connection:
         """The underlying connection (for tests and tools; do not write to
         ``events``), with the steps a batch holds written."""
-        with self._lock:
-            self._sync()
-        return self._conn
+        with self._database() as conn:
+            return conn
 
 
 _PROJECTION_PAGE = 500
