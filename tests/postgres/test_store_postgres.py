@@ -6,11 +6,15 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Callable
+from datetime import timedelta
 
 import psycopg
 import pytest
+from psycopg import pq
 
 import nhvflow
 from nhvflow import IntegrityError, InvalidPayload, LogFormatError, StoreBusy
@@ -154,6 +158,34 @@ def test_a_writer_waits_at_most_the_busy_timeout(postgres_url, pg, npo, clock, s
     assert list(pg.events()) == []
     case = pg.submit(npo, at=clock(), **proposal())
     assert pg.get(case.id).version == 1
+
+
+def _round_trips(reg: nhvflow.Registry, step: Callable[[], object]) -> list[str]:
+    """The messages that end a round trip (``Sync``, ``Query``) which the
+    client sent while ``step`` ran, read from libpq's protocol trace."""
+    conn = reg.store.connection
+    with tempfile.TemporaryFile("w+") as trace:
+        conn.pgconn.trace(trace.fileno())
+        conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            step()
+        finally:
+            conn.pgconn.untrace()
+        trace.seek(0)
+        messages = [line.split("\t") for line in trace.read().splitlines()]
+    return [m[2] for m in messages if m[0] == "F" and m[2] in ("Sync", "Query")]
+
+
+def test_a_step_costs_two_round_trips(pg, npo, clock):
+    """One durable step on a case: the lock, the log's tail and the case in one
+    round trip, the event, the case's row and COMMIT in the other."""
+    case = pg.submit(npo, at=clock(), **proposal())
+    advance(pg, case.id, "basis_delivered")
+    sos = nhvflow.Actor.socialstyrelsen()
+    at = pg.get(case.id).updated_at + timedelta(days=1)
+    trips = _round_trips(pg, lambda: pg.fire(case.id, "open_consultation", sos, at=at))
+    assert trips == ["Sync", "Sync"]
+    assert pg.get(case.id).state == "consultation" and pg.verify().ok
 
 
 def test_text_postgresql_cannot_hold_is_refused_naming_the_field(pg, npo, clock, snapshot):

@@ -486,6 +486,23 @@ class TestTransactions:
         assert [e.version for e in store.events("a")] == [1, 2]
         assert store.load_case("a") == row("a", 2)
 
+    def test_a_write_that_names_its_case_loads_it_as_it_stands(self, store):
+        """``write(case_id)`` lets a store read the case with the lock; what the
+        block loads is still the row as it stands, after the block's own writes."""
+        append(store, event("a", 1))
+        with store.write("a"):
+            assert store.load_case("a") == row("a", 1)
+            put(store, event("a", 2), row("a", 2))
+            assert store.load_case("a") == row("a", 2)
+        with store.write("a"):
+            put(store, event("a", 3), row("a", 3))
+            assert store.load_case("a") == row("a", 3)
+        with store.write("nobody"):
+            assert store.load_case("nobody") is None
+            put(store, event("nobody", 1), row("nobody", 1))
+            assert store.load_case("nobody") == row("nobody", 1)
+        assert store.load_case("a") == row("a", 3)
+
     def test_nested_writes_that_succeed_commit_with_the_outer(self, store):
         with store.write():
             with store.write():
@@ -535,6 +552,26 @@ class TestSecondHandle:
         assert [e.stream_id for e in store.events()] == ["a"]
         append(other, event("b", 1))
         assert store.count_events() == 2
+
+    def test_a_write_that_waited_for_the_lock_loads_the_case_the_other_wrote(self, store, second):
+        """The case a write names is read after its lock is granted: a writer
+        that waited sees the step the other writer committed meanwhile."""
+        other = second(busy_timeout=10)
+        append(store, event("a", 1))
+        loaded: list[CaseRow | None] = []
+
+        def waiting_writer() -> None:
+            with other.write("a"):
+                loaded.append(other.load_case("a"))
+
+        with store.write():
+            put(store, event("a", 2), row("a", 2))
+            writer = threading.Thread(target=waiting_writer)
+            writer.start()
+            writer.join(timeout=0.3)  # it waits for this write's lock
+            assert writer.is_alive() and not loaded
+        writer.join(timeout=10)
+        assert loaded == [row("a", 2)]
 
     def test_uncommitted_events_are_invisible_to_the_other_handle(self, store, second):
         other = second()

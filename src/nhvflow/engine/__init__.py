@@ -470,7 +470,7 @@ class Registry:
         return None if at is None else aware(at, "at")
 
     def _take(self, request: StepRequest) -> Case:
-        with self.store.write():
+        with self.store.write(request.stream):
             taken = self._pipeline.take(request)
         assert taken.case is not None
         return taken.case

@@ -225,11 +225,13 @@ class Store(Protocol):
 
     durability: Durability
 
-    def write(self) -> AbstractContextManager[None]:
+    def write(self, case_id: str | None = None) -> AbstractContextManager[None]:
         """A write transaction (or a savepoint inside one): everything in the
         block is committed together, or nothing when it raises. Raises
         :class:`~nhvflow.errors.StoreBusy` when the write lock cannot be had
-        within the store's busy timeout."""
+        within the store's busy timeout. ``case_id`` names the case the block
+        will load first, which a store may read with the lock, in the same
+        round trip."""
         ...
 
     def read(self) -> AbstractContextManager[None]:

@@ -26,6 +26,9 @@ __all__ = [
     "LOAD_CASE",
     "OVERVIEW",
     "SCHEMA_VERSION",
+    "STRICT_INSERT_EVENT",
+    "STRICT_INSERT_EVENT_AND_CASE",
+    "TAIL",
     "TRIGGER_STATE",
     "TRIGGER_TYPES",
     "UPGRADES",
@@ -168,19 +171,27 @@ EVENT_COLUMNS = (
     "position, stream_id, version, type, schema_version, actor, payload, occurred_at, "
     "recorded_at, idempotency_key, request_hash, prev_hash, hash"
 )
-INSERT_EVENT = (
+_INSERT = (
     f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
-    "ON CONFLICT DO NOTHING RETURNING position"
+    "{conflict}RETURNING position"
 )
-INSERT_EVENT_AND_CASE = (
+_AND_CASE = (
     # One round trip: the case's projection is written only if the event was.
-    f"WITH e AS (INSERT INTO events ({EVENT_COLUMNS}) "
-    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING RETURNING position) "
-    "INSERT INTO cases (id, process, state, version, data, updated_at, seal) "
-    "SELECT %s,%s,%s,%s,%s,%s,%s FROM e ON CONFLICT (id) DO UPDATE SET "
+    "WITH e AS ({insert}) INSERT INTO cases (id, process, state, version, data, updated_at, "
+    "seal) SELECT %s,%s,%s,%s,%s,%s,%s FROM e ON CONFLICT (id) DO UPDATE SET "
     "process = excluded.process, state = excluded.state, version = excluded.version, "
     "data = excluded.data, updated_at = excluded.updated_at, seal = excluded.seal RETURNING id"
 )
+INSERT_EVENT = _INSERT.format(conflict="ON CONFLICT DO NOTHING ")
+"""Append an event; no row comes back when a unique key refuses it."""
+INSERT_EVENT_AND_CASE = _AND_CASE.format(insert=INSERT_EVENT)
+"""Append an event and write its case's row; no row comes back when a unique key
+refuses the event, and then the case's row is not written either."""
+STRICT_INSERT_EVENT = _INSERT.format(conflict="")
+"""Append an event; a unique key that refuses it is an error, which aborts the
+transaction (the statements pipelined after it, ``COMMIT`` among them, do not run)."""
+STRICT_INSERT_EVENT_AND_CASE = _AND_CASE.format(insert=STRICT_INSERT_EVENT)
+""":data:`INSERT_EVENT_AND_CASE`, with a refused event an error."""
 UPSERT_CASE = (
     "INSERT INTO cases (id, process, state, version, data, updated_at, seal) "
     "VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (id) DO UPDATE SET process = excluded.process, "
@@ -195,3 +206,6 @@ LOAD_CASE = (
     "FROM cases c LEFT JOIN LATERAL (SELECT version, hash FROM events "
     "WHERE stream_id = c.id ORDER BY version DESC LIMIT 1) e ON TRUE WHERE c.id = %s"
 )
+
+TAIL = "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
+"""The log's last position and hash."""

@@ -4,7 +4,10 @@ one statement at a time under a thread lock, and the transactions.
 A write transaction is ``READ COMMITTED`` and starts by taking the log's
 transaction-level advisory lock, so writers on every machine take turns and
 each statement after the lock sees every commit made before it; a nested
-write is a savepoint. A read is a ``REPEATABLE READ, READ ONLY`` snapshot.
+write is a savepoint. The ``BEGIN`` and the lock travel in one round trip (a
+psycopg pipeline) with what the store reads first, and the store may send a
+step's writes with the ``COMMIT``. A read is a ``REPEATABLE READ, READ ONLY``
+snapshot.
 PostgreSQL's errors become nhvflow's: a lock wait past ``busy_timeout`` and a
 lost connection are :class:`StoreBusy`, a serialization failure or deadlock
 is :class:`ConcurrencyConflict`.
@@ -32,9 +35,11 @@ from nhvflow.store._savepoint import savepoint
 
 __all__ = ["PgSession", "advisory_lock_key", "redact"]
 
-_BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({key:d})"
+_BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
 """Every write transaction: READ COMMITTED whatever the server's default, so that
 each statement after the lock sees every commit made before it was granted."""
+
+_LOCK = "SELECT pg_advisory_xact_lock(%s)"
 
 
 def redact(url: str) -> str:
@@ -81,8 +86,9 @@ class PgSession:
         self._closed = False
         self._seen: tuple[str, int | None, int] = ("", None, 0)  # the last case read, for errors
         self._tail: tuple[int, str] | None = None
-        """The last position and hash this transaction wrote (no one else can append
-        while it holds the lock); forgotten when a write begins, ends or rolls back."""
+        """The log's last position and hash, read with the lock and moved by each
+        append (no one else can append while the lock is held); forgotten when a
+        write ends or rolls back."""
         self._conn = self._connect()
         try:
             schema = self._conn.execute("SELECT current_schema()").fetchone()
@@ -138,11 +144,14 @@ class PgSession:
     # -- statements and transactions -------------------------------------------------
 
     def _connection(self) -> psycopg.Connection[Any]:
+        """The connection, with what the store held back for the ``COMMIT``
+        written first: the way every statement reaches the database."""
         if self._closed:
             raise StoreError(f"the registry on {self.display} was closed; open it again to use it.")
         if self._conn.broken and not self._depth:  # the server restarted: start again
             self._log.warning("log_reconnecting", url=self.display)
             self._conn = self._connect(again=True)
+        self._flush()
         return self._conn
 
     def _failed(self, exc: psycopg.OperationalError) -> StoreBusy | ConcurrencyConflict:
@@ -170,8 +179,9 @@ class PgSession:
                 raise self._failed(exc) from exc
 
     @contextmanager
-    def write(self) -> Iterator[None]:
-        """A write transaction holding the log's advisory lock, or a savepoint when nested."""
+    def write(self, case_id: str | None = None) -> Iterator[None]:
+        """A write transaction holding the log's advisory lock, or a savepoint when
+        nested (``case_id``: see :meth:`_begin_write`)."""
         if self.readonly:
             raise ReadOnlyLog(
                 f"{self.display} was opened read-only; open it without readonly=True to write."
@@ -187,19 +197,18 @@ class PgSession:
                         open_transaction=lambda: (
                             conn.info.transaction_status != TransactionStatus.IDLE
                         ),
-                        undo=self._forget_tail,
+                        undo=self._forget,
                     ):
                         yield
                 finally:
                     self._depth -= 1
                 return
             try:
-                conn.execute(_BEGIN_WRITE.format(key=self.lock_key))
+                self._begin_write(conn, case_id)
             except psycopg.OperationalError as exc:
                 self._rollback(conn)
                 raise self._failed(exc) from exc
             self._depth = 1
-            self._tail = None
             try:
                 yield
             except BaseException:
@@ -207,15 +216,41 @@ class PgSession:
                 raise
             else:
                 try:
-                    conn.execute("COMMIT")
+                    self._commit(conn)
                 except psycopg.OperationalError as exc:
                     self._rollback(conn)
                     raise self._failed(exc) from exc
+                except BaseException:
+                    self._rollback(conn)
+                    raise
             finally:
                 self._depth = 0
-                self._tail = None
+                self._forget()
 
-    def _forget_tail(self) -> None:
+    def _begin_write(self, conn: psycopg.Connection[Any], case_id: str | None) -> None:
+        """Begin a write (the store reads what the write will need, ``case_id``
+        among it, in the same round trip)."""
+        self._begin(conn)
+
+    def _begin(
+        self, conn: psycopg.Connection[Any], *reads: tuple[str, tuple[Any, ...]]
+    ) -> list[psycopg.Cursor[Any]]:
+        """``BEGIN``, the lock and then ``reads`` in one round trip (a psycopg
+        pipeline); the cursors of the reads."""
+        with conn.pipeline():
+            conn.execute(_BEGIN)
+            conn.execute(_LOCK, (self.lock_key,))
+            return [conn.execute(sql, params) for sql, params in reads]
+
+    def _flush(self) -> None:
+        """Write what the store held back for the ``COMMIT`` (here: nothing)."""
+
+    def _commit(self, conn: psycopg.Connection[Any]) -> None:
+        """End the write transaction (the store sends what it held with it)."""
+        conn.execute("COMMIT")
+
+    def _forget(self) -> None:
+        """Forget what the store kept of a write that ended or rolled back."""
         self._tail = None
 
     @staticmethod

@@ -72,6 +72,9 @@ from nhvflow.store._pg_schema import (
     LOAD_CASE,
     OVERVIEW,
     SCHEMA_VERSION,
+    STRICT_INSERT_EVENT,
+    STRICT_INSERT_EVENT_AND_CASE,
+    TAIL,
     TRIGGER_STATE,
     TRIGGER_TYPES,
     UPGRADES,
@@ -123,6 +126,11 @@ class PostgresStore(PgSession, Store):
         logger: Any = None,
         create: bool = True,
     ) -> None:
+        self._held: tuple[Sealed, Projection | None] | None = None
+        """A step's append held back to travel with the ``COMMIT`` (see :meth:`append`)."""
+        self._opened = False
+        self._read_first: tuple[str, tuple[Any, ...] | None] | None = None
+        """The case a write named, as read with its lock, until it is loaded."""
         super().__init__(
             url, durability=durability, busy_timeout=busy_timeout, readonly=readonly, logger=logger
         )
@@ -131,13 +139,16 @@ class PostgresStore(PgSession, Store):
         except BaseException:
             self._conn.close()
             raise
+        self._opened = True  # the log's tables exist: a write reads its tail with the lock
 
     # -- opening ---------------------------------------------------------------------
 
     def _tables(self) -> set[str]:
-        rows = self._conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-        ).fetchall()
+        rows = (
+            self._connection()
+            .execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            .fetchall()
+        )
         return {r[0] for r in rows}
 
     def _refuse_foreign(self, tables: set[str]) -> None:
@@ -161,14 +172,14 @@ class PostgresStore(PgSession, Store):
                 self._refuse_foreign(tables)
                 if not tables:
                     for statement in (*CREATE_SCHEMA, *OVERVIEW):
-                        self._conn.execute(statement)
-                    self._conn.execute(
+                        self._connection().execute(statement)
+                    self._connection().execute(
                         "INSERT INTO nhvflow_meta (key, value) VALUES "
                         "('format', %s), ('schema_version', %s), ('created_at', %s)",
                         (FORMAT, str(SCHEMA_VERSION), _now()),
                     )
                     return
-        meta = dict(self._conn.execute("SELECT key, value FROM nhvflow_meta").fetchall())
+        meta = dict(self._connection().execute("SELECT key, value FROM nhvflow_meta").fetchall())
         found = layout_version(meta, self.display, form=FORMAT, newest=SCHEMA_VERSION)
         if found < SCHEMA_VERSION and create:
             with self.write():  # an older layout: bring it up to date, under the write lock
@@ -178,7 +189,7 @@ class PostgresStore(PgSession, Store):
                 now = int(row[0]) if row else found
                 for version in range(now, SCHEMA_VERSION):
                     for statement in UPGRADES[version]:
-                        self._conn.execute(statement)
+                        self._connection().execute(statement)
                 self._q(
                     "UPDATE nhvflow_meta SET value = %s WHERE key = 'schema_version'",
                     (str(SCHEMA_VERSION),),
@@ -188,15 +199,35 @@ class PostgresStore(PgSession, Store):
         if "regions" not in tables and not self.readonly:
             with self.write():  # a log made before the overview views
                 for statement in OVERVIEW:
-                    self._conn.execute(statement)
+                    self._connection().execute(statement)
 
     # -- cases -----------------------------------------------------------------------
+
+    def _begin_write(self, conn: psycopg.Connection[Any], case_id: str | None) -> None:
+        """Begin a write with the log's tail and the row of ``case_id`` read in
+        the same round trip (once the log's tables exist)."""
+        if not self._opened:
+            return super()._begin_write(conn, case_id)
+        first = case_id is not None and _nul_free(case_id)
+        reads = [(TAIL, ()), *([(self._load_case_sql(), (case_id,))] if first else [])]
+        tail, *case = self._begin(conn, *reads)
+        found = tail.fetchone()
+        self._tail = None if found is None else (found[0], found[1])
+        if case and case_id is not None:
+            self._read_first = (case_id, case[0].fetchone())
+        return None
+
+    def _load_case_sql(self) -> str:
+        return LOAD_CASE if self._sealed_rows else LOAD_CASE.replace("c.seal", "''")
 
     def load_case(self, case_id: str) -> CaseRow | None:
         if not _nul_free(case_id):
             return None
-        sql = LOAD_CASE if self._sealed_rows else LOAD_CASE.replace("c.seal", "''")
-        row = self._q(sql, (case_id,)).fetchone()
+        if self._read_first is not None and self._read_first[0] == case_id:
+            row = self._read_first[1]  # read with the lock, and nothing written since
+            self._read_first = None
+        else:
+            row = self._q(self._load_case_sql(), (case_id,)).fetchone()
         if row is None:
             return None
         self._seen = (row[0], None, row[3])
@@ -232,9 +263,7 @@ class PostgresStore(PgSession, Store):
 
     def tail(self) -> tuple[int, str] | None:
         if self._tail is None:
-            found = self._q(
-                "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
-            ).fetchone()
+            found = self._q(TAIL).fetchone()
             return None if found is None else (found[0], found[1])
         return self._tail
 
@@ -251,30 +280,82 @@ class PostgresStore(PgSession, Store):
                 raise InvalidPayload(
                     field, "must not contain NUL characters (PostgreSQL text cannot hold them)."
                 )
+        self._flush()  # a step held before this one is written first
+        self._read_first = None  # the case may change now
+        if self._depth == 1:
+            # A step of its own: held, and sent with the COMMIT in one round trip.
+            self._held = (sealed, projection)
+            self._tail = (event.position, event.hash)
+            return None
+        return self._write(sealed, projection)
+
+    def _write(self, sealed: Sealed, projection: Projection | None) -> None:
+        """Write the event and its case's rows now, in the open transaction."""
+        event = sealed.event
         self._tail = None  # until this append has fully succeeded
         if projection is None:
             written = self._q(INSERT_EVENT, sealed.row).fetchone()
         else:
             written = self._q(INSERT_EVENT_AND_CASE, (*sealed.row, *projection.params)).fetchone()
         if written is None:  # a UNIQUE constraint said no: nothing was written
-            key = event.idempotency_key
-            first = None if key is None else self.event_by_key(key)
-            if key is not None and first is not None:
-                raise IdempotencyConflict(key, first.position)
-            raise ConcurrencyConflict(event.stream_id, None, self.stream_version(event.stream_id))
+            raise self._refused(event)
         if projection is not None:
             self._write_tables(projection)
         self._tail = (event.position, event.hash)
         return None
 
-    def _write_tables(self, projection: Projection) -> None:
-        """Each side table's rows for the case, in place of those it had."""
+    def _refused(self, event: StoredEvent) -> IdempotencyConflict | ConcurrencyConflict:
+        """Why a unique key of ``events`` refused ``event``: its idempotency key was
+        taken, or its stream moved on."""
+        key = event.idempotency_key
+        first = None if key is None else self.event_by_key(key)
+        if key is not None and first is not None:
+            return IdempotencyConflict(key, first.position)
+        return ConcurrencyConflict(event.stream_id, None, self.stream_version(event.stream_id))
+
+    def _flush(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            self._write(*held)
+
+    def _commit(self, conn: psycopg.Connection[Any]) -> None:
+        """Send the held step, its side tables and ``COMMIT`` in one pipeline: a
+        refused event is an error there, so the ``COMMIT`` after it does not run."""
+        if self._held is None:
+            return super()._commit(conn)
+        (sealed, projection), self._held = self._held, None
+        try:
+            with conn.pipeline():
+                if projection is None:
+                    conn.execute(STRICT_INSERT_EVENT, sealed.row)
+                else:
+                    conn.execute(STRICT_INSERT_EVENT_AND_CASE, (*sealed.row, *projection.params))
+                    self._write_tables(projection, conn)
+                conn.execute("COMMIT")
+        except psycopg.errors.UniqueViolation as exc:
+            self._rollback(conn)
+            raise self._refused(sealed.event) from exc
+        return None
+
+    def _forget(self) -> None:
+        super()._forget()
+        self._held = None
+        self._read_first = None
+
+    def _write_tables(
+        self, projection: Projection, conn: psycopg.Connection[Any] | None = None
+    ) -> None:
+        """Each side table's rows for the case, in place of those it had (on
+        ``conn`` as it stands, e.g. in a pipeline, if given)."""
         for table, rows in projection.tables:
             delete, insert = side_table(table, "%s")
-            self._q(delete, (projection.case.id,))
-            if rows:
-                with self._lock, self._connection().cursor() as cur:
-                    cur.executemany(insert, rows)
+            with self._lock, (conn or self._connection()).cursor() as cur:
+                try:
+                    cur.execute(delete, (projection.case.id,))
+                    if rows:
+                        cur.executemany(insert, rows)
+                except psycopg.OperationalError as exc:
+                    raise self._failed(exc) from exc
 
     def event_by_key(self, key: str) -> StoredEvent | None:
         if not _nul_free(key):

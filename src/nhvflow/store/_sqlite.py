@@ -170,8 +170,9 @@ class SQLiteStore(Store):
 
     @contextmanager
     @guarded
-    def write(self) -> Iterator[None]:
-        """A write transaction (``BEGIN IMMEDIATE``), or a savepoint when nested."""
+    def write(self, case_id: str | None = None) -> Iterator[None]:
+        """A write transaction (``BEGIN IMMEDIATE``), or a savepoint when nested
+        (``case_id`` is not needed: a case is read without a round trip)."""
         if self.readonly:
             raise ReadOnlyLog(
                 f"{self.path!r} was opened read-only; open it without readonly=True to write."
