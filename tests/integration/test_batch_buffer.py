@@ -1,8 +1,10 @@
-"""A SQLite batch holds its steps in memory and writes them together
-(``nhvflow.store._buffer``): what it writes must be exactly what the same
-steps write one at a time, reads inside the batch must see the steps held,
-and a nested batch that fails must take back exactly its own steps, whether
-or not something was written or read inside it."""
+"""A batch holds its steps back and writes them later: SQLite holds them in
+memory and writes them together (``nhvflow.store._buffer``); PostgreSQL
+sends each step's writes with the end of its savepoint, in one round trip.
+Either way, what it writes must be exactly what the same steps write one at
+a time, reads inside the batch must see the steps held, and a nested batch
+that fails must take back exactly its own steps, whether or not something
+was written or read inside it."""
 
 from __future__ import annotations
 
@@ -150,9 +152,29 @@ def test_a_batch_writes_what_the_same_steps_write_one_at_a_time(
     not gives, run in one batch, the log and cases that its surviving steps
     give one at a time; the log verifies and a rebuild matches the cases."""
     base = tmp_path_factory.mktemp("batch")
+    _check_batch(base, str(base / "batch.sqlite"), program, limit)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program=_program)
+def test_a_postgresql_batch_writes_what_the_same_steps_write_one_at_a_time(
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_cluster: Any,
+    postgres_database: str,
+    program: list[Any],
+) -> None:
+    """The same on PostgreSQL, each step's writes held until its savepoint
+    ends (against the same steps taken one at a time on SQLite)."""
+    with postgres_cluster.schema(postgres_database) as url:
+        _check_batch(tmp_path_factory.mktemp("batch"), url, program, WriteBuffer.LIMIT)
+
+
+def _check_batch(base: Path, target: str, program: list[Any], limit: int) -> None:
+    """Run ``program`` one step at a time on SQLite in ``base``, and in one
+    batch on the log at ``target``; compare the two."""
     one_by_one = nhvflow.open(base / "steps.sqlite", durability="normal")
     _Script(one_by_one, nest=False).run(program)
-    batched = nhvflow.open(base / "batch.sqlite", durability="normal")
+    batched = nhvflow.open(target, durability="normal")
     script = _Script(batched, nest=True)
     script.run(program[:1])  # a step before the batch: the store knows the log's tail
     original = WriteBuffer.LIMIT
@@ -190,9 +212,11 @@ def _long_program() -> list[Any]:
     return program
 
 
-@pytest.mark.parametrize("limit", [1, 4, 500])
+@pytest.mark.parametrize(
+    ("backend", "limit"), [("sqlite", 1), ("sqlite", 4), ("sqlite", 500), ("postgresql", 500)]
+)
 def test_a_long_batch_with_failing_nested_batches_writes_what_its_steps_write(
-    tmp_path: Path, limit: int, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, backend: str, limit: int, monkeypatch: pytest.MonkeyPatch, request: Any
 ) -> None:
     """Twelve cases through five steps each, in one batch with nested
     batches that fail after writing or reading, give the log that their
@@ -202,7 +226,8 @@ def test_a_long_batch_with_failing_nested_batches_writes_what_its_steps_write(
         _Script(one_by_one, nest=False).run(program)
         expected = _written(one_by_one)
     monkeypatch.setattr(WriteBuffer, "LIMIT", limit)
-    with nhvflow.open(tmp_path / "batch.sqlite") as batched:
+    target = _target(backend, tmp_path, request)
+    with nhvflow.open(target) as batched:
         script = _Script(batched, nest=True)
         script.run(program[:3])  # steps before the batch: the store knows the log's tail
         with batched.batch():
@@ -212,10 +237,22 @@ def test_a_long_batch_with_failing_nested_batches_writes_what_its_steps_write(
         assert batched.verify(strict=True, projections=True).ok
 
 
-def test_reads_inside_a_batch_see_its_steps(tmp_path: Path) -> None:
+def _target(backend: str, tmp_path: Path, request: Any) -> str:
+    """A fresh log of ``backend``: an SQLite file, or a PostgreSQL schema."""
+    if backend == "sqlite":
+        return str(tmp_path / "log.sqlite")
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+BACKENDS = pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+
+
+@BACKENDS
+def test_reads_inside_a_batch_see_its_steps(tmp_path: Path, backend: str, request: Any) -> None:
     """Inside a batch, get, history, events, cases, what is due and the raw
     connection all see the steps taken before them."""
-    with nhvflow.open(tmp_path / "log.sqlite") as reg, reg.batch():
+    with nhvflow.open(_target(backend, tmp_path, request)) as reg, reg.batch():
         case = reg.submit(NPO, at=T0, **proposal())
         reg.fire(case.id, "appoint_expert_group", SOS, experts=expert_group(), at=T0)
         assert reg.get(case.id).state == "expert_review"
@@ -234,10 +271,13 @@ def _appoint_read_submit_and_fail(reg: nhvflow.Registry, case_id: str) -> None:
         raise RuntimeError("the caller's failure")
 
 
-def test_a_failed_nested_batch_takes_back_only_its_steps_after_a_read(tmp_path: Path) -> None:
+@BACKENDS
+def test_a_failed_nested_batch_takes_back_only_its_steps_after_a_read(
+    tmp_path: Path, backend: str, request: Any
+) -> None:
     """A nested batch that wrote (through a read) before it failed takes back
     its own steps and leaves the outer batch's, held before it began."""
-    with nhvflow.open(tmp_path / "log.sqlite") as reg:
+    with nhvflow.open(_target(backend, tmp_path, request)) as reg:
         with reg.batch():
             first = reg.submit(NPO, at=T0, **proposal())
             with pytest.raises(RuntimeError, match="the caller's failure"):
@@ -249,9 +289,12 @@ def test_a_failed_nested_batch_takes_back_only_its_steps_after_a_read(tmp_path: 
         assert reg.verify(strict=True, projections=True).ok
 
 
-def test_a_repeated_idempotency_key_in_a_batch_returns_the_first_result(tmp_path: Path) -> None:
+@BACKENDS
+def test_a_repeated_idempotency_key_in_a_batch_returns_the_first_result(
+    tmp_path: Path, backend: str, request: Any
+) -> None:
     """A request repeated inside the batch that holds its first answer gets that answer."""
-    with nhvflow.open(tmp_path / "log.sqlite") as reg, reg.batch():
+    with nhvflow.open(_target(backend, tmp_path, request)) as reg, reg.batch():
         case = reg.submit(NPO, at=T0, **proposal())
         ask = {"experts": expert_group(), "at": T0, "idempotency_key": "appoint-1"}
         first = reg.fire(case.id, "appoint_expert_group", SOS, **ask)

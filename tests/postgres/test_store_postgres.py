@@ -188,6 +188,22 @@ def test_a_step_costs_two_round_trips(pg, npo, clock):
     assert pg.get(case.id).state == "consultation" and pg.verify().ok
 
 
+def test_a_step_inside_a_batch_costs_two_round_trips(pg, npo, clock):
+    """Inside a batch: the savepoint and the case in one round trip, the
+    event, the case's row and the savepoint's release in the other."""
+    case = pg.submit(npo, at=clock(), **proposal())
+    advance(pg, case.id, "basis_delivered")
+    sos = nhvflow.Actor.socialstyrelsen()
+    at = pg.get(case.id).updated_at + timedelta(days=1)
+    with pg.batch():
+        pg.fire(case.id, "open_consultation", sos, at=at)
+        trips = _round_trips(
+            pg, lambda: pg.fire(case.id, "close_consultation", sos, at=at + timedelta(days=1))
+        )
+    assert trips == ["Sync", "Sync"]
+    assert pg.get(case.id).state == "prepared" and pg.verify().ok
+
+
 def test_text_postgresql_cannot_hold_is_refused_naming_the_field(pg, npo, clock, snapshot):
     """A case id or idempotency key with a NUL character is InvalidPayload; nothing is written."""
     before = snapshot(pg)

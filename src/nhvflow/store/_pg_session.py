@@ -4,9 +4,10 @@ one statement at a time under a thread lock, and the transactions.
 A write transaction is ``READ COMMITTED`` and starts by taking the log's
 transaction-level advisory lock, so writers on every machine take turns and
 each statement after the lock sees every commit made before it; a nested
-write is a savepoint. The ``BEGIN`` and the lock travel in one round trip (a
-psycopg pipeline) with what the store reads first, and the store may send a
-step's writes with the ``COMMIT``. A read is a ``REPEATABLE READ, READ ONLY``
+write is a savepoint. A write's opening (``BEGIN`` and the lock, or the
+``SAVEPOINT``) travels in one round trip (a psycopg pipeline) with what the
+store reads first, and the store may send a step's writes with its end
+(``COMMIT``, or ``RELEASE SAVEPOINT``). A read is a ``REPEATABLE READ, READ ONLY``
 snapshot.
 PostgreSQL's errors become nhvflow's: a lock wait past ``busy_timeout`` and a
 lost connection are :class:`StoreBusy`, a serialization failure or deadlock
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -31,7 +32,6 @@ from psycopg.pq import TransactionStatus
 from nhvflow._log import structured
 from nhvflow.errors import ConcurrencyConflict, LogFormatError, ReadOnlyLog, StoreBusy, StoreError
 from nhvflow.store._interface import Durability
-from nhvflow.store._savepoint import savepoint
 
 __all__ = ["PgSession", "advisory_lock_key", "redact"]
 
@@ -40,6 +40,9 @@ _BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
 each statement after the lock sees every commit made before it was granted."""
 
 _LOCK = "SELECT pg_advisory_xact_lock(%s)"
+
+Opening = tuple[tuple[str, tuple[Any, ...]], ...]
+"""The statements that open a write: ``BEGIN`` and the lock, or a ``SAVEPOINT``."""
 
 
 def redact(url: str) -> str:
@@ -187,67 +190,80 @@ class PgSession:
                 f"{self.display} was opened read-only; open it without readonly=True to write."
             )
         with self._lock:
-            conn = self._connection()
-            if self._depth:
-                self._depth += 1
-                try:
-                    with savepoint(
-                        self._q,
-                        f"nhvflow_{self._depth - 1}",
-                        open_transaction=lambda: (
-                            conn.info.transaction_status != TransactionStatus.IDLE
-                        ),
-                        undo=self._forget,
-                    ):
-                        yield
-                finally:
-                    self._depth -= 1
-                return
-            try:
-                self._begin_write(conn, case_id)
-            except psycopg.OperationalError as exc:
-                self._rollback(conn)
-                raise self._failed(exc) from exc
-            self._depth = 1
-            try:
-                yield
-            except BaseException:
-                self._rollback(conn)
-                raise
+            conn = self._connection()  # reconnects here, between transactions
+            depth = self._depth
+            name = f"nhvflow_{depth}"
+            if depth:
+                opening: Opening = ((f"SAVEPOINT {name}", ()),)
+                end = f"RELEASE SAVEPOINT {name}"
             else:
-                try:
-                    self._commit(conn)
-                except psycopg.OperationalError as exc:
-                    self._rollback(conn)
-                    raise self._failed(exc) from exc
-                except BaseException:
-                    self._rollback(conn)
-                    raise
-            finally:
-                self._depth = 0
+                opening = ((_BEGIN, ()), (_LOCK, (self.lock_key,)))
+                end = "COMMIT"
+
+            def undo() -> None:
+                """Take back what the block wrote: the savepoint, or the transaction."""
                 self._forget()
+                if not depth:
+                    self._rollback(conn)
+                elif conn.info.transaction_status != TransactionStatus.IDLE:
+                    self._q(f"ROLLBACK TO SAVEPOINT {name}")
+                    self._q(f"RELEASE SAVEPOINT {name}")
 
-    def _begin_write(self, conn: psycopg.Connection[Any], case_id: str | None) -> None:
-        """Begin a write (the store reads what the write will need, ``case_id``
-        among it, in the same round trip)."""
-        self._begin(conn)
+            try:
+                self._begin_write(conn, opening, case_id)
+            except BaseException as exc:
+                self._forget()
+                if not depth:
+                    self._rollback(conn)
+                if isinstance(exc, psycopg.OperationalError):
+                    raise self._failed(exc) from exc
+                raise
+            self._depth = depth + 1
+            try:
+                try:
+                    yield
+                except BaseException:
+                    undo()
+                    raise
+                self._end(conn, end, undo)
+            finally:
+                self._depth = depth
+                if not depth:
+                    self._forget()
 
+    def _begin_write(
+        self, conn: psycopg.Connection[Any], opening: Opening, case_id: str | None
+    ) -> None:
+        """Begin a write or a savepoint with the statements of ``opening`` (the
+        store reads what the write will need, ``case_id`` among it, in the same
+        round trip)."""
+        self._begin(conn, opening)
+
+    @staticmethod
     def _begin(
-        self, conn: psycopg.Connection[Any], *reads: tuple[str, tuple[Any, ...]]
+        conn: psycopg.Connection[Any], opening: Opening, *reads: tuple[str, tuple[Any, ...]]
     ) -> list[psycopg.Cursor[Any]]:
-        """``BEGIN``, the lock and then ``reads`` in one round trip (a psycopg
-        pipeline); the cursors of the reads."""
+        """``opening`` and then ``reads`` in one round trip (a psycopg pipeline);
+        the cursors of the reads."""
         with conn.pipeline():
-            conn.execute(_BEGIN)
-            conn.execute(_LOCK, (self.lock_key,))
+            for sql, params in opening:
+                conn.execute(sql, params)
             return [conn.execute(sql, params) for sql, params in reads]
 
     def _flush(self) -> None:
-        """Write what the store held back for the ``COMMIT`` (here: nothing)."""
+        """Write what the store held back for the end of the write (here: nothing)."""
 
-    def _commit(self, conn: psycopg.Connection[Any]) -> None:
-        """End the write transaction (the store sends what it held with it)."""
-        conn.execute("COMMIT")
+    def _end(self, conn: psycopg.Connection[Any], end: str, undo: Callable[[], None]) -> None:
+        """End the write with ``end`` (``COMMIT``, or ``RELEASE SAVEPOINT``; the store
+        sends what it held with it); if that fails, ``undo`` and raise."""
+        try:
+            conn.execute(end)
+        except psycopg.OperationalError as exc:
+            undo()
+            raise self._failed(exc) from exc
+        except BaseException:
+            undo()
+            raise
 
     def _forget(self) -> None:
         """Forget what the store kept of a write that ended or rolled back."""

@@ -22,7 +22,7 @@ nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,7 +80,7 @@ from nhvflow.store._pg_schema import (
     UPGRADES,
     UPSERT_CASE,
 )
-from nhvflow.store._pg_session import PgSession
+from nhvflow.store._pg_session import Opening, PgSession
 from nhvflow.store._sqlite import FORMAT
 from nhvflow.store._targets import is_postgres_url
 
@@ -203,18 +203,25 @@ class PostgresStore(PgSession, Store):
 
     # -- cases -----------------------------------------------------------------------
 
-    def _begin_write(self, conn: psycopg.Connection[Any], case_id: str | None) -> None:
-        """Begin a write with the log's tail and the row of ``case_id`` read in
-        the same round trip (once the log's tables exist)."""
+    def _begin_write(
+        self, conn: psycopg.Connection[Any], opening: Opening, case_id: str | None
+    ) -> None:
+        """Begin a write (or a savepoint) with the log's tail, unless this
+        transaction knows it, and the row of ``case_id`` read in the same round
+        trip (once the log's tables exist)."""
         if not self._opened:
-            return super()._begin_write(conn, case_id)
-        first = case_id is not None and _nul_free(case_id)
-        reads = [(TAIL, ()), *([(self._load_case_sql(), (case_id,))] if first else [])]
-        tail, *case = self._begin(conn, *reads)
-        found = tail.fetchone()
-        self._tail = None if found is None else (found[0], found[1])
-        if case and case_id is not None:
-            self._read_first = (case_id, case[0].fetchone())
+            return super()._begin_write(conn, opening, case_id)
+        tail = self._tail is None
+        reads = [
+            *([(TAIL, ())] if tail else []),
+            *([(self._load_case_sql(), (case_id,))] if case_id and _nul_free(case_id) else []),
+        ]
+        cursors = self._begin(conn, opening, *reads)
+        if tail:
+            found = cursors.pop(0).fetchone()
+            self._tail = None if found is None else (found[0], found[1])
+        if cursors and case_id is not None:
+            self._read_first = (case_id, cursors[0].fetchone())
         return None
 
     def _load_case_sql(self) -> str:
@@ -282,12 +289,11 @@ class PostgresStore(PgSession, Store):
                 )
         self._flush()  # a step held before this one is written first
         self._read_first = None  # the case may change now
-        if self._depth == 1:
-            # A step of its own: held, and sent with the COMMIT in one round trip.
-            self._held = (sealed, projection)
-            self._tail = (event.position, event.hash)
-            return None
-        return self._write(sealed, projection)
+        # Held, and sent with the end of the write (COMMIT, or RELEASE SAVEPOINT) in
+        # one round trip; anything the write sends before that writes it first.
+        self._held = (sealed, projection)
+        self._tail = (event.position, event.hash)
+        return None
 
     def _write(self, sealed: Sealed, projection: Projection | None) -> None:
         """Write the event and its case's rows now, in the open transaction."""
@@ -318,11 +324,12 @@ class PostgresStore(PgSession, Store):
             held, self._held = self._held, None
             self._write(*held)
 
-    def _commit(self, conn: psycopg.Connection[Any]) -> None:
-        """Send the held step, its side tables and ``COMMIT`` in one pipeline: a
-        refused event is an error there, so the ``COMMIT`` after it does not run."""
+    def _end(self, conn: psycopg.Connection[Any], end: str, undo: Callable[[], None]) -> None:
+        """Send the held step, its side tables and ``end`` (``COMMIT`` or ``RELEASE
+        SAVEPOINT``) in one pipeline: a refused event is an error there, so ``end``
+        does not run; the block is undone and the refusal named."""
         if self._held is None:
-            return super()._commit(conn)
+            return super()._end(conn, end, undo)
         (sealed, projection), self._held = self._held, None
         try:
             with conn.pipeline():
@@ -331,10 +338,16 @@ class PostgresStore(PgSession, Store):
                 else:
                     conn.execute(STRICT_INSERT_EVENT_AND_CASE, (*sealed.row, *projection.params))
                     self._write_tables(projection, conn)
-                conn.execute("COMMIT")
+                conn.execute(end)
         except psycopg.errors.UniqueViolation as exc:
-            self._rollback(conn)
+            undo()
             raise self._refused(sealed.event) from exc
+        except psycopg.OperationalError as exc:
+            undo()
+            raise self._failed(exc) from exc
+        except BaseException:
+            undo()
+            raise
         return None
 
     def _forget(self) -> None:
