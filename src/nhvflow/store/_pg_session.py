@@ -256,8 +256,15 @@ class PgSession:
     def _end(self, conn: psycopg.Connection[Any], end: str, undo: Callable[[], None]) -> None:
         """End the write with ``end`` (``COMMIT``, or ``RELEASE SAVEPOINT``; the store
         sends what it held with it); if that fails, ``undo`` and raise."""
-        try:
+        with self._undone_if_failed(undo):
             conn.execute(end)
+
+    @contextmanager
+    def _undone_if_failed(self, undo: Callable[[], None]) -> Iterator[None]:
+        """Run the block; if it fails, ``undo`` and raise (a lost connection or
+        a lock timeout as :class:`StoreBusy`)."""
+        try:
+            yield
         except psycopg.OperationalError as exc:
             undo()
             raise self._failed(exc) from exc

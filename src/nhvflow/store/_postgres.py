@@ -332,22 +332,15 @@ class PostgresStore(PgSession, Store):
             return super()._end(conn, end, undo)
         (sealed, projection), self._held = self._held, None
         try:
-            with conn.pipeline():
+            with self._undone_if_failed(undo), conn.pipeline():
                 if projection is None:
                     conn.execute(STRICT_INSERT_EVENT, sealed.row)
                 else:
                     conn.execute(STRICT_INSERT_EVENT_AND_CASE, (*sealed.row, *projection.params))
                     self._write_tables(projection, conn)
                 conn.execute(end)
-        except psycopg.errors.UniqueViolation as exc:
-            undo()
+        except psycopg.errors.UniqueViolation as exc:  # undone: now say why
             raise self._refused(sealed.event) from exc
-        except psycopg.OperationalError as exc:
-            undo()
-            raise self._failed(exc) from exc
-        except BaseException:
-            undo()
-            raise
         return None
 
     def _forget(self) -> None:
