@@ -16,7 +16,7 @@ from benchmarks.workload import Step
 from nhvflow import Registry
 from nhvflow.store import Durability, SQLiteStore
 from nhvflow.store._interface import Projection, Sealed
-from nhvflow.store._sqlite_schema import UPSERT_CASE
+from nhvflow.store._sqlite._schema import UPSERT_CASE
 
 __all__ = [
     "SQLITE_SYNC",

@@ -249,7 +249,7 @@ def hold_write_lock(target: str | Path, seconds: float) -> Any:
     if is_postgres_url(target):
         import psycopg
 
-        from nhvflow.store._pg_session import advisory_lock_key
+        from nhvflow.store._postgres._session import advisory_lock_key
 
         pg = psycopg.connect(target, autocommit=True)
         [schema] = pg.execute("SELECT current_schema()").fetchone() or [""]

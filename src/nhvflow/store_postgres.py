@@ -7,7 +7,6 @@ import path it has always had. Importing it needs psycopg 3 (the extra
 
 from __future__ import annotations
 
-from nhvflow.store._postgres import SCHEMA_VERSION, PostgresStore
-from nhvflow.store._targets import is_postgres_url
+from nhvflow.store._postgres import SCHEMA_VERSION, PostgresStore, is_postgres_url
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore", "is_postgres_url"]

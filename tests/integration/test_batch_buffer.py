@@ -1,5 +1,5 @@
 """A batch holds its steps back and writes them later: SQLite holds them in
-memory and writes them together (``nhvflow.store._buffer``); PostgreSQL
+memory and writes them together (``nhvflow.store._sqlite._buffer``); PostgreSQL
 sends each step's writes with the end of its savepoint, in one round trip.
 Either way, what it writes must be exactly what the same steps write one at
 a time, reads inside the batch must see the steps held, and a nested batch
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import nhvflow
 from nhvflow import Actor, NhvflowError
 from nhvflow.fixtures import expert_group, proposal
-from nhvflow.store._buffer import WriteBuffer
+from nhvflow.store._sqlite._buffer import WriteBuffer
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 NPO = Actor.npo("Nervsystemets sjukdomar")

@@ -20,7 +20,7 @@ from nhvflow import Actor, IntegrityError
 from nhvflow.fixtures import advance, proposal
 from nhvflow.store._chain import canonical, chain_hash, seal
 from nhvflow.store._interface import NewEvent
-from nhvflow.store._sqlite_schema import LOG_TRIGGERS
+from nhvflow.store._sqlite._schema import LOG_TRIGGERS
 
 EDITS = {
     "stream_id": "stream_id || '-moved'",

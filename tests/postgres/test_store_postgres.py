@@ -19,7 +19,7 @@ from psycopg import pq
 import nhvflow
 from nhvflow import IntegrityError, InvalidPayload, LogFormatError, StoreBusy
 from nhvflow.fixtures import advance, expert_group, proposal
-from nhvflow.store._pg_session import advisory_lock_key, redact
+from nhvflow.store._postgres._session import advisory_lock_key, redact
 from nhvflow.store_postgres import PostgresStore
 
 
@@ -286,7 +286,8 @@ def test_without_psycopg_the_error_names_the_extra(monkeypatch):
     """Opening a PostgreSQL URL without psycopg says to install nhvflow[postgres]."""
     monkeypatch.setitem(sys.modules, "psycopg", None)
     monkeypatch.delitem(sys.modules, "nhvflow.store_postgres", raising=False)
-    monkeypatch.delitem(sys.modules, "nhvflow.store._postgres", raising=False)
+    for name in [m for m in sys.modules if m.startswith("nhvflow.store._postgres")]:
+        monkeypatch.delitem(sys.modules, name)
     with pytest.raises(ImportError, match=r"nhvflow\[postgres\]"):
         nhvflow.open("postgresql://nobody@127.0.0.1/none")
     monkeypatch.undo()

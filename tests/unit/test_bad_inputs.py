@@ -31,7 +31,7 @@ from nhvflow import (
 )
 from nhvflow.errors import shown
 from nhvflow.fixtures import advance, proposal
-from nhvflow.store._sqlite_schema import LOG_TRIGGERS
+from nhvflow.store._sqlite._schema import LOG_TRIGGERS
 
 T0 = datetime(2019, 3, 1, 9, 0, tzinfo=UTC)
 NPO = Actor.npo("Nervsystemets sjukdomar")

@@ -20,7 +20,7 @@ from nhvflow import Actor, SQLiteVersionWarning
 from nhvflow._log import Log, structured
 from nhvflow.fixtures import advance, proposal
 from nhvflow.simulate import quiet_logger
-from nhvflow.store._sqlite_open import WAL_RESET_FIXED
+from nhvflow.store._sqlite._open import WAL_RESET_FIXED
 
 OLD_SQLITE = sqlite3.sqlite_version_info < WAL_RESET_FIXED
 

@@ -39,8 +39,8 @@ from nhvflow.events import Fact, iso
 from nhvflow.model import Actor, Case, Event, Violation
 from nhvflow.rules import RuleOutcome
 from nhvflow.states import Process, builtin_processes
-from nhvflow.store._interface import REGISTRY_STREAM, Projection, Store, VerifyReport
-from nhvflow.store._sqlite import Durability, SQLiteStore
+from nhvflow.store._interface import REGISTRY_STREAM, Durability, Projection, Store, VerifyReport
+from nhvflow.store._sqlite import SQLiteStore
 from nhvflow.store._targets import is_postgres_url
 
 __all__ = ["MAX_PAYLOAD_BYTES", "Registry", "open_registry"]

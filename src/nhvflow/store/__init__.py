@@ -1,7 +1,7 @@
 """The event store: the interface every backend provides
 (:mod:`~nhvflow.store._interface`), the chain they share
-(:mod:`~nhvflow.store._chain`), and the backends that only store: SQLite
-(:mod:`~nhvflow.store._sqlite`, with its layout and opening) and PostgreSQL
+(:mod:`~nhvflow.store._chain`), and the backends that only store, a package
+each: SQLite (:mod:`~nhvflow.store._sqlite`) and PostgreSQL
 (:mod:`~nhvflow.store._postgres`, needs the extra ``nhvflow[postgres]``;
 also importable as :mod:`nhvflow.store_postgres`).
 

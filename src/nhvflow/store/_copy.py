@@ -27,7 +27,7 @@ from nhvflow.errors import IntegrityError, LogFormatError
 from nhvflow.states import Process
 from nhvflow.store._interface import Store, VerifyReport
 from nhvflow.store._sqlite import SQLiteStore
-from nhvflow.store._sqlite_schema import EVENT_COLUMNS
+from nhvflow.store._sqlite._schema import EVENT_COLUMNS
 from nhvflow.store._targets import is_postgres_url
 
 __all__ = ["CopyReport", "copy_log"]

@@ -20,6 +20,7 @@ from nhvflow.store._json import loads_plain
 
 __all__ = [
     "EVERY_EVENT",
+    "FORMAT",
     "REGISTRY_STREAM",
     "SIDE_TABLES",
     "CaseRow",
@@ -45,6 +46,10 @@ Durability = Literal["full", "normal"]
 
 REGISTRY_STREAM = "registry"
 """The stream of registry-wide facts (the completed mapping)."""
+
+FORMAT = "nhvflow-log"
+"""What every nhvflow log, on either backend, records as its ``format`` in
+``nhvflow_meta``."""
 
 
 @attrs.frozen
@@ -330,12 +335,12 @@ class Store(Protocol):
         ...
 
 
-def layout_version(meta: dict[str, Any], where: str, *, form: str, newest: int) -> int:
+def layout_version(meta: dict[str, Any], where: str, *, newest: int) -> int:
     """The layout version a log's ``nhvflow_meta`` rows record, once checked
-    that they are an nhvflow log's (``form``) and not newer than this nhvflow
-    reads (``newest``); :class:`~nhvflow.errors.LogFormatError` naming
+    that they are an nhvflow log's (:data:`FORMAT`) and not newer than this
+    nhvflow reads (``newest``); :class:`~nhvflow.errors.LogFormatError` naming
     ``where`` otherwise. Shared by every backend."""
-    if meta.get("format") != form:
+    if meta.get("format") != FORMAT:
         raise LogFormatError(f"{where} is not an nhvflow log (format {meta.get('format')!r}).")
     try:
         found = int(meta.get("schema_version", "0"))

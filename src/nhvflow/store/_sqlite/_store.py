@@ -2,9 +2,8 @@
 hash chain, and the projections (``cases``, ``permits``, ``facts``) written in
 the same transaction as each event.
 
-This module (with its layout in ``_sqlite_schema.py`` and its opening in
-``_sqlite_open.py``) is the only one that
-speaks SQL to SQLite. Schema changes go through ``sqlite_utils.Migrations``;
+This module (with its layout in ``_schema`` and its opening in ``_open``)
+is the only one that speaks SQL to SQLite. Schema changes go through ``sqlite_utils.Migrations``;
 the per-step hot path uses prepared ``sqlite3`` statements. Writers take
 the lock up front with ``BEGIN IMMEDIATE`` (a deferred ``BEGIN`` that
 upgrades to a write lock fails at once with ``SQLITE_BUSY`` under
@@ -34,12 +33,11 @@ from nhvflow.errors import (
     ReadOnlyLog,
     StoreBusy,
 )
-from nhvflow.store._buffer import Held, WriteBuffer
-from nhvflow.store._cache import RowCache
 from nhvflow.store._chain import ChainCheck, canonical
 from nhvflow.store._decode import json_value
 from nhvflow.store._interface import (
     EVERY_EVENT,
+    FORMAT,
     SIDE_TABLES,
     CaseRow,
     Durability,
@@ -56,12 +54,13 @@ from nhvflow.store._interface import (
     side_table,
     stored_event,
 )
-from nhvflow.store._sqlite_open import busy as _busy
-from nhvflow.store._sqlite_open import connect, guarded
-from nhvflow.store._sqlite_open import tables as table_names
-from nhvflow.store._sqlite_schema import (
+from nhvflow.store._sqlite._buffer import Held, WriteBuffer
+from nhvflow.store._sqlite._cache import RowCache
+from nhvflow.store._sqlite._open import busy as _busy
+from nhvflow.store._sqlite._open import connect, guarded
+from nhvflow.store._sqlite._open import tables as table_names
+from nhvflow.store._sqlite._schema import (
     EVENT_COLUMNS,
-    FORMAT,
     INSERT_EVENT,
     LOAD_CASE,
     LOG_TRIGGERS,
@@ -70,7 +69,7 @@ from nhvflow.store._sqlite_schema import (
     migrations,
 )
 
-__all__ = ["FORMAT", "SCHEMA_VERSION", "Durability", "SQLiteStore"]
+__all__ = ["FORMAT", "SCHEMA_VERSION", "SQLiteStore"]
 
 
 class SQLiteStore(Store):
@@ -164,7 +163,7 @@ class SQLiteStore(Store):
 
     def _check_meta(self) -> None:
         meta = dict(self._conn.execute("SELECT key, value FROM nhvflow_meta").fetchall())
-        layout_version(meta, repr(self.path), form=FORMAT, newest=SCHEMA_VERSION)
+        layout_version(meta, repr(self.path), newest=SCHEMA_VERSION)
 
     # -- transactions ----------------------------------------------------------------
 

@@ -5,7 +5,7 @@ Open it with ``nhvflow.open("postgresql://user@host/db")`` (the optional
 extra ``nhvflow[postgres]`` brings psycopg 3). The tables mirror the SQLite
 store (``events`` with a global position and a SHA-256 hash chain,
 ``cases``, ``permits``, ``facts``, ``nhvflow_meta``; see
-:mod:`nhvflow.store._pg_schema`); ``events`` is append-only by triggers that
+:mod:`nhvflow.store._postgres._schema`); ``events`` is append-only by triggers that
 refuse UPDATE, DELETE and TRUNCATE.
 
 Every write transaction starts by taking one transaction-level advisory
@@ -46,6 +46,7 @@ from nhvflow.store._chain import ChainCheck, canonical
 from nhvflow.store._decode import json_value
 from nhvflow.store._interface import (
     EVERY_EVENT,
+    FORMAT,
     SIDE_TABLES,
     CaseRow,
     Durability,
@@ -62,7 +63,7 @@ from nhvflow.store._interface import (
     side_table,
     stored_event,
 )
-from nhvflow.store._pg_schema import (
+from nhvflow.store._postgres._schema import (
     APPEND_ONLY_TRIGGERS,
     CASE_COLUMNS,
     CREATE_SCHEMA,
@@ -80,8 +81,7 @@ from nhvflow.store._pg_schema import (
     UPGRADES,
     UPSERT_CASE,
 )
-from nhvflow.store._pg_session import Opening, PgSession
-from nhvflow.store._sqlite import FORMAT
+from nhvflow.store._postgres._session import Opening, PgSession
 from nhvflow.store._targets import is_postgres_url
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore", "is_postgres_url"]
@@ -180,7 +180,7 @@ class PostgresStore(PgSession, Store):
                     )
                     return
         meta = dict(self._connection().execute("SELECT key, value FROM nhvflow_meta").fetchall())
-        found = layout_version(meta, self.display, form=FORMAT, newest=SCHEMA_VERSION)
+        found = layout_version(meta, self.display, newest=SCHEMA_VERSION)
         if found < SCHEMA_VERSION and create:
             with self.write():  # an older layout: bring it up to date, under the write lock
                 row = self._q(

@@ -11,11 +11,10 @@ import sqlite_utils
 
 from nhvflow.events import iso
 from nhvflow.model import Region
-from nhvflow.store._interface import overview_selects
+from nhvflow.store._interface import FORMAT, overview_selects
 
 __all__ = [
     "EVENT_COLUMNS",
-    "FORMAT",
     "INSERT_EVENT",
     "LOAD_CASE",
     "LOG_TRIGGERS",
@@ -25,7 +24,6 @@ __all__ = [
     "migrations",
 ]
 
-FORMAT = "nhvflow-log"
 SCHEMA_VERSION = 2
 """The layout version of the tables this nhvflow writes (2: case rows carry
 the seal that binds them to the event they were folded from)."""

@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from nhvflow.store._cache import Entry
+from nhvflow.store._sqlite._cache import Entry
 
 __all__ = ["Held", "WriteBuffer"]
 
