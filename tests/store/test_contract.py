@@ -499,8 +499,16 @@ class TestTransactions:
             assert store.load_case("a") == row("a", 3)
         with store.write("nobody"):
             assert store.load_case("nobody") is None
+            assert store.stream_version("nobody") == 0
             put(store, event("nobody", 1), row("nobody", 1))
             assert store.load_case("nobody") == row("nobody", 1)
+            assert store.stream_version("nobody") == 1
+        append(store, event("orphan", 1), case=False)
+        with store.write("orphan"):  # events, but no case row
+            assert store.load_case("orphan") is None
+            assert store.stream_version("orphan") == 1
+            put(store, event("orphan", 2), None)
+            assert store.stream_version("orphan") == 2
         assert store.load_case("a") == row("a", 3)
 
     def test_nested_writes_that_succeed_commit_with_the_outer(self, store):

@@ -201,10 +201,12 @@ UPSERT_CASE = (
 CASE_COLUMNS = "id, process, state, version, data, updated_at"
 LOAD_CASE = (
     # The row, and the version and hash of its stream's last event, for the
-    # engine to check one against the other; one round trip.
+    # engine to check one against the other; one round trip. One row always:
+    # without a case, its columns are NULL and the stream's version still shows.
     "SELECT c.id, c.process, c.state, c.version, c.data, c.updated_at, c.seal, e.version, e.hash "
-    "FROM cases c LEFT JOIN LATERAL (SELECT version, hash FROM events "
-    "WHERE stream_id = c.id ORDER BY version DESC LIMIT 1) e ON TRUE WHERE c.id = %s"
+    "FROM (SELECT %s::text AS id) k LEFT JOIN cases c ON c.id = k.id "
+    "LEFT JOIN LATERAL (SELECT version, hash FROM events "
+    "WHERE stream_id = k.id ORDER BY version DESC LIMIT 1) e ON TRUE"
 )
 
 TAIL = "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"

@@ -129,8 +129,9 @@ class PostgresStore(PgSession, Store):
         self._held: tuple[Sealed, Projection | None] | None = None
         """A step's append held back to travel with the ``COMMIT`` (see :meth:`append`)."""
         self._opened = False
-        self._read_first: tuple[str, tuple[Any, ...] | None] | None = None
-        """The case a write named, as read with its lock, until it is loaded."""
+        self._read_first: tuple[str, tuple[Any, ...]] | None = None
+        """The case a write named, and its stream's version, as read with its lock
+        (valid until the write appends)."""
         super().__init__(
             url, durability=durability, busy_timeout=busy_timeout, readonly=readonly, logger=logger
         )
@@ -221,21 +222,28 @@ class PostgresStore(PgSession, Store):
             found = cursors.pop(0).fetchone()
             self._tail = None if found is None else (found[0], found[1])
         if cursors and case_id is not None:
-            self._read_first = (case_id, cursors[0].fetchone())
+            row = cursors[0].fetchone()
+            assert row is not None  # LOAD_CASE gives one row for any id
+            self._read_first = (case_id, tuple(row))
         return None
 
     def _load_case_sql(self) -> str:
         return LOAD_CASE if self._sealed_rows else LOAD_CASE.replace("c.seal", "''")
 
+    def _read(self, case_id: str) -> tuple[Any, ...]:
+        """The ``LOAD_CASE`` row of ``case_id``: as the write read it with its lock
+        (nothing has been appended since), or read now."""
+        if self._read_first is not None and self._read_first[0] == case_id:
+            return self._read_first[1]
+        row = self._q(self._load_case_sql(), (case_id,)).fetchone()
+        assert row is not None  # LOAD_CASE gives one row for any id
+        return tuple(row)
+
     def load_case(self, case_id: str) -> CaseRow | None:
         if not _nul_free(case_id):
             return None
-        if self._read_first is not None and self._read_first[0] == case_id:
-            row = self._read_first[1]  # read with the lock, and nothing written since
-            self._read_first = None
-        else:
-            row = self._q(self._load_case_sql(), (case_id,)).fetchone()
-        if row is None:
+        row = self._read(case_id)
+        if row[0] is None:  # no case
             return None
         self._seen = (row[0], None, row[3])
         return case_row(row)
@@ -260,6 +268,10 @@ class PostgresStore(PgSession, Store):
     def stream_version(self, stream_id: str) -> int:
         if not _nul_free(stream_id):
             return 0
+        if self._read_first is not None and self._read_first[0] == stream_id:
+            version = int(self._read_first[1][7] or 0)
+            self._seen = (stream_id, None, version)
+            return version
         row = self._q("SELECT MAX(version) FROM events WHERE stream_id = %s", (stream_id,))
         found = row.fetchone()
         version = int(found[0] or 0) if found else 0
