@@ -127,7 +127,8 @@ class PostgresStore(PgSession, Store):
         create: bool = True,
     ) -> None:
         self._held: tuple[Sealed, Projection | None] | None = None
-        """A step's append held back to travel with the ``COMMIT`` (see :meth:`append`)."""
+        """A step's append held back to travel with the end of its write (``COMMIT``
+        or ``RELEASE SAVEPOINT``; see :meth:`append`)."""
         self._opened = False
         self._read_first: tuple[str, tuple[Any, ...]] | None = None
         """The case a write named, and its stream's version, as read with its lock
