@@ -17,8 +17,11 @@ import pytest
 from psycopg import pq
 
 import nhvflow
-from nhvflow import IntegrityError, InvalidPayload, LogFormatError, StoreBusy
+from nhvflow import ConcurrencyConflict, IntegrityError, InvalidPayload, LogFormatError, StoreBusy
+from nhvflow.events import iso
 from nhvflow.fixtures import advance, expert_group, proposal
+from nhvflow.store._chain import seal
+from nhvflow.store._interface import NewEvent
 from nhvflow.store._postgres._session import advisory_lock_key, redact
 from nhvflow.store_postgres import PostgresStore
 
@@ -202,6 +205,45 @@ def test_a_step_inside_a_batch_costs_two_round_trips(pg, npo, clock):
         )
     assert trips == ["Sync", "Sync"]
     assert pg.get(case.id).state == "prepared" and pg.verify().ok
+
+
+def test_without_pipeline_mode_statements_go_one_by_one(postgres_url, npo, clock, monkeypatch):
+    """Where libpq has no pipeline mode (before libpq 14), the store sends the
+    same statements one at a time: steps, a batch with a failing nested
+    batch, and a conflict behave as with pipelines."""
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+    with nhvflow.open(postgres_url) as reg:
+        case = reg.submit(npo, at=clock(), **proposal())
+        advance(reg, case.id, "basis_delivered")
+        sos = nhvflow.Actor.socialstyrelsen()
+        at = reg.get(case.id).updated_at
+        trips = _round_trips(
+            reg, lambda: reg.fire(case.id, "open_consultation", sos, at=at + timedelta(days=1))
+        )
+        assert len(trips) > 2  # one a statement
+        with reg.batch():
+            later = at + timedelta(days=2)
+            with pytest.raises(RuntimeError, match="the caller's failure"):
+                _failing_batch(reg, lambda: reg.fire(case.id, "close_consultation", sos, at=later))
+            reg.fire(case.id, "close_consultation", sos, at=at + timedelta(days=3))
+        store = reg.store
+        stale = reg.history(case.id)[0]
+        with pytest.raises(ConcurrencyConflict), store.write():
+            store.append(seal(_new(stale), store.tail(), iso(stale.recorded_at)), None)
+        assert reg.get(case.id).state == "prepared" and reg.get(case.id).version == 5
+        assert reg.verify(strict=True, projections=True).ok
+
+
+def _failing_batch(reg: nhvflow.Registry, step: Callable[[], object]) -> None:
+    with reg.batch():
+        step()
+        raise RuntimeError("the caller's failure")
+
+
+def _new(event: nhvflow.Event) -> NewEvent:
+    """A new event at ``event``'s place in its stream (a version already taken)."""
+    actor = {"role": "socialstyrelsen", "name": "handläggare"}
+    return NewEvent(event.stream_id, event.version, "Noted", 1, actor, {}, iso(event.occurred_at))
 
 
 def test_text_postgresql_cannot_hold_is_refused_naming_the_field(pg, npo, clock, snapshot):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from typing import Any
 
 import psycopg
@@ -92,6 +92,7 @@ class PgSession:
         """The log's last position and hash, read with the lock and moved by each
         append (no one else can append while the lock is held); forgotten when a
         write ends or rolls back."""
+        self._pipelines = psycopg.Pipeline.is_supported()
         self._conn = self._connect()
         try:
             schema = self._conn.execute("SELECT current_schema()").fetchone()
@@ -239,16 +240,21 @@ class PgSession:
         round trip)."""
         self._begin(conn, opening)
 
-    @staticmethod
     def _begin(
-        conn: psycopg.Connection[Any], opening: Opening, *reads: tuple[str, tuple[Any, ...]]
+        self, conn: psycopg.Connection[Any], opening: Opening, *reads: tuple[str, tuple[Any, ...]]
     ) -> list[psycopg.Cursor[Any]]:
         """``opening`` and then ``reads`` in one round trip (a psycopg pipeline);
         the cursors of the reads."""
-        with conn.pipeline():
+        with self._pipeline(conn):
             for sql, params in opening:
                 conn.execute(sql, params)
             return [conn.execute(sql, params) for sql, params in reads]
+
+    def _pipeline(self, conn: psycopg.Connection[Any]) -> AbstractContextManager[Any]:
+        """A psycopg pipeline, whose statements travel in one round trip; where
+        libpq has no pipeline mode (before libpq 14), nothing: the statements
+        then run one by one, to the same effect."""
+        return conn.pipeline() if self._pipelines else nullcontext()
 
     def _flush(self) -> None:
         """Write what the store held back for the end of the write (here: nothing)."""

@@ -345,7 +345,7 @@ class PostgresStore(PgSession, Store):
             return super()._end(conn, end, undo)
         (sealed, projection), self._held = self._held, None
         try:
-            with self._undone_if_failed(undo), conn.pipeline():
+            with self._undone_if_failed(undo), self._pipeline(conn):
                 if projection is None:
                     conn.execute(STRICT_INSERT_EVENT, sealed.row)
                 else:
