@@ -434,7 +434,9 @@ class Registry:
         Everything is committed when the block ends. On SQLite the steps
         are held in memory and written together (when the block ends, when
         something reads the log, and every 500 steps), so a batch step costs
-        no savepoint and no statements of its own.
+        no savepoint and no statements of its own. On PostgreSQL each step
+        is a savepoint and costs two round trips to the server (its
+        savepoint with the case it reads, its writes with the release).
         """
         return self.store.write()
 
