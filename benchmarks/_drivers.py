@@ -21,6 +21,7 @@ from nhvflow.store._sqlite._schema import UPSERT_CASE
 __all__ = [
     "SQLITE_SYNC",
     "EventRows",
+    "batch_rate",
     "captured_write_set",
     "event_rows",
     "open_log",
@@ -67,6 +68,18 @@ def fire_rate(target: Path | str, steps: list[Step], durability: Durability) -> 
     reg = open_log(target, durability)
     start = time.perf_counter()
     done = take(reg, steps)
+    rate = done / (time.perf_counter() - start)
+    reg.close()
+    return rate
+
+
+def batch_rate(target: Path | str, steps: list[Step]) -> float:
+    """Steps per second taking ``steps`` in one ``batch()`` on a new log at
+    ``target`` (a file or a PostgreSQL URL), at ``durability="normal"``."""
+    reg = open_log(target, "normal")
+    start = time.perf_counter()
+    with reg.batch():
+        done = take(reg, steps)
     rate = done / (time.perf_counter() - start)
     reg.close()
     return rate

@@ -214,29 +214,19 @@ def _write_once(path: Path, steps: list[d.Step]) -> Path:
     return path
 
 
-def _batch_rate(path: Path, steps: list[d.Step]) -> float:
-    reg = d.open_log(path, "normal")
-    start = time.perf_counter()
-    with reg.batch():
-        done = d.take(reg, steps)
-    rate = done / (time.perf_counter() - start)
-    reg.close()
-    return rate
-
-
 def batch_figures(sizes: Sizes, *, smoke: bool, console: Console) -> list[Figure]:
     """Figure 2: simulation mode, every step in one ``batch()`` transaction."""
     steps = list(lifecycles(sizes.batch_cases))
     with scratch() as tmp:
         path = _fresh(tmp, "b")
         first = path()
-        _batch_rate(first, steps)
+        d.batch_rate(first, steps)
         rows = d.event_rows(first)
         console.log(f"2: batch, {len(steps)} steps × {sizes.rounds} rounds")
         samples = interleaved(
             sizes.rounds,
             {
-                "nhvflow": lambda: _batch_rate(path(), steps),
+                "nhvflow": lambda: d.batch_rate(path(), steps),
                 "raw": lambda: d.raw_executemany(path(), rows, "normal"),
             },
         )
