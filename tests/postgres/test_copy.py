@@ -13,9 +13,8 @@ from click.testing import CliRunner
 
 import nhvflow
 from nhvflow import IntegrityError, LogFormatError
-from nhvflow.cli._copy import copy_command
+from nhvflow.cli._copy import CopyReport, copy_command, copy_log
 from nhvflow.fixtures import advance, expert_group, proposal
-from nhvflow.store._copy import CopyReport, copy_log
 
 
 def _fill(target: str | Path, npo, sos, clock) -> None:
