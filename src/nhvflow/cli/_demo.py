@@ -26,6 +26,7 @@ from typing import Any, Literal
 import nhvflow
 from nhvflow import Actor, PermitGrant, Region, TransitionDenied
 from nhvflow.fixtures import expert_group
+from nhvflow.rules import NhvCase
 
 __all__ = ["run"]
 
@@ -115,8 +116,9 @@ def through_eight_steps(
     acc.step(case.id, "open_consultation", SOS, 10, recipients=["Regionerna", "SKR"])
     acc.step(case.id, "close_consultation", SOS, 60)
     case = acc.step(case.id, "decide", SOS, 30, units=units)
-    due = case.data["decision"]["applications_due"]
-    acc.write(f"      decided: {units} units; applications until {due}")
+    decision = NhvCase(case.data).decision
+    assert decision is not None  # the step just taken decided it
+    acc.write(f"      decided: {units} units; applications until {decision.applications_due}")
     for region, unit in applicants.items():
         acc.step(case.id, "apply_for_permit", Actor.region(region), 20, unit=unit)
     acc.step(case.id, "prepare_board", SOS, 60, assessment="Ansökningarna bedömda")

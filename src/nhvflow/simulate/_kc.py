@@ -43,7 +43,7 @@ import random
 from datetime import date
 from typing import Any
 
-from nhvflow.model import Actor, Region
+from nhvflow.model import Actor
 from nhvflow.rules import kc as rules
 from nhvflow.simulate._actors import Actors, Proposal, Track, at_office, weighted
 
@@ -104,7 +104,7 @@ class KcActors(Actors):
 
     def _establish(self, track: Track, centres: int, rng: random.Random) -> bool:
         o = self.o
-        applicants = [Region[a["region"]] for a in track.case.data.get("applicants", [])]
+        applicants = list(rules.KcCase(track.case.data).applied)
         if not applicants:
             return False  # nobody applied: nothing to establish, the case rests prepared
         t = self.later(track.last, self.d.decision, rng)

@@ -173,8 +173,9 @@ class NhvActors(Actors):
 
     def _board(self, track: Track, rng: random.Random) -> bool:
         d, o = self.d, self.o
-        due = track.case.data.get("decision", {}).get("applications_due")
-        closes = at_office(date.fromisoformat(due)) if due else track.last
+        decision = rules.NhvCase(track.case.data).decision
+        due = None if decision is None else decision.applications_due
+        closes = at_office(due) if due else track.last
         t = self.later(max(track.last, closes), d.board_preparation, rng)
         for _ in range(o.board_rounds):
             if self.fire(track, "prepare_board", self.sos, t, assessment="Ansökningarna bedömda"):
@@ -186,8 +187,9 @@ class NhvActors(Actors):
                     return False
                 t = self.later(t, d.board_preparation, rng)
                 continue
-            applicants = [Region[a["region"]] for a in track.case.data.get("applicants", [])]
-            room = int(track.case.data.get("units") or 0) - len(track.case.valid_permits)
+            view = rules.NhvCase(track.case.data)
+            applicants = [a.region for a in view.applicants]
+            room = (view.units or 0) - len(track.case.valid_permits)
             chosen = rng.sample(applicants, max(0, min(room, len(applicants))))
             special = rng.random() < o.special_conditions
             grants = [

@@ -85,7 +85,8 @@ class NorwayActors(Actors):
 
     def walk(self, track: Track, proposal: Proposal, rng: random.Random) -> None:
         """Support, application, review, decision, annual reports and wind-down."""
-        initiator: str = track.case.data["initiator"]
+        initiator = rules.NorwayCase(track.case.data).initiator
+        assert initiator is not None  # every submission names the enterprise that initiates
         if not self._support_and_apply(track, initiator, rng):
             return
         met_all = self._review(track, rng)
