@@ -136,6 +136,15 @@ def test_an_event_from_a_newer_schema_is_refused(log_path):
     conn = sqlite3.connect(log_path)
     conn.execute("DROP TRIGGER events_append_only_update")
     conn.execute("UPDATE events SET schema_version = 9 WHERE position = 1")
+    row = conn.execute("SELECT * FROM events WHERE position = 1").fetchone()
+    digest = chain_hash(
+        row[11], position=row[0], stream_id=row[1], version=row[2], type=row[3],
+        schema_version=row[4], actor=row[5], payload=row[6], occurred_at=row[7],
+        recorded_at=row[8], idempotency_key=row[9], request_hash=row[10],
+    )  # fmt: skip
+    conn.execute(
+        "UPDATE events SET hash = ? WHERE position = 1", (digest,)
+    )  # as a newer nhvflow wrote it
     conn.commit()
     conn.close()
     with nhvflow.open(log_path) as reg, pytest.raises(LogFormatError, match="upgrade nhvflow"):

@@ -12,6 +12,7 @@ import hashlib
 import json
 from typing import Any
 
+from nhvflow.store._hash import chain_hash
 from nhvflow.store._interface import CaseRow, NewEvent, Sealed, StoredEvent, VerifyReport
 from nhvflow.store._json import canonical
 
@@ -45,45 +46,6 @@ def json_scalar(value: Any) -> str:
     if value is None:
         return "null"
     return json.dumps(value, ensure_ascii=False)
-
-
-def chain_hash(
-    prev_hash: str,
-    *,
-    position: int,
-    stream_id: str,
-    version: int,
-    type: str,
-    schema_version: int,
-    actor: str,
-    payload: str,
-    occurred_at: str,
-    recorded_at: str,
-    idempotency_key: str | None,
-    request_hash: str | None,
-) -> str:
-    """SHA-256 of the previous hash followed by the event's canonical encoding.
-
-    ``actor`` and ``payload`` are the stored JSON texts. The recipe is
-    documented in ``docs/log-format.md``.
-    """
-    fields = [
-        position,
-        stream_id,
-        version,
-        type,
-        schema_version,
-        actor,
-        payload,
-        occurred_at,
-        recorded_at,
-        idempotency_key,
-        request_hash,
-    ]
-    # canonical() of a list of scalars is json.dumps(fields, ensure_ascii=False,
-    # separators=(",", ":")), the recipe's text, in one call of the encoder.
-    body = canonical(fields)
-    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
 def projection_seal(row: CaseRow, data_text: str, event_hash: str) -> str:
