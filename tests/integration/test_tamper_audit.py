@@ -705,9 +705,6 @@ def silently_drop(path: Path, event_type: str) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="append() never checks that its INSERT into events wrote a row"
-)
 def test_a_step_whose_event_was_not_written_is_not_reported_as_taken(
     log: Path, ids: dict[str, str]
 ) -> None:
@@ -721,9 +718,6 @@ def test_a_step_whose_event_was_not_written_is_not_reported_as_taken(
     assert case_row(log, case_id)[3] == 6  # and no projection of the unwritten step
 
 
-@pytest.mark.xfail(
-    strict=True, reason="after a dropped event the kept tail links the next step to no event"
-)
 def test_a_dropped_event_leaves_no_step_linked_to_an_event_the_log_lacks(
     log: Path, ids: dict[str, str]
 ) -> None:
@@ -741,9 +735,6 @@ def test_a_dropped_event_leaves_no_step_linked_to_an_event_the_log_lacks(
     assert report.first_bad_position is None, str(report)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="verify() does not report triggers on events it did not make"
-)
 def test_verify_reports_a_foreign_trigger_on_events(log: Path) -> None:
     silently_drop(log, "PermitRevoked")
     with nhvflow.open(log) as reg:

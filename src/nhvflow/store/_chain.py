@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from nhvflow.store._hash import chain_hash
@@ -22,6 +23,7 @@ __all__ = [
     "Sealed",
     "canonical",
     "chain_hash",
+    "foreign_triggers",
     "json_scalar",
     "projection_seal",
     "seal",
@@ -97,6 +99,18 @@ def seal(event: NewEvent, tail: tuple[int, str] | None, recorded_at: str) -> Sea
         digest,
     )
     return Sealed(StoredEvent.from_row(row, event.actor, event.payload), row)
+
+
+def foreign_triggers(found: Iterable[str], own: Iterable[str]) -> list[str]:
+    """A problem for each trigger on ``events`` that is not one of nhvflow's:
+    a trigger can drop or change what a step appends without an error."""
+    mine = set(own)
+    return [
+        f"the table events has a trigger that is not nhvflow's: {name} (it can drop or "
+        "change what a step appends)"
+        for name in sorted(found)
+        if name not in mine
+    ]
 
 
 class ChainCheck:

@@ -467,11 +467,12 @@ def stored_event(row: tuple[Any, ...]) -> StoredEvent:
 def _as_hashed(row: tuple[Any, ...]) -> bool:
     """Whether a stored row's hash is the chain hash of its own content."""
     try:
-        return row[12] == chain_hash(
+        recomputed = chain_hash(
             row[11], position=row[0], stream_id=row[1], version=row[2], type=row[3],
             schema_version=row[4], actor=row[5], payload=row[6], occurred_at=row[7],
             recorded_at=row[8], idempotency_key=row[9], request_hash=row[10],
         )  # fmt: skip
+        return bool(recomputed == row[12])
     except (TypeError, ValueError):  # e.g. a blob written where text belongs
         return False
 

@@ -42,7 +42,7 @@ from nhvflow.errors import (
     NhvflowError,
 )
 from nhvflow.events import iso
-from nhvflow.store._chain import ChainCheck, canonical
+from nhvflow.store._chain import ChainCheck, canonical, foreign_triggers
 from nhvflow.store._decode import json_value
 from nhvflow.store._interface import (
     EVERY_EVENT,
@@ -506,6 +506,7 @@ class PostgresStore(PgSession, Store):
                         f"the append-only trigger {name} was replaced by one that is not "
                         "nhvflow's (it fires at another time or runs another function)"
                     )
+            problems += foreign_triggers(triggers, APPEND_ONLY_TRIGGERS)
             for row in self.event_rows(page=5000):
                 check.feed(row)
         except (psycopg.Error, NhvflowError, ValueError) as exc:

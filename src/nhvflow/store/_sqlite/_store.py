@@ -29,11 +29,12 @@ from nhvflow._log import structured
 from nhvflow.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
+    IntegrityError,
     LogFormatError,
     ReadOnlyLog,
     StoreBusy,
 )
-from nhvflow.store._chain import ChainCheck, canonical
+from nhvflow.store._chain import ChainCheck, canonical, foreign_triggers
 from nhvflow.store._decode import json_value
 from nhvflow.store._interface import (
     EVERY_EVENT,
@@ -353,7 +354,7 @@ class SQLiteStore(Store):
         conn = self._conn
         self._cache.tail = None  # until this append has fully succeeded
         try:
-            conn.execute(INSERT_EVENT, sealed.row)
+            written = conn.execute(INSERT_EVENT, sealed.row).rowcount
         except sqlite3.IntegrityError as exc:
             if "events.stream_id" in str(exc):  # UNIQUE (stream_id, version)
                 raise ConcurrencyConflict(
@@ -364,6 +365,8 @@ class SQLiteStore(Store):
                 first = self.event_by_key(key)
                 raise IdempotencyConflict(key, first.position if first else 0) from exc
             raise
+        if written != 1:
+            raise _dropped(event.position)
         if projection is not None and entry is not None:
             conn.execute(UPSERT_CASE, projection.params)
             self._replace_rows(projection.case.id, projection.tables)
@@ -391,7 +394,8 @@ class SQLiteStore(Store):
         if not held:
             return
         conn = self._conn
-        conn.executemany(INSERT_EVENT, [step.event for step in held])
+        if conn.executemany(INSERT_EVENT, [step.event for step in held]).rowcount != len(held):
+            raise _dropped(held[0].tail[0], held=True)
         conn.executemany(UPSERT_CASE, list({step.case_id: step.case for step in held}.values()))
         tables: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}
         for step in held:
@@ -545,6 +549,7 @@ class SQLiteStore(Store):
                         f"the append-only trigger {name} was replaced by one that is not "
                         "nhvflow's (its SQL differs)"
                     )
+            problems += foreign_triggers(triggers, LOG_TRIGGERS)
             last = 0
             while True:
                 with self._database() as conn:
@@ -573,6 +578,21 @@ class SQLiteStore(Store):
         ``events``), with the steps a batch holds written."""
         with self._database() as conn:
             return conn
+
+
+def _dropped(position: int, *, held: bool = False) -> IntegrityError:
+    """The error for events the database dropped without an error (a
+    trigger on ``events`` that is not nhvflow's): the steps are not taken."""
+    what = (
+        f"the events held from position {position} on were"
+        if held
+        else (f"the event at position {position} was")
+    )
+    return IntegrityError(
+        position,
+        f"{what} not all written: the database dropped an event without an error (a trigger "
+        "on events that is not nhvflow's?); nothing was written, run verify().",
+    )
 
 
 _PROJECTION_PAGE = 500
