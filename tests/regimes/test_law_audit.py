@@ -73,11 +73,6 @@ def _regrant(reg: Registry, case: Case, holder: Region) -> Case:
 # -- nhv: revocation --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nhv.revocation-grounds counts a holder's request made for an earlier, revoked "
-    "permit as the request for its later permit",
-)
 def test_a_request_for_an_earlier_permit_does_not_ground_revoking_a_later_one(reg):
     """DESIGN §4: the ground "holder_request" only after the holder's
     request_revocation. A request made (and acted on) for the region's first

@@ -243,7 +243,9 @@ def follow_up_by_holder(step: Step) -> Iterator[Refusal]:
 def revocation_grounds(step: Step) -> Iterator[Refusal]:
     """A permit holds until further notice (tills vidare) and ends only by
     revocation: when its conditions are not met, when circumstances have changed, or
-    at the holder's request — the last only after the holder asked.
+    at the holder's request — the last only after the holder asked, since the
+    permit it holds now was granted (a request acted on for an earlier permit
+    asks nothing of a later one).
 
     Prop. 2017/18:40 (in force 2018-07-01): permits hold until further notice
     (tills vidare), carry conditions and can be revoked; Socialstyrelsen decides on
@@ -262,8 +264,8 @@ def revocation_grounds(step: Step) -> Iterator[Refusal]:
         return
     if revocation.ground == "holder_request" and region not in case.revocation_requested_by:
         yield refuse(
-            f"{region.swedish_name} has not asked for its permit to be revoked; the ground "
-            "'holder_request' needs the holder's request_revocation first.",
-            f"{region.swedish_name} har inte begärt återkallelse; grunden 'holder_request' "
-            "kräver tillståndshavarens begäran först.",
+            f"{region.swedish_name} has not asked for its permit to be revoked since it was "
+            "granted; the ground 'holder_request' needs the holder's request_revocation first.",
+            f"{region.swedish_name} har inte begärt återkallelse sedan tillståndet gavs; grunden "
+            "'holder_request' kräver tillståndshavarens begäran först.",
         )

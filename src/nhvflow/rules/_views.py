@@ -27,7 +27,7 @@ Each :class:`~nhvflow.states.Process` of nhvflow declares its view
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import attrs
@@ -54,6 +54,11 @@ __all__ = [
 def _day(moment: object) -> date:
     """The day of a time as ``data`` records it (ISO text, UTC: its first ten characters)."""
     return date.fromisoformat(str(moment)[:10])
+
+
+def _moment(moment: object) -> datetime:
+    """A time as ``data`` records it (ISO text with its offset)."""
+    return datetime.fromisoformat(str(moment))
 
 
 def _text(data: Mapping[str, Any], key: str) -> str | None:
@@ -251,8 +256,20 @@ class NhvCase(ProposalCase):
 
     @once
     def revocation_requested_by(self) -> tuple[Region, ...]:
-        """The holders that asked for their permit to be revoked."""
-        return tuple(Region[r["region"]] for r in _items(self._data, "revocation_requests"))
+        """The holders that asked for their valid permit to be revoked: each
+        asked at or after that permit was granted (a request made for an
+        earlier permit of the region, since revoked, asks nothing of the
+        one it holds now)."""
+        granted: dict[str, datetime] = {}
+        for p in _items(self._data, "permits"):
+            if p["valid"]:
+                at = _moment(p["granted_at"])
+                granted[p["region"]] = min(at, granted.get(p["region"], at))
+        return tuple(
+            Region[r["region"]]
+            for r in _items(self._data, "revocation_requests")
+            if r["region"] in granted and _moment(r["requested_at"]) >= granted[r["region"]]
+        )
 
 
 # -- kc-proposal ------------------------------------------------------------------------
