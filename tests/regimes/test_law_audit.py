@@ -140,11 +140,6 @@ def test_a_fresh_request_grounds_revoking_the_later_permit_at_the_holders_reques
     assert case.data["application_round"] == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="revoke_permit accepts an applications_due before the revocation (decide refuses "
-    "the same), opening a round no region can apply in",
-)
 def test_a_revocation_cannot_open_an_application_period_that_has_already_closed(reg):
     """nhv.application-window: the period in which regions may apply runs from
     the request for applications; ``decide`` refuses a last day before its own

@@ -269,6 +269,13 @@ def max_five_units(step: Step) -> Iterator[Refusal]:
         )
 
 
+_OPENS_A_ROUND = {
+    "decide": ("decision", "beslutet"),
+    "revoke_permit": ("revocation", "återkallelsen"),
+}
+"""The steps that open a round of applications, named in a refusal (en, sv)."""
+
+
 @nhv_rule(
     id="nhv.application-window",
     title_sv="Ansökan om tillstånd görs inom den tid Socialstyrelsen anger",
@@ -281,7 +288,7 @@ def application_window(step: Step) -> Iterator[Refusal]:
     """``decide`` sets the period in which regions may apply (Socialstyrelsen's
     request for applications); ``apply_for_permit`` outside it is refused. A
     revocation that frees a place opens a new period, for the new round of
-    applications.
+    applications; neither may set a last day before its own date.
 
     Socialstyrelsen, Förutsättningar för kompetenscentrum (2019), the process:
     "5. Huvudmännen för hälso- och sjukvården ansöker om tillstånd att bedriva den
@@ -293,15 +300,16 @@ def application_window(step: Step) -> Iterator[Refusal]:
     ``nhv.application-period`` applies (three months, Socialstyrelsen's
     practice as this library models it, not law).
     """
-    if step.trigger == "decide":
-        decision: ev.NhvDecided = step.payload
-        due = decision.applications_due
+    if step.trigger in _OPENS_A_ROUND:
+        opening: ev.NhvDecided | ev.PermitRevoked = step.payload
+        due = opening.applications_due
         if due is not None and due < step.at.date():
+            en, sv = _OPENS_A_ROUND[step.trigger]
             yield refuse(
-                f"The last day for applications ({due}) is before the decision "
-                f"({step.at.date()}); set applications_due on or after the decision's date.",
-                f"Sista ansökningsdag ({due}) ligger före beslutet ({step.at.date()}); ange en "
-                "sista ansökningsdag på eller efter beslutsdagen.",
+                f"The last day for applications ({due}) is before the {en} "
+                f"({step.at.date()}); set applications_due on or after the {en}'s date.",
+                f"Sista ansökningsdag ({due}) ligger före {sv} ({step.at.date()}); ange en "
+                f"sista ansökningsdag på eller efter dagen för {sv}.",
             )
         return
     period = step.view(NhvCase).application_period

@@ -381,7 +381,7 @@ NHV = Process(
             "permitted",
             r.BOARD,
             ev.PermitRevoked,
-            rules=(r.revocation_grounds,),
+            rules=(r.revocation_grounds, r.application_window),
             prepare=_prepare_revocation,
             en="revoke a permit",
             sv="återkalla ett tillstånd",
