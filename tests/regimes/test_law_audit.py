@@ -291,11 +291,6 @@ def test_a_text_that_names_no_authorisation_does_not_authorise_a_longer_grant(re
 # -- no-competence-service --------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no.wind-down-when-goals-met reads only the latest report: a later report of goals "
-    "unmet cancels the wind-down an earlier one made due",
-)
 def test_the_wind_down_stays_due_once_a_report_has_said_the_goals_are_met(reg, kit):
     """DESIGN §4b: "once a report says the goals are met, the wind-down is due
     (it shows among the registry's deadlines)"; seed: "När målet kan anses ha

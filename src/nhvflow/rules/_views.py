@@ -392,3 +392,9 @@ class NorwayCase(CaseView):
     def latest_report(self) -> YearReport | None:
         """The report for the latest year, if any."""
         return max(self.annual_reports, key=lambda r: r.year, default=None)
+
+    @property
+    def goals_met_report(self) -> YearReport | None:
+        """The first annual report that says the goals are met, if any: from
+        it on the wind-down is due, and a later report does not take that back."""
+        return next((r for r in self.annual_reports if r.goals_met), None)

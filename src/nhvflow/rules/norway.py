@@ -387,7 +387,8 @@ def annual_report(step: Step) -> Iterator[Refusal]:
 )
 def wind_down_when_goals_met(step: Step) -> Iterator[Refusal]:
     """Once an annual report says the goals are met, the wind-down is due (a duty,
-    recorded on the case as ``wind_down_due``); the ministry may also wind a
+    recorded on the case as ``wind_down_due``; a later report of goals unmet
+    does not take it back); the ministry may also wind a
     service down for another reason, recorded in ``reason``. Refused only is a
     wind-down that neither follows a report of goals met nor gives a reason.
 
@@ -398,7 +399,10 @@ def wind_down_when_goals_met(step: Step) -> Iterator[Refusal]:
     wind_down: ev.ServiceWoundDown = step.payload
     if wind_down.reason.strip():
         return
-    latest = step.view(NorwayCase).latest_report
+    case = step.view(NorwayCase)
+    if case.goals_met_report is not None:
+        return
+    latest = case.latest_report
     if latest is None:
         yield refuse(
             "No annual report says the goals are met, and no reason is given; the service "
@@ -407,13 +411,13 @@ def wind_down_when_goals_met(step: Step) -> Iterator[Refusal]:
             "Ingen årsrapport visar att målen är uppnådda, och inget skäl anges; tjänsten "
             "avvecklas när målen är uppnådda, eller av ett skäl som departementet anger.",
         )
-    elif not latest.goals_met:
+    else:
         yield refuse(
-            f"The latest annual report ({latest.year}) does not say the goals are met, and "
-            "no reason is given; wind the service down once they are, or record the reason "
-            "(reason).",
-            f"Den senaste årsrapporten ({latest.year}) visar inte att målen är uppnådda, och "
-            "inget skäl anges; avveckla tjänsten när de är det, eller ange skälet.",
+            f"No annual report, the latest included ({latest.year}), says the goals are met, "
+            "and no reason is given; wind the service down once they are, or record the "
+            "reason (reason).",
+            f"Ingen årsrapport, den senaste inräknad ({latest.year}), visar att målen är "
+            "uppnådda, och inget skäl anges; avveckla tjänsten när de är det, eller ange skälet.",
         )
 
 

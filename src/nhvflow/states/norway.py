@@ -54,12 +54,12 @@ def _reports_pending(case: Case, as_of: date) -> Iterator[Pending]:
 
 
 def _wind_down_pending(case: Case, as_of: date) -> Iterator[Pending]:
-    latest = r.NorwayCase(case.data).latest_report
-    if latest is not None and latest.goals_met and latest.reported_on is not None:
+    report = r.NorwayCase(case.data).goals_met_report
+    if report is not None and report.reported_on is not None:
         yield Pending(
-            latest.reported_on,
+            report.reported_on,
             "Helse- og omsorgsdepartementet",
-            detail=f"the report for {latest.year} says the goals are met",
+            detail=f"the report for {report.year} says the goals are met",
         )
 
 
