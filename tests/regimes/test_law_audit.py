@@ -163,11 +163,6 @@ def test_a_revocation_cannot_open_an_application_period_that_has_already_closed(
 # -- nhv: follow-up ---------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nhv.follow-up-by-holder counts one report per region and year, not per permit "
-    "and year: a new permit's first report is refused",
-)
 def test_a_new_permit_gets_its_own_follow_up_for_the_year_it_was_granted(reg):
     """DESIGN §4: "nhv.follow-up-by-holder — one follow-up report per permit and
     year, by the holder" (steg 8: "Landstingen ansvarar för årlig uppföljning av

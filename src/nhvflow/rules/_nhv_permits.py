@@ -222,7 +222,7 @@ def follow_up_by_holder(step: Step) -> Iterator[Refusal]:
             f"Uppföljningen för {year} kan inte rapporteras {step.at.year}; rapportera ett år "
             "som har börjat.",
         )
-    if any(f.region is region and f.year == year for f in case.follow_ups):
+    if any(case.reported(p, year) for p in held):
         yield refuse(
             f"{region.swedish_name} has already reported the follow-up for {year}; one report "
             "per permit and year.",

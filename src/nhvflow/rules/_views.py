@@ -47,6 +47,7 @@ __all__ = [
     "NorwayCase",
     "Permit",
     "ProposalCase",
+    "RevocationRequest",
     "YearReport",
 ]
 
@@ -103,12 +104,20 @@ class Applicant:
 @attrs.frozen
 class Permit:
     """A permit as the case records it: the holder, its unit, whether it is
-    still valid (``False`` once revoked) and the day it was granted."""
+    still valid (``False`` once revoked) and the day and moment it was granted."""
 
     region: Region
     unit: str | None
     valid: bool
     granted_on: date
+    granted_at: datetime
+    """The moment it was granted (what orders it among the case's other records)."""
+
+    def since_granted(self, record: FollowUp | RevocationRequest) -> bool:
+        """Whether the holder's ``record`` was made for this permit: by its
+        region, at or after it was granted (not for an earlier permit of the
+        region, since revoked)."""
+        return record.region is self.region and record.made_at >= self.granted_at
 
 
 @attrs.frozen
@@ -136,6 +145,16 @@ class FollowUp:
 
     region: Region
     year: int
+    made_at: datetime
+    """When it was reported."""
+
+
+@attrs.frozen
+class RevocationRequest:
+    """A permit holder's request that its permit be revoked."""
+
+    region: Region
+    made_at: datetime
 
 
 class NhvCase(ProposalCase):
@@ -217,9 +236,12 @@ class NhvCase(ProposalCase):
     def permits(self) -> tuple[Permit, ...]:
         """Every permit granted in the case, valid and revoked."""
         return tuple(
-            Permit(Region[p["region"]], p.get("unit"), bool(p["valid"]), _day(p["granted_at"]))
+            Permit(
+                Region[p["region"]], p.get("unit"), bool(p["valid"]), _day(p["granted_at"]),
+                _moment(p["granted_at"]),
+            )
             for p in _items(self._data, "permits")
-        )
+        )  # fmt: skip
 
     @once
     def valid_permits(self) -> tuple[Permit, ...]:
@@ -251,8 +273,14 @@ class NhvCase(ProposalCase):
     def follow_ups(self) -> tuple[FollowUp, ...]:
         """The holders' annual follow-up reports."""
         return tuple(
-            FollowUp(Region[f["region"]], int(f["year"])) for f in _items(self._data, "follow_ups")
+            FollowUp(Region[f["region"]], int(f["year"]), _moment(f["reported_at"]))
+            for f in _items(self._data, "follow_ups")
         )
+
+    def reported(self, permit: Permit, year: int) -> bool:
+        """Whether the holder has reported the follow-up of ``permit`` for
+        ``year`` (one report per permit and year)."""
+        return any(f.year == year and permit.since_granted(f) for f in self.follow_ups)
 
     @once
     def revocation_requested_by(self) -> tuple[Region, ...]:
@@ -260,15 +288,12 @@ class NhvCase(ProposalCase):
         asked at or after that permit was granted (a request made for an
         earlier permit of the region, since revoked, asks nothing of the
         one it holds now)."""
-        granted: dict[str, datetime] = {}
-        for p in _items(self._data, "permits"):
-            if p["valid"]:
-                at = _moment(p["granted_at"])
-                granted[p["region"]] = min(at, granted.get(p["region"], at))
-        return tuple(
-            Region[r["region"]]
+        requests = [
+            RevocationRequest(Region[r["region"]], _moment(r["requested_at"]))
             for r in _items(self._data, "revocation_requests")
-            if r["region"] in granted and _moment(r["requested_at"]) >= granted[r["region"]]
+        ]
+        return tuple(
+            {p.region: None for p in self.valid_permits if any(map(p.since_granted, requests))}
         )
 
 

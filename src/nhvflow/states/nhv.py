@@ -111,14 +111,13 @@ def _applications_pending(case: Case, as_of: date) -> Iterator[Pending]:
 
 def _follow_ups_pending(case: Case, as_of: date) -> Iterator[Pending]:
     view = r.NhvCase(case.data)
-    done = {(f.region, f.year) for f in view.follow_ups}
     for permit in view.permits:
         granted = permit.granted_on
         if not permit.valid or granted > as_of:
             continue
         region = permit.region
         for year in range(granted.year, as_of.year + 1):
-            if (region, year) not in done:
+            if not view.reported(permit, year):
                 yield Pending(
                     anniversary(granted, year + 1),
                     region.swedish_name,
