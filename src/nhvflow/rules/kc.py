@@ -40,6 +40,7 @@ from nhvflow.rules.nhv import expert_group_composition as _composition
 __all__ = [
     "EXPERT_GROUP_OF_CASE",
     "FINANCING_FORMS",
+    "NO_AUTHORISATION",
     "NO_FINANCING",
     "NPO_OF_AREA",
     "REGION_FOR_ITSELF",
@@ -327,7 +328,9 @@ def financing_form(step: Step) -> Iterator[Refusal]:
 )
 def state_grant_one_year(step: Step) -> Iterator[Refusal]:
     """A state grant runs for one year; a grant for longer needs the Riksdag's
-    authorisation, recorded in ``riksdag_authorisation``.
+    authorisation, recorded in ``riksdag_authorisation`` (``True``, or text
+    naming the decision; a word that says there is none, such as "ingen" or
+    "saknas", records none).
 
     Socialstyrelsen, Förutsättningar för kompetenscentrum (2019), "Organisationsformer
     och finansiering":
@@ -352,7 +355,7 @@ def state_grant_one_year(step: Step) -> Iterator[Refusal]:
             f"Statsbidrag för {years} år begärdes; ett bidrag gäller minst ett år.",
             criterion="years",
         )
-    elif years > 1 and not establishment.riksdag_authorisation:
+    elif years > 1 and not _authorised(establishment.riksdag_authorisation):
         yield refuse(
             f"A state grant for {years} years needs the Riksdag's authorisation, and none is "
             "recorded; grant one year, or record the authorisation (riksdag_authorisation=True "
@@ -362,6 +365,18 @@ def state_grant_one_year(step: Step) -> Iterator[Refusal]:
             "eller beslutet som ger det).",
             criterion="authorisation",
         )
+
+
+NO_AUTHORISATION = NO_FINANCING | {"nej", "saknas", "ej", "false", "n/a", "pending", "väntar"}
+"""Words that name no authorisation: text given for one must name the decision."""
+
+
+def _authorised(authorisation: str | bool | None) -> bool:
+    """Whether an authorisation is recorded: ``True``, or text that names a
+    decision (not a word that says there is none, such as "ingen")."""
+    if isinstance(authorisation, str):
+        return "_".join(authorisation.casefold().split()) not in NO_AUTHORISATION
+    return authorisation is True
 
 
 RULES = (
