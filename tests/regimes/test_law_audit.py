@@ -229,11 +229,6 @@ def test_only_the_holder_asks_for_its_own_permit_to_be_revoked(reg):
 # -- nhv: citations ---------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="four nhv citations name no published title (e.g. 'Socialstyrelsen, Kriterier vid "
-    "sammansättning av sakkunniggrupper', 'arbetsprocess för NHV')",
-)
 def test_rules_from_socialstyrelsens_page_cite_it_by_publisher_title_and_year():
     """DESIGN §4: "name a source by its publisher, title and year (e.g.
     'Socialstyrelsen, webbsidan Nationell högspecialiserad vård')". The

@@ -195,7 +195,7 @@ nhv_rule = RULEBOOK.rule
 
 RESPONSIBLE_PARTY = RULEBOOK.responsible_party(
     id="nhv.responsible-party",
-    citation="HSF (2017:80) 2 kap. 1–2 §; Socialstyrelsen, arbetsprocess för NHV steg 1–8",
+    citation=f"HSF (2017:80) 2 kap. 1–2 §; {_PAGE}, steg 1–8",
     seed=f"{_PAGE}, 'Arbetsprocess': Steg 1–8 with 'Ansvarig: ...'",
     doc="""Only the responsible party may fire a step; an NPO only in its own
 area; a region only for itself.

@@ -186,7 +186,7 @@ def special_conditions_need_basis(step: Step) -> Iterator[Refusal]:
     id="nhv.follow-up-by-holder",
     title_sv="Tillståndshavaren följer upp tillståndet årligen",
     title_en="The permit holder reports a follow-up every year",
-    citation="Socialstyrelsen, arbetsprocess för NHV steg 8; HSLF-FS 2018:48",
+    citation=f"{_PAGE}, steg 8; HSLF-FS 2018:48",
     kind="practice",
     seed=f"{_PAGE}, 'Steg 8 - Uppföljning och utvärdering av tillstånden'",
 )

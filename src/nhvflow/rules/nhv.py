@@ -218,7 +218,7 @@ def proposal_nominates_experts(step: Step) -> Iterator[Refusal]:
     id="nhv.max-five-units",
     title_sv="Vården bedrivs vid som mest fem enheter",
     title_en="Care is run at no more than five units",
-    citation="HSL (2017:30) 2 kap. 7 §; prop. 2017/18:40; Socialstyrelsen (som mest fem enheter)",
+    citation=f"HSL (2017:30) 2 kap. 7 §; prop. 2017/18:40; {_PAGE}, 'Bakgrund'",
     kind="practice",
     seed=f"{_PAGE}, 'Bakgrund': 'som mest fem enheter i landet'",
 )
@@ -418,7 +418,7 @@ def composition_failures(experts: tuple[Expert, ...]) -> Iterator[Refusal]:
     id="nhv.expert-group-composition",
     title_sv="Kriterier vid sammansättning av sakkunniggrupper",
     title_en="Criteria for composing an expert group",
-    citation="Socialstyrelsen, Kriterier vid sammansättning av sakkunniggrupper",
+    citation=f"{_PAGE}, 'Kriterier vid sammansättning av sakkunniggrupper'",
     kind="practice",
     seed=f"{_PAGE}, 'Kriterier vid sammansättning av sakkunniggrupper'",
 )
