@@ -324,3 +324,39 @@ def test_ern_membership_applies_from_27_may_2014_when_the_decisions_took_effect(
         )
         assert case.state == "applied"
         assert date.fromisoformat("2014-05-27") == reg.get(case.id).updated_at.date()
+
+
+# -- nhv: the unit of a permit ----------------------------------------------------------
+
+
+def test_a_permit_goes_to_the_unit_the_region_applied_for(reg):
+    """nhv.permit-needs-application: a permit is granted on the region's
+    application, and the application names the unit; a grant for another
+    unit of the region is no grant on that application."""
+    case, holder = _permitted(reg)
+    case = reg.fire(
+        case.id,
+        "revoke_permit",
+        BOARD,
+        region=holder,
+        ground="conditions_not_met",
+        reason="Villkoren uppfylldes inte",
+        at=_after(case, 1),
+    )
+    region = Actor.region(holder)
+    case = reg.fire(case.id, "apply_for_permit", region, unit="Ny enhet", at=_after(case, 1))
+    case = reg.fire(case.id, "prepare_board", SOS, at=_after(case, 1))
+    elsewhere = reg.check(
+        case.id,
+        "grant_permits",
+        BOARD,
+        permits=[PermitGrant(holder, unit="Privatkliniken AB")],
+        at=_after(case, 1),
+    )
+    assert [v.rule for v in elsewhere] == ["nhv.permit-needs-application"]
+    assert "Ny enhet" in elsewhere[0].message
+    for unit in (None, "ny  ENHET"):
+        assert reg.check(
+            case.id, "grant_permits", BOARD, permits=[PermitGrant(holder, unit=unit)],
+            at=_after(case, 1),
+        ) == []  # fmt: skip

@@ -34,7 +34,8 @@ from nhvflow.rules._views import NhvCase
 )
 def permit_needs_application(step: Step) -> Iterator[Refusal]:
     """A permit goes only to a region that applied in the current round of
-    applications; one application per region and round; the board is prepared
+    applications, for the unit it applied for; one application per region
+    and round; the board is prepared
     only once there is an application, and decides only on prepared ones.
 
     Socialstyrelsen, Förutsättningar för kompetenscentrum (2019): "5. Huvudmännen
@@ -77,6 +78,10 @@ def permit_needs_application(step: Step) -> Iterator[Refusal]:
                 "Socialstyrelsen bereder dem först (prepare_board).",
             )
         seen: set[Region] = set()
+        units: dict[Region, list[str]] = {}  # the units each region applied for in this round
+        for a in case.applicants:
+            if a.round == case.application_round and a.unit is not None:
+                units.setdefault(a.region, []).append(a.unit)
         granted: ev.PermitsGranted = step.payload
         for grant in granted.permits:
             region = grant.region
@@ -99,6 +104,22 @@ def permit_needs_application(step: Step) -> Iterator[Refusal]:
                     f"{region.swedish_name} already holds a valid permit in this area.",
                     f"{region.swedish_name} har redan ett giltigt tillstånd inom området.",
                 )
+            elif (applied := units.get(region)) and not _applied_for(grant.unit, applied):
+                yield refuse(
+                    f"{region.swedish_name} applied for a permit at {', '.join(applied)}, not at "
+                    f"{grant.unit}; a permit goes to the unit the region applied for.",
+                    f"{region.swedish_name} ansökte om tillstånd för {', '.join(applied)}, inte "
+                    f"för {grant.unit}; tillståndet ges för den enhet regionen ansökt för.",
+                    criterion=region.name,
+                )
+
+
+def _applied_for(unit: str | None, applied: list[str]) -> bool:
+    """Whether a granted unit is one the region applied for (``None``: the
+    grant takes the unit of the application), alike but for case and spaces."""
+    if unit is None:
+        return True
+    return " ".join(unit.casefold().split()) in {" ".join(a.casefold().split()) for a in applied}
 
 
 @nhv_rule(
