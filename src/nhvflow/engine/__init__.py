@@ -280,7 +280,8 @@ class Registry:
         """The events after position ``since`` (0: from the start), in log
         order, at most ``limit`` (1 to 10,000): a feed for integration
         consumers, who read the next page from the last event's position.
-        :class:`InvalidPayload` for a negative ``since`` or a ``limit`` out
+        :class:`InvalidPayload` for a ``since`` that is negative or past
+        the largest position a log can hold (2**63 - 1), or a ``limit`` out
         of range.
 
         .. versionchanged:: 0.1
