@@ -346,10 +346,11 @@ class Registry:
         or English. Render it with ``.markdown`` or ``.html``.
 
         Raises :class:`UnknownCase`, or :class:`InvalidPayload` naming
-        ``version`` when that event is not a decision.
+        ``version`` when it is no whole number or that event is not a decision.
 
         .. versionadded:: 0.2
         """
+        a_version(version, "version")
         events = self.history(case_id)
         with self.store.read():
             process = self._catalogue.process(self._pipeline.load(case_id).process)

@@ -99,7 +99,8 @@ def an_optional_key(value: object, field: str = "idempotency_key") -> str | None
 
 
 def a_version(value: object, field: str = "expected_version") -> int | None:
-    """An expected version: ``None`` or a whole number (not a bool)."""
+    """A version (``expected_version``, ``decision(version=)``): ``None`` or a
+    whole number (not a bool)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
