@@ -313,6 +313,12 @@ class Registry:
         ``actor`` keeps what that party is responsible for. Read from the
         case projection, not the event log.
 
+        ``as_of`` is a date, a timezone-aware datetime (its own day) or ISO
+        text of either (``"2025-09-01"``), read whole; anything else is
+        :class:`InvalidPayload` naming ``as_of``. A yearly duty that would
+        fall due past the calendar (after 9999-12-31) is not listed: no day
+        that can be asked about is past it.
+
         .. versionadded:: 0.2
         """
         return _deadlines.in_order(self.iter_due(as_of, actor))
