@@ -613,11 +613,6 @@ def test_a_refused_step_leaves_its_idempotency_key_free(any_reg):
     assert any_reg.store.count_events() == before[0] + 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a reused idempotency key makes a malformed payload for a trigger the state "
-    "does not offer InvalidPayload, neither InvalidTrigger nor IdempotencyConflict",
-)
 def test_a_reused_key_on_a_trigger_not_offered_is_invalid_trigger_or_a_conflict():
     """With a key already used, ``decide`` on a withdrawn case with a
     malformed (or missing) ``units`` should be refused as the trigger not
