@@ -87,7 +87,7 @@ def unpack(
 
 def unpack_creation(
     catalogue: Catalogue,
-    step: Fact | None,
+    step: object,
     process: str | None,
     default: str,
     payload: dict[str, Any],
@@ -96,7 +96,8 @@ def unpack_creation(
 
     Without a payload object: the process asked for (or the default) and the
     keywords. With one: the process whose creating step records it (the one
-    asked for must be that process).
+    asked for must be that process). ``step`` is typed ``object``: it is the
+    caller's, and anything else than a creating step is refused by name.
     """
     if step is None:
         return process or default, payload
