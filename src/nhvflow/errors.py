@@ -49,8 +49,9 @@ _repr.maxlist = _repr.maxtuple = _repr.maxdict = _repr.maxset = 4
 
 def shown(value: object) -> str:
     """``repr(value)`` cut to about :data:`SHOWN` characters, for a message:
-    a 10 MB argument, a deeply nested one or one whose ``repr`` fails is
-    named, never echoed in full.
+    a 10 MB argument, a deeply nested one, an int too long for Python to
+    print (over 4300 digits: its size is shown) or one whose ``repr`` fails
+    is named, never echoed in full.
 
     .. versionadded:: 0.1
     """
@@ -62,6 +63,9 @@ def shown(value: object) -> str:
         text = _repr.repr(value)
     except Exception:  # a caller's object whose repr itself fails
         text = f"<{type(value).__name__}>"
+        if isinstance(value, int):  # over 4300 digits, which Python will not spell out
+            digits = int(abs(value).bit_length() * 0.30103) + 1
+            text = f"<{type(value).__name__} of about {digits:,} digits>"
     return text if len(text) <= 2 * SHOWN else f"{text[:SHOWN]}...>"
 
 
@@ -229,7 +233,8 @@ class ConcurrencyConflict(NhvflowError):
             )
         else:
             msg = (
-                f"case {_cut(case_id)} is at version {actual}, not the expected {expected}; "
+                f"case {_cut(case_id)} is at version {actual}, not the expected "
+                f"{shown(expected)}; "
                 "another step was recorded first. Reload the case and decide again."
             )
         super().__init__(msg)

@@ -280,7 +280,8 @@ class Registry:
         """The events after position ``since`` (0: from the start), in log
         order, at most ``limit`` (1 to 10,000): a feed for integration
         consumers, who read the next page from the last event's position.
-        :class:`InvalidPayload` for a negative ``since`` or a ``limit`` out
+        :class:`InvalidPayload` for a ``since`` that is negative or past
+        the largest position a log can hold (2**63 - 1), or a ``limit`` out
         of range.
 
         .. versionchanged:: 0.1
@@ -311,6 +312,12 @@ class Registry:
         whether it is overdue and the source. Overdue first, then by date.
         ``actor`` keeps what that party is responsible for. Read from the
         case projection, not the event log.
+
+        ``as_of`` is a date, a timezone-aware datetime (its own day) or ISO
+        text of either (``"2025-09-01"``), read whole; anything else is
+        :class:`InvalidPayload` naming ``as_of``. A yearly duty that would
+        fall due past the calendar (after 9999-12-31) is not listed: no day
+        that can be asked about is past it.
 
         .. versionadded:: 0.2
         """
@@ -345,10 +352,11 @@ class Registry:
         or English. Render it with ``.markdown`` or ``.html``.
 
         Raises :class:`UnknownCase`, or :class:`InvalidPayload` naming
-        ``version`` when that event is not a decision.
+        ``version`` when it is no whole number or that event is not a decision.
 
         .. versionadded:: 0.2
         """
+        a_version(version, "version")
         events = self.history(case_id)
         with self.store.read():
             process = self._catalogue.process(self._pipeline.load(case_id).process)

@@ -9,10 +9,9 @@ The registry calls these at the top of each method, and
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from nhvflow.errors import InvalidPayload, shown
@@ -34,6 +33,7 @@ __all__ = [
     "optional_text",
     "process_name",
     "unencodable_field",
+    "utc_offset",
 ]
 
 MAX_ID = 200
@@ -99,7 +99,8 @@ def an_optional_key(value: object, field: str = "idempotency_key") -> str | None
 
 
 def a_version(value: object, field: str = "expected_version") -> int | None:
-    """An expected version: ``None`` or a whole number (not a bool)."""
+    """A version (``expected_version``, ``decision(version=)``): ``None`` or a
+    whole number (not a bool)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
@@ -154,9 +155,23 @@ def a_logger(logger: object) -> None:
         )
 
 
+def utc_offset(value: datetime, field: str) -> timedelta | None:
+    """``value``'s offset from UTC, ``None`` when it is naive. A time zone
+    whose ``utcoffset`` fails (returns no timedelta, or raises) is a caller's
+    broken object, refused by name rather than let out as its TypeError."""
+    try:
+        return value.utcoffset()
+    except Exception as exc:
+        raise InvalidPayload(
+            field,
+            f"has a time zone ({type(value.tzinfo).__name__}) whose utcoffset() fails "
+            f"({type(exc).__name__}); use a working one, e.g. UTC or ZoneInfo('Europe/Stockholm').",
+        ) from None
+
+
 def clock_moment(value: object) -> datetime:
     """What the registry's ``clock`` returned: a timezone-aware datetime."""
-    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+    if not isinstance(value, datetime) or utc_offset(value, "clock") is None:
         raise InvalidPayload(
             "clock",
             f"must return a timezone-aware datetime, e.g. datetime.now(UTC) (it returned "
@@ -195,7 +210,14 @@ def open_path(path: object) -> str:
             f"must be a file path (str or os.PathLike), ':memory:' or a PostgreSQL URL "
             f"(got {type(path).__name__} {shown(path)}).",
         )
-    text = os.fspath(path)
+    try:
+        text = os.fspath(path)
+    except Exception as exc:  # a caller's __fspath__ that returns no path, or fails
+        raise InvalidPayload(
+            "path",
+            f"{type(path).__name__}.__fspath__() gave no path ({type(exc).__name__}); it must "
+            "return the file path as text.",
+        ) from None
     if not isinstance(text, str):
         raise InvalidPayload("path", f"must be a text path, not bytes (got {shown(text)}).")
     if not text.strip():
@@ -224,7 +246,8 @@ def open_arguments(
     if (
         isinstance(busy_timeout, bool)
         or not isinstance(busy_timeout, int | float)
-        or not math.isfinite(busy_timeout)
+        # compared, never converted to a float: NaN, infinities and ints too big for a
+        # float (10**400, where math.isfinite raised OverflowError) all fail it
         or not 0 <= busy_timeout <= MAX_BUSY_TIMEOUT
     ):
         raise InvalidPayload(

@@ -18,7 +18,8 @@ from typing import Any
 
 import attrs
 
-from nhvflow.errors import InvalidPayload
+from nhvflow.engine._checks import utc_offset
+from nhvflow.errors import InvalidPayload, shown
 from nhvflow.model import Actor, Case, Role
 from nhvflow.states import Process
 from nhvflow.states._deadline import Deadline, DeadlineKind, Pending
@@ -74,18 +75,41 @@ class Due:
 
 
 def as_day(value: date | datetime | str | None, today: Callable[[], date]) -> date:
-    """The day asked about: ``value`` as a date (a datetime's own date; ISO
-    text), or ``today()`` when ``None``."""
+    """The day asked about: ``value`` as a date (a timezone-aware datetime's
+    own date; ISO text of a date, or of an aware date-time, read whole), or
+    ``today()`` when ``None``. Anything else (a naive datetime, a number
+    whose digits spell a date, a date followed by other text) is refused,
+    not guessed at."""
     if value is None:
         return today()
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidPayload(
+                "as_of",
+                f"{shown(value)} is not an ISO date; give one as YYYY-MM-DD (or a date, or a "
+                "timezone-aware datetime).",
+            ) from None
     if isinstance(value, datetime):
+        if utc_offset(value, "as_of") is None:
+            raise InvalidPayload(
+                "as_of",
+                f"{shown(value)} is a naive date-time, ambiguous about its day; give a date "
+                "(YYYY-MM-DD) or a timezone-aware datetime.",
+            )
         return value.date()
     if isinstance(value, date):
         return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise InvalidPayload("as_of", f"{value!r} is not a date; give one as YYYY-MM-DD.") from None
+    raise InvalidPayload(
+        "as_of",
+        f"must be a date, a timezone-aware datetime or ISO text, e.g. '2025-09-01' (got "
+        f"{type(value).__name__} {shown(value)}).",
+    )
 
 
 def _party(actor: Actor) -> str:

@@ -29,7 +29,7 @@ from nhvflow.engine._decision_text import (
     render_markdown,
     summary,
 )
-from nhvflow.errors import InvalidPayload
+from nhvflow.errors import InvalidPayload, shown
 from nhvflow.model import Actor, Case, Event
 from nhvflow.rules import Facts, Step
 from nhvflow.states import Process
@@ -167,7 +167,7 @@ def _pick(process: Process, events: Sequence[Event], version: int | None) -> tup
         )
     if not 1 <= version <= len(events):
         raise InvalidPayload(
-            "version", f"case {case_id} has versions 1 to {len(events)} (got {version})."
+            "version", f"case {case_id} has versions 1 to {len(events)} (got {shown(version)})."
         )
     event = events[version - 1]
     if event.type not in decisions:

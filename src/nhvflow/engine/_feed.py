@@ -19,16 +19,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from nhvflow.errors import InvalidPayload
+from nhvflow.errors import InvalidPayload, shown
 
 if TYPE_CHECKING:
     from nhvflow.engine import Registry
     from nhvflow.model import Event
 
-__all__ = ["MAX_PAGE", "check_page", "every_event"]
+__all__ = ["MAX_PAGE", "MAX_POSITION", "check_page", "every_event"]
 
 MAX_PAGE = 10_000
 """The most events one call of :meth:`Registry.events` returns."""
+MAX_POSITION = 2**63 - 1
+"""The largest position a log can hold: a signed 64-bit integer in both stores,
+whose drivers cannot even compare against a larger one."""
 
 
 def _whole(value: object) -> bool:
@@ -36,17 +39,18 @@ def _whole(value: object) -> bool:
 
 
 def check_page(since: object, limit: object) -> None:
-    """Refuse a page that is not ``since`` >= 0 and ``limit`` 1 to :data:`MAX_PAGE`."""
-    if not _whole(since) or since < 0:  # type: ignore[operator]
+    """Refuse a page that is not ``since`` 0 to :data:`MAX_POSITION` and
+    ``limit`` 1 to :data:`MAX_PAGE`."""
+    if not _whole(since) or not 0 <= since <= MAX_POSITION:  # type: ignore[operator]
         raise InvalidPayload(
             "since",
-            f"must be a position: a whole number, 0 or more (0 reads from the start of the "
-            f"log; got {since!r}).",
+            f"must be a position: a whole number from 0 (the start of the log) to "
+            f"{MAX_POSITION} (got {shown(since)}).",
         )
     if not _whole(limit) or not 1 <= limit <= MAX_PAGE:  # type: ignore[operator]
         raise InvalidPayload(
             "limit",
-            f"must be a whole number from 1 to {MAX_PAGE:,} (got {limit!r}); read further "
+            f"must be a whole number from 1 to {MAX_PAGE:,} (got {shown(limit)}); read further "
             "pages from the position of the last event returned.",
         )
 

@@ -7,7 +7,8 @@ order, and the first refusal ends it with nothing written::
                 the log (IntegrityError for a row the log does not back), its process
                 and the trigger's transition (InvalidTrigger for a trigger it lacks)
     2 replay    a repeated idempotency key returns the first result
-                (IdempotencyConflict when the request differs)
+                (IdempotencyConflict when the request differs; a key recorded for
+                another step or case, before its payload is parsed)
     3 version   the expected version (ConcurrencyConflict)
     4 state     the case's state offers the trigger (InvalidTrigger, whatever the payload)
     5 payload   parsed, encoded and size-checked (InvalidPayload)
@@ -271,6 +272,14 @@ class Pipeline:
         previous = None if key is None else self.store.event_by_key(check_key(key))
         if previous is None or key is None:
             return None
+        # A key recorded for another step or case conflicts whatever the payload: judged
+        # before the payload is parsed, so that a trigger the state does not offer is not
+        # answered about its payload (stage 4 comes before 5).
+        stream = target.stream if target.row is not None or target.registry else request.stream
+        other_step = previous.type != target.transition.event.type
+        other_case = stream is not None and previous.stream_id != stream  # None: a new id
+        if other_step or other_case:
+            raise IdempotencyConflict(key, previous.position)
         fact = _payload.parse(target.transition.event, request.payload)
         moment = None if request.at is None else utc_iso(request.at)
         if previous.request_hash != self.encode(request, target, fact, moment).hash:

@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from nhvflow.engine._checks import a_new_id, an_id, encodable, unencodable_field
+from nhvflow.engine._checks import a_new_id, an_id, encodable, unencodable_field, utc_offset
 from nhvflow.engine._fold import MAPPING_FACT, PILOT_FACT, Catalogue
 from nhvflow.errors import InvalidPayload, UnknownCase, shown
 from nhvflow.events import Fact, iso
@@ -84,7 +84,7 @@ def aware(value: datetime | str, field: str) -> datetime:
         raise InvalidPayload(
             field, f"must be a timezone-aware datetime (got {type(value).__name__})"
         )
-    if value.tzinfo is None or value.utcoffset() is None:
+    if utc_offset(value, field) is None:
         raise InvalidPayload(
             field,
             "must be timezone-aware, e.g. datetime(2026, 5, 4, 9, 0, tzinfo=UTC); a naive "

@@ -40,8 +40,15 @@ def _no_keywords(step: Fact, payload: Mapping[str, Any]) -> None:
         )
 
 
+def _stored_name(step: Fact) -> str | None:
+    """The event type ``step``'s class records, or ``None`` for a class that
+    declares none (``Fact`` itself, a caller's ``class Mine(Fact)``)."""
+    name = getattr(type(step), "type", None)
+    return name if isinstance(name, str) else None
+
+
 def _recorded_by(process: Process, step: Fact) -> str | None:
-    transition = process.by_event.get(type(step).type)
+    transition = process.by_event.get(_stored_name(step) or "")
     if transition is None or transition.event is not type(step):
         return None
     return transition.trigger
@@ -80,7 +87,7 @@ def unpack(
 
 def unpack_creation(
     catalogue: Catalogue,
-    step: Fact | None,
+    step: object,
     process: str | None,
     default: str,
     payload: dict[str, Any],
@@ -89,12 +96,20 @@ def unpack_creation(
 
     Without a payload object: the process asked for (or the default) and the
     keywords. With one: the process whose creating step records it (the one
-    asked for must be that process).
+    asked for must be that process). ``step`` is typed ``object``: it is the
+    caller's, and anything else than a creating step is refused by name.
     """
     if step is None:
         return process or default, payload
+    if not isinstance(step, Fact):  # a title given by position, a dict, the class itself
+        what = f"the class {step.__name__}" if isinstance(step, type) else type(step).__name__
+        raise InvalidPayload(
+            "submission",
+            f"must be the creating step as an object, e.g. Submit(title=..., "
+            f"programme_area=...) (got {what}), or left out with the fields given as keywords.",
+        )
     _no_keywords(step, payload)
-    creator = catalogue.creators.get(type(step).type)
+    creator = catalogue.creators.get(_stored_name(step) or "")
     if creator is None or creator.creation.event is not type(step):
         raise InvalidPayload(
             "submission",

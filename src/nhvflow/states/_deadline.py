@@ -13,15 +13,15 @@ event log. :meth:`nhvflow.Registry.due` collects them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import date
+from collections.abc import Callable, Iterable, Iterator
+from datetime import MAXYEAR, date
 from typing import Literal
 
 import attrs
 
 from nhvflow.model import Case, Role
 
-__all__ = ["Deadline", "DeadlineKind", "Pending", "anniversary"]
+__all__ = ["Deadline", "DeadlineKind", "Pending", "anniversary", "yearly"]
 
 DeadlineKind = Literal["law", "regulation", "practice"]
 """Where a time limit comes from: an act (``law``), a regulation or an
@@ -62,6 +62,18 @@ def anniversary(start: date, year: int) -> date:
         return start.replace(year=year)
     except ValueError:
         return date(year, 2, 28)
+
+
+def yearly(start: date, as_of: date) -> Iterator[tuple[int, date]]:
+    """Each calendar year from ``start``'s to ``as_of``'s, with the day its
+    yearly duty falls due: ``start``'s anniversary in the year after.
+
+    A year whose anniversary would fall past the calendar (the duty for 9999,
+    due in 10000, which :class:`datetime.date` cannot hold) is skipped: it is
+    not due on any day that can be asked about, so ``due(as_of=<a day in
+    9999>)`` lists the rest rather than failing."""
+    for year in range(start.year, min(as_of.year, MAXYEAR - 1) + 1):
+        yield year, anniversary(start, year + 1)
 
 
 @attrs.frozen

@@ -31,7 +31,7 @@ from nhvflow import events as ev
 from nhvflow.errors import InvalidPayload
 from nhvflow.model import Case, PermitGrant, Role
 from nhvflow.rules import nhv as r
-from nhvflow.states._deadline import Deadline, Pending, anniversary
+from nhvflow.states._deadline import Deadline, Pending, yearly
 from nhvflow.states._process import Process, State, Table, Transition
 from nhvflow.store._chain import canonical
 
@@ -116,10 +116,10 @@ def _follow_ups_pending(case: Case, as_of: date) -> Iterator[Pending]:
         if not permit.valid or granted > as_of:
             continue
         region = permit.region
-        for year in range(granted.year, as_of.year + 1):
+        for year, due in yearly(granted, as_of):
             if not view.reported(permit, year):
                 yield Pending(
-                    anniversary(granted, year + 1),
+                    due,
                     region.swedish_name,
                     party=region.name,
                     detail=f"follow-up for {year} of the permit at {permit.unit or '-'}",

@@ -20,7 +20,7 @@ from nhvflow.errors import InvalidPayload
 from nhvflow.events import norway as ev
 from nhvflow.model import Case, Role
 from nhvflow.rules import norway as r
-from nhvflow.states._deadline import Deadline, Pending, anniversary
+from nhvflow.states._deadline import Deadline, Pending, yearly
 from nhvflow.states._process import Process, State, Transition
 
 __all__ = ["DEADLINES", "NORWAY"]
@@ -43,10 +43,10 @@ def _reports_pending(case: Case, as_of: date) -> Iterator[Pending]:
     approved = view.approved_on or as_of
     initiator = view.initiator or ""
     done = {report.year for report in view.annual_reports}
-    for year in range(approved.year, as_of.year + 1):
+    for year, due in yearly(approved, as_of):
         if year not in done:
             yield Pending(
-                anniversary(approved, year + 1),
+                due,
                 initiator,
                 party=initiator,
                 detail=f"annual report for {year}",
