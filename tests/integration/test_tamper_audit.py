@@ -501,9 +501,6 @@ FORGED_ROWS = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True, reason="Registry.cases() returns case rows without checking their seal"
-)
 @pytest.mark.parametrize("forgery", sorted(FORGED_ROWS))
 def test_cases_lists_no_row_the_log_does_not_back(
     log: Path, ids: dict[str, str], truth: dict[str, nhvflow.Case], forgery: str
@@ -521,9 +518,6 @@ def test_cases_lists_no_row_the_log_does_not_back(
     assert permitted == {ids["permitted"]}
 
 
-@pytest.mark.xfail(
-    strict=True, reason="nhvflow export reads cases() and exports forged rows and permits"
-)
 def test_export_writes_no_permit_of_a_forged_row(log: Path, ids: dict[str, str]) -> None:
     run_sql(log, *FORGED_ROWS["inserted"](ids))
     out = io.StringIO()
@@ -537,7 +531,6 @@ def test_export_writes_no_permit_of_a_forged_row(log: Path, ids: dict[str, str])
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="Registry.due() is computed from unchecked case rows")
 @pytest.mark.parametrize("forgery", sorted(FORGED_ROWS))
 def test_due_lists_no_obligation_of_a_forged_row(
     log: Path, ids: dict[str, str], forgery: str

@@ -300,7 +300,8 @@ class Registry:
         """
         state = optional_text(state, "state")
         process = optional_text(process, "process")
-        return [to_case(row) for row in self.store.cases(state=state, process=process)]
+        with self.store.read():
+            return [to_case(row) for row in self._pipeline.cases(state, process)]
 
     def due(
         self, as_of: date | datetime | str | None = None, actor: Actor | None = None
@@ -331,7 +332,7 @@ class Registry:
         party = as_actor(actor) if actor is not None else None
 
         def cases(state: str, process: str) -> Iterator[Case]:
-            return map(to_case, self.store.cases(state=state, process=process))
+            return map(to_case, self._pipeline.cases(state, process))
 
         return _deadlines.pending_items(self._catalogue.processes.values(), cases, day, party)
 

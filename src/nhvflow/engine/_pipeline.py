@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -222,18 +222,33 @@ class Pipeline:
                     "(Registry.rebuild_projections, or `nhvflow rebuild`).",
                 )
             raise UnknownCase(case_id)
+        return self.checked(row)
+
+    def checked(self, row: CaseRow) -> CaseRow:
+        """``row`` (read with its stream's head), once the log backs it:
+        its seal matches it and names its stream's last event, or, a row
+        without a seal (a log written before rows were sealed), it equals a
+        fold of its stream. :class:`IntegrityError` naming the case
+        otherwise: a row the log does not back is never judged on, nor
+        listed (``cases``, ``due``)."""
         if backed(row):
             return row
         if not row.seal:  # a row of a log written before rows were sealed: fold its stream
-            folded = self.catalogue.fold(self.store.events(case_id))
+            folded = self.catalogue.fold(self.store.events(row.id))
             if folded == row:
                 return row
+        what = "has no events" if row.head is None else "does not match its events"
         raise IntegrityError(
             None,
-            f"the projection of case {case_id!r} does not match its events (version "
-            f"{row.version}, last event {row.head[0] if row.head else None}); it was changed "
-            "outside nhvflow. Nothing was judged; verify the log and rebuild the projections.",
+            f"the projection of case {row.id!r} {what} (version {row.version}, last event "
+            f"{row.head[0] if row.head else None}); it was changed outside nhvflow. Nothing "
+            "was judged; verify the log and rebuild the projections.",
         )
+
+    def cases(self, state: str | None, process: str | None) -> Iterator[CaseRow]:
+        """The case rows of a state and process (``None``: any), in order of
+        creation, each checked against the log (:meth:`checked`)."""
+        return map(self.checked, self.store.cases(state=state, process=process))
 
     def resolve(self, request: StepRequest) -> Target:
         """Stage 1: the case, its process and the trigger's transition."""

@@ -298,7 +298,10 @@ class Store(Protocol):
         return map(stored_event, self.event_rows(query))
 
     def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
-        """Case projections in order of creation."""
+        """Case projections in order of creation, each with its ``seal``,
+        ``data_text`` and the ``head`` of its stream (as :meth:`load_case`
+        reads one, in the same statement as the page of rows), so that the
+        engine checks every row it lists against the log."""
         ...
 
     def stream_ids(self) -> Iterator[str]:

@@ -70,6 +70,7 @@ from nhvflow.store._postgres._schema import (
     EVENT_COLUMNS,
     INSERT_EVENT,
     INSERT_EVENT_AND_CASE,
+    LIST_CASES,
     LOAD_CASE,
     OVERVIEW,
     SCHEMA_VERSION,
@@ -252,14 +253,11 @@ class PostgresStore(PgSession, Store):
     def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
         if not (_nul_free(state) and _nul_free(process)):
             return  # no case has a state or process with a NUL in it
-        clause, args = conditions("%s", ("state =", state), ("process =", process))
+        clause, args = conditions("%s", ("c.state =", state), ("c.process =", process))
+        sql = LIST_CASES if self._sealed_rows else LIST_CASES.replace("c.seal", "''")
         last = 0
         while True:  # keyset pages, so that no cursor stays open between yields
-            rows = self._q(
-                f"SELECT seq, {CASE_COLUMNS} FROM cases WHERE seq > %s{clause} "
-                "ORDER BY seq LIMIT 500",
-                (last, *args),
-            ).fetchall()
+            rows = self._q(sql.format(clause=clause), (last, *args)).fetchall()
             if not rows:
                 return
             for row in rows:

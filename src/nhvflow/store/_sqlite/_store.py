@@ -63,6 +63,7 @@ from nhvflow.store._sqlite._open import tables as table_names
 from nhvflow.store._sqlite._schema import (
     EVENT_COLUMNS,
     INSERT_EVENT,
+    LIST_CASES,
     LOAD_CASE,
     LOG_TRIGGERS,
     SCHEMA_VERSION,
@@ -129,6 +130,7 @@ class SQLiteStore(Store):
             raise
         # A log of layout 1 opened read-only has no seals: its rows are checked by folding.
         self._load_case = LOAD_CASE if "seal" in columns else LOAD_CASE.replace("c.seal", "''")
+        self._list_cases = LIST_CASES if "seal" in columns else LIST_CASES.replace("c.seal", "''")
 
     # -- opening ---------------------------------------------------------------------
 
@@ -284,14 +286,12 @@ class SQLiteStore(Store):
 
     @guarded
     def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
-        clause, args = conditions("?", ("state =", state), ("process =", process))
-        sql = "SELECT rowid, id, process, state, version, data, updated_at FROM cases"
+        clause, args = conditions("?", ("c.state =", state), ("c.process =", process))
+        sql = self._list_cases.format(clause=clause)
         last = 0
         while True:  # keyset pages, so that no cursor stays open between yields
             with self._database() as conn:
-                rows = conn.execute(
-                    f"{sql} WHERE rowid > ?{clause} ORDER BY rowid LIMIT 500", (last, *args)
-                ).fetchall()
+                rows = conn.execute(sql, (last, *args, 500)).fetchall()
             if not rows:
                 return
             for row in rows:
