@@ -736,9 +736,6 @@ def test_verify_reports_a_foreign_trigger_on_events(log: Path) -> None:
     assert any("audit_drop" in p for p in report.problems)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the fold accepts an event dated before the case's previous step"
-)
 def test_the_fold_refuses_an_event_dated_before_the_step_before_it(
     log: Path, ids: dict[str, str]
 ) -> None:

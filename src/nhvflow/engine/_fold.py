@@ -54,6 +54,22 @@ def _as_written(text: str, moment: datetime) -> bool:
     return moment.tzinfo is UTC and len(text) == 32 and text[10] == "T" and text[19] == "."
 
 
+def _dated_before(text: str, occurred: datetime, previous: str) -> bool:
+    """Whether an event dated ``text`` (``occurred``) falls before the
+    previous step of its case (``previous``, that step's stored time).
+    Two texts in nhvflow's fixed UTC form compare as strings; any other
+    is compared as a time."""
+    if (
+        len(previous) == 32
+        and previous[19] == "."
+        and previous.endswith("+00:00")
+        and _as_written(text, occurred)
+    ):
+        return text < previous
+    where = f"the time of the step before the event dated {text!r}"
+    return occurred < moment(previous, None, where)
+
+
 class Catalogue:
     """The processes a registry knows, and which process a stream belongs to."""
 
@@ -200,6 +216,14 @@ def apply(
                 position,
                 f"event at position {position} is version {event.version} of case "
                 f"{before.id!r}, which is at version {before.version}",
+            )
+        if _dated_before(event.occurred_at, occurred, before.updated_at):
+            raise IntegrityError(
+                position,
+                f"event at position {position} is dated {event.occurred_at}, before the "
+                f"previous step of case {before.id!r} ({before.updated_at}); steps are recorded "
+                "in business-time order, so the log was changed behind nhvflow's back: run "
+                "verify().",
             )
         transition = found
         state = process.next_state(transition.trigger, before.state)
