@@ -557,9 +557,6 @@ PERMIT_EDITS = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True, reason="verify(projections=True) never compares the permits table with the log"
-)
 @pytest.mark.parametrize("edit", sorted(PERMIT_EDITS))
 def test_verify_projections_names_an_edited_permit(
     log: Path, ids: dict[str, str], edit: str

@@ -24,6 +24,7 @@ from nhvflow.store._chain import canonical, projection_seal
 from nhvflow.store._decode import damaged, moment
 from nhvflow.store._interface import (
     REGISTRY_STREAM,
+    SIDE_TABLES,
     CaseRow,
     Projection,
     Store,
@@ -355,6 +356,7 @@ def verify_projections(catalogue: Catalogue, store: Store, report: VerifyReport)
                 problems.append(f"case {stream_id}: projection is not sealed to its last event")
             elif live.seal and live.head != (row.version, event_hash):
                 problems.append(f"case {stream_id}: projection names another event")
+            problems += _side_tables_differ(catalogue, store, row, event_hash)
         try:
             projected = {case.id for case in store.cases()}
             expected = catalogue.registry_facts(store.events(REGISTRY_STREAM))
@@ -368,6 +370,21 @@ def verify_projections(catalogue: Catalogue, store: Store, report: VerifyReport)
             if facts_differ:
                 problems.append("registry facts differ from the registry stream")
     return VerifyReport(not problems, report.checked, first_bad, tuple(problems))
+
+
+def _side_tables_differ(
+    catalogue: Catalogue, store: Store, row: CaseRow, event_hash: str
+) -> list[str]:
+    """A problem for each side table (``permits``) whose rows of the case
+    differ from the rows a fold of its events writes (a rebuild's)."""
+    process = catalogue.process(row.process)
+    expected = dict(project(process, row, event_hash, trigger=None).tables)
+    return [
+        f"case {row.id}: its {table} rows differ from its events; run "
+        "rebuild_projections() once the log verifies"
+        for table in SIDE_TABLES
+        if store.side_rows(table, row.id) != [tuple(r) for r in expected.get(table, ())]
+    ]
 
 
 def _fold_with_hash(catalogue: Catalogue, store: Store, stream_id: str) -> tuple[CaseRow, str]:

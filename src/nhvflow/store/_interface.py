@@ -38,6 +38,7 @@ __all__ = [
     "conditions",
     "layout_version",
     "overview_selects",
+    "side_select",
     "side_table",
     "stored_event",
 ]
@@ -304,6 +305,13 @@ class Store(Protocol):
         engine checks every row it lists against the log."""
         ...
 
+    def side_rows(self, table: str, case_id: str) -> list[tuple[Any, ...]]:
+        """The rows of the projection table ``table`` (one of
+        :data:`SIDE_TABLES`) for one case, in the order a fold writes them
+        (``seq``), columns as :data:`SIDE_TABLES` lists them: for
+        ``verify(projections=True)`` to compare with a fold of the case."""
+        ...
+
     def stream_ids(self) -> Iterator[str]:
         """Every stream id, in order of its first event."""
         ...
@@ -365,6 +373,13 @@ SIDE_TABLES = {
 }
 """The projection tables besides ``cases`` that a regime may hand rows for
 (the same in every backend)."""
+
+
+def side_select(name: str, mark: str) -> str:
+    """The SELECT of one case's rows of a projection table a regime hands
+    rows for, in ``seq`` order, with the backend's parameter ``mark``;
+    ``KeyError`` for a table the log lacks."""
+    return f"SELECT {SIDE_TABLES[name]} FROM {name} WHERE case_id = {mark} ORDER BY seq"
 
 
 def side_table(name: str, mark: str) -> tuple[str, str]:

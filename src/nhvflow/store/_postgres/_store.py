@@ -60,6 +60,7 @@ from nhvflow.store._interface import (
     case_row,
     conditions,
     layout_version,
+    side_select,
     side_table,
     stored_event,
 )
@@ -263,6 +264,11 @@ class PostgresStore(PgSession, Store):
             for row in rows:
                 yield case_row(row[1:])
             last = rows[-1][0]
+
+    def side_rows(self, table: str, case_id: str) -> list[tuple[Any, ...]]:
+        if not _nul_free(case_id):
+            return []
+        return [tuple(r) for r in self._q(side_select(table, "%s"), (case_id,)).fetchall()]
 
     def stream_version(self, stream_id: str) -> int:
         if not _nul_free(stream_id):

@@ -52,6 +52,7 @@ from nhvflow.store._interface import (
     case_row,
     conditions,
     layout_version,
+    side_select,
     side_table,
     stored_event,
 )
@@ -448,6 +449,11 @@ class SQLiteStore(Store):
             if len(rows) < page or left == 0:  # the last page: no need to ask again
                 return
             last = rows[-1][key]
+
+    @guarded
+    def side_rows(self, table: str, case_id: str) -> list[tuple[Any, ...]]:
+        with self._database() as conn:
+            return [tuple(r) for r in conn.execute(side_select(table, "?"), (case_id,))]
 
     @guarded
     def stream_ids(self) -> Iterator[str]:
