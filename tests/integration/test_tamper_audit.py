@@ -799,9 +799,6 @@ def test_a_case_with_an_unparseable_fact_fails_with_an_nhvflow_error(
             reg.due(as_of="2024-06-01")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a malformed registry event makes verify(projections=True) raise KeyError"
-)
 def test_verify_never_raises_on_a_malformed_registry_event(mapped_log: tuple[Path, str]) -> None:
     """A PilotDesignated with no ``programme_area``, chain recomputed:
     verify reports it (it never raises on a damaged log), and a step fails

@@ -420,7 +420,9 @@ class Registry:
                 yield project(process, row, event_hash, trigger=None)
 
         with self.store.write():
-            facts = self._catalogue.registry_facts(self.store.events(REGISTRY_STREAM))
+            facts = self._catalogue.registry_facts(
+                self.store.events(REGISTRY_STREAM), self._damaged_registry_event
+            )
             self.store.replace_projections(counted(), facts)
         self._log.info("projections_rebuilt", cases=count)
         return count
@@ -452,6 +454,12 @@ class Registry:
         self.close()
 
     # -- internals -------------------------------------------------------------------
+
+    def _damaged_registry_event(self, exc: IntegrityError) -> None:
+        """A registry event a rebuild cannot read: it adds nothing to the
+        readers' ``facts`` table; the rules, which read the stream itself,
+        refuse to judge on it, and ``verify()`` names it."""
+        self._log.warning("registry_event_unreadable", position=exc.position, error=str(exc))
 
     def _process_of(self, case_id: str) -> tuple[Process, str]:
         with self.store.read():

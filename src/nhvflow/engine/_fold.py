@@ -6,7 +6,7 @@ use, so that a rebuild comes out identical to the live projections.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from nhvflow.errors import (
     InvalidPayload,
     LogFormatError,
     NhvflowError,
+    shown,
 )
 from nhvflow.events import Fact, MappingCompleted, Meta, PilotDesignated, iso, upcast
 from nhvflow.model import Actor, Case, Event, same_area
@@ -158,19 +159,52 @@ class Catalogue:
         return row
 
     @staticmethod
-    def registry_facts(events: Iterable[StoredEvent]) -> dict[str, Any]:
-        """The registry-wide facts after the registry stream's events."""
+    def registry_facts(
+        events: Iterable[StoredEvent],
+        damaged_event: Callable[[IntegrityError], None] | None = None,
+    ) -> dict[str, Any]:
+        """The registry-wide facts after the registry stream's events.
+
+        A registry event that is not as nhvflow writes it (a time that is
+        not an ISO time, a designation without its programme area) raises
+        :class:`IntegrityError` naming its position; ``damaged_event``, if
+        given, is told of it instead and the event adds nothing (a rebuild
+        of the readers' ``facts`` table, which ``verify()`` then reports).
+        """
         facts: dict[str, Any] = {}
         for stored in events:
-            if stored.stream_id == REGISTRY_STREAM and stored.type == MappingCompleted.type:
-                facts.setdefault(MAPPING_FACT, stored.occurred_at)
-            elif stored.stream_id == REGISTRY_STREAM and stored.type == PilotDesignated.type:
-                pilots = facts.setdefault(PILOT_FACT, {})
-                area = stored.payload["programme_area"]
-                known = next((a for a in pilots if same_area(a, area)), area)
-                if known not in pilots or stored.occurred_at < pilots[known]:
-                    pilots[known] = stored.occurred_at  # from the earliest designation
+            if stored.stream_id != REGISTRY_STREAM:
+                continue
+            try:
+                if stored.type == MappingCompleted.type:
+                    _registry_time(stored)
+                    facts.setdefault(MAPPING_FACT, stored.occurred_at)
+                elif stored.type == PilotDesignated.type:
+                    since = _registry_time(stored)
+                    area = stored.payload.get("programme_area")
+                    if not isinstance(area, str) or not area:
+                        raise IntegrityError(
+                            stored.position,
+                            f"the registry event at position {stored.position} "
+                            f"({stored.type}) names no programme area ({shown(area)}); "
+                            "run verify(): the event log was changed behind nhvflow's back.",
+                        )
+                    pilots = facts.setdefault(PILOT_FACT, {})
+                    known = next((a for a in pilots if same_area(a, area)), area)
+                    if known not in pilots or since < moment(pilots[known], None, "a pilot"):
+                        pilots[known] = stored.occurred_at  # from the earliest designation
+            except IntegrityError as exc:
+                if damaged_event is None:
+                    raise
+                damaged_event(exc)
         return facts
+
+
+def _registry_time(stored: StoredEvent) -> datetime:
+    """A registry event's business time (:class:`IntegrityError` naming it
+    for a text that is not an ISO time with an offset)."""
+    where = f"the time of the registry event at position {stored.position} ({stored.type})"
+    return moment(stored.occurred_at, stored.position, where)
 
 
 def apply(
@@ -358,9 +392,15 @@ def verify_projections(catalogue: Catalogue, store: Store, report: VerifyReport)
                 problems.append(f"case {stream_id}: projection names another event")
             problems += _side_tables_differ(catalogue, store, row, event_hash)
         try:
-            projected = {case.id for case in store.cases()}
             expected = catalogue.registry_facts(store.events(REGISTRY_STREAM))
-            facts_differ = any(
+        except IntegrityError as exc:
+            problems.append(f"the registry stream: {exc}")
+            if first_bad is None or (exc.position is not None and exc.position < first_bad):
+                first_bad = exc.position
+            expected = None
+        try:
+            projected = {case.id for case in store.cases()}
+            facts_differ = expected is not None and any(
                 expected.get(key) != store.get_fact(key) for key in (MAPPING_FACT, PILOT_FACT)
             )
         except (NhvflowError, ValueError) as exc:

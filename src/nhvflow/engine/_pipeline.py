@@ -434,7 +434,7 @@ class Pipeline:
         area = getattr(fact, "programme_area", None)  # a pilot designation: per area
         for stored in self.store.events(REGISTRY_STREAM):
             if stored.type == target.transition.event.type and (
-                area is None or same_area(area, stored.payload.get("programme_area"))
+                area is None or same_area(area, _text(stored.payload.get("programme_area")))
             ):
                 return Taken(stored, None)
         return None
@@ -453,6 +453,11 @@ class Pipeline:
             outcome="refused",
             rules=sorted({v.rule for v in violations}),
         )
+
+
+def _text(value: object) -> str | None:
+    """A stored field that should be text, or ``None`` when it is not."""
+    return value if isinstance(value, str) else None
 
 
 def check_in_force(process: Process, when: datetime) -> None:
