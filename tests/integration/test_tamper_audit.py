@@ -812,10 +812,6 @@ def test_verify_never_raises_on_a_malformed_registry_event(mapped_log: tuple[Pat
             reg.fire(case_id, "appoint_expert_group", SOS, experts=expert_group(), at=MARCH)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="submit(case_id=...) is refused as 'already exists' for a row with no events",
-)
 def test_a_forged_row_without_events_does_not_claim_its_case_id(
     log: Path, ids: dict[str, str]
 ) -> None:

@@ -260,9 +260,16 @@ class Pipeline:
             process = self.catalogue.known(request.process)
             stream = request.stream if request.stream is not None else str(uuid.uuid4())
             check_case_id(stream)
-            if self.store.stream_version(stream) or self.store.load_case(stream) is not None:
+            if self.store.stream_version(stream):
                 raise InvalidPayload(
                     "case_id", f"a case {stream!r} already exists; choose another id."
+                )
+            if self.store.load_case(stream) is not None:  # a row with no events: no case
+                raise IntegrityError(
+                    None,
+                    f"the projection of case {stream!r} has no events: it was written outside "
+                    "nhvflow, and is no case. Nothing was written; verify the log and rebuild "
+                    "the projections (Registry.rebuild_projections, or `nhvflow rebuild`).",
                 )
             return Target(stream, None, process, process.creation)
         assert request.stream is not None
