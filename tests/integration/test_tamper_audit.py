@@ -501,9 +501,6 @@ FORGED_ROWS = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True, reason="Registry.cases() returns case rows without checking their seal"
-)
 @pytest.mark.parametrize("forgery", sorted(FORGED_ROWS))
 def test_cases_lists_no_row_the_log_does_not_back(
     log: Path, ids: dict[str, str], truth: dict[str, nhvflow.Case], forgery: str
@@ -521,9 +518,6 @@ def test_cases_lists_no_row_the_log_does_not_back(
     assert permitted == {ids["permitted"]}
 
 
-@pytest.mark.xfail(
-    strict=True, reason="nhvflow export reads cases() and exports forged rows and permits"
-)
 def test_export_writes_no_permit_of_a_forged_row(log: Path, ids: dict[str, str]) -> None:
     run_sql(log, *FORGED_ROWS["inserted"](ids))
     out = io.StringIO()
@@ -537,7 +531,6 @@ def test_export_writes_no_permit_of_a_forged_row(log: Path, ids: dict[str, str])
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="Registry.due() is computed from unchecked case rows")
 @pytest.mark.parametrize("forgery", sorted(FORGED_ROWS))
 def test_due_lists_no_obligation_of_a_forged_row(
     log: Path, ids: dict[str, str], forgery: str
@@ -564,9 +557,6 @@ PERMIT_EDITS = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True, reason="verify(projections=True) never compares the permits table with the log"
-)
 @pytest.mark.parametrize("edit", sorted(PERMIT_EDITS))
 def test_verify_projections_names_an_edited_permit(
     log: Path, ids: dict[str, str], edit: str
@@ -743,9 +733,6 @@ def test_verify_reports_a_foreign_trigger_on_events(log: Path) -> None:
     assert any("audit_drop" in p for p in report.problems)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the fold accepts an event dated before the case's previous step"
-)
 def test_the_fold_refuses_an_event_dated_before_the_step_before_it(
     log: Path, ids: dict[str, str]
 ) -> None:
@@ -812,9 +799,6 @@ def test_a_case_with_an_unparseable_fact_fails_with_an_nhvflow_error(
             reg.due(as_of="2024-06-01")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a malformed registry event makes verify(projections=True) raise KeyError"
-)
 def test_verify_never_raises_on_a_malformed_registry_event(mapped_log: tuple[Path, str]) -> None:
     """A PilotDesignated with no ``programme_area``, chain recomputed:
     verify reports it (it never raises on a damaged log), and a step fails
@@ -828,10 +812,6 @@ def test_verify_never_raises_on_a_malformed_registry_event(mapped_log: tuple[Pat
             reg.fire(case_id, "appoint_expert_group", SOS, experts=expert_group(), at=MARCH)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="submit(case_id=...) is refused as 'already exists' for a row with no events",
-)
 def test_a_forged_row_without_events_does_not_claim_its_case_id(
     log: Path, ids: dict[str, str]
 ) -> None:

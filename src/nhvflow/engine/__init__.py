@@ -301,7 +301,8 @@ class Registry:
         """
         state = optional_text(state, "state")
         process = optional_text(process, "process")
-        return [to_case(row) for row in self.store.cases(state=state, process=process)]
+        with self.store.read():
+            return [to_case(row) for row in self._pipeline.cases(state, process)]
 
     def due(
         self, as_of: date | datetime | str | None = None, actor: Actor | None = None
@@ -338,7 +339,7 @@ class Registry:
         party = as_actor(actor) if actor is not None else None
 
         def cases(state: str, process: str) -> Iterator[Case]:
-            return map(to_case, self.store.cases(state=state, process=process))
+            return map(to_case, self._pipeline.cases(state, process))
 
         return _deadlines.pending_items(self._catalogue.processes.values(), cases, day, party)
 
@@ -427,7 +428,9 @@ class Registry:
                 yield project(process, row, event_hash, trigger=None)
 
         with self.store.write():
-            facts = self._catalogue.registry_facts(self.store.events(REGISTRY_STREAM))
+            facts = self._catalogue.registry_facts(
+                self.store.events(REGISTRY_STREAM), self._damaged_registry_event
+            )
             self.store.replace_projections(counted(), facts)
         self._log.info("projections_rebuilt", cases=count)
         return count
@@ -459,6 +462,12 @@ class Registry:
         self.close()
 
     # -- internals -------------------------------------------------------------------
+
+    def _damaged_registry_event(self, exc: IntegrityError) -> None:
+        """A registry event a rebuild cannot read: it adds nothing to the
+        readers' ``facts`` table; the rules, which read the stream itself,
+        refuse to judge on it, and ``verify()`` names it."""
+        self._log.warning("registry_event_unreadable", position=exc.position, error=str(exc))
 
     def _process_of(self, case_id: str) -> tuple[Process, str]:
         with self.store.read():

@@ -6,7 +6,7 @@ use, so that a rebuild comes out identical to the live projections.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from nhvflow.errors import (
     InvalidPayload,
     LogFormatError,
     NhvflowError,
+    shown,
 )
 from nhvflow.events import Fact, MappingCompleted, Meta, PilotDesignated, iso, upcast
 from nhvflow.model import Actor, Case, Event, same_area
@@ -24,6 +25,7 @@ from nhvflow.store._chain import canonical, projection_seal
 from nhvflow.store._decode import damaged, moment
 from nhvflow.store._interface import (
     REGISTRY_STREAM,
+    SIDE_TABLES,
     CaseRow,
     Projection,
     Store,
@@ -52,6 +54,22 @@ def _as_written(text: str, moment: datetime) -> bool:
     (``2027-01-06T09:00:00.000000+00:00``, as nhvflow writes every time), so
     that a replay need not spell it again."""
     return moment.tzinfo is UTC and len(text) == 32 and text[10] == "T" and text[19] == "."
+
+
+def _dated_before(text: str, occurred: datetime, previous: str) -> bool:
+    """Whether an event dated ``text`` (``occurred``) falls before the
+    previous step of its case (``previous``, that step's stored time).
+    Two texts in nhvflow's fixed UTC form compare as strings; any other
+    is compared as a time."""
+    if (
+        len(previous) == 32
+        and previous[19] == "."
+        and previous.endswith("+00:00")
+        and _as_written(text, occurred)
+    ):
+        return text < previous
+    where = f"the time of the step before the event dated {text!r}"
+    return occurred < moment(previous, None, where)
 
 
 class Catalogue:
@@ -141,19 +159,52 @@ class Catalogue:
         return row
 
     @staticmethod
-    def registry_facts(events: Iterable[StoredEvent]) -> dict[str, Any]:
-        """The registry-wide facts after the registry stream's events."""
+    def registry_facts(
+        events: Iterable[StoredEvent],
+        damaged_event: Callable[[IntegrityError], None] | None = None,
+    ) -> dict[str, Any]:
+        """The registry-wide facts after the registry stream's events.
+
+        A registry event that is not as nhvflow writes it (a time that is
+        not an ISO time, a designation without its programme area) raises
+        :class:`IntegrityError` naming its position; ``damaged_event``, if
+        given, is told of it instead and the event adds nothing (a rebuild
+        of the readers' ``facts`` table, which ``verify()`` then reports).
+        """
         facts: dict[str, Any] = {}
         for stored in events:
-            if stored.stream_id == REGISTRY_STREAM and stored.type == MappingCompleted.type:
-                facts.setdefault(MAPPING_FACT, stored.occurred_at)
-            elif stored.stream_id == REGISTRY_STREAM and stored.type == PilotDesignated.type:
-                pilots = facts.setdefault(PILOT_FACT, {})
-                area = stored.payload["programme_area"]
-                known = next((a for a in pilots if same_area(a, area)), area)
-                if known not in pilots or stored.occurred_at < pilots[known]:
-                    pilots[known] = stored.occurred_at  # from the earliest designation
+            if stored.stream_id != REGISTRY_STREAM:
+                continue
+            try:
+                if stored.type == MappingCompleted.type:
+                    _registry_time(stored)
+                    facts.setdefault(MAPPING_FACT, stored.occurred_at)
+                elif stored.type == PilotDesignated.type:
+                    since = _registry_time(stored)
+                    area = stored.payload.get("programme_area")
+                    if not isinstance(area, str) or not area:
+                        raise IntegrityError(
+                            stored.position,
+                            f"the registry event at position {stored.position} "
+                            f"({stored.type}) names no programme area ({shown(area)}); "
+                            "run verify(): the event log was changed behind nhvflow's back.",
+                        )
+                    pilots = facts.setdefault(PILOT_FACT, {})
+                    known = next((a for a in pilots if same_area(a, area)), area)
+                    if known not in pilots or since < moment(pilots[known], None, "a pilot"):
+                        pilots[known] = stored.occurred_at  # from the earliest designation
+            except IntegrityError as exc:
+                if damaged_event is None:
+                    raise
+                damaged_event(exc)
         return facts
+
+
+def _registry_time(stored: StoredEvent) -> datetime:
+    """A registry event's business time (:class:`IntegrityError` naming it
+    for a text that is not an ISO time with an offset)."""
+    where = f"the time of the registry event at position {stored.position} ({stored.type})"
+    return moment(stored.occurred_at, stored.position, where)
 
 
 def apply(
@@ -200,6 +251,14 @@ def apply(
                 position,
                 f"event at position {position} is version {event.version} of case "
                 f"{before.id!r}, which is at version {before.version}",
+            )
+        if _dated_before(event.occurred_at, occurred, before.updated_at):
+            raise IntegrityError(
+                position,
+                f"event at position {position} is dated {event.occurred_at}, before the "
+                f"previous step of case {before.id!r} ({before.updated_at}); steps are recorded "
+                "in business-time order, so the log was changed behind nhvflow's back: run "
+                "verify().",
             )
         transition = found
         state = process.next_state(transition.trigger, before.state)
@@ -331,10 +390,17 @@ def verify_projections(catalogue: Catalogue, store: Store, report: VerifyReport)
                 problems.append(f"case {stream_id}: projection is not sealed to its last event")
             elif live.seal and live.head != (row.version, event_hash):
                 problems.append(f"case {stream_id}: projection names another event")
+            problems += _side_tables_differ(catalogue, store, row, event_hash)
+        try:
+            expected = catalogue.registry_facts(store.events(REGISTRY_STREAM))
+        except IntegrityError as exc:
+            problems.append(f"the registry stream: {exc}")
+            if first_bad is None or (exc.position is not None and exc.position < first_bad):
+                first_bad = exc.position
+            expected = None
         try:
             projected = {case.id for case in store.cases()}
-            expected = catalogue.registry_facts(store.events(REGISTRY_STREAM))
-            facts_differ = any(
+            facts_differ = expected is not None and any(
                 expected.get(key) != store.get_fact(key) for key in (MAPPING_FACT, PILOT_FACT)
             )
         except (NhvflowError, ValueError) as exc:
@@ -344,6 +410,21 @@ def verify_projections(catalogue: Catalogue, store: Store, report: VerifyReport)
             if facts_differ:
                 problems.append("registry facts differ from the registry stream")
     return VerifyReport(not problems, report.checked, first_bad, tuple(problems))
+
+
+def _side_tables_differ(
+    catalogue: Catalogue, store: Store, row: CaseRow, event_hash: str
+) -> list[str]:
+    """A problem for each side table (``permits``) whose rows of the case
+    differ from the rows a fold of its events writes (a rebuild's)."""
+    process = catalogue.process(row.process)
+    expected = dict(project(process, row, event_hash, trigger=None).tables)
+    return [
+        f"case {row.id}: its {table} rows differ from its events; run "
+        "rebuild_projections() once the log verifies"
+        for table in SIDE_TABLES
+        if store.side_rows(table, row.id) != [tuple(r) for r in expected.get(table, ())]
+    ]
 
 
 def _fold_with_hash(catalogue: Catalogue, store: Store, stream_id: str) -> tuple[CaseRow, str]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -223,18 +223,33 @@ class Pipeline:
                     "(Registry.rebuild_projections, or `nhvflow rebuild`).",
                 )
             raise UnknownCase(case_id)
+        return self.checked(row)
+
+    def checked(self, row: CaseRow) -> CaseRow:
+        """``row`` (read with its stream's head), once the log backs it:
+        its seal matches it and names its stream's last event, or, a row
+        without a seal (a log written before rows were sealed), it equals a
+        fold of its stream. :class:`IntegrityError` naming the case
+        otherwise: a row the log does not back is never judged on, nor
+        listed (``cases``, ``due``)."""
         if backed(row):
             return row
         if not row.seal:  # a row of a log written before rows were sealed: fold its stream
-            folded = self.catalogue.fold(self.store.events(case_id))
+            folded = self.catalogue.fold(self.store.events(row.id))
             if folded == row:
                 return row
+        what = "has no events" if row.head is None else "does not match its events"
         raise IntegrityError(
             None,
-            f"the projection of case {case_id!r} does not match its events (version "
-            f"{row.version}, last event {row.head[0] if row.head else None}); it was changed "
-            "outside nhvflow. Nothing was judged; verify the log and rebuild the projections.",
+            f"the projection of case {row.id!r} {what} (version {row.version}, last event "
+            f"{row.head[0] if row.head else None}); it was changed outside nhvflow. Nothing "
+            "was judged; verify the log and rebuild the projections.",
         )
+
+    def cases(self, state: str | None, process: str | None) -> Iterator[CaseRow]:
+        """The case rows of a state and process (``None``: any), in order of
+        creation, each checked against the log (:meth:`checked`)."""
+        return map(self.checked, self.store.cases(state=state, process=process))
 
     def resolve(self, request: StepRequest) -> Target:
         """Stage 1: the case, its process and the trigger's transition."""
@@ -246,9 +261,16 @@ class Pipeline:
             process = self.catalogue.known(request.process)
             stream = request.stream if request.stream is not None else str(uuid.uuid4())
             check_case_id(stream)
-            if self.store.stream_version(stream) or self.store.load_case(stream) is not None:
+            if self.store.stream_version(stream):
                 raise InvalidPayload(
                     "case_id", f"a case {stream!r} already exists; choose another id."
+                )
+            if self.store.load_case(stream) is not None:  # a row with no events: no case
+                raise IntegrityError(
+                    None,
+                    f"the projection of case {stream!r} has no events: it was written outside "
+                    "nhvflow, and is no case. Nothing was written; verify the log and rebuild "
+                    "the projections (Registry.rebuild_projections, or `nhvflow rebuild`).",
                 )
             return Target(stream, None, process, process.creation)
         assert request.stream is not None
@@ -428,7 +450,7 @@ class Pipeline:
         area = getattr(fact, "programme_area", None)  # a pilot designation: per area
         for stored in self.store.events(REGISTRY_STREAM):
             if stored.type == target.transition.event.type and (
-                area is None or same_area(area, stored.payload.get("programme_area"))
+                area is None or same_area(area, _text(stored.payload.get("programme_area")))
             ):
                 return Taken(stored, None)
         return None
@@ -447,6 +469,11 @@ class Pipeline:
             outcome="refused",
             rules=sorted({v.rule for v in violations}),
         )
+
+
+def _text(value: object) -> str | None:
+    """A stored field that should be text, or ``None`` when it is not."""
+    return value if isinstance(value, str) else None
 
 
 def check_in_force(process: Process, when: datetime) -> None:

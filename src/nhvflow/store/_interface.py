@@ -38,6 +38,7 @@ __all__ = [
     "conditions",
     "layout_version",
     "overview_selects",
+    "side_select",
     "side_table",
     "stored_event",
 ]
@@ -298,7 +299,17 @@ class Store(Protocol):
         return map(stored_event, self.event_rows(query))
 
     def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
-        """Case projections in order of creation."""
+        """Case projections in order of creation, each with its ``seal``,
+        ``data_text`` and the ``head`` of its stream (as :meth:`load_case`
+        reads one, in the same statement as the page of rows), so that the
+        engine checks every row it lists against the log."""
+        ...
+
+    def side_rows(self, table: str, case_id: str) -> list[tuple[Any, ...]]:
+        """The rows of the projection table ``table`` (one of
+        :data:`SIDE_TABLES`) for one case, in the order a fold writes them
+        (``seq``), columns as :data:`SIDE_TABLES` lists them: for
+        ``verify(projections=True)`` to compare with a fold of the case."""
         ...
 
     def stream_ids(self) -> Iterator[str]:
@@ -362,6 +373,13 @@ SIDE_TABLES = {
 }
 """The projection tables besides ``cases`` that a regime may hand rows for
 (the same in every backend)."""
+
+
+def side_select(name: str, mark: str) -> str:
+    """The SELECT of one case's rows of a projection table a regime hands
+    rows for, in ``seq`` order, with the backend's parameter ``mark``;
+    ``KeyError`` for a table the log lacks."""
+    return f"SELECT {SIDE_TABLES[name]} FROM {name} WHERE case_id = {mark} ORDER BY seq"
 
 
 def side_table(name: str, mark: str) -> tuple[str, str]:

@@ -23,6 +23,7 @@ __all__ = [
     "EVENT_COLUMNS",
     "INSERT_EVENT",
     "INSERT_EVENT_AND_CASE",
+    "LIST_CASES",
     "LOAD_CASE",
     "OVERVIEW",
     "SCHEMA_VERSION",
@@ -199,6 +200,16 @@ UPSERT_CASE = (
     "updated_at = excluded.updated_at, seal = excluded.seal"
 )
 CASE_COLUMNS = "id, process, state, version, data, updated_at"
+LIST_CASES = (
+    # A page of rows (after a seq, in seq order), each with the version and
+    # hash of its stream's last event, as LOAD_CASE reads one: one index scan
+    # per row, one statement per page. ``{clause}`` holds the conditions on
+    # ``c.state`` and ``c.process``.
+    "SELECT c.seq, c.id, c.process, c.state, c.version, c.data, c.updated_at, c.seal, "
+    "e.version, e.hash FROM cases c LEFT JOIN LATERAL (SELECT version, hash FROM events "
+    "WHERE stream_id = c.id ORDER BY version DESC LIMIT 1) e ON TRUE "
+    "WHERE c.seq > %s{clause} ORDER BY c.seq LIMIT 500"
+)
 LOAD_CASE = (
     # The row, and the version and hash of its stream's last event, for the
     # engine to check one against the other; one round trip. One row always:

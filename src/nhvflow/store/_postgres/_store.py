@@ -60,6 +60,7 @@ from nhvflow.store._interface import (
     case_row,
     conditions,
     layout_version,
+    side_select,
     side_table,
     stored_event,
 )
@@ -70,6 +71,7 @@ from nhvflow.store._postgres._schema import (
     EVENT_COLUMNS,
     INSERT_EVENT,
     INSERT_EVENT_AND_CASE,
+    LIST_CASES,
     LOAD_CASE,
     OVERVIEW,
     SCHEMA_VERSION,
@@ -252,19 +254,21 @@ class PostgresStore(PgSession, Store):
     def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
         if not (_nul_free(state) and _nul_free(process)):
             return  # no case has a state or process with a NUL in it
-        clause, args = conditions("%s", ("state =", state), ("process =", process))
+        clause, args = conditions("%s", ("c.state =", state), ("c.process =", process))
+        sql = LIST_CASES if self._sealed_rows else LIST_CASES.replace("c.seal", "''")
         last = 0
         while True:  # keyset pages, so that no cursor stays open between yields
-            rows = self._q(
-                f"SELECT seq, {CASE_COLUMNS} FROM cases WHERE seq > %s{clause} "
-                "ORDER BY seq LIMIT 500",
-                (last, *args),
-            ).fetchall()
+            rows = self._q(sql.format(clause=clause), (last, *args)).fetchall()
             if not rows:
                 return
             for row in rows:
                 yield case_row(row[1:])
             last = rows[-1][0]
+
+    def side_rows(self, table: str, case_id: str) -> list[tuple[Any, ...]]:
+        if not _nul_free(case_id):
+            return []
+        return [tuple(r) for r in self._q(side_select(table, "%s"), (case_id,)).fetchall()]
 
     def stream_version(self, stream_id: str) -> int:
         if not _nul_free(stream_id):

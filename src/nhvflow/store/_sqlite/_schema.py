@@ -16,6 +16,7 @@ from nhvflow.store._interface import FORMAT, overview_selects
 __all__ = [
     "EVENT_COLUMNS",
     "INSERT_EVENT",
+    "LIST_CASES",
     "LOAD_CASE",
     "LOG_TRIGGERS",
     "OVERVIEW_VIEWS",
@@ -46,6 +47,16 @@ LOAD_CASE = (
     "SELECT c.id, c.process, c.state, c.version, c.data, c.updated_at, c.seal, e.version, e.hash "
     "FROM cases c LEFT JOIN events e ON e.stream_id = c.id AND e.version = "
     "(SELECT MAX(version) FROM events WHERE stream_id = c.id) WHERE c.id = ?"
+)
+LIST_CASES = (
+    # A page of rows (after a rowid, in rowid order), each with the version
+    # and hash of its stream's last event, as LOAD_CASE reads one: one
+    # indexed lookup per row, one statement per page. ``{clause}`` holds the
+    # conditions on ``c.state`` and ``c.process``.
+    "SELECT c.rowid, c.id, c.process, c.state, c.version, c.data, c.updated_at, c.seal, "
+    "e.version, e.hash FROM cases c LEFT JOIN events e ON e.stream_id = c.id AND e.version = "
+    "(SELECT MAX(version) FROM events WHERE stream_id = c.id) "
+    "WHERE c.rowid > ?{clause} ORDER BY c.rowid LIMIT ?"
 )
 APPEND_ONLY_UPDATE = (
     "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events BEGIN "

@@ -52,6 +52,7 @@ from nhvflow.store._interface import (
     case_row,
     conditions,
     layout_version,
+    side_select,
     side_table,
     stored_event,
 )
@@ -63,6 +64,7 @@ from nhvflow.store._sqlite._open import tables as table_names
 from nhvflow.store._sqlite._schema import (
     EVENT_COLUMNS,
     INSERT_EVENT,
+    LIST_CASES,
     LOAD_CASE,
     LOG_TRIGGERS,
     SCHEMA_VERSION,
@@ -129,6 +131,7 @@ class SQLiteStore(Store):
             raise
         # A log of layout 1 opened read-only has no seals: its rows are checked by folding.
         self._load_case = LOAD_CASE if "seal" in columns else LOAD_CASE.replace("c.seal", "''")
+        self._list_cases = LIST_CASES if "seal" in columns else LIST_CASES.replace("c.seal", "''")
 
     # -- opening ---------------------------------------------------------------------
 
@@ -284,14 +287,12 @@ class SQLiteStore(Store):
 
     @guarded
     def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
-        clause, args = conditions("?", ("state =", state), ("process =", process))
-        sql = "SELECT rowid, id, process, state, version, data, updated_at FROM cases"
+        clause, args = conditions("?", ("c.state =", state), ("c.process =", process))
+        sql = self._list_cases.format(clause=clause)
         last = 0
         while True:  # keyset pages, so that no cursor stays open between yields
             with self._database() as conn:
-                rows = conn.execute(
-                    f"{sql} WHERE rowid > ?{clause} ORDER BY rowid LIMIT 500", (last, *args)
-                ).fetchall()
+                rows = conn.execute(sql, (last, *args, 500)).fetchall()
             if not rows:
                 return
             for row in rows:
@@ -448,6 +449,11 @@ class SQLiteStore(Store):
             if len(rows) < page or left == 0:  # the last page: no need to ask again
                 return
             last = rows[-1][key]
+
+    @guarded
+    def side_rows(self, table: str, case_id: str) -> list[tuple[Any, ...]]:
+        with self._database() as conn:
+            return [tuple(r) for r in conn.execute(side_select(table, "?"), (case_id,))]
 
     @guarded
     def stream_ids(self) -> Iterator[str]:
