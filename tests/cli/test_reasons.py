@@ -22,8 +22,9 @@ def test_due_filters_by_role_and_prints_a_table(nhvflow_cmd, demo_log):
     assert none.exit_code == 0 and json.loads(none.output) == []
     table = nhvflow_cmd("due", demo_log, "--as-of", "2026-02-01")
     assert table.exit_code == 0 and "OVERDUE" in table.output and "report_follow_up" in table.output
-    bad = nhvflow_cmd("due", demo_log, "--as-of", "someday")
-    assert bad.exit_code == 2 and "--as-of" in bad.output
+    for junk in ("someday", "2026-02-01 and then some"):
+        bad = nhvflow_cmd("due", demo_log, "--as-of", junk)
+        assert bad.exit_code == 2 and "--as-of" in bad.output
 
 
 def test_decision_prints_the_closed_advisory_proposal_in_swedish(nhvflow_cmd, demo_log, case_ids):

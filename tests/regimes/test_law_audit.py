@@ -3,10 +3,9 @@ DESIGN.md §4 and §4b and the two sources (Socialstyrelsen, webbsidan
 Nationell högspecialiserad vård, 2019; Socialstyrelsen, Förutsättningar för
 kompetenscentrum inom nationell högspecialiserad vård, 2019).
 
-Every test goes through the public API. A test marked ``xfail(strict=True)``
-shows a discrepancy that today's code gets wrong (its reason says which, in
-one line); the others confirm the law for cases the existing tests do not
-cover.
+Every test goes through the public API. Some pin a discrepancy the audit
+found and that was mended (see CHANGELOG, Unreleased, Fixed); the others
+confirm the law for cases the existing tests do not cover.
 """
 
 from __future__ import annotations
@@ -50,24 +49,34 @@ def _after(case: Case, days: int) -> datetime:
     return case.updated_at + timedelta(days=days)
 
 
-def _regrant(reg: Registry, case: Case, holder: Region) -> Case:
-    """The holder's permit is revoked on unmet conditions, the holder applies
-    in the new round and the board grants it a new permit."""
-    region = Actor.region(holder)
+def _new_round(
+    reg: Registry, case: Case, holder: Region, ground: str = "conditions_not_met"
+) -> Case:
+    """The holder's permit is revoked on ``ground``, the holder applies in the
+    new round and Socialstyrelsen prepares the board."""
     case = reg.fire(
-        case.id,
-        "revoke_permit",
-        BOARD,
-        region=holder,
-        ground="conditions_not_met",
-        reason="Villkoren uppfylldes inte",
+        case.id, "revoke_permit", BOARD, region=holder, ground=ground, reason="Återkallat",
         at=_after(case, 1),
-    )
+    )  # fmt: skip
+    region = Actor.region(holder)
     case = reg.fire(case.id, "apply_for_permit", region, unit="Ny enhet", at=_after(case, 1))
-    case = reg.fire(case.id, "prepare_board", SOS, at=_after(case, 1))
+    return reg.fire(case.id, "prepare_board", SOS, at=_after(case, 1))
+
+
+def _regrant(reg: Registry, case: Case, holder: Region, ground: str = "conditions_not_met") -> Case:
+    """:func:`_new_round`, and the board grants the holder a new permit."""
+    case = _new_round(reg, case, holder, ground)
     return reg.fire(
         case.id, "grant_permits", BOARD, permits=[PermitGrant(holder)], at=_after(case, 1)
     )
+
+
+def _ask(reg: Registry, case: Case, holder: Region) -> Case:
+    """The holder asks for its permit to be revoked."""
+    return reg.fire(
+        case.id, "request_revocation", Actor.region(holder), reason="Vi avvecklar",
+        at=_after(case, 1),
+    )  # fmt: skip
 
 
 # -- nhv: revocation --------------------------------------------------------------------
@@ -79,28 +88,7 @@ def test_a_request_for_an_earlier_permit_does_not_ground_revoking_a_later_one(re
     permit says nothing about the permit the board grants it later; revoking
     that one "at the holder's request" needs a new request."""
     case, holder = _permitted(reg)
-    case = reg.fire(
-        case.id,
-        "request_revocation",
-        Actor.region(holder),
-        reason="Vi avvecklar",
-        at=_after(case, 1),
-    )
-    case = reg.fire(
-        case.id,
-        "revoke_permit",
-        BOARD,
-        region=holder,
-        ground="holder_request",
-        reason="På begäran",
-        at=_after(case, 1),
-    )
-    region = Actor.region(holder)
-    case = reg.fire(case.id, "apply_for_permit", region, unit="Ny enhet", at=_after(case, 1))
-    case = reg.fire(case.id, "prepare_board", SOS, at=_after(case, 1))
-    case = reg.fire(
-        case.id, "grant_permits", BOARD, permits=[PermitGrant(holder)], at=_after(case, 1)
-    )
+    case = _regrant(reg, _ask(reg, case, holder), holder, ground="holder_request")
     violations = reg.check(
         case.id,
         "revoke_permit",
@@ -121,19 +109,12 @@ def test_a_fresh_request_grounds_revoking_the_later_permit_at_the_holders_reques
     case = _regrant(reg, case, holder)
     case = reg.fire(
         case.id,
-        "request_revocation",
-        Actor.region(holder),
-        reason="Vi avvecklar",
-        at=_after(case, 1),
-    )
-    case = reg.fire(
-        case.id,
         "revoke_permit",
         BOARD,
         region=holder,
         ground="holder_request",
         reason="På begäran",
-        at=_after(case, 1),
+        at=_after(_ask(reg, case, holder), 1),
     )
     assert [p["valid"] for p in case.data["permits"]] == [False, False]
     assert case.data["permits"][-1]["ground"] == "holder_request"
@@ -334,18 +315,7 @@ def test_a_permit_goes_to_the_unit_the_region_applied_for(reg):
     application, and the application names the unit; a grant for another
     unit of the region is no grant on that application."""
     case, holder = _permitted(reg)
-    case = reg.fire(
-        case.id,
-        "revoke_permit",
-        BOARD,
-        region=holder,
-        ground="conditions_not_met",
-        reason="Villkoren uppfylldes inte",
-        at=_after(case, 1),
-    )
-    region = Actor.region(holder)
-    case = reg.fire(case.id, "apply_for_permit", region, unit="Ny enhet", at=_after(case, 1))
-    case = reg.fire(case.id, "prepare_board", SOS, at=_after(case, 1))
+    case = _new_round(reg, case, holder)
     elsewhere = reg.check(
         case.id,
         "grant_permits",

@@ -12,9 +12,9 @@ idempotency keys; refusals inside ``batch()``; and the business time
 ``at=``. After every refusal the log holds no new event, the cases read as
 before and the log verifies.
 
-Tests marked ``xfail(strict=True)`` pin a bug found by the audit: the
-entry point answers with a bare Python exception (or accepts the input)
-where the contract asks for a named ``NhvflowError``.
+Where the audit found an entry point answering with a bare Python
+exception (or accepting the input) instead of a named ``NhvflowError``, the
+test pins the fix (see CHANGELOG, Unreleased, Fixed).
 """
 
 from __future__ import annotations

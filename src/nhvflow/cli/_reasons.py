@@ -34,7 +34,7 @@ def _day(value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value[:10])
+        return date.fromisoformat(value)  # the whole text: "2025-06-01x" is no date
     except ValueError:
         raise click.BadParameter(
             f"{value!r} is not an ISO date (e.g. 2025-06-01).", param_hint="'--as-of'"
