@@ -571,9 +571,6 @@ def test_verify_projections_names_an_edited_permit(
     assert not report.ok and any(case_id in p for p in report.problems)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="verify() checks neither the overview views nor the regions table"
-)
 @pytest.mark.parametrize(
     "statements",
     [

@@ -591,3 +591,27 @@ class TestSecondHandle:
             reader.join(timeout=10)
         assert seen == [0]
         assert other.count_events() == 1
+
+
+class TestOverview:
+    """The readers' lookup table and views show what the projections hold,
+    or ``overview_problems()`` (read by ``verify(projections=True)``) says
+    which does not."""
+
+    def test_an_edited_regions_row_is_named(self, store, backend):
+        append(store, event("a", 1))
+        assert store.overview_problems() == []
+        backend.raw(store, "UPDATE regions SET name = 'Region Skåne' WHERE code = 'STOCKHOLM'")
+        [problem] = store.overview_problems()
+        assert "regions" in problem
+
+    def test_a_view_replaced_by_other_sql_is_named(self, store, backend):
+        append(store, event("a", 1))
+        backend.raw(store, "DROP VIEW permit_overview")
+        backend.raw(
+            store,
+            "CREATE VIEW permit_overview AS SELECT 'x' AS case_id, 'y' AS title, "
+            "'Region Skåne' AS region, 'SUS' AS unit, 1 AS valid",
+        )
+        [problem] = store.overview_problems()
+        assert "permit_overview" in problem

@@ -407,6 +407,7 @@ def verify_projections(catalogue: Catalogue, store: Store, report: VerifyReport)
             problems.append(f"the projections cannot be read ({exc})")
         else:
             problems += [f"case {c}: projected but has no events" for c in projected - folded]
+            problems += store.overview_problems()
             if facts_differ:
                 problems.append("registry facts differ from the registry stream")
     return VerifyReport(not problems, report.checked, first_bad, tuple(problems))

@@ -8,12 +8,14 @@ values; the canonical text and the hash chain are :mod:`nhvflow.store._chain`.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Literal, Protocol
 
 import attrs
 
+from nhvflow._parties import Region
 from nhvflow.errors import IntegrityError, LogFormatError, shown
 from nhvflow.store._decode import damaged, json_object
 from nhvflow.store._hash import chain_hash
@@ -22,6 +24,7 @@ from nhvflow.store._json import loads_plain
 __all__ = [
     "EVERY_EVENT",
     "FORMAT",
+    "OVERVIEW_VIEWS",
     "REGISTRY_STREAM",
     "SIDE_TABLES",
     "CaseRow",
@@ -37,6 +40,7 @@ __all__ = [
     "case_row",
     "conditions",
     "layout_version",
+    "overview_problems",
     "overview_selects",
     "side_select",
     "side_table",
@@ -312,6 +316,12 @@ class Store(Protocol):
         ``verify(projections=True)`` to compare with a fold of the case."""
         ...
 
+    def overview_problems(self) -> list[str]:
+        """What the readers' lookup table and views show that the
+        projections do not hold (see :func:`overview_problems`): for
+        ``verify(projections=True)``."""
+        ...
+
     def stream_ids(self) -> Iterator[str]:
         """Every stream id, in order of its first event."""
         ...
@@ -431,6 +441,45 @@ def overview_selects(field: Callable[[str, str], str], order: str) -> tuple[str,
         ORDER BY c.{order}, p.seq
         """
     return case_overview, permit_overview
+
+
+OVERVIEW_VIEWS = ("case_overview", "permit_overview")
+"""Views that read the log without JSON functions; the table ``regions``
+names each region code in words."""
+
+
+def overview_problems(
+    rows: Callable[[str], Iterable[Sequence[Any]]],
+    present: set[str],
+    selects: tuple[str, str],
+    errors: tuple[type[Exception], ...],
+) -> list[str]:
+    """A problem for each of the readers' relations that does not show what
+    the log's projections hold: ``regions`` when it does not name the 21
+    regions as nhvflow writes them, and an overview view whose rows differ
+    from its own ``SELECT`` run afresh (a view replaced by other SQL).
+    ``rows(sql)`` runs a query (raising one of ``errors`` for what the
+    database cannot read); ``present`` names the relations the log has (a
+    log made before them gains them when next opened for writing)."""
+
+    def result(sql: str) -> Counter[tuple[Any, ...]] | str:
+        try:
+            return Counter(tuple(r) for r in rows(sql))
+        except errors as exc:  # e.g. text PostgreSQL's jsonb cannot hold: the same either way
+            return type(exc).__name__
+
+    problems = []
+    if "regions" in present:
+        found = result("SELECT code, name FROM regions")
+        if found != Counter((r.name, r.swedish_name) for r in Region):
+            problems.append("the table regions does not name the regions as nhvflow wrote them")
+    for name, select in zip(OVERVIEW_VIEWS, selects, strict=True):
+        if name in present and result(f"SELECT * FROM {name}") != result(select):
+            problems.append(
+                f"the view {name} does not show what its tables hold: it was replaced by other "
+                "SQL (drop it and open the log for writing to make it again)"
+            )
+    return problems
 
 
 def by_stream(

@@ -26,6 +26,7 @@ __all__ = [
     "LIST_CASES",
     "LOAD_CASE",
     "OVERVIEW",
+    "OVERVIEW_SELECTS",
     "SCHEMA_VERSION",
     "STRICT_INSERT_EVENT",
     "STRICT_INSERT_EVENT_AND_CASE",
@@ -136,13 +137,14 @@ CREATE_SCHEMA = (
 
 _REGION_ROWS = ", ".join(f"('{r.name}', '{r.swedish_name}')" for r in Region)
 
-_VIEWS = overview_selects(lambda data, key: f"{data}::jsonb ->> '{key}'", "seq")
+OVERVIEW_SELECTS = overview_selects(lambda data, key: f"{data}::jsonb ->> '{key}'", "seq")
+"""The ``SELECT`` of each overview view, in PostgreSQL's dialect."""
 
 OVERVIEW = (
     'CREATE TABLE IF NOT EXISTS regions (code TEXT COLLATE "C" PRIMARY KEY, name TEXT NOT NULL)',
     f"INSERT INTO regions (code, name) VALUES {_REGION_ROWS} ON CONFLICT (code) DO NOTHING",
-    f"CREATE OR REPLACE VIEW case_overview AS {_VIEWS[0]}",
-    f"CREATE OR REPLACE VIEW permit_overview AS {_VIEWS[1]}",
+    f"CREATE OR REPLACE VIEW case_overview AS {OVERVIEW_SELECTS[0]}",
+    f"CREATE OR REPLACE VIEW permit_overview AS {OVERVIEW_SELECTS[1]}",
 )
 """The views that read the log without JSON functions (``case_overview``,
 ``permit_overview``) and the lookup table ``regions`` (code, Swedish name)

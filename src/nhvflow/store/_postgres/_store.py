@@ -60,6 +60,7 @@ from nhvflow.store._interface import (
     case_row,
     conditions,
     layout_version,
+    overview_problems,
     side_select,
     side_table,
     stored_event,
@@ -74,6 +75,7 @@ from nhvflow.store._postgres._schema import (
     LIST_CASES,
     LOAD_CASE,
     OVERVIEW,
+    OVERVIEW_SELECTS,
     SCHEMA_VERSION,
     STRICT_INSERT_EVENT,
     STRICT_INSERT_EVENT_AND_CASE,
@@ -269,6 +271,31 @@ class PostgresStore(PgSession, Store):
         if not _nul_free(case_id):
             return []
         return [tuple(r) for r in self._q(side_select(table, "%s"), (case_id,)).fetchall()]
+
+    def overview_problems(self) -> list[str]:
+        with self.read():
+            present = {
+                r[0]
+                for r in self._q(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_schema = current_schema()"
+                ).fetchall()
+            }
+            return overview_problems(
+                self._rows_alone, present, OVERVIEW_SELECTS, (psycopg.DataError,)
+            )
+
+    def _rows_alone(self, sql: str) -> list[tuple[Any, ...]]:
+        """A query's rows, in a savepoint of its own: one the database
+        refuses (text its jsonb cannot hold) leaves the transaction usable."""
+        self._q("SAVEPOINT nhvflow_read")
+        try:
+            rows = self._q(sql).fetchall()
+        except psycopg.DataError:
+            self._q("ROLLBACK TO SAVEPOINT nhvflow_read")
+            raise
+        self._q("RELEASE SAVEPOINT nhvflow_read")
+        return rows
 
     def stream_version(self, stream_id: str) -> int:
         if not _nul_free(stream_id):

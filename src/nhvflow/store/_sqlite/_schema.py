@@ -11,7 +11,7 @@ import sqlite_utils
 
 from nhvflow.events import iso
 from nhvflow.model import Region
-from nhvflow.store._interface import FORMAT, overview_selects
+from nhvflow.store._interface import FORMAT, OVERVIEW_VIEWS, overview_selects
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -19,6 +19,7 @@ __all__ = [
     "LIST_CASES",
     "LOAD_CASE",
     "LOG_TRIGGERS",
+    "OVERVIEW_SELECTS",
     "OVERVIEW_VIEWS",
     "SCHEMA_VERSION",
     "UPSERT_CASE",
@@ -167,9 +168,8 @@ def case_seal(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE nhvflow_meta SET value = '2' WHERE key = 'schema_version'")
 
 
-OVERVIEW_VIEWS = ("case_overview", "permit_overview")
-"""Views that read the log in Datasette or ``sqlite3`` without JSON
-functions; the table ``regions`` names each region code in words."""
+OVERVIEW_SELECTS = overview_selects(lambda data, key: f"json_extract({data}, '$.{key}')", "rowid")
+"""The ``SELECT`` of each of :data:`OVERVIEW_VIEWS`, in SQLite's dialect."""
 
 
 @migrations(name="0003_overview_views")
@@ -180,9 +180,7 @@ def overview_views(db: sqlite_utils.Database) -> None:
     gains them the next time it is opened for writing."""
     db.table("regions").create({"code": str, "name": str}, pk="code", not_null={"name"})
     db.table("regions").insert_all({"code": r.name, "name": r.swedish_name} for r in Region)
-    case_overview, permit_overview = overview_selects(
-        lambda data, key: f"json_extract({data}, '$.{key}')", "rowid"
-    )
+    case_overview, permit_overview = OVERVIEW_SELECTS
     db.execute(f"CREATE VIEW case_overview AS {case_overview}")
     db.execute(f"CREATE VIEW permit_overview AS {permit_overview}")
 

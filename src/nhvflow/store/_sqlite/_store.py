@@ -52,6 +52,7 @@ from nhvflow.store._interface import (
     case_row,
     conditions,
     layout_version,
+    overview_problems,
     side_select,
     side_table,
     stored_event,
@@ -67,6 +68,7 @@ from nhvflow.store._sqlite._schema import (
     LIST_CASES,
     LOAD_CASE,
     LOG_TRIGGERS,
+    OVERVIEW_SELECTS,
     SCHEMA_VERSION,
     UPSERT_CASE,
     migrations,
@@ -454,6 +456,22 @@ class SQLiteStore(Store):
     def side_rows(self, table: str, case_id: str) -> list[tuple[Any, ...]]:
         with self._database() as conn:
             return [tuple(r) for r in conn.execute(side_select(table, "?"), (case_id,))]
+
+    @guarded
+    def overview_problems(self) -> list[str]:
+        with self._database() as conn:
+            present = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+                )
+            }
+            return overview_problems(
+                lambda sql: conn.execute(sql).fetchall(),
+                present,
+                OVERVIEW_SELECTS,
+                (sqlite3.DataError, sqlite3.OperationalError),
+            )
 
     @guarded
     def stream_ids(self) -> Iterator[str]:
