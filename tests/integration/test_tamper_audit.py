@@ -749,9 +749,6 @@ def test_the_fold_refuses_an_event_dated_before_the_step_before_it(
         )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the fold accepts a payload its event class cannot parse (units='many')"
-)
 def test_the_fold_refuses_a_payload_its_event_type_cannot_parse(
     log: Path, ids: dict[str, str]
 ) -> None:

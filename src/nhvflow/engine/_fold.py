@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from nhvflow import _payload
 from nhvflow.errors import (
     DefinitionError,
     IntegrityError,
@@ -429,16 +430,43 @@ def _side_tables_differ(
 
 
 def _fold_with_hash(catalogue: Catalogue, store: Store, stream_id: str) -> tuple[CaseRow, str]:
+    """The case folded from its stream, and the hash of its last event; each
+    event is also read through its event class, as a live step's payload is
+    (a check for ``verify``, which a replay skips for speed)."""
     last: list[str] = []
 
     def noted() -> Iterator[StoredEvent]:
+        process = None
         for stored in store.events(stream_id):
             last[:] = [stored.hash]
+            process = process or catalogue.creators.get(stored.type)
+            if process is not None:
+                _readable(process, stored)
             yield stored
 
     row = catalogue.fold(noted())
     assert row is not None
     return row, last[0]
+
+
+def _readable(process: Process, stored: StoredEvent) -> None:
+    """Refuse (:class:`IntegrityError` naming its position) an event whose
+    payload its event class does not read: nhvflow only records payloads it
+    parsed, so such an event was written behind its back, hash and all."""
+    cls = process.event_types.get(stored.type)
+    if cls is None:
+        return  # not of this process: the fold names it
+    try:
+        _payload.parse(cls, upcast(cls, stored.payload, stored.schema_version))
+    except (NhvflowError, TypeError, ValueError, KeyError, AttributeError) as exc:
+        if isinstance(exc, LogFormatError):
+            raise
+        raise IntegrityError(
+            stored.position,
+            f"the event at position {stored.position} ({stored.type}) does not read as its "
+            f"event class: {shown(str(exc))}; nhvflow records only payloads it has read, so "
+            "the log was changed behind its back: run verify().",
+        ) from None
 
 
 STREAMS_PER_READ = 500
