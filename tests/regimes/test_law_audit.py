@@ -79,6 +79,10 @@ def _ask(reg: Registry, case: Case, holder: Region) -> Case:
     )  # fmt: skip
 
 
+AT_REQUEST = {"ground": "holder_request", "reason": "På begäran"}
+"""A revocation at the holder's request."""
+
+
 # -- nhv: revocation --------------------------------------------------------------------
 
 
@@ -90,13 +94,7 @@ def test_a_request_for_an_earlier_permit_does_not_ground_revoking_a_later_one(re
     case, holder = _permitted(reg)
     case = _regrant(reg, _ask(reg, case, holder), holder, ground="holder_request")
     violations = reg.check(
-        case.id,
-        "revoke_permit",
-        BOARD,
-        region=holder,
-        ground="holder_request",
-        reason="På begäran",
-        at=_after(case, 1),
+        case.id, "revoke_permit", BOARD, region=holder, at=_after(case, 1), **AT_REQUEST
     )
     assert [v.rule for v in violations] == ["nhv.revocation-grounds"]
 
@@ -107,14 +105,9 @@ def test_a_fresh_request_grounds_revoking_the_later_permit_at_the_holders_reques
     round of applications."""
     case, holder = _permitted(reg)
     case = _regrant(reg, case, holder)
+    case = _ask(reg, case, holder)
     case = reg.fire(
-        case.id,
-        "revoke_permit",
-        BOARD,
-        region=holder,
-        ground="holder_request",
-        reason="På begäran",
-        at=_after(_ask(reg, case, holder), 1),
+        case.id, "revoke_permit", BOARD, region=holder, at=_after(case, 1), **AT_REQUEST
     )
     assert [p["valid"] for p in case.data["permits"]] == [False, False]
     assert case.data["permits"][-1]["ground"] == "holder_request"

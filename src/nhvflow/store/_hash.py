@@ -8,10 +8,11 @@ recipe is documented in ``docs/log-format.md``.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from nhvflow.store._json import canonical
 
-__all__ = ["chain_hash"]
+__all__ = ["as_hashed", "chain_hash"]
 
 
 def chain_hash(
@@ -51,3 +52,19 @@ def chain_hash(
     # separators=(",", ":")), the recipe's text, in one call of the encoder.
     body = canonical(fields)
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def as_hashed(row: tuple[Any, ...]) -> bool:
+    """Whether a stored row (``EVENT_COLUMNS`` order, actor and payload as
+    their texts) holds the chain hash of its own content after its own
+    ``prev_hash``. A value that cannot be encoded (a blob written where text
+    belongs) is no match."""
+    try:
+        recomputed = chain_hash(
+            row[11], position=row[0], stream_id=row[1], version=row[2], type=row[3],
+            schema_version=row[4], actor=row[5], payload=row[6], occurred_at=row[7],
+            recorded_at=row[8], idempotency_key=row[9], request_hash=row[10],
+        )  # fmt: skip
+    except (TypeError, ValueError):
+        return False
+    return bool(recomputed == row[12])

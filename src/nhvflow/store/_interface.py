@@ -18,7 +18,7 @@ import attrs
 from nhvflow._parties import Region
 from nhvflow.errors import IntegrityError, LogFormatError, shown
 from nhvflow.store._decode import damaged, json_object
-from nhvflow.store._hash import chain_hash
+from nhvflow.store._hash import as_hashed
 from nhvflow.store._json import loads_plain
 
 __all__ = [
@@ -519,7 +519,7 @@ def stored_event(row: tuple[Any, ...]) -> StoredEvent:
     naming its position, whatever reads it (a fold, the history, the facts
     a rule reads), with no walk of the chain (that is :meth:`Store.verify`)."""
     position = row[0]
-    if not _as_hashed(row):
+    if not as_hashed(row):
         raise IntegrityError(
             position if isinstance(position, int) else None,
             f"the event at position {shown(position)} does not match its stored hash: it was "
@@ -529,19 +529,6 @@ def stored_event(row: tuple[Any, ...]) -> StoredEvent:
     actor = _actor(row[5], position)
     payload = json_object(row[6], position, f"the payload of the event at position {position}")
     return StoredEvent.from_row(row, actor, payload)
-
-
-def _as_hashed(row: tuple[Any, ...]) -> bool:
-    """Whether a stored row's hash is the chain hash of its own content."""
-    try:
-        recomputed = chain_hash(
-            row[11], position=row[0], stream_id=row[1], version=row[2], type=row[3],
-            schema_version=row[4], actor=row[5], payload=row[6], occurred_at=row[7],
-            recorded_at=row[8], idempotency_key=row[9], request_hash=row[10],
-        )  # fmt: skip
-        return bool(recomputed == row[12])
-    except (TypeError, ValueError):  # e.g. a blob written where text belongs
-        return False
 
 
 _ACTORS: dict[str, dict[str, Any]] = {}
