@@ -13,7 +13,11 @@ for hash. Text columns that are compared or sorted use the ``"C"`` collation
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 from nhvflow.model import Region
+from nhvflow.store._chain import foreign_triggers
 from nhvflow.store._interface import overview_selects
 
 __all__ = [
@@ -35,6 +39,7 @@ __all__ = [
     "TRIGGER_TYPES",
     "UPGRADES",
     "UPSERT_CASE",
+    "trigger_problems",
 ]
 
 SCHEMA_VERSION = 2
@@ -167,6 +172,32 @@ TRIGGER_STATE = """
 """
 """The triggers on ``events``: whether each is enabled (``'D'``: disabled),
 when it fires (``tgtype``), and the function it runs with that function's source."""
+
+
+def trigger_problems(found: Iterable[Sequence[Any]]) -> list[str]:
+    """What ``verify()`` reports of the triggers on ``events`` (the rows of
+    :data:`TRIGGER_STATE`): an append-only trigger missing, disabled or not
+    nhvflow's, and any trigger that is not nhvflow's."""
+    triggers = {row[0]: tuple(row[1:]) for row in found}
+    problems: list[str] = []
+    for name in APPEND_ONLY_TRIGGERS:
+        if name not in triggers:
+            problems.append(f"the append-only trigger {name} is missing")
+            continue
+        enabled, kind, function, source = triggers[name]
+        if enabled == "D":
+            problems.append(f"the append-only trigger {name} is disabled")
+        elif (
+            kind != TRIGGER_TYPES[name]
+            or function != "nhvflow_refuse_event_change"
+            or "RAISE EXCEPTION" not in str(source)
+        ):
+            problems.append(
+                f"the append-only trigger {name} was replaced by one that is not "
+                "nhvflow's (it fires at another time or runs another function)"
+            )
+    return problems + foreign_triggers(triggers, APPEND_ONLY_TRIGGERS)
+
 
 # -- the statements of the hot path ---------------------------------------------------
 

@@ -42,7 +42,7 @@ from nhvflow.errors import (
     NhvflowError,
 )
 from nhvflow.events import iso
-from nhvflow.store._chain import ChainCheck, canonical, foreign_triggers
+from nhvflow.store._chain import ChainCheck, canonical
 from nhvflow.store._decode import json_value
 from nhvflow.store._interface import (
     EVERY_EVENT,
@@ -66,7 +66,6 @@ from nhvflow.store._interface import (
     stored_event,
 )
 from nhvflow.store._postgres._schema import (
-    APPEND_ONLY_TRIGGERS,
     CASE_COLUMNS,
     CREATE_SCHEMA,
     EVENT_COLUMNS,
@@ -81,9 +80,9 @@ from nhvflow.store._postgres._schema import (
     STRICT_INSERT_EVENT_AND_CASE,
     TAIL,
     TRIGGER_STATE,
-    TRIGGER_TYPES,
     UPGRADES,
     UPSERT_CASE,
+    trigger_problems,
 )
 from nhvflow.store._postgres._session import Opening, PgSession
 from nhvflow.store._targets import is_postgres_url
@@ -520,24 +519,7 @@ class PostgresStore(PgSession, Store):
         problems: list[str] = []
         try:
             with self._lock:
-                triggers = {r[0]: r[1:] for r in self._q(TRIGGER_STATE).fetchall()}
-            for name in APPEND_ONLY_TRIGGERS:
-                if name not in triggers:
-                    problems.append(f"the append-only trigger {name} is missing")
-                    continue
-                enabled, kind, function, source = triggers[name]
-                if enabled == "D":
-                    problems.append(f"the append-only trigger {name} is disabled")
-                elif (
-                    kind != TRIGGER_TYPES[name]
-                    or function != "nhvflow_refuse_event_change"
-                    or "RAISE EXCEPTION" not in str(source)
-                ):
-                    problems.append(
-                        f"the append-only trigger {name} was replaced by one that is not "
-                        "nhvflow's (it fires at another time or runs another function)"
-                    )
-            problems += foreign_triggers(triggers, APPEND_ONLY_TRIGGERS)
+                problems += trigger_problems(self._q(TRIGGER_STATE).fetchall())
             for row in self.event_rows(page=5000):
                 check.feed(row)
         except (psycopg.Error, NhvflowError, ValueError) as exc:

@@ -5,12 +5,15 @@ the store, created through ``sqlite_utils.Migrations``. Part of the store
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlite_utils
 
 from nhvflow.events import iso
 from nhvflow.model import Region
+from nhvflow.store._chain import foreign_triggers
 from nhvflow.store._interface import FORMAT, OVERVIEW_VIEWS, overview_selects
 
 __all__ = [
@@ -22,8 +25,10 @@ __all__ = [
     "OVERVIEW_SELECTS",
     "OVERVIEW_VIEWS",
     "SCHEMA_VERSION",
+    "TRIGGERS_ON_EVENTS",
     "UPSERT_CASE",
     "migrations",
+    "trigger_problems",
 ]
 
 SCHEMA_VERSION = 2
@@ -99,6 +104,28 @@ LOG_TRIGGERS = {
 """The triggers on ``events`` that make the file itself refuse to change the
 log, by name, with their SQL; ``verify()`` reports any that is missing or
 whose SQL is not this."""
+
+TRIGGERS_ON_EVENTS = (
+    "SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name='events'"
+)
+
+
+def trigger_problems(found: Iterable[Sequence[Any]]) -> list[str]:
+    """What ``verify()`` reports of the triggers on ``events`` (the rows of
+    :data:`TRIGGERS_ON_EVENTS`): an append-only trigger missing or not
+    nhvflow's, and any trigger that is not nhvflow's."""
+    triggers = {str(row[0]): str(row[1]) for row in found}
+    problems: list[str] = []
+    for name, sql in LOG_TRIGGERS.items():
+        if name not in triggers:
+            problems.append(f"the append-only trigger {name} is missing")
+        elif " ".join(triggers[name].split()) != " ".join(sql.split()):
+            problems.append(
+                f"the append-only trigger {name} was replaced by one that is not "
+                "nhvflow's (its SQL differs)"
+            )
+    return problems + foreign_triggers(triggers, LOG_TRIGGERS)
+
 
 migrations = sqlite_utils.Migrations("nhvflow")
 

@@ -31,10 +31,11 @@ from nhvflow.errors import (
     IdempotencyConflict,
     IntegrityError,
     LogFormatError,
+    NhvflowError,
     ReadOnlyLog,
     StoreBusy,
 )
-from nhvflow.store._chain import ChainCheck, canonical, foreign_triggers
+from nhvflow.store._chain import ChainCheck, canonical
 from nhvflow.store._decode import json_value
 from nhvflow.store._interface import (
     EVERY_EVENT,
@@ -67,11 +68,12 @@ from nhvflow.store._sqlite._schema import (
     INSERT_EVENT,
     LIST_CASES,
     LOAD_CASE,
-    LOG_TRIGGERS,
     OVERVIEW_SELECTS,
     SCHEMA_VERSION,
+    TRIGGERS_ON_EVENTS,
     UPSERT_CASE,
     migrations,
+    trigger_problems,
 )
 
 __all__ = ["FORMAT", "SCHEMA_VERSION", "SQLiteStore"]
@@ -559,35 +561,10 @@ class SQLiteStore(Store):
         problems: list[str] = []
         try:
             with self._database() as conn:
-                triggers = dict(
-                    conn.execute(
-                        "SELECT name, sql FROM sqlite_master "
-                        "WHERE type='trigger' AND tbl_name='events'"
-                    ).fetchall()
-                )
-            for name, sql in LOG_TRIGGERS.items():
-                if name not in triggers:
-                    problems.append(f"the append-only trigger {name} is missing")
-                elif " ".join(str(triggers[name]).split()) != " ".join(sql.split()):
-                    problems.append(
-                        f"the append-only trigger {name} was replaced by one that is not "
-                        "nhvflow's (its SQL differs)"
-                    )
-            problems += foreign_triggers(triggers, LOG_TRIGGERS)
-            last = 0
-            while True:
-                with self._database() as conn:
-                    rows = conn.execute(
-                        f"SELECT {EVENT_COLUMNS} FROM events WHERE position > ? "
-                        "ORDER BY position LIMIT 5000",
-                        (last,),
-                    ).fetchall()
-                if not rows:
-                    break
-                for row in rows:
-                    check.feed(row)
-                last = rows[-1][0]
-        except sqlite3.DatabaseError as exc:
+                problems += trigger_problems(conn.execute(TRIGGERS_ON_EVENTS).fetchall())
+            for row in self.event_rows():
+                check.feed(row)
+        except (sqlite3.DatabaseError, NhvflowError) as exc:
             problems.append(f"the log could not be read: {exc}")
             return check.report(problems, readable=False)
         return check.report(problems)
