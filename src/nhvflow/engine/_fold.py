@@ -214,9 +214,15 @@ def apply(
     event: StoredEvent,
     actor: Actor,
     occurred: datetime,
+    *,
+    parsed: bool = False,
 ) -> CaseRow:
     """The one fold: the case after ``event``, from the case before it
     (``None`` for the event that creates it).
+
+    The payload must read as its event class, as a live step's is read
+    before it is recorded (``parsed``: a live step's, read already): a
+    replay never folds into a case a value no step could have recorded.
 
     The event must be a legal move of ``process`` from the state before it,
     at the next version; the next state is the one the process's machine
@@ -268,6 +274,8 @@ def apply(
     payload = event.payload
     if event.schema_version != cls.schema_version:
         payload = upcast(cls, payload, event.schema_version)
+    if not (parsed or _parses(cls)):
+        _readable(cls, event, payload)
     try:
         text = event.occurred_at
         if not _as_written(text, occurred):
@@ -430,18 +438,12 @@ def _side_tables_differ(
 
 
 def _fold_with_hash(catalogue: Catalogue, store: Store, stream_id: str) -> tuple[CaseRow, str]:
-    """The case folded from its stream, and the hash of its last event; each
-    event is also read through its event class, as a live step's payload is
-    (a check for ``verify``, which a replay skips for speed)."""
+    """The case folded from its stream, and the hash of its last event."""
     last: list[str] = []
 
     def noted() -> Iterator[StoredEvent]:
-        process = None
         for stored in store.events(stream_id):
             last[:] = [stored.hash]
-            process = process or catalogue.creators.get(stored.type)
-            if process is not None:
-                _readable(process, stored)
             yield stored
 
     row = catalogue.fold(noted())
@@ -449,18 +451,23 @@ def _fold_with_hash(catalogue: Catalogue, store: Store, stream_id: str) -> tuple
     return row, last[0]
 
 
-def _readable(process: Process, stored: StoredEvent) -> None:
+def _parses(cls: type[Fact]) -> bool:
+    """Whether the fold of ``cls`` reads its payload through the class (the
+    default :meth:`Fact.fold`), so that a replay need not read it first."""
+    return cls.recorded is None and getattr(cls.fold, "__func__", None) is _DEFAULT_FOLD
+
+
+_DEFAULT_FOLD = Fact.fold.__func__  # type: ignore[attr-defined]
+
+
+def _readable(cls: type[Fact], stored: StoredEvent, payload: Mapping[str, Any]) -> None:
     """Refuse (:class:`IntegrityError` naming its position) an event whose
-    payload its event class does not read: nhvflow only records payloads it
-    parsed, so such an event was written behind its back, hash and all."""
-    cls = process.event_types.get(stored.type)
-    if cls is None:
-        return  # not of this process: the fold names it
+    payload (upcast to the current shape) its event class does not read:
+    nhvflow only records payloads it parsed, so such an event was written
+    behind its back, hash and all."""
     try:
-        _payload.parse(cls, upcast(cls, stored.payload, stored.schema_version))
+        _payload.parse(cls, payload)
     except (NhvflowError, TypeError, ValueError, KeyError, AttributeError) as exc:
-        if isinstance(exc, LogFormatError):
-            raise
         raise IntegrityError(
             stored.position,
             f"the event at position {stored.position} ({stored.type}) does not read as its "

@@ -416,7 +416,7 @@ class Pipeline:
                 self.store.set_fact(name, value)
             self.log.info("registry_step", trigger=step.trigger, actor_role=step.actor.role.value)
             return Taken(event, None)
-        row = apply(target.process, target.row, event, step.actor, step.at)
+        row = apply(target.process, target.row, event, step.actor, step.at, parsed=True)
         trigger = None if target.row is None else step.trigger
         self.store.append(
             sealed, project(target.process, row, event.hash, trigger=trigger, before=target.row)

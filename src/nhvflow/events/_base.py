@@ -111,7 +111,9 @@ class Fact:
         projection. By default the payload is parsed into the event class and
         :meth:`apply` is called; a class may fold the JSON directly (faster,
         as the NHV events do). A class that declares ``recorded`` folds the
-        JSON through it.
+        JSON through it. Either way the engine folds only a payload the class
+        reads: a live step's was parsed before it was recorded, and a replay
+        parses the stored one first.
         """
         if cls.recorded is not None:
             names = tuple(field.name for field in attrs.fields(cls))  # type: ignore[arg-type]
