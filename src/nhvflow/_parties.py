@@ -127,6 +127,9 @@ class Region(_SwedishNamed):
         if isinstance(value, Region):
             return value
         if isinstance(value, str):
+            exact = _BY_TEXT.get(value)  # as the log and most callers spell it
+            if exact is not None:
+                return exact
             key = value.strip()
             if key.upper() in cls.__members__:
                 return cls[key.upper()]
@@ -140,6 +143,12 @@ class Region(_SwedishNamed):
             )
         raise InvalidPayload("region", f"expected a Region or its name, got {type(value).__name__}")
 
+
+_BY_TEXT: dict[str, Region] = {
+    **{region.value: region for region in Region},
+    **{region.name: region for region in Region},
+}
+"""Each region by its member name and by its Swedish name, exactly."""
 
 _H = HealthcareRegion
 _HEALTHCARE_REGIONS: dict[Region, frozenset[HealthcareRegion]] = {
