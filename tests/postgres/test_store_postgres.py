@@ -3,6 +3,7 @@ databases that are not nhvflow logs, bounded waits, and clear errors."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import subprocess
 import sys
@@ -411,3 +412,67 @@ def test_a_log_made_before_the_overview_views_gains_them(postgres_url, decided):
         regions = conn.execute("SELECT count(*) FROM regions").fetchone()
     assert rows == [(decided.id, decided.data["title"], "decided", decided.version)]
     assert regions == (21,)
+
+
+AFTER = "2019-08-15T09:00:00+00:00"
+"""A time after the ``decided`` case's last step, within its application period."""
+
+
+def _silently_drop(url: str, event_type: str) -> None:
+    """A foreign trigger that makes PostgreSQL skip, without an error, every
+    insert of events of ``event_type`` (a BEFORE trigger returning NULL)."""
+    _sql(
+        url,
+        "CREATE FUNCTION audit_drop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF NEW.type = '{event_type}' THEN RETURN NULL; END IF; RETURN NEW; END $$",
+        "CREATE TRIGGER audit_drop BEFORE INSERT ON events FOR EACH ROW "
+        "EXECUTE FUNCTION audit_drop()",
+    )
+
+
+def _counts(url: str, case_id: str) -> tuple[int, int, int]:
+    """How many events the log holds, the case row's version, its permits rows."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        events = conn.execute("SELECT count(*) FROM events").fetchone()
+        version = conn.execute("SELECT version FROM cases WHERE id = %s", (case_id,)).fetchone()
+        permits = conn.execute(
+            "SELECT count(*) FROM permits WHERE case_id = %s", (case_id,)
+        ).fetchone()
+    assert events is not None and version is not None and permits is not None
+    return int(events[0]), int(version[0]), int(permits[0])
+
+
+@pytest.mark.parametrize("in_batch", [False, True], ids=["own transaction", "batch"])
+def test_a_step_whose_event_a_foreign_trigger_dropped_is_not_taken(postgres_url, decided, in_batch):
+    """The held append travels with COMMIT (or RELEASE SAVEPOINT): an event a
+    foreign trigger drops without an error is an IntegrityError there, and
+    nothing of the step is written (no case row, no permits rows). Before,
+    the step was reported as taken."""
+    from nhvflow import Actor, Region
+
+    skane = Actor.region(Region.SKANE)
+    _silently_drop(postgres_url, "PermitApplied")
+    before = _counts(postgres_url, decided.id)
+    with nhvflow.open(postgres_url) as reg:
+
+        def apply() -> None:
+            with reg.batch() if in_batch else contextlib.nullcontext():
+                reg.fire(decided.id, "apply_for_permit", skane, unit="SUS", at=AFTER)
+
+        with pytest.raises(IntegrityError, match="dropped"):
+            apply()
+        # the registry goes on: the next step is judged on the case as the log holds it
+        assert reg.get(decided.id).version == before[1]
+    assert _counts(postgres_url, decided.id) == before
+
+
+def test_a_registry_step_whose_event_a_foreign_trigger_dropped_is_not_taken(
+    postgres_url, decided, sos
+):
+    _silently_drop(postgres_url, "MappingCompleted")
+    before = _counts(postgres_url, decided.id)
+    with nhvflow.open(postgres_url) as reg:
+        with pytest.raises(IntegrityError, match="dropped"):
+            reg.complete_mapping(sos, at=AFTER)
+        assert reg.mapping_completed_at() is None
+    assert _counts(postgres_url, decided.id) == before

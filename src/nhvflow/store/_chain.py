@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from nhvflow.errors import IntegrityError
 from nhvflow.store._hash import as_hashed, chain_hash
 from nhvflow.store._interface import CaseRow, NewEvent, Sealed, StoredEvent, VerifyReport
 from nhvflow.store._json import canonical
@@ -23,6 +24,7 @@ __all__ = [
     "Sealed",
     "canonical",
     "chain_hash",
+    "dropped_event",
     "foreign_triggers",
     "json_scalar",
     "projection_seal",
@@ -99,6 +101,21 @@ def seal(event: NewEvent, tail: tuple[int, str] | None, recorded_at: str) -> Sea
         digest,
     )
     return Sealed(StoredEvent.from_row(row, event.actor, event.payload), row)
+
+
+def dropped_event(position: int, *, held: bool = False) -> IntegrityError:
+    """The error for events the database dropped without an error (a
+    trigger on ``events`` that is not nhvflow's): the steps are not taken."""
+    what = (
+        f"the events held from position {position} on were"
+        if held
+        else f"the event at position {position} was"
+    )
+    return IntegrityError(
+        position,
+        f"{what} not all written: the database dropped an event without an error (a trigger "
+        "on events that is not nhvflow's?); nothing was written, run verify().",
+    )
 
 
 def foreign_triggers(found: Iterable[str], own: Iterable[str]) -> list[str]:

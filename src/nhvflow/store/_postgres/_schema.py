@@ -209,23 +209,31 @@ _INSERT = (
     f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
     "{conflict}RETURNING position"
 )
-_AND_CASE = (
-    # One round trip: the case's projection is written only if the event was.
-    "WITH e AS ({insert}) INSERT INTO cases (id, process, state, version, data, updated_at, "
-    "seal) SELECT %s,%s,%s,%s,%s,%s,%s FROM e ON CONFLICT (id) DO UPDATE SET "
+_CASE_FROM_E = (
+    "INSERT INTO cases (id, process, state, version, data, updated_at, seal) "
+    "SELECT %s,%s,%s,%s,%s,%s,%s FROM e ON CONFLICT (id) DO UPDATE SET "
     "process = excluded.process, state = excluded.state, version = excluded.version, "
     "data = excluded.data, updated_at = excluded.updated_at, seal = excluded.seal RETURNING id"
 )
+"""The case's row, written only if the event ``e`` was (one round trip)."""
+_WRITTEN_OR_FAIL = "SELECT 1 / count(*) FROM e"
+"""Fails (``division_by_zero``) when the event ``e`` was not written: a
+foreign trigger on ``events`` that returns NULL drops a row without an
+error, and SQL outside PL/pgSQL has no statement that raises. A statement
+pipelined with ``COMMIT`` must fail, so that the commit does not run."""
 INSERT_EVENT = _INSERT.format(conflict="ON CONFLICT DO NOTHING ")
 """Append an event; no row comes back when a unique key refuses it."""
-INSERT_EVENT_AND_CASE = _AND_CASE.format(insert=INSERT_EVENT)
+INSERT_EVENT_AND_CASE = f"WITH e AS ({INSERT_EVENT}) {_CASE_FROM_E}"
 """Append an event and write its case's row; no row comes back when a unique key
 refuses the event, and then the case's row is not written either."""
-STRICT_INSERT_EVENT = _INSERT.format(conflict="")
-"""Append an event; a unique key that refuses it is an error, which aborts the
-transaction (the statements pipelined after it, ``COMMIT`` among them, do not run)."""
-STRICT_INSERT_EVENT_AND_CASE = _AND_CASE.format(insert=STRICT_INSERT_EVENT)
-""":data:`INSERT_EVENT_AND_CASE`, with a refused event an error."""
+STRICT_INSERT_EVENT = f"WITH e AS ({_INSERT.format(conflict='')}) {_WRITTEN_OR_FAIL}"
+"""Append an event; a unique key that refuses it is an error, and so is an
+event the database did not write, either of which aborts the transaction
+(the statements pipelined after it, ``COMMIT`` among them, do not run)."""
+STRICT_INSERT_EVENT_AND_CASE = (
+    f"WITH e AS ({_INSERT.format(conflict='')}), c AS ({_CASE_FROM_E}) {_WRITTEN_OR_FAIL}"
+)
+""":data:`INSERT_EVENT_AND_CASE`, with a refused or unwritten event an error."""
 UPSERT_CASE = (
     "INSERT INTO cases (id, process, state, version, data, updated_at, seal) "
     "VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (id) DO UPDATE SET process = excluded.process, "

@@ -42,7 +42,7 @@ from nhvflow.errors import (
     NhvflowError,
 )
 from nhvflow.events import iso
-from nhvflow.store._chain import ChainCheck, canonical
+from nhvflow.store._chain import ChainCheck, canonical, dropped_event
 from nhvflow.store._decode import json_value
 from nhvflow.store._interface import (
     EVERY_EVENT,
@@ -353,14 +353,18 @@ class PostgresStore(PgSession, Store):
         self._tail = (event.position, event.hash)
         return None
 
-    def _refused(self, event: StoredEvent) -> IdempotencyConflict | ConcurrencyConflict:
-        """Why a unique key of ``events`` refused ``event``: its idempotency key was
-        taken, or its stream moved on."""
+    def _refused(self, event: StoredEvent) -> NhvflowError:
+        """Why ``event`` was not written: a unique key of ``events`` refused it
+        (its idempotency key was taken, or its stream moved on), or, with
+        neither, the database dropped it without an error."""
         key = event.idempotency_key
         first = None if key is None else self.event_by_key(key)
         if key is not None and first is not None:
             return IdempotencyConflict(key, first.position)
-        return ConcurrencyConflict(event.stream_id, None, self.stream_version(event.stream_id))
+        version = self.stream_version(event.stream_id)
+        if version < event.version:
+            return dropped_event(event.position)
+        return ConcurrencyConflict(event.stream_id, None, version)
 
     def _flush(self) -> None:
         if self._held is not None:
@@ -384,6 +388,8 @@ class PostgresStore(PgSession, Store):
                 conn.execute(end)
         except psycopg.errors.UniqueViolation as exc:  # undone: now say why
             raise self._refused(sealed.event) from exc
+        except psycopg.errors.DivisionByZero as exc:  # the event was dropped: undone
+            raise dropped_event(sealed.event.position) from exc
         return None
 
     def _forget(self) -> None:

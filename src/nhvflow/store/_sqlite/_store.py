@@ -29,13 +29,12 @@ from nhvflow._log import structured
 from nhvflow.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
-    IntegrityError,
     LogFormatError,
     NhvflowError,
     ReadOnlyLog,
     StoreBusy,
 )
-from nhvflow.store._chain import ChainCheck, canonical
+from nhvflow.store._chain import ChainCheck, canonical, dropped_event
 from nhvflow.store._decode import json_value
 from nhvflow.store._interface import (
     EVERY_EVENT,
@@ -371,7 +370,7 @@ class SQLiteStore(Store):
                 raise IdempotencyConflict(key, first.position if first else 0) from exc
             raise
         if written != 1:
-            raise _dropped(event.position)
+            raise dropped_event(event.position)
         if projection is not None and entry is not None:
             conn.execute(UPSERT_CASE, projection.params)
             self._replace_rows(projection.case.id, projection.tables)
@@ -400,7 +399,7 @@ class SQLiteStore(Store):
             return
         conn = self._conn
         if conn.executemany(INSERT_EVENT, [step.event for step in held]).rowcount != len(held):
-            raise _dropped(held[0].tail[0], held=True)
+            raise dropped_event(held[0].tail[0], held=True)
         conn.executemany(UPSERT_CASE, list({step.case_id: step.case for step in held}.values()))
         tables: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}
         for step in held:
@@ -579,21 +578,6 @@ class SQLiteStore(Store):
         ``events``), with the steps a batch holds written."""
         with self._database() as conn:
             return conn
-
-
-def _dropped(position: int, *, held: bool = False) -> IntegrityError:
-    """The error for events the database dropped without an error (a
-    trigger on ``events`` that is not nhvflow's): the steps are not taken."""
-    what = (
-        f"the events held from position {position} on were"
-        if held
-        else (f"the event at position {position} was")
-    )
-    return IntegrityError(
-        position,
-        f"{what} not all written: the database dropped an event without an error (a trigger "
-        "on events that is not nhvflow's?); nothing was written, run verify().",
-    )
 
 
 _PROJECTION_PAGE = 500
