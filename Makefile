@@ -1,6 +1,6 @@
 # nhvflow: two commands for a newcomer (see README.md).
 #   make demo   set up .venv and run the demo on demo.sqlite
-#   make test   set up .venv and run ruff, mypy --strict and pytest
+#   make test   set up .venv and run ruff, mypy --strict (src, benchmarks) and pytest
 #   make docs   regenerate docs/process.md, docs/rules.md and the README's diagram
 #   make bench  set up .venv and print the benchmarks (ratios against baselines; see benchmarks/README.md)
 
@@ -28,6 +28,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
+	$(BIN)/mypy --strict benchmarks
 
 unit: $(STAMP)
 	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \

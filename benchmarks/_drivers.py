@@ -148,12 +148,12 @@ class _CapturingStore(SQLiteStore):
 
     def __init__(self) -> None:
         super().__init__(":memory:", durability="normal")
-        self.cases: list[tuple[Any, ...]] = []
+        self.case_rows: list[tuple[Any, ...]] = []
 
     def append(self, sealed: Sealed, projection: Projection | None) -> None:
         if projection is not None:
             case = projection.case
-            self.cases.append(
+            self.case_rows.append(
                 (
                     case.id,
                     case.process,
@@ -182,7 +182,7 @@ def captured_write_set(steps: list[Step]) -> tuple[list[str], EventRows, list[tu
         )
     ]
     rows = conn.execute("SELECT * FROM events ORDER BY position").fetchall()
-    cases = store.cases
+    cases = store.case_rows
     reg.close()
     return schema, rows, cases
 

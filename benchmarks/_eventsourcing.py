@@ -165,7 +165,7 @@ def synchronous(level: str | None) -> Iterator[None]:
         connection._sqlite_conn.execute(f"PRAGMA synchronous={level}")
         return connection
 
-    SQLiteConnectionPool._create_connection = create  # type: ignore[method-assign]
+    SQLiteConnectionPool._create_connection = create  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:

@@ -89,7 +89,7 @@ class Server:
         self._count += 1
         name = f"bench_{self._count}"
         with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+            conn.execute(f'CREATE DATABASE "{name}"')
         return name
 
 

@@ -49,7 +49,7 @@ def lifecycle(case_id: str, start: datetime = START) -> list[Step]:
     day = timedelta(days=1)
     at = [start + i * day for i in range(STEPS_PER_CASE)]
     care = ["Djup hjärnstimulering vid Parkinsons sjukdom"]
-    steps = [
+    steps: list[tuple[str, Actor, dict[str, Any]]] = [
         ("submit", _NPO, {
             "title": f"Avancerad behandling av Parkinsons sjukdom ({case_id})",
             "programme_area": _AREA, "care_measures": care, "advisory": False,

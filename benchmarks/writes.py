@@ -30,7 +30,7 @@ from benchmarks._harness import (
     paired,
     scratch,
 )
-from benchmarks.workload import STEPS_PER_CASE, lifecycles
+from benchmarks.workload import STEPS_PER_CASE, Step, lifecycles
 
 __all__ = ["batch_figures", "fire_figures", "flat_figure"]
 
@@ -209,7 +209,7 @@ def _eventsourcing_figures(
     return figures
 
 
-def _write_once(path: Path, steps: list[d.Step]) -> Path:
+def _write_once(path: Path, steps: list[Step]) -> Path:
     d.fire_rate(path, steps, "normal")
     return path
 
