@@ -361,8 +361,13 @@ class PostgresStore(PgSession, Store):
         first = None if key is None else self.event_by_key(key)
         if key is not None and first is not None:
             return IdempotencyConflict(key, first.position)
-        version = self.stream_version(event.stream_id)
-        if version < event.version:
+        found = self._q(
+            "SELECT (SELECT MAX(version) FROM events WHERE stream_id = %s), "
+            "EXISTS (SELECT 1 FROM events WHERE position = %s)",
+            (event.stream_id, event.position),
+        ).fetchone()
+        version, position_taken = (int(found[0] or 0), bool(found[1])) if found else (0, False)
+        if version < event.version and not position_taken:
             return dropped_event(event.position)
         return ConcurrencyConflict(event.stream_id, None, version)
 
