@@ -26,7 +26,7 @@ import pytest
 from click.testing import CliRunner
 
 import nhvflow
-from nhvflow import Actor, PermitGrant, Region, Registry, Role
+from nhvflow import Actor, Due, PermitGrant, Region, Registry, Role
 from nhvflow.cli import main
 from nhvflow.fixtures import advance, proposal
 from nhvflow.model import HEALTH_ENTERPRISES
@@ -201,10 +201,6 @@ def test_the_application_item_leaves_at_prepare_board_and_comes_back_on_referral
     assert reg.due(as_of=date(2025, 2, 2), actor=SKANE) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="due(actor=) gives a region actor with no principal the applications it may not make",
-)
 def test_a_region_actor_acting_for_no_region_is_responsible_for_nothing(reg):
     """DESIGN §4: "`nhv.responsible-party` — only the responsible role may fire
     a step; an NPO only in its own area; a region only for itself", and §3:
@@ -219,20 +215,21 @@ def test_a_region_actor_acting_for_no_region_is_responsible_for_nothing(reg):
     assert reg.due(as_of=date(2025, 1, 16), actor=nobody) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the application period a revocation opens in `permitted` is not listed by due()",
-)
+def _applications(reg: Registry, as_of: date, actor: Actor | None = None) -> list[Due]:
+    """The applications for a permit due as of ``as_of`` (for ``actor``)."""
+    return [d for d in reg.due(as_of=as_of, actor=actor) if d.trigger == "apply_for_permit"]
+
+
 def test_the_new_round_a_revocation_opens_is_listed(reg):
     """DESIGN §4: "`nhv.application-window` — `decide` sets the period in which
     regions may apply (...); `apply_for_permit` outside it is refused", and
     §3: `reg.due(...)` "-> what is due". The registry extends the window to
     the round a revocation opens (docs/process.md: `apply_for_permit` "in
     permitted: for a place a revocation freed", judged by
-    nhv.application-window against the revocation's period), but the
-    deadline `nhv.applications-due` runs in `decided` only: the new period,
-    which the rules enforce and which Uppsala's application meets, never
-    shows."""
+    nhv.application-window against the revocation's period). Before, the
+    deadline `nhv.applications-due` ran in `decided` only, on the decision's
+    period: the new one, which the rules enforce, never showed, and once a
+    region applied in it the item named the decision's long-past day."""
     case_id = _permitted(reg, _utc(2025, 1, 10, 9))
     reg.fire(
         case_id,
@@ -246,6 +243,34 @@ def test_the_new_round_a_revocation_opens_is_listed(reg):
     assert reg.check(case_id, "apply_for_permit", UPPSALA, unit="UAS", at=_utc(2025, 4, 2, 9)) == []
     applications = [d for d in reg.due(as_of=date(2025, 4, 2)) if d.trigger == "apply_for_permit"]
     assert [(d.case_id, d.due) for d in applications] == [(case_id, date(2025, 7, 1))]
+    reg.fire(case_id, "apply_for_permit", UPPSALA, unit="UAS", at=_utc(2025, 4, 2, 9))
+    [item] = [d for d in reg.due(as_of=date(2025, 4, 3)) if d.trigger == "apply_for_permit"]
+    assert (item.due, item.overdue, item.detail) == (
+        date(2025, 7, 1),
+        False,
+        "1 application(s) so far",
+    )
+    # the applicant of this round and the remaining holder owe nothing; the others may apply
+    assert _applications(reg, date(2025, 4, 3), UPPSALA) == []
+    assert _applications(reg, date(2025, 4, 3), Actor.region(Region.STOCKHOLM)) == []
+    skane = Actor.region(Region.SKANE)
+    assert [d.due for d in _applications(reg, date(2025, 4, 3), skane)] == [date(2025, 7, 1)]
+    assert reg.check(case_id, "apply_for_permit", skane, unit="SUS", at=_utc(2025, 4, 3, 9)) == []
+
+
+def test_a_place_the_permits_hold_in_permitted_calls_for_no_application(reg):
+    """In ``permitted`` the applications item shows only while a place is
+    free and the round's period runs: every place held, or the period over,
+    and no region can apply (nhv.max-five-units, nhv.application-window)."""
+    full = _permitted(
+        reg, _utc(2025, 1, 10, 9), regions=(Region.SKANE, Region.STOCKHOLM, Region.UPPSALA)
+    )
+    assert [d for d in _applications(reg, date(2025, 1, 11)) if d.case_id == full] == []
+    free = _permitted(reg, _utc(2025, 1, 10, 10))  # 3 units decided, 2 granted
+    [item] = [d for d in _applications(reg, date(2025, 1, 11)) if d.case_id == free]
+    assert (item.trigger, item.due) == ("apply_for_permit", date(2025, 3, 1))
+    assert reg.check(free, "apply_for_permit", UPPSALA, unit="UAS", at=_utc(2025, 1, 11, 9)) == []
+    assert _applications(reg, date(2025, 3, 2)) == []
 
 
 # -- nhv.follow-up-yearly ---------------------------------------------------------------
@@ -334,10 +359,6 @@ def test_a_leap_day_grant_falls_due_on_28_february_and_on_29_in_a_leap_year(reg)
 # -- as_of: days, zones, the edges of the calendar --------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an aware as_of is read on its own local day, not the UTC day the rules judge",
-)
 def test_an_aware_as_of_is_read_on_the_business_day_the_rules_use(reg):
     """DESIGN §3: "`at` is the business time of the step (...; default: now,
     UTC) ... Rules judge a step as of its business time (the mapping pause, the
@@ -359,10 +380,6 @@ def test_an_aware_as_of_is_read_on_the_business_day_the_rules_use(reg):
     assert not item.overdue
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="due() with no as_of takes the clock's local day; fire() with no at its UTC day",
-)
 def test_the_default_day_of_due_is_the_day_a_step_without_at_is_judged_on():
     """DESIGN §3: `fire(..., at=None, ...)`: "`at` is the business time of the
     step (a virtual clock in simulations; default: now, UTC)"; `reg.due(as_of=None,
@@ -399,10 +416,6 @@ def test_as_of_before_a_permit_was_granted_lists_no_follow_up(reg):
     assert _follow_ups(reg, date(2019, 1, 1)) == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="as_of before the decision / approval / goals-met report still lists their duties",
-)
 def test_as_of_before_a_duty_arose_lists_nothing_of_it(reg, kit):
     """DESIGN §4: "`nhv.application-window` — `decide` sets the period in which
     regions may apply"; §4b: "once a report says the goals are met, the

@@ -307,15 +307,16 @@ class Registry:
     def due(
         self, as_of: date | datetime | str | None = None, actor: Actor | None = None
     ) -> list[_deadlines.Due]:
-        """What is due, as of the day ``as_of`` (default: today by the
-        registry's clock): every obligation of the time limits the regimes
+        """What is due, as of the day ``as_of`` (default: today, in UTC, by
+        the registry's clock): every obligation of the time limits the regimes
         declare, with the case, the step, who must take it, by which day,
         whether it is overdue and the source. Overdue first, then by date.
         ``actor`` keeps what that party is responsible for. Read from the
         case projection, not the event log.
 
-        ``as_of`` is a date, a timezone-aware datetime (its own day) or ISO
-        text of either (``"2025-09-01"``), read whole; anything else is
+        ``as_of`` is a date, a timezone-aware datetime (its day in UTC, the
+        day the rules judge a step taken at that moment on) or ISO text of
+        either (``"2025-09-01"``), read whole; anything else is
         :class:`InvalidPayload` naming ``as_of``. A yearly duty that would
         fall due past the calendar (after 9999-12-31) is not listed: no day
         that can be asked about is past it.
@@ -335,7 +336,7 @@ class Registry:
 
         .. versionadded:: 0.2
         """
-        day = _deadlines.as_day(as_of, lambda: self._clock().date())
+        day = _deadlines.as_day(as_of, lambda: self._now().date())
         party = as_actor(actor) if actor is not None else None
 
         def cases(state: str, process: str) -> Iterator[Case]:

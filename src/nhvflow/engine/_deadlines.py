@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from nhvflow.engine._checks import utc_offset
+from nhvflow.engine._request import aware
 from nhvflow.errors import InvalidPayload, shown
 from nhvflow.model import Actor, Case, Role
 from nhvflow.states import Process
@@ -76,8 +77,9 @@ class Due:
 
 def as_day(value: date | datetime | str | None, today: Callable[[], date]) -> date:
     """The day asked about: ``value`` as a date (a timezone-aware datetime's
-    own date; ISO text of a date, or of an aware date-time, read whole), or
-    ``today()`` when ``None``. Anything else (a naive datetime, a number
+    day in UTC, the day the rules judge a step taken at that moment on; ISO
+    text of a date, or of an aware date-time, read whole), or ``today()``
+    when ``None``. Anything else (a naive datetime, a number
     whose digits spell a date, a date followed by other text) is refused,
     not guessed at."""
     if value is None:
@@ -102,7 +104,7 @@ def as_day(value: date | datetime | str | None, today: Callable[[], date]) -> da
                 f"{shown(value)} is a naive date-time, ambiguous about its day; give a date "
                 "(YYYY-MM-DD) or a timezone-aware datetime.",
             )
-        return value.date()
+        return aware(value, "as_of").date()
     if isinstance(value, date):
         return value
     raise InvalidPayload(
@@ -119,7 +121,12 @@ def _party(actor: Actor) -> str:
 
 
 def _concerns(actor: Actor, deadline: Deadline, pending: Pending) -> bool:
+    """Whether ``pending`` is ``actor``'s to do: its role, its party, and a
+    region actor only for the region it acts for (one acting for none, whom
+    ``nhv.responsible-party`` refuses, has nothing to do)."""
     if actor.role is not deadline.role:
+        return False
+    if actor.role is Role.REGION and actor.principal is None:
         return False
     party = _party(actor)
     if pending.party is not None and pending.party != party:

@@ -93,17 +93,26 @@ def _prepare_closure(
 
 
 def _applications_pending(case: Case, as_of: date) -> Iterator[Pending]:
+    """The application for a permit that every region may still make in the
+    current round (the decision's, or the one a revocation opened), from the
+    day the round opened; not while the valid permits hold every place
+    decided. In ``permitted`` only while the round's period runs: once it
+    has ended no region can apply, and Socialstyrelsen prepares the board."""
     view = r.NhvCase(case.data)
-    decision = view.decision
-    if decision is None or decision.applications_due is None:
+    decision, period = view.decision, view.application_period
+    if decision is None or period is None or period.due is None or period.opens > as_of:
         return
-    due = decision.applications_due
-    default = due == r.default_applications_due(decision.decided_on)
-    applied = frozenset(a.region.name for a in view.applicants)
+    if view.permits and len(view.valid_permits) >= decision.units:
+        return
+    if case.state == "permitted" and as_of > period.due:
+        return
+    due = period.due
+    default = due == r.default_applications_due(period.opens)
+    applied = frozenset(region.name for region in view.applied_this_round)
     yield Pending(
         due,
         "every region (huvudman) that wants a permit",
-        excluding=applied,
+        excluding=applied | frozenset(region.name for region in view.holders),
         detail=f"{len(applied)} application(s) so far",
         kind="practice" if default else "regulation",
     )
@@ -130,14 +139,16 @@ DEADLINES = (
     Deadline(
         "nhv.applications-due",
         "apply_for_permit",
-        ("decided",),
+        ("decided", "permitted"),
         Role.REGION,
         citation="HSLF-FS 2018:48 3 kap. 1 §",
         kind="practice",
         title_en="Regions apply for permits within the period Socialstyrelsen set "
-        "(by default three months from the decision: the registry's practice)",
+        "(by default three months from the decision, or from the revocation that "
+        "freed a place: the registry's practice)",
         title_sv="Regionerna ansöker om tillstånd inom den tid Socialstyrelsen angett "
-        "(utan angiven tid tre månader från beslutet: registrets praxis)",
+        "(utan angiven tid tre månader från beslutet, eller från återkallelsen som "
+        "frigjorde en plats: registrets praxis)",
         pending=_applications_pending,
     ),
     Deadline(
@@ -154,10 +165,11 @@ DEADLINES = (
         pending=_follow_ups_pending,
     ),
 )
-"""The time limits of ``nhv``: the application window after ``decide``
-(HSLF-FS 2018:48 3 kap. 1 §; the sources set no period, so a period left out
-of the decision is the registry's default of three months, kind
-``practice``; the regions that applied owe nothing more, and once the period
+"""The time limits of ``nhv``: the application window after ``decide``, and
+after a revocation that frees a place (HSLF-FS 2018:48 3 kap. 1 §; the
+sources set no period, so a period left out of the decision or revocation is
+the registry's default of three months, kind ``practice``; the regions that
+applied in the round, and the holders, owe nothing more, and once the period
 has ended with the case still ``decided`` the item shows as overdue: the
 window has closed and the case waits for ``prepare_board``) and the yearly
 follow-up of each valid permit (Socialstyrelsen,

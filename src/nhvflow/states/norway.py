@@ -40,7 +40,9 @@ def _prepare_approval(
 
 def _reports_pending(case: Case, as_of: date) -> Iterator[Pending]:
     view = r.NorwayCase(case.data)
-    approved = view.approved_on or as_of
+    approved = view.approved_on
+    if approved is None or approved > as_of:  # no report is owed before the approval
+        return
     initiator = view.initiator or ""
     done = {report.year for report in view.annual_reports}
     for year, due in yearly(approved, as_of):
@@ -55,7 +57,7 @@ def _reports_pending(case: Case, as_of: date) -> Iterator[Pending]:
 
 def _wind_down_pending(case: Case, as_of: date) -> Iterator[Pending]:
     report = r.NorwayCase(case.data).goals_met_report
-    if report is not None and report.reported_on is not None:
+    if report is not None and report.reported_on is not None and report.reported_on <= as_of:
         yield Pending(
             report.reported_on,
             "Helse- og omsorgsdepartementet",
