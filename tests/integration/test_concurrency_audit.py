@@ -365,12 +365,6 @@ def test_a_foreign_trigger_aborting_a_held_write_at_commit_fails_the_batch_whole
     assert b.verify(strict=True, projections=True).ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SQLite rolled the whole batch back (a foreign RAISE(ROLLBACK)); the batch goes "
-    "on from its cache and held steps, writes the later ones in autocommit, then says "
-    "'nothing was written': the log holds c1 version 3 with no 1 and 2",
-)
 def test_a_batch_whose_transaction_sqlite_rolled_back_writes_nothing_after(
     pair: tuple[nhvflow.Registry, nhvflow.Registry], path: Path
 ) -> None:
@@ -402,14 +396,12 @@ def test_a_batch_whose_transaction_sqlite_rolled_back_writes_nothing_after(
     else:
         assert held == [("c2", 1), ("c2", 2), ("c2", 3)]
     assert nhvflow.open(path, readonly=True).verify().ok
+    # the registry goes on: its next write is a transaction of its own
+    a.submit(NPO, case_id="c3", at=_at(9), **proposal())
+    assert [s for s, _, _ in _events(path) if s in ("c2", "c3")] == [s for s, _ in held] + ["c3"]
+    assert nhvflow.open(path, readonly=True).verify(projections=True).ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an interrupt (a host's statement time limit) while a read writes the held steps "
-    "makes SQLite roll the batch back; the steps stay held, the end of the batch writes "
-    "them in autocommit and then raises 'nothing was written' with all of them in the log",
-)
 def test_a_batch_interrupted_while_its_steps_are_written_reports_what_the_log_holds(
     pair: tuple[nhvflow.Registry, nhvflow.Registry], path: Path
 ) -> None:
@@ -446,12 +438,6 @@ def test_a_batch_interrupted_while_its_steps_are_written_reports_what_the_log_ho
     assert held == ([] if raised else [("c2", 1), ("c2", 2)])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a COMMIT refused with sqlite3.IntegrityError (a deferred foreign key) is not "
-    "rolled back: the transaction stays open, get() reports the step that was not written, "
-    "and the file stays locked for every other writer",
-)
 def test_a_commit_refused_by_a_deferred_constraint_leaves_nothing_behind(
     pair: tuple[nhvflow.Registry, nhvflow.Registry], path: Path
 ) -> None:

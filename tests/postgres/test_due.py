@@ -91,7 +91,10 @@ def test_a_revoked_permit_owes_no_follow_up(log, npo):
         reason="Villkoren uppfylls inte.",
         at=at,
     )
-    assert {i.who for i in log.due(as_of=at.date())} == {"Region Stockholm"}
+    due = log.due(as_of=at.date())
+    assert {i.who for i in due if i.trigger == "report_follow_up"} == {"Region Stockholm"}
+    # the place the revocation freed opens a round of applications
+    assert {i.trigger for i in due} == {"report_follow_up", "apply_for_permit"}
 
 
 def _active_service(log):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from nhvflow.errors import IntegrityError
@@ -29,6 +29,7 @@ __all__ = [
     "json_scalar",
     "projection_seal",
     "seal",
+    "verify_log",
 ]
 
 GENESIS = "0" * 64
@@ -190,3 +191,24 @@ class ChainCheck:
         return VerifyReport(
             readable and not problems, self.checked, self.first_bad, tuple(problems)
         )
+
+
+def verify_log(
+    triggers: Callable[[], list[str]],
+    rows: Callable[[], Iterable[tuple[Any, ...]]],
+    unreadable: tuple[type[BaseException], ...],
+) -> VerifyReport:
+    """A backend's ``verify()``: the problems ``triggers()`` finds with the
+    triggers on ``events``, then every row ``rows()`` yields, in order of
+    position, walked by :class:`ChainCheck`. An error of ``unreadable``
+    becomes a problem of the report (``verify`` never raises on a damaged log)."""
+    check = ChainCheck()
+    problems: list[str] = []
+    try:
+        problems += triggers()
+        for row in rows():
+            check.feed(row)
+    except unreadable as exc:
+        problems.append(f"the log could not be read: {exc}")
+        return check.report(problems, readable=False)
+    return check.report(problems)

@@ -42,7 +42,7 @@ from nhvflow.errors import (
     NhvflowError,
 )
 from nhvflow.events import iso
-from nhvflow.store._chain import ChainCheck, canonical, dropped_event
+from nhvflow.store._chain import canonical, dropped_event, verify_log
 from nhvflow.store._decode import json_value
 from nhvflow.store._interface import (
     EVERY_EVENT,
@@ -526,14 +526,10 @@ class PostgresStore(PgSession, Store):
             )
 
     def verify(self) -> VerifyReport:
-        check = ChainCheck()
-        problems: list[str] = []
-        try:
+        def triggers() -> list[str]:
             with self._lock:
-                problems += trigger_problems(self._q(TRIGGER_STATE).fetchall())
-            for row in self.event_rows(page=5000):
-                check.feed(row)
-        except (psycopg.Error, NhvflowError, ValueError) as exc:
-            problems.append(f"the log could not be read: {exc}")
-            return check.report(problems, readable=False)
-        return check.report(problems)
+                return trigger_problems(self._q(TRIGGER_STATE).fetchall())
+
+        return verify_log(
+            triggers, lambda: self.event_rows(page=5000), (psycopg.Error, NhvflowError, ValueError)
+        )

@@ -76,6 +76,15 @@ def store_error(path: str, exc: sqlite3.Error) -> NhvflowError:
     return StoreError(f"SQLite could not read or write {path!r} ({exc}); nothing was written.")
 
 
+def lost_transaction(path: str) -> StoreError:
+    """The error for a write whose transaction SQLite ended by itself."""
+    return StoreError(
+        f"SQLite ended the write transaction on {path!r} by itself (a trigger's "
+        "RAISE(ROLLBACK), an interrupt or an I/O error); nothing of it was written, the "
+        "steps taken in it before stand no more: leave the batch and take them again."
+    )
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 

@@ -34,7 +34,7 @@ from nhvflow.errors import (
     ReadOnlyLog,
     StoreBusy,
 )
-from nhvflow.store._chain import ChainCheck, canonical, dropped_event
+from nhvflow.store._chain import canonical, dropped_event, verify_log
 from nhvflow.store._decode import json_value
 from nhvflow.store._interface import (
     EVERY_EVENT,
@@ -60,7 +60,7 @@ from nhvflow.store._interface import (
 from nhvflow.store._sqlite._buffer import Held, WriteBuffer
 from nhvflow.store._sqlite._cache import RowCache
 from nhvflow.store._sqlite._open import busy as _busy
-from nhvflow.store._sqlite._open import connect, guarded
+from nhvflow.store._sqlite._open import connect, guarded, lost_transaction
 from nhvflow.store._sqlite._open import tables as table_names
 from nhvflow.store._sqlite._schema import (
     EVENT_COLUMNS,
@@ -111,6 +111,7 @@ class SQLiteStore(Store):
         self._lock = threading.RLock()
         self._depth = 0
         self._writing = False
+        self._lost = False
         self._cache = RowCache()
         """The case rows and the log's tail this store wrote, valid while no
         other connection has committed (``PRAGMA data_version``): inside a
@@ -186,6 +187,7 @@ class SQLiteStore(Store):
         with self._lock:
             conn = self._conn
             if self._depth:  # a nested write: its steps are held (see _buffer)
+                self._alive()
                 self._cache.savepoint()
                 self._held.begin()
                 self._depth += 1
@@ -194,6 +196,7 @@ class SQLiteStore(Store):
                 except BaseException:
                     self._cache.roll_back()
                     self._held.roll_back(conn.in_transaction)
+                    self._alive(raising=False)
                     raise
                 else:
                     self._held.release()
@@ -215,6 +218,7 @@ class SQLiteStore(Store):
                 self._validate_cache()
                 self._writing = True
                 yield
+                self._alive()
                 self._held.sync()
             except BaseException:
                 self._held.clear()
@@ -225,18 +229,31 @@ class SQLiteStore(Store):
             else:
                 try:
                     conn.execute("COMMIT")
-                except sqlite3.OperationalError as exc:
+                except sqlite3.Error as exc:  # e.g. a deferred constraint: nothing stands
                     self._cache.clear()
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
-                    if _busy(exc):
+                    if isinstance(exc, sqlite3.OperationalError) and _busy(exc):
                         raise StoreBusy(f"could not commit to {self.path!r}: {exc}") from exc
                     raise
             finally:
                 self._depth = 0
                 self._writing = False
+                self._lost = False
                 self._held.clear()
                 self._cache.finish()
+
+    def _alive(self, *, raising: bool = True) -> None:
+        """Inside a write, refuse to go on once SQLite has ended its transaction
+        by itself (``RAISE(ROLLBACK)``, an interrupt, some I/O errors): what it
+        held and wrote is gone, and a statement now would run in autocommit."""
+        if not self._writing or (self._conn.in_transaction and not self._lost):
+            return
+        self._lost = True
+        self._held.clear()
+        self._cache.clear()
+        if raising:
+            raise lost_transaction(self.path)
 
     @contextmanager
     def _database(self) -> Iterator[sqlite3.Connection]:
@@ -244,6 +261,7 @@ class SQLiteStore(Store):
         written: the way each read and direct write reaches the database."""
         with self._lock:
             if self._depth:
+                self._alive()
                 self._held.sync()
             yield self._conn
 
@@ -334,6 +352,7 @@ class SQLiteStore(Store):
         if not self._depth:
             with self.write():
                 return self.append(sealed, projection)
+        self._alive()
         event = sealed.event
         entry = None
         if projection is not None:
@@ -556,17 +575,11 @@ class SQLiteStore(Store):
             )
 
     def verify(self) -> VerifyReport:
-        check = ChainCheck()
-        problems: list[str] = []
-        try:
+        def triggers() -> list[str]:
             with self._database() as conn:
-                problems += trigger_problems(conn.execute(TRIGGERS_ON_EVENTS).fetchall())
-            for row in self.event_rows():
-                check.feed(row)
-        except (sqlite3.DatabaseError, NhvflowError) as exc:
-            problems.append(f"the log could not be read: {exc}")
-            return check.report(problems, readable=False)
-        return check.report(problems)
+                return trigger_problems(conn.execute(TRIGGERS_ON_EVENTS).fetchall())
+
+        return verify_log(triggers, self.event_rows, (sqlite3.DatabaseError, NhvflowError))
 
     def close(self) -> None:
         with self._lock:
