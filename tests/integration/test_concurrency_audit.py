@@ -29,6 +29,8 @@ import nhvflow
 from nhvflow import (
     Actor,
     ConcurrencyConflict,
+    IdempotencyConflict,
+    InvalidPayload,
     InvalidTrigger,
     NhvflowError,
     PermitGrant,
@@ -226,12 +228,6 @@ def test_a_writer_process_between_two_steps_of_a_registry_is_seen(
         assert reg.verify(strict=True, projections=True).ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a retried submit with its own case_id and the same idempotency key is refused "
-    "with InvalidPayload 'a case already exists' (stage 1) before the key is looked up "
-    "(stage 2), instead of returning the first result",
-)
 def test_a_retried_submission_with_a_chosen_id_returns_the_first_result(log_target: str) -> None:
     """A service submits case c2 under its own id with a key; the answer is
     lost (a restart: "retry it with the same idempotency_key to record it at
@@ -246,6 +242,24 @@ def test_a_retried_submission_with_a_chosen_id_returns_the_first_result(log_targ
         assert b.submit(NPO, **ask) == first
         assert a.submit(NPO, **ask) == first
         assert len(b.events()) == 1
+
+
+def test_a_taken_case_id_is_refused_unless_the_submission_repeats_its_own(
+    log_target: str,
+) -> None:
+    """Only the submission's own repeat gets past a taken id: another key,
+    no key, or the same key with another request is refused, and nothing is
+    written."""
+    with nhvflow.open(log_target, durability="normal") as reg:
+        ask = {"case_id": "c2", "at": AT, "idempotency_key": "portal-c2", **proposal()}
+        reg.submit(NPO, **ask)
+        with pytest.raises(InvalidPayload, match="already exists"):
+            reg.submit(NPO, **{**ask, "idempotency_key": "portal-other"})
+        with pytest.raises(InvalidPayload, match="already exists"):
+            reg.submit(NPO, **{k: v for k, v in ask.items() if k != "idempotency_key"})
+        with pytest.raises(IdempotencyConflict):
+            reg.submit(NPO, **{**ask, "title": "Ett annat förslag"})
+        assert len(reg.events()) == 1
 
 
 # -- SQLite: batches -----------------------------------------------------------------
@@ -485,12 +499,6 @@ def _between_states(reg: nhvflow.Registry, after_state: str, step: Callable[[], 
     store.cases = cases  # type: ignore[method-assign]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="due() reads each state's cases in a statement of its own, with no snapshot: "
-    "a case another writer moves from 'decided' to 'permitted' meanwhile is listed twice, "
-    "in two states the log never held at once",
-)
 def test_what_is_due_is_read_from_one_state_of_the_log(log_target: str) -> None:
     """Another registry moves c1 from ``decided`` to ``permitted`` while
     ``due()`` is reading: what is due is the log's before or after, never
@@ -628,11 +636,6 @@ def test_a_postgresql_step_a_foreign_trigger_fails_writes_nothing_and_the_regist
     assert a.verify(strict=True, projections=True).ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on PostgreSQL a foreign trigger's error in the round trip of a held append "
-    "escapes as psycopg.errors.RaiseException, not an nhvflow error (SQLite: StoreError)",
-)
 @pytest.mark.parametrize("in_batch", [False, True], ids=["own transaction", "batch"])
 def test_a_postgresql_step_a_foreign_trigger_fails_raises_an_nhvflow_error(
     pg_pair: tuple[nhvflow.Registry, nhvflow.Registry], postgres_url: str, in_batch: bool

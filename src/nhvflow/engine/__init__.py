@@ -323,7 +323,9 @@ class Registry:
 
         .. versionadded:: 0.2
         """
-        return _deadlines.in_order(self.iter_due(as_of, actor))
+        items = self.iter_due(as_of, actor)  # the arguments checked before the read
+        with self.store.read():  # every state's cases from one state of the log
+            return _deadlines.in_order(items)
 
     def iter_due(
         self, as_of: date | datetime | str | None = None, actor: Actor | None = None
@@ -332,7 +334,9 @@ class Registry:
         the cases stream past a page at a time: to count or filter what is
         due in a large registry without holding every case in memory
         (``sum(d.overdue for d in reg.iter_due(day))``). The arguments are
-        checked at the call.
+        checked at the call. Unlike :meth:`due`, which reads every state from
+        one snapshot of the log, the pages are read one by one, so a case
+        another writer moves meanwhile may show in both of its states.
 
         .. versionadded:: 0.2
         """
@@ -446,7 +450,10 @@ class Registry:
         Everything is committed when the block ends. On SQLite the steps
         are held in memory and written together (when the block ends, when
         something reads the log, and every 500 steps), so a batch step costs
-        no savepoint and no statements of its own. On PostgreSQL each step
+        no savepoint and no statements of its own; a write the database
+        itself refuses then fails where the held steps are written and takes
+        the whole batch with it (:class:`StoreError`, nothing written), and
+        a transaction SQLite ends by itself ends the batch. On PostgreSQL each step
         is a savepoint and costs two round trips to the server (its
         savepoint with the case it reads, its writes with the release).
         """

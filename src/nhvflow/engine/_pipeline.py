@@ -5,7 +5,8 @@ order, and the first refusal ends it with nothing written::
 
     1 resolve   the case (none for a new case or a registry step), checked against
                 the log (IntegrityError for a row the log does not back), its process
-                and the trigger's transition (InvalidTrigger for a trigger it lacks)
+                and the trigger's transition (InvalidTrigger for a trigger it lacks);
+                a new case's id not taken, unless by the submission this one repeats
     2 replay    a repeated idempotency key returns the first result
                 (IdempotencyConflict when the request differs; a key recorded for
                 another step or case, before its payload is parsed)
@@ -262,10 +263,11 @@ class Pipeline:
             stream = request.stream if request.stream is not None else str(uuid.uuid4())
             check_case_id(stream)
             if self.store.stream_version(stream):
-                raise InvalidPayload(
-                    "case_id", f"a case {stream!r} already exists; choose another id."
-                )
-            if self.store.load_case(stream) is not None:  # a row with no events: no case
+                if not self._repeats_creation(request, stream):
+                    raise InvalidPayload(
+                        "case_id", f"a case {stream!r} already exists; choose another id."
+                    )
+            elif self.store.load_case(stream) is not None:  # a row with no events: no case
                 raise IntegrityError(
                     None,
                     f"the projection of case {stream!r} has no events: it was written outside "
@@ -287,6 +289,14 @@ class Pipeline:
                 known=False,
             )
         return Target(row.id, row, process, transition)
+
+    def _repeats_creation(self, request: StepRequest, stream: str) -> bool:
+        """Whether a submission under an id taken already is a repeat of the
+        one that created it (its idempotency key recorded that event): stage
+        2 then answers it with the first result, or an IdempotencyConflict."""
+        key = request.idempotency_key
+        first = None if key is None else self.store.event_by_key(check_key(key))
+        return first is not None and first.stream_id == stream and first.version == 1
 
     def replay(self, request: StepRequest, target: Target) -> Taken | None:
         """Stage 2: the first result of a repeated request, or ``None``."""

@@ -30,7 +30,14 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
 from nhvflow._log import structured
-from nhvflow.errors import ConcurrencyConflict, LogFormatError, ReadOnlyLog, StoreBusy, StoreError
+from nhvflow.errors import (
+    ConcurrencyConflict,
+    LogFormatError,
+    NhvflowError,
+    ReadOnlyLog,
+    StoreBusy,
+    StoreError,
+)
 from nhvflow.store._interface import Durability
 
 __all__ = ["PgSession", "advisory_lock_key", "redact"]
@@ -175,6 +182,18 @@ class PgSession:
             "at most once (the store reconnects at its next call)."
         )
 
+    def _refused_write(self, exc: psycopg.Error) -> NhvflowError:
+        """A database error that ended a write (undone by then): a lost
+        connection or a lock as :meth:`_failed` says, anything else (a
+        foreign trigger's ``RAISE EXCEPTION``, a constraint of the host's) as
+        :class:`StoreError`."""
+        if isinstance(exc, psycopg.OperationalError):
+            return self._failed(exc)
+        return StoreError(
+            f"PostgreSQL refused a statement of the write to {self.display} ({exc}); "
+            "nothing of the step was written."
+        )
+
     def _q(self, sql: str, params: Iterable[Any] = ()) -> psycopg.Cursor[Any]:
         with self._lock:
             try:
@@ -227,6 +246,8 @@ class PgSession:
                     undo()
                     raise
                 self._end(conn, end, undo)
+            except psycopg.Error as exc:  # undone: the error says what it means
+                raise self._refused_write(exc) from exc
             finally:
                 self._depth = depth
                 if not depth:
