@@ -223,12 +223,6 @@ def test_using_nhvflow_adds_no_warnings_filter(guest):
     assert guest["filters_changed_by_use"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="import nhvflow leaves a 'default' DeprecationWarning filter that transitions.core "
-    "inserts into warnings.filters at import",
-)
 def test_importing_nhvflow_adds_no_warnings_filter(tmp_path):
     """``import nhvflow`` leaves warnings.filters as the host set them (numpy,
     which sqlite-utils imports, is already loaded here: its own filters are
@@ -250,11 +244,6 @@ def test_importing_nhvflow_adds_no_warnings_filter(tmp_path):
 # -- bad input to the library: named errors that write nothing ------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a read-only open of a log another connection holds locked raises LogFormatError "
-    "'... is not an SQLite database (database is locked)' instead of StoreBusy",
-)
 def test_a_locked_log_opened_read_only_is_store_busy_not_a_foreign_file(tmp_path):
     """A sound log held by another writer is busy, not 'not an SQLite database'."""
     path = tmp_path / "log.sqlite"
@@ -289,12 +278,6 @@ def test_a_locked_log_opened_for_writing_is_store_busy(tmp_path):
         holder.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a read-only open that refuses a truncated log (LogFormatError) leaves "
-    "'-wal' and '-shm' files it created beside the file",
-)
 def test_a_truncated_log_refused_read_only_leaves_no_files_beside_it(tmp_path):
     """Refusing a damaged file writes nothing: no '-wal' or '-shm' appear
     (`nhvflow verify` and every read command open this way)."""

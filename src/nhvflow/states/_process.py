@@ -12,18 +12,21 @@ that skips every rule).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
 import attrs
-from transitions import Machine
 
 from nhvflow.errors import DefinitionError
 from nhvflow.events import Fact
 from nhvflow.model import Case
 from nhvflow.rules import CaseView, Responsibility, Rule
 from nhvflow.states._deadline import Deadline
+
+with warnings.catch_warnings():  # transitions adds a filter to the host's warnings on import
+    from transitions import Machine
 
 __all__ = ["DefinitionError", "Prepare", "Process", "State", "Table", "Transition"]
 

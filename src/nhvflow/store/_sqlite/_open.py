@@ -154,10 +154,9 @@ def _read_only_target(path: str) -> str:
     without the writers' locks)."""
     file = Path(path).resolve()
     target = f"{file.as_uri()}?mode=ro"
-    if file.parent.is_dir() and not _writable(file.parent):
-        beside = (file.with_name(f"{file.name}-{suffix}") for suffix in ("wal", "shm"))
-        if not any(f.exists() for f in beside):
-            target += "&immutable=1"
+    unwritable = file.parent.is_dir() and not _writable(file.parent)
+    if unwritable and not any(f.exists() for f in _side_files(str(file))):
+        target += "&immutable=1"
     return target
 
 
@@ -188,13 +187,37 @@ def connect(
         if read_only(exc):
             raise _read_only_log(path, str(exc)) from exc
         raise LogFormatError(f"cannot open {path!r} as an SQLite file: {exc}") from exc
+    beside = _side_files(path) if readonly else []
+    there = [f for f in beside if f.exists()]
     try:
         _refuse_foreign(conn, path, readonly)
         _configure(conn, path, durability, busy_timeout, readonly, log)
-    except BaseException:
+    except BaseException as exc:
         conn.close()
+        if _unreadable(exc):  # no writer can use the file: a refused read leaves nothing
+            for made in set(beside) - set(there):
+                made.unlink(missing_ok=True)
         raise
     return conn
+
+
+def _unreadable(exc: BaseException) -> bool:
+    """Whether ``exc`` refused a file SQLite cannot read at all (not a
+    database, or damaged), as opposed to one that is busy or not a log yet:
+    only beside such a file may a refused read remove the '-wal' and '-shm'
+    files it made, for no other connection can be using them."""
+    cause = exc.__cause__
+    return (
+        isinstance(exc, LogFormatError)
+        and isinstance(cause, sqlite3.DatabaseError)
+        and not isinstance(cause, sqlite3.OperationalError)
+    )
+
+
+def _side_files(path: str) -> list[Path]:
+    """The ``-wal`` and ``-shm`` files of the log at ``path``."""
+    file = Path(path)
+    return [file.with_name(f"{file.name}-{suffix}") for suffix in ("wal", "shm")]
 
 
 def _not_sqlite(path: str, exc: Exception) -> LogFormatError:

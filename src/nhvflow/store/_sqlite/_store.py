@@ -60,7 +60,7 @@ from nhvflow.store._interface import (
 from nhvflow.store._sqlite._buffer import Held, WriteBuffer
 from nhvflow.store._sqlite._cache import RowCache
 from nhvflow.store._sqlite._open import busy as _busy
-from nhvflow.store._sqlite._open import connect, guarded, lost_transaction
+from nhvflow.store._sqlite._open import connect, guarded, lost_transaction, store_error
 from nhvflow.store._sqlite._open import tables as table_names
 from nhvflow.store._sqlite._schema import (
     EVENT_COLUMNS,
@@ -143,6 +143,8 @@ class SQLiteStore(Store):
         try:
             tables = table_names(self._conn)
         except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and _busy(exc):
+                raise store_error(self.path, exc) from exc  # StoreBusy: a sound log, locked
             raise LogFormatError(f"{self.path!r} is not an SQLite database ({exc}).") from exc
         if "nhvflow_meta" in tables:
             self._check_meta()
