@@ -314,12 +314,6 @@ def _small_result() -> Any:
     return run(Scenario(proposals=3), seed=1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeDecodeError,
-    reason="Scenario.from_toml lets UnicodeDecodeError escape for a file that is not UTF-8 "
-    "(a missing file or bad TOML is a ScenarioError); the CLI calls it 'unexpected'",
-)
 def test_a_scenario_file_that_is_not_utf8_is_a_scenario_error(tmp_path):
     """A binary file given as a scenario is refused by name, like a missing one."""
     from nhvflow.simulate import Scenario, ScenarioError
@@ -331,12 +325,6 @@ def test_a_scenario_file_that_is_not_utf8_is_a_scenario_error(tmp_path):
     assert refused.value.field == "file"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="Scenario accepts start=9999-01-01 and run() then crashes with OverflowError "
-    "('date value out of range') instead of refusing the start by name",
-)
 def test_a_start_whose_clock_runs_off_the_calendar_is_refused_by_name():
     """A start so late that the simulated clock cannot run is a ScenarioError naming it."""
     from nhvflow.simulate import Scenario, ScenarioError, run
@@ -393,12 +381,6 @@ SIMULATION_CALLS = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(ValueError, TypeError),
-    reason="nhvflow.simulate answers bad arguments with plain ValueError/TypeError (some raw: "
-    "\"'<' not supported between 'str' and 'int'\"), not an NhvflowError",
-)
 @pytest.mark.parametrize("call", SIMULATION_CALLS)
 def test_simulation_entry_points_refuse_bad_arguments_with_an_nhvflow_error(
     call, tmp_path, small_result

@@ -52,7 +52,7 @@ import attrs
 from nhvflow._log import structured
 from nhvflow._quiet import one_writer, quiet_logger
 from nhvflow.engine import Registry, open_registry
-from nhvflow.errors import SQLiteVersionWarning
+from nhvflow.errors import InvalidPayload, SQLiteVersionWarning, shown
 from nhvflow.simulate._actors import Actors, at_office
 from nhvflow.simulate._areas import DEFAULT_AREAS, DEFAULT_REGION_WEIGHTS, ProgrammeArea
 from nhvflow.simulate._compare import Comparison, check_processes, comparison_db
@@ -125,10 +125,24 @@ def case_id(seed: int, index: int) -> str:
     return f"sim-{seed}-{index + 1:06d}"
 
 
+def _whole(name: str, value: object, least: int) -> int:
+    """``value`` if it is a whole number of at least ``least``;
+    :class:`InvalidPayload` naming ``name`` otherwise (a ``ValueError``)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise InvalidPayload(name, f"must be a whole number {least} or more (got {shown(value)})")
+    return value
+
+
 def _check_seed(seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a whole number 0 or more (got {seed!r})")
-    return seed
+    return _whole("seed", seed, 0)
+
+
+def _check_scenario(scenario: object) -> Scenario:
+    if not isinstance(scenario, Scenario):
+        raise InvalidPayload(
+            "scenario", f"must be a Scenario (got {type(scenario).__name__} {shown(scenario)})"
+        )
+    return scenario
 
 
 _ACTORS: dict[str, Callable[[Registry, Scenario, Tally], Actors]] = {
@@ -159,9 +173,10 @@ def _registry(db: str | Path | Registry | None, process: str) -> Iterator[Regist
 
 def _require_empty(reg: Registry, where: str) -> None:
     if reg.events(limit=1):
-        raise ValueError(
+        raise InvalidPayload(
+            "db",
             f"{where} already holds events; a simulation writes into a new, empty log "
-            "(its case ids and the mapping date are its own). Choose a new path."
+            "(its case ids and the mapping date are its own). Choose a new path.",
         )
 
 
@@ -194,12 +209,9 @@ def run(
 
     .. versionadded:: 0.1
     """
-    scenario = Scenario() if scenario is None else scenario
-    if not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario must be a Scenario (got {type(scenario).__name__})")
+    scenario = _check_scenario(Scenario() if scenario is None else scenario)
     seed = _check_seed(seed)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1 (got {batch_size})")
+    batch_size = _whole("batch_size", batch_size, 1)
     began = time.perf_counter()
     tally = Tally(regime_steps(scenario.process))
     with _registry(db, scenario.process) as reg:
@@ -240,8 +252,7 @@ def replication_seeds(seed: int, replications: int) -> tuple[int, ...]:
     .. versionadded:: 0.1
     """
     seed = _check_seed(seed)
-    if replications < 1:
-        raise ValueError(f"replications must be at least 1 (got {replications})")
+    replications = _whole("replications", replications, 1)
     derived = (
         int.from_bytes(hashlib.sha256(f"nhvflow-sim:{seed}:{i}".encode()).digest()[:6], "big")
         for i in range(1, replications)
@@ -297,10 +308,9 @@ def replicate(
 
     .. versionadded:: 0.1
     """
-    scenario = Scenario() if scenario is None else scenario
+    scenario = _check_scenario(Scenario() if scenario is None else scenario)
     seeds = replication_seeds(seed, replications)
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1 (got {workers})")
+    workers = _whole("workers", workers, 1)
     paths: Sequence[str | None] = [
         None if db is None else str(replication_db(db, i, replications))
         for i in range(1, replications + 1)
@@ -369,9 +379,7 @@ def compare(
 
     .. versionadded:: 0.1
     """
-    scenario = Scenario() if scenario is None else scenario
-    if not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario must be a Scenario (got {type(scenario).__name__})")
+    scenario = _check_scenario(Scenario() if scenario is None else scenario)
     chosen = check_processes(processes)
     seeds = replication_seeds(seed, replications)
     results: dict[str, SimulationResult] = {}

@@ -15,6 +15,7 @@ import attrs
 from rich.console import Group
 from rich.table import Table
 
+from nhvflow.errors import InvalidPayload, shown
 from nhvflow.simulate._regimes import SIMULATED_PROCESSES
 from nhvflow.simulate._result import SimulationResult
 from nhvflow.simulate._scenario import Scenario
@@ -25,20 +26,23 @@ __all__ = ["Comparison", "check_processes", "comparison_db"]
 
 def check_processes(processes: object) -> tuple[str, ...]:
     """``processes`` as a tuple of simulated regimes, each once; raises
-    :class:`ValueError` naming what is wrong."""
+    :class:`InvalidPayload` (a ``ValueError``) naming what is wrong."""
     if isinstance(processes, str):
-        raise ValueError(f"processes must be a sequence of regimes, not one string ({processes!r})")
+        raise InvalidPayload(
+            "processes", f"must be a sequence of regimes, not one string ({shown(processes)})"
+        )
     if not isinstance(processes, list | tuple) or not processes:
-        raise ValueError(f"processes must name at least one regime (got {processes!r})")
+        raise InvalidPayload("processes", f"must name at least one regime (got {shown(processes)})")
     out: tuple[str, ...] = tuple(processes)
     for process in out:
         if process not in SIMULATED_PROCESSES:
-            raise ValueError(
-                f"{process!r} cannot be simulated; the simulated regimes are "
-                f"{', '.join(SIMULATED_PROCESSES)}"
+            raise InvalidPayload(
+                "processes",
+                f"{shown(process)} cannot be simulated; the simulated regimes are "
+                f"{', '.join(SIMULATED_PROCESSES)}",
             )
     if len(set(out)) != len(out):
-        raise ValueError(f"processes names a regime twice ({', '.join(out)})")
+        raise InvalidPayload("processes", f"names a regime twice ({', '.join(out)})")
     return out
 
 

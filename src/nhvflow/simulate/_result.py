@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from nhvflow.errors import InvalidPayload
 from nhvflow.model import HealthcareRegion, Region
 from nhvflow.simulate._regimes import RegimeSteps, regime_steps
 from nhvflow.simulate._scenario import Scenario
@@ -398,14 +399,15 @@ class SimulationResult:
         """
         items = list(results)
         if not items:
-            raise ValueError("merge needs at least one result")
+            raise InvalidPayload("results", "merge needs at least one result")
         first = items[0]
         steps = first.steps
         for other in items[1:]:
             if other.scenario != first.scenario:
-                raise ValueError(
+                raise InvalidPayload(
+                    "results",
                     "only replications of one scenario can be merged; these differ "
-                    "(run each scenario separately and compare the results)."
+                    "(run each scenario separately and compare the results).",
                 )
         total = first
         for other in items[1:]:

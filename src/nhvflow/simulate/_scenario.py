@@ -288,6 +288,12 @@ def _share(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
     _probability(instance, attribute, value)
 
 
+_CALENDAR_MARGIN = 100
+"""Years a simulated case may take beyond its submission and follow-ups
+before the run is refused for running off the calendar (a case's steps
+draw their days from distributions with no upper bound)."""
+
+
 @attrs.frozen
 class Scenario:
     """A population of proposals and how the actors treat them.
@@ -342,6 +348,16 @@ class Scenario:
                 "start",
                 f"{self.start} is before 2018-07-01, when the NHV system came into force.",
             )
+        latest = date.max.year - _CALENDAR_MARGIN - self.follow_up_years
+        latest -= self.submission_days // 365 + 1
+        if self.start.year > latest:
+            raise ScenarioError(
+                "start",
+                f"{self.start} leaves the simulated clock too little of the calendar: cases "
+                f"submitted over {self.submission_days} days from it, with "
+                f"{self.follow_up_years} years of follow-ups, would run past 9999-12-31; "
+                f"start in {latest} or before.",
+            )
         if self.advisory_only_share + self.advisory_with_care_share > 1.0:
             raise ScenarioError(
                 "advisory_with_care_share",
@@ -372,7 +388,7 @@ class Scenario:
         try:
             with open(path, "rb") as fh:
                 data = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ScenarioError("file", f"{path} is not valid TOML: {exc}") from None
         except OSError as exc:
             raise ScenarioError("file", f"cannot read {path}: {exc.strerror or exc}") from None

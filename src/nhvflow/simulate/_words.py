@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 import nhvflow
+from nhvflow.errors import InvalidPayload, shown
 from nhvflow.simulate._days import Distribution, Fixed, LogNormal, Triangular
 from nhvflow.simulate._scenario import Scenario
 from nhvflow.states import builtin_processes
@@ -279,10 +280,11 @@ _KINDS = {
 
 
 def check_lang(lang: object) -> Lang:
-    """``lang`` if it is ``"en"`` or ``"sv"``; :class:`ValueError` otherwise."""
+    """``lang`` if it is ``"en"`` or ``"sv"``; :class:`InvalidPayload` (a
+    ``ValueError``) naming ``lang`` otherwise."""
     if lang == "en" or lang == "sv":
         return lang
-    raise ValueError(f"lang must be 'en' or 'sv' (got {lang!r})")
+    raise InvalidPayload("lang", f"must be 'en' or 'sv' (got {shown(lang)})")
 
 
 def word(text: str, lang: Lang) -> str:
