@@ -419,12 +419,6 @@ def _kit_calls() -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(ValueError, TypeError, AttributeError),
-    reason="the testing kit answers bad arguments with ValueError, TypeError ('got 'n'' for "
-    "role 'nope') or a bare AttributeError (\"'str' object has no attribute 'regions'\")",
-)
 @pytest.mark.parametrize("call", list(_kit_calls()))
 def test_the_testing_kit_refuses_bad_arguments_by_name(call):
     """A strategy or path function given a bad argument says so with an

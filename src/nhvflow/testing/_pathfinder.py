@@ -29,7 +29,7 @@ from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from nhvflow._quiet import quiet_logger
 from nhvflow.engine import Registry, open_registry
-from nhvflow.errors import NhvflowError, TransitionDenied
+from nhvflow.errors import InvalidPayload, NhvflowError, TransitionDenied, shown
 from nhvflow.model import Actor, Case, Role
 from nhvflow.rules import Rule
 from nhvflow.states import Process, Transition, builtin_processes
@@ -393,9 +393,12 @@ def _process(process: str | Process) -> Process:
     if isinstance(process, Process):
         return process
     known = builtin_processes()
-    if process not in known:
-        raise ValueError(f"unknown process {process!r}; known: {', '.join(sorted(known))}")
-    return known[process]
+    given: object = process  # checked at run time: callers may pass anything
+    if not isinstance(given, str) or given not in known:
+        raise InvalidPayload(
+            "process", f"unknown process {shown(given)}; known: {', '.join(sorted(known))}"
+        )
+    return known[given]
 
 
 def paths(process: str | Process = "nhv") -> list[Path]:

@@ -27,6 +27,7 @@ import attrs
 from hypothesis import strategies as st
 
 from nhvflow.engine import Registry
+from nhvflow.errors import InvalidPayload, shown
 from nhvflow.model import Actor, Case, Region, Role, same_area
 from nhvflow.states import Process, Transition, builtin_processes
 from nhvflow.testing import _drafts as drafts
@@ -228,7 +229,8 @@ def steps(
     refuse them: the mapping pause (a registry-wide fact: complete the
     mapping or submit pilots) and, unless ``at`` is given, the application
     window. Pass ``at``, the business time you will fire at, so that dates
-    and years in the payload fit it. ``ValueError`` if the case allows no
+    and years in the payload fit it. :class:`~nhvflow.InvalidPayload` (a
+    ``ValueError``) if the case allows no
     lawful step (a final state, say).
 
     ``valid=False`` draws steps certain to be refused: a trigger not
@@ -251,24 +253,28 @@ def steps(
 
     .. versionadded:: 0.1
     """
+    if not isinstance(case, Case):
+        raise InvalidPayload("case", f"must be an nhvflow.Case (got {shown(case)})")
     if process is None:
         known = builtin_processes()
         if case.process not in known:
-            raise ValueError(
+            raise InvalidPayload(
+                "process",
                 f"case {case.id} belongs to process {case.process!r}, which nhvflow does not "
-                "ship; pass process=reg.process(case.process)"
+                "ship; pass process=reg.process(case.process)",
             )
         process = known[case.process]
     if valid not in (None, True, False):
-        raise TypeError(f"valid must be True, False or None (got {valid!r})")
+        raise InvalidPayload("valid", f"must be True, False or None (got {shown(valid)})")
     ctx = Context(case, process, at)
     make_lawful, make_borderline = _catalogue(process)
     lawful = _drafts(ctx, make_lawful)
     if valid is True:
         if not lawful:
-            raise ValueError(
+            raise InvalidPayload(
+                "case",
                 f"case {case.id} ({case.state!r}) allows no lawful step"
-                + (" at this time" if at is not None else "")
+                + (" at this time" if at is not None else ""),
             )
         return _weighted(lawful, "lawful")
     if valid is False:

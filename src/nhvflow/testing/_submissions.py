@@ -11,6 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from nhvflow.errors import InvalidPayload, shown
 from nhvflow.events.ern import ERN_CRITERIA
 from nhvflow.model import HEALTH_ENTERPRISES, Actor, Role, same_area
 from nhvflow.testing._regime_drafts import COUNTRIES, NETWORKS, REGIMES, UNITS, often
@@ -81,7 +82,9 @@ def submissions(regime: str) -> st.SearchStrategy[Submission]:
     try:
         return _SUBMISSIONS[regime]()
     except KeyError:
-        raise ValueError(f"no submissions are drawn for {regime!r}; one of {REGIMES}") from None
+        raise InvalidPayload(
+            "regime", f"no submissions are drawn for {shown(regime)}; one of {REGIMES}"
+        ) from None
 
 
 def wrong_submitters(regime: str, kw: dict[str, Any]) -> st.SearchStrategy[Actor]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from nhvflow.errors import InvalidPayload, shown
 from nhvflow.fixtures import CRITERIA
 from nhvflow.model import (
     PROGRAMME_AREAS,
@@ -114,6 +115,12 @@ def regions(*, healthcare_region: HealthcareRegion | None = None) -> st.SearchSt
     """
     if healthcare_region is None:
         return st.sampled_from(Region)
+    if not isinstance(healthcare_region, HealthcareRegion):
+        raise InvalidPayload(
+            "healthcare_region",
+            "must be a HealthcareRegion, e.g. HealthcareRegion.NORRA "
+            f"(got {shown(healthcare_region)})",
+        )
     return st.sampled_from(_sorted_regions(healthcare_region.regions))
 
 
@@ -139,12 +146,15 @@ def _roles(role: Role | Iterable[Role] | None) -> list[Role]:
         return list(Role)
     if isinstance(role, Role):
         return [role]
-    chosen = list(role)
+    given: object = role  # checked at run time: callers may pass anything
+    if isinstance(given, str) or not isinstance(given, Iterable):
+        raise InvalidPayload("role", f"must be a Role, several, or None (got {shown(given)})")
+    chosen = list(given)
     for item in chosen:
         if not isinstance(item, Role):
-            raise TypeError(f"role must be a Role or Roles (got {item!r})")
+            raise InvalidPayload("role", f"must be a Role or Roles (got {shown(item)})")
     if not chosen:
-        raise ValueError("role= names no role; pass a Role, several, or None for any")
+        raise InvalidPayload("role", "names no role; pass a Role, several, or None for any")
     return chosen
 
 
@@ -301,11 +311,14 @@ def expert_groups(
     """
     if breaking is not None:
         if breaking not in CRITERIA:
-            raise ValueError(f"unknown criterion {breaking!r}; one of {', '.join(CRITERIA)}")
+            raise InvalidPayload(
+                "breaking", f"unknown criterion {shown(breaking)}; one of {', '.join(CRITERIA)}"
+            )
         if valid:
-            raise ValueError(
+            raise InvalidPayload(
+                "valid",
                 f"expert_groups(valid=True, breaking={breaking!r}) asks for a lawful group that "
-                "breaks a criterion; pass breaking= alone (or with valid=False)"
+                "breaks a criterion; pass breaking= alone (or with valid=False)",
             )
         return _group(breaking)
     if valid is None or valid:

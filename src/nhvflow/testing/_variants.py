@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import attrs
 
+from nhvflow.errors import InvalidPayload
 from nhvflow.rules import Rule
 from nhvflow.states import Process
 
@@ -28,16 +29,16 @@ def replace_rule(process: Process, rule: Rule) -> Process:
         lenient = attrs.evolve(max_five_units, check=lambda step: iter(()))
         reg = nhvflow.open(processes=[replace_rule(NHV, lenient)])
 
-    ``ValueError`` if the process has no rule with that id.
+    :class:`~nhvflow.InvalidPayload` (a ``ValueError``) if the process has no rule with that id.
 
     .. versionadded:: 0.1
     """
     if not isinstance(rule, Rule):
-        raise TypeError(f"expected an nhvflow.Rule, got {type(rule).__name__}")
+        raise InvalidPayload("rule", f"expected an nhvflow.Rule, got {type(rule).__name__}")
     ids = [r.id for r in process.rules]
     if rule.id not in ids:
-        raise ValueError(
-            f"process {process.name!r} has no rule {rule.id!r}; its rules: {', '.join(ids)}"
+        raise InvalidPayload(
+            "rule", f"process {process.name!r} has no rule {rule.id!r}; its rules: {', '.join(ids)}"
         )
 
     def swap(found: Rule) -> Rule:
