@@ -616,12 +616,6 @@ def test_copy_to_a_postgresql_url_that_cannot_connect_writes_nothing(tmp_path):
     assert source.read_bytes() == original
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="`nhvflow copy` of a source that does not exist exits 1, where docs/cli.md "
-    "makes a log file that does not exist a usage error (exit 2), as in every other command",
-)
 def test_copy_from_a_missing_file_is_a_usage_error_like_every_reader(tmp_path):
     """A missing SOURCE is exit 2 (docs/cli.md's table), and no destination is created."""
     result = cli("copy", tmp_path / "missing.sqlite", tmp_path / "copy.sqlite")
@@ -630,12 +624,6 @@ def test_copy_from_a_missing_file_is_a_usage_error_like_every_reader(tmp_path):
     assert result.exit_code == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="`nhvflow simulate --db NEW --report MISSING_DIR/r.html` runs the whole simulation, "
-    "writes NEW and prints the tables on stdout before failing on the report path",
-)
 def test_simulate_with_a_report_path_it_cannot_write_writes_nothing(tmp_path):
     """A report path in a directory that does not exist is refused before
     the simulation runs: no log file, no tables on stdout."""
@@ -647,12 +635,6 @@ def test_simulate_with_a_report_path_it_cannot_write_writes_nothing(tmp_path):
     assert result.stdout == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="docs/cli.md: 'every command that reads a log ... also takes --json'; "
-    "`nhvflow decision DB CASE --json` is a usage error (no such option)",
-)
 def test_decision_takes_json_like_every_command_that_reads_a_log(tmp_path):
     """`decision --json` prints the reasoned decision as JSON on stdout alone."""
     path = tmp_path / "log.sqlite"

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import attrs
 import click
 
+from nhvflow.cli._base import LogTarget
 from nhvflow.engine import Registry
 from nhvflow.errors import IntegrityError, LogFormatError, NhvflowError
 from nhvflow.states import Process
@@ -195,9 +196,9 @@ def _compare(
 
 
 @click.command("copy")
-@click.argument("source")
+@click.argument("source", type=LogTarget(), metavar="SOURCE")
 @click.argument("destination")
-def copy_command(source: str, destination: str) -> None:
+def copy_command(source: str | Path, destination: str) -> None:
     """Copy the log at SOURCE into the empty DESTINATION and verify it hash for hash.
 
     Each is an SQLite file path or a PostgreSQL URL

@@ -94,8 +94,14 @@ def due_command(db: Path | str, as_of: str | None, role: str | None, as_json: bo
 @click.option("--version", type=int, help="The event (default: the case's latest decision).")
 @choice_option("--lang", "decision_lang", ["sv", "en"], "sv", "Language of the decision.")
 @format_option(["md", "html"], "md", "Markdown or a self-contained HTML page.")
+@json_option
 def decision_command(
-    db: Path | str, case_ref: str, version: int | None, decision_lang: str, fmt: str
+    db: Path | str,
+    case_ref: str,
+    version: int | None,
+    decision_lang: str,
+    fmt: str,
+    as_json: bool,
 ) -> None:
     """Print the reasoned decision of a case: what was decided, by whom and
     when, the facts, the rules applied with their sources, and the appeal.
@@ -106,9 +112,13 @@ def decision_command(
     Examples:
       nhvflow decision demo.sqlite 6bec
       nhvflow decision demo.sqlite 6bec --version 6 --lang en --format html > beslut.html
+      nhvflow decision demo.sqlite 6bec --json
     """
     with open_log(db) as reg:
         case = find_case(reg, case_ref)
         found = reg.decision(case.id, version, lang=decision_lang)
+    if as_json:
+        click.echo(show_.dumps(found.to_json()))
+        return
     text = found.html if fmt == "html" else found.markdown
     click.echo(text, nl=not text.endswith("\n"))

@@ -9,6 +9,7 @@ The command object is :data:`simulate`; the ``nhvflow`` group registers it.
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -170,6 +171,11 @@ def simulate(
         raise click.UsageError(
             "--report draws its charts with matplotlib, which is not installed; "
             "install the extra: pip install 'nhvflow[report]'"
+        )
+    folder = None if report is None else report.resolve().parent
+    if folder is not None and not (folder.is_dir() and os.access(folder, os.W_OK)):
+        raise click.UsageError(  # refused before the run, not after it
+            f"--report {report}: cannot write in {folder} (no such folder, or not writable)."
         )
     if db is not None:
         stems = [comparison_db(db, p) for p in chosen] if comparing else [db]
