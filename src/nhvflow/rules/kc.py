@@ -76,9 +76,32 @@ regions ("genom stöd från regionerna, staten eller på annat sätt"). Any othe
 named form is accepted and recorded as given."""
 
 NO_FINANCING = frozenset(
-    {"none", "no", "nothing", "unknown", "unsecured", "tbd", "ingen", "inget", "okänd", "osäkrad"}
+    {
+        "none", "no", "nothing", "unknown", "unsecured", "tbd", "ingen", "inget", "okänd",
+        "osäkrad", "nej", "saknas", "ej", "false", "n/a", "pending", "väntar", "inte", "not",
+        "yet", "ännu", "missing",
+    }
+)  # fmt: skip
+"""Words that name no financing: a form must be secured and named. A text
+made only of these and the field's own nouns ("Finansiering saknas", "ej
+säkrad", "not yet secured") names none either."""
+
+_FINANCING_NOUNS = frozenset(
+    {"finansiering", "finansieringen", "financing", "funding", "säkrad", "säkrat", "secured"}
 )
-"""Words that name no financing: a form must be secured and named."""
+"""Words that say what the field is about, not what the financing is."""
+
+
+def _names_nothing(text: str, none_words: frozenset[str], nouns: frozenset[str]) -> bool:
+    """Whether ``text`` names nothing: it is one of ``none_words`` ("n/a"),
+    or, read as words (case and punctuation aside), each is one of
+    ``none_words`` or of the field's own ``nouns`` ("Bemyndigande saknas.")."""
+    folded = text.casefold()
+    if "_".join(folded.split()) in none_words:
+        return True
+    words = "".join(c if c.isalnum() else " " for c in folded).split()
+    return all(w in none_words or w in nouns for w in words)
+
 
 _FINANCING_ALIASES: dict[str, str] = {
     "state": "state_grant",
@@ -301,7 +324,7 @@ def financing_form(step: Step) -> Iterator[Refusal]:
     """
     establishment: ev.CentresEstablished = step.payload
     form = establishment.financing
-    if "_".join(form.casefold().split()) in NO_FINANCING:
+    if _names_nothing(form, NO_FINANCING, _FINANCING_NOUNS):
         yield refuse(
             f"Financing {form!r} names no financing; the centres' financing must be secured "
             "and named: by the regions ('regions'), the state ('state_grant', 'procurement', "
@@ -367,15 +390,21 @@ def state_grant_one_year(step: Step) -> Iterator[Refusal]:
         )
 
 
-NO_AUTHORISATION = NO_FINANCING | {"nej", "saknas", "ej", "false", "n/a", "pending", "väntar"}
+NO_AUTHORISATION = NO_FINANCING
 """Words that name no authorisation: text given for one must name the decision."""
+
+_AUTHORISATION_NOUNS = frozenset(
+    {"bemyndigande", "bemyndigandet", "authorisation", "authorization", "riksdag", "riksdagen"}
+)
+"""Words that say what the field is about, not which decision it is."""
 
 
 def _authorised(authorisation: str | bool | None) -> bool:
     """Whether an authorisation is recorded: ``True``, or text that names a
-    decision (not a word that says there is none, such as "ingen")."""
+    decision (not one that says there is none, such as "ingen" or
+    "Bemyndigande saknas.")."""
     if isinstance(authorisation, str):
-        return "_".join(authorisation.casefold().split()) not in NO_AUTHORISATION
+        return not _names_nothing(authorisation, NO_AUTHORISATION, _AUTHORISATION_NOUNS)
     return authorisation is True
 
 

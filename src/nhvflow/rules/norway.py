@@ -59,7 +59,9 @@ _REPORT = (
 )
 _SEED_SECTION = f"{_REPORT}, 'Norges system för nationella kompetenstjänster'"
 _REGULATION = "Forskrift 17. desember 2010 nr. 1706 kap. 4"
-_GUIDANCE = "Veileder til forskrift nr. 1706 (nasjonale tjenester)"
+_GUIDANCE = (
+    "Helse- og omsorgsdepartementet, Veileder til forskrift nr. 1706, nasjonale tjenester (2017)"
+)
 
 APPROVAL_CRITERIA: dict[str, tuple[str, str]] = {
     "quality_of_course": (
