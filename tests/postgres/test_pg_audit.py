@@ -621,11 +621,6 @@ NEUTRALISED = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify() checks only tgenabled = 'D' and that the function's source contains "
-    "'RAISE EXCEPTION': a replica-only trigger or a function that refuses nothing passes",
-)
 @pytest.mark.parametrize("how", sorted(NEUTRALISED))
 def test_verify_reports_an_append_only_trigger_that_no_longer_refuses(url: str, how: str) -> None:
     """docs/deploying.md: "reg.verify() reports a missing or disabled
@@ -648,11 +643,6 @@ BROKEN_LAYOUTS = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a projection table or column dropped makes verify(projections=True) raise a raw "
-    "psycopg UndefinedTable/UndefinedColumn instead of reporting it",
-)
 @pytest.mark.parametrize("damage", sorted(BROKEN_LAYOUTS))
 def test_verify_projections_reports_a_damaged_layout_without_raising(url: str, damage: str) -> None:
     run_sql(url, BROKEN_LAYOUTS[damage])
@@ -661,11 +651,6 @@ def test_verify_projections_reports_a_damaged_layout_without_raising(url: str, d
     assert not report.ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with the cases table (or its seal column) gone, get() and fire() raise raw "
-    "psycopg UndefinedTable/UndefinedColumn, not an nhvflow error",
-)
 @pytest.mark.parametrize("damage", ["cases dropped", "seal column dropped"])
 def test_a_step_on_a_damaged_layout_is_a_named_error(
     url: str, ids: dict[str, str], damage: str
@@ -695,11 +680,6 @@ def test_a_log_of_a_newer_layout_is_refused_and_left_alone(
     assert count_events(url) == 17
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a layout version below 1 (or none recorded) makes open() raise a raw KeyError "
-    "from UPGRADES in PostgresStore._ensure_schema",
-)
 @pytest.mark.parametrize(
     "statement",
     [
@@ -892,11 +872,6 @@ def test_the_overview_views_read_a_title_holding_a_nul(postgres_url: str, view: 
     assert all(str(title).startswith("Parkinson ") for (title,) in rows)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a business time with one NUL character (CPython 3.11's fromisoformat ignores it) "
-    "is read as a time instead of refused with InvalidPayload",
-)
 @pytest.mark.parametrize(
     "at", ["2024-01-01T09:00:00+00:00\x00", "2024-01-01T09:00:00\x00+00:00"], ids=["end", "inside"]
 )
@@ -968,11 +943,6 @@ ENCODED_CALLS: dict[str, Callable[[Registry, dict[str, str]], Any]] = {
 ENCODED_ANSWERS = {"get": "permitted", "history": 10, "fire": 11, "submit": 1, "verify": True}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the session keeps the client's encoding (PGCLIENTENCODING=LATIN1): reading the "
-    "'–' nhvflow writes, or a Greek title, raises raw psycopg/UnicodeEncodeError",
-)
 @pytest.mark.parametrize("call", sorted(ENCODED_CALLS))
 def test_a_client_encoding_from_the_environment_changes_nothing(
     url: str, ids: dict[str, str], monkeypatch: pytest.MonkeyPatch, call: str

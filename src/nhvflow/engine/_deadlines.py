@@ -90,6 +90,8 @@ def as_day(value: date | datetime | str | None, today: Callable[[], date]) -> da
         except ValueError:
             pass
         try:
+            if "\x00" in value:  # datetime.fromisoformat passes over a NUL
+                raise ValueError(value)
             value = datetime.fromisoformat(value)
         except ValueError:
             raise InvalidPayload(

@@ -17,6 +17,7 @@ from nhvflow.errors import (
     InvalidPayload,
     LogFormatError,
     NhvflowError,
+    StoreError,
     shown,
 )
 from nhvflow.events import Fact, MappingCompleted, Meta, PilotDesignated, iso, upcast
@@ -374,6 +375,18 @@ def verify_projections(catalogue: Catalogue, store: Store, report: VerifyReport)
     events), added as a problem."""
     problems = list(report.problems)
     first_bad = report.first_bad_position
+    try:
+        first_bad = _compare_projections(catalogue, store, problems, first_bad)
+    except StoreError as exc:  # the database refused a read: its tables are damaged
+        problems.append(f"the projections cannot be read ({exc})")
+    return VerifyReport(not problems, report.checked, first_bad, tuple(problems))
+
+
+def _compare_projections(
+    catalogue: Catalogue, store: Store, problems: list[str], first_bad: int | None
+) -> int | None:
+    """Add to ``problems`` what :func:`verify_projections` finds; the first
+    bad position, as far as it is known."""
     with store.read():
         folded: set[str] = set()
         for stream_id in store.stream_ids():
@@ -388,6 +401,8 @@ def verify_projections(catalogue: Catalogue, store: Store, report: VerifyReport)
                 if first_bad is None or (exc.position is not None and exc.position < first_bad):
                     first_bad = exc.position
                 continue
+            except StoreError:
+                raise  # the database refused a read: nothing more can be compared
             except (NhvflowError, ValueError) as exc:
                 problems.append(f"case {stream_id}: cannot be replayed and compared ({exc})")
                 continue
@@ -419,7 +434,7 @@ def verify_projections(catalogue: Catalogue, store: Store, report: VerifyReport)
             problems += store.overview_problems()
             if facts_differ:
                 problems.append("registry facts differ from the registry stream")
-    return VerifyReport(not problems, report.checked, first_bad, tuple(problems))
+    return first_bad
 
 
 def _side_tables_differ(

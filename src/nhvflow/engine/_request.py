@@ -76,6 +76,8 @@ def outcome(rule: Any, violations: list[Violation]) -> RuleOutcome:
 
 def aware(value: datetime | str, field: str) -> datetime:
     if isinstance(value, str):
+        if "\x00" in value:  # datetime.fromisoformat passes over a NUL
+            raise InvalidPayload(field, f"{shown(value)} is not an ISO date-time")
         try:
             value = datetime.fromisoformat(value)
         except ValueError:

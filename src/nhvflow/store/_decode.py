@@ -47,6 +47,8 @@ def json_object(text: Any, position: int | None, where: str) -> dict[str, Any]:
 def moment(text: Any, position: int | None, where: str) -> datetime:
     """A stored ISO time with its offset."""
     try:
+        if isinstance(text, str) and "\x00" in text:  # fromisoformat passes over a NUL
+            raise ValueError(f"{text!r} holds a NUL character")
         value = datetime.fromisoformat(text)
     except (TypeError, ValueError) as exc:
         raise damaged(position, where, exc) from None

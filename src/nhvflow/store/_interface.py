@@ -365,11 +365,14 @@ def layout_version(meta: dict[str, Any], where: str, *, newest: int) -> int:
     if meta.get("format") != FORMAT:
         raise LogFormatError(f"{where} is not an nhvflow log (format {meta.get('format')!r}).")
     try:
-        found = int(meta.get("schema_version", "0"))
-    except ValueError:
+        found = int(meta["schema_version"])
+    except (KeyError, TypeError, ValueError):
+        found = 0
+    if found < 1:  # every log nhvflow made records its layout, from 1 on
         raise LogFormatError(
-            f"{where} has an unreadable log schema version {shown(meta.get('schema_version'))}."
-        ) from None
+            f"{where} has an unreadable log schema version {shown(meta.get('schema_version'))}; "
+            "no nhvflow wrote it."
+        )
     if found > newest:
         raise LogFormatError(
             f"{where} was written by a newer nhvflow (log schema {found}; this nhvflow reads "

@@ -62,6 +62,16 @@ TRIGGER_TYPES = {
 }
 """``pg_trigger.tgtype`` of each append-only trigger, as nhvflow creates it."""
 
+REFUSE_EVENT_CHANGE = """
+    BEGIN
+        RAISE EXCEPTION 'nhvflow: the event log is append-only; % of events is refused '
+            '(record a new event instead)', TG_OP
+            USING ERRCODE = 'restrict_violation';
+    END
+    """
+"""The body of the function every append-only trigger runs (``verify()``
+compares the function's source with it, white space aside)."""
+
 CREATE_SCHEMA = (
     """
     CREATE TABLE nhvflow_meta (
@@ -87,15 +97,9 @@ CREATE_SCHEMA = (
         UNIQUE (stream_id, version)
     )
     """,
-    """
+    f"""
     CREATE FUNCTION nhvflow_refuse_event_change() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        RAISE EXCEPTION 'nhvflow: the event log is append-only; % of events is refused '
-            '(record a new event instead)', TG_OP
-            USING ERRCODE = 'restrict_violation';
-    END
-    $$
+    LANGUAGE plpgsql AS $${REFUSE_EVENT_CHANGE}$$
     """,
     "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events "
     "FOR EACH STATEMENT EXECUTE FUNCTION nhvflow_refuse_event_change()",
@@ -185,12 +189,12 @@ def trigger_problems(found: Iterable[Sequence[Any]]) -> list[str]:
             problems.append(f"the append-only trigger {name} is missing")
             continue
         enabled, kind, function, source = triggers[name]
-        if enabled == "D":
+        if enabled not in ("O", "A"):  # "D": disabled; "R": fires only in replication
             problems.append(f"the append-only trigger {name} is disabled")
         elif (
             kind != TRIGGER_TYPES[name]
             or function != "nhvflow_refuse_event_change"
-            or "RAISE EXCEPTION" not in str(source)
+            or " ".join(str(source).split()) != " ".join(REFUSE_EVENT_CHANGE.split())
         ):
             problems.append(
                 f"the append-only trigger {name} was replaced by one that is not "

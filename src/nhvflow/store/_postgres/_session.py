@@ -122,7 +122,8 @@ class PgSession:
             for name, default in (("application_name", "nhvflow"), ("connect_timeout", 10)):
                 if name not in given:  # defaults; the URL's own settings win
                     extra[name] = default
-            conn = psycopg.connect(self.url, autocommit=True, **extra)
+            # UTF-8 whatever the URL or PGCLIENTENCODING say: the log's text is Unicode
+            conn = psycopg.connect(self.url, autocommit=True, client_encoding="UTF8", **extra)
         except psycopg.Error as exc:
             if again:  # a service whose server went away: retry later, nothing was written
                 raise StoreBusy(
@@ -195,11 +196,22 @@ class PgSession:
         )
 
     def _q(self, sql: str, params: Iterable[Any] = ()) -> psycopg.Cursor[Any]:
+        """Run one statement. A lost connection or a lock is :meth:`_failed`'s
+        error; a ``DataError`` stays for the caller that asked for text the
+        database cannot hold; anything else (a table or column gone, a
+        statement refused) is a :class:`StoreError`."""
         with self._lock:
             try:
                 return self._connection().execute(sql, tuple(params))
             except psycopg.OperationalError as exc:
                 raise self._failed(exc) from exc
+            except psycopg.DataError:
+                raise
+            except psycopg.Error as exc:
+                raise StoreError(
+                    f"PostgreSQL refused a statement on {self.display} ({exc}); the log's "
+                    "tables may be damaged or not nhvflow's: run verify()."
+                ) from exc
 
     @contextmanager
     def write(self, case_id: str | None = None) -> Iterator[None]:
@@ -235,8 +247,8 @@ class PgSession:
                 self._forget()
                 if not depth:
                     self._rollback(conn)
-                if isinstance(exc, psycopg.OperationalError):
-                    raise self._failed(exc) from exc
+                if isinstance(exc, psycopg.Error):
+                    raise self._refused_write(exc) from exc
                 raise
             self._depth = depth + 1
             try:
