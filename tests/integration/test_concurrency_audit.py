@@ -490,8 +490,8 @@ def _between_states(reg: nhvflow.Registry, after_state: str, step: Callable[[], 
     listed = store.cases
     done: list[bool] = []
 
-    def cases(*, state: str | None = None, process: str | None = None) -> Iterator[Any]:
-        yield from listed(state=state, process=process)
+    def cases(*, state: str | None = None, **filters: Any) -> Iterator[Any]:
+        yield from listed(state=state, **filters)
         if state == after_state and not done:
             done.append(True)
             step()

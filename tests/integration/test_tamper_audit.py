@@ -26,6 +26,7 @@ import io
 import json
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -829,3 +830,32 @@ def test_a_forged_row_without_events_does_not_claim_its_case_id(
             return
         assert case.version == 1
         assert reg.verify(projections=True).ok
+
+
+@pytest.mark.parametrize(
+    ("edit", "listing"),
+    [
+        ("UPDATE cases SET state = 'rejected' WHERE id = ?", "cases(state=)"),
+        ("UPDATE cases SET state = 'rejected' WHERE id = ?", "due"),
+        ("UPDATE cases SET process = 'kc-proposal' WHERE id = ?", "cases(process=)"),
+        ("UPDATE cases SET process = 'kc-proposal' WHERE id = ?", "due"),
+    ],
+)
+def test_a_filtered_listing_refuses_a_row_edited_out_of_its_filter(
+    log: Path, ids: dict[str, str], edit: str, listing: str
+) -> None:
+    """A row edited out of a listing's filter (its state or process column)
+    is refused, not left out: the filter reads the log too (the stream's
+    last and first events), so the row is listed and then fails its check.
+    Before, `cases(state="permitted")` and `due()` silently left the case
+    and its duties out."""
+    case_id = ids["permitted"]
+    run_sql(log, (edit, (case_id,)))
+    with nhvflow.open(log) as reg:
+        listings: dict[str, Callable[[], object]] = {
+            "cases(state=)": lambda: reg.cases(state="permitted"),
+            "cases(process=)": lambda: reg.cases(process="nhv"),
+            "due": lambda: reg.due(as_of="2030-01-01"),
+        }
+        with pytest.raises(IntegrityError):
+            listings[listing]()

@@ -249,8 +249,30 @@ class Pipeline:
 
     def cases(self, state: str | None, process: str | None) -> Iterator[CaseRow]:
         """The case rows of a state and process (``None``: any), in order of
-        creation, each checked against the log (:meth:`checked`)."""
-        return map(self.checked, self.store.cases(state=state, process=process))
+        creation, each checked against the log (:meth:`checked`). The store
+        also hands over every row whose stream the log puts in that state or
+        process (its last step may lead there, its first step creates cases
+        of it), so that a row edited out of the filter is refused here
+        rather than left out; the rows are then kept by their checked state
+        and process."""
+        scope = [self.catalogue.processes[process]] if process in self.catalogue.processes else []
+        led_by = tuple(
+            sorted(
+                {
+                    t.event.type
+                    for p in (scope if process is not None else self.catalogue.processes.values())
+                    for t in p.transitions.values()
+                    if state in (t.dest, *(dest for _, dest in t.moves))
+                }
+            )
+        )
+        created_by = scope[0].creation.event.type if scope else None
+        rows = self.store.cases(state=state, process=process, led_by=led_by, created_by=created_by)
+        return (
+            row
+            for row in map(self.checked, rows)
+            if (state is None or row.state == state) and (process is None or row.process == process)
+        )
 
     def resolve(self, request: StepRequest) -> Target:
         """Stage 1: the case, its process and the trigger's transition."""

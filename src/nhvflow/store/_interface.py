@@ -37,6 +37,7 @@ __all__ = [
     "StoredEvent",
     "VerifyReport",
     "by_stream",
+    "case_conditions",
     "case_row",
     "conditions",
     "layout_version",
@@ -302,11 +303,26 @@ class Store(Protocol):
         query = EventQuery(stream_id, until, max_version, since, limit)
         return map(stored_event, self.event_rows(query))
 
-    def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
+    def cases(
+        self,
+        *,
+        state: str | None = None,
+        process: str | None = None,
+        led_by: Sequence[str] = (),
+        created_by: str | None = None,
+    ) -> Iterator[CaseRow]:
         """Case projections in order of creation, each with its ``seal``,
         ``data_text`` and the ``head`` of its stream (as :meth:`load_case`
         reads one, in the same statement as the page of rows), so that the
-        engine checks every row it lists against the log."""
+        engine checks every row it lists against the log.
+
+        ``state`` and ``process`` filter on the rows' own columns, and also
+        take in a row whose stream's last event is of a type in ``led_by``
+        (the steps that may lead to ``state``), or whose first event is of
+        type ``created_by`` (the step that creates cases of ``process``): a
+        row edited out of the filter is then still listed, and the engine's
+        check refuses it, instead of it going missing (see
+        :func:`case_conditions`)."""
         ...
 
     def side_rows(self, table: str, case_id: str) -> list[tuple[Any, ...]]:
@@ -417,6 +433,38 @@ def conditions(mark: str, *given: tuple[str, Any]) -> tuple[str, list[Any]]:
         if value is not None:
             clause += f" AND {condition} {mark}"
             args.append(value)
+    return clause, args
+
+
+def case_conditions(
+    mark: str,
+    state: str | None,
+    process: str | None,
+    led_by: Sequence[str] = (),
+    created_by: str | None = None,
+) -> tuple[str, list[Any]]:
+    """The ``AND`` conditions of :meth:`Store.cases` (rows ``c``, the last
+    event of their stream ``e``), in the backend's parameter ``mark``, with
+    their values. A filter is read from the log as well as from the row, so
+    that it answers only on what the log backs."""
+    clause, args = "", []
+    if state is not None:
+        if led_by:
+            marks = ", ".join([mark] * len(led_by))
+            clause += f" AND (c.state = {mark} OR e.type IN ({marks}))"
+        else:
+            clause += f" AND c.state = {mark}"
+        args += [state, *led_by]
+    if process is not None:
+        clause += f" AND (c.process = {mark}"
+        args.append(process)
+        if created_by is not None:
+            clause += (
+                f" OR EXISTS (SELECT 1 FROM events f WHERE f.stream_id = c.id AND f.version = 1 "
+                f"AND f.type = {mark})"
+            )
+            args.append(created_by)
+        clause += ")"
     return clause, args
 
 

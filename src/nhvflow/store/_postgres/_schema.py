@@ -251,7 +251,7 @@ LIST_CASES = (
     # per row, one statement per page. ``{clause}`` holds the conditions on
     # ``c.state`` and ``c.process``.
     "SELECT c.seq, c.id, c.process, c.state, c.version, c.data, c.updated_at, c.seal, "
-    "e.version, e.hash FROM cases c LEFT JOIN LATERAL (SELECT version, hash FROM events "
+    "e.version, e.hash FROM cases c LEFT JOIN LATERAL (SELECT version, hash, type FROM events "
     "WHERE stream_id = c.id ORDER BY version DESC LIMIT 1) e ON TRUE "
     "WHERE c.seq > %s{clause} ORDER BY c.seq LIMIT 500"
 )

@@ -57,8 +57,8 @@ from nhvflow.store._interface import (
     StoredEvent,
     VerifyReport,
     by_stream,
+    case_conditions,
     case_row,
-    conditions,
     layout_version,
     overview_problems,
     side_select,
@@ -252,10 +252,17 @@ class PostgresStore(PgSession, Store):
         self._seen = (row[0], None, row[3])
         return case_row(row)
 
-    def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
+    def cases(
+        self,
+        *,
+        state: str | None = None,
+        process: str | None = None,
+        led_by: Sequence[str] = (),
+        created_by: str | None = None,
+    ) -> Iterator[CaseRow]:
         if not (_nul_free(state) and _nul_free(process)):
             return  # no case has a state or process with a NUL in it
-        clause, args = conditions("%s", ("c.state =", state), ("c.process =", process))
+        clause, args = case_conditions("%s", state, process, led_by, created_by)
         sql = LIST_CASES if self._sealed_rows else LIST_CASES.replace("c.seal", "''")
         last = 0
         while True:  # keyset pages, so that no cursor stays open between yields

@@ -49,8 +49,8 @@ from nhvflow.store._interface import (
     StoredEvent,
     VerifyReport,
     by_stream,
+    case_conditions,
     case_row,
-    conditions,
     layout_version,
     overview_problems,
     side_select,
@@ -309,8 +309,15 @@ class SQLiteStore(Store):
         return None if row is None else case_row(row)
 
     @guarded
-    def cases(self, *, state: str | None = None, process: str | None = None) -> Iterator[CaseRow]:
-        clause, args = conditions("?", ("c.state =", state), ("c.process =", process))
+    def cases(
+        self,
+        *,
+        state: str | None = None,
+        process: str | None = None,
+        led_by: Sequence[str] = (),
+        created_by: str | None = None,
+    ) -> Iterator[CaseRow]:
+        clause, args = case_conditions("?", state, process, led_by, created_by)
         sql = self._list_cases.format(clause=clause)
         last = 0
         while True:  # keyset pages, so that no cursor stays open between yields
