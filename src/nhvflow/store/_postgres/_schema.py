@@ -146,7 +146,16 @@ CREATE_SCHEMA = (
 
 _REGION_ROWS = ", ".join(f"('{r.name}', '{r.swedish_name}')" for r in Region)
 
-OVERVIEW_SELECTS = overview_selects(lambda data, key: f"{data}::jsonb ->> '{key}'", "seq")
+_NUL_ESCAPE = r"'(?<!\\)((?:\\\\)*)\\u0000', '\1\\ufffd', 'g'"
+"""``regexp_replace`` arguments that turn each ``\u0000`` escape of a JSON
+text (one not itself escaped, ``\\u0000``) into ``\ufffd``: ``jsonb``
+cannot hold U+0000, which nhvflow's JSON text may, and a view that cast it
+would fail for every reader. Only the views read this way; the log keeps
+its text as written."""
+
+OVERVIEW_SELECTS = overview_selects(
+    lambda data, key: f"regexp_replace({data}, {_NUL_ESCAPE})::jsonb ->> '{key}'", "seq"
+)
 """The ``SELECT`` of each overview view, in PostgreSQL's dialect."""
 
 OVERVIEW = (
