@@ -154,11 +154,14 @@ def pending_items(
     as ``cases(state, process)`` yields the cases of one state; ``actor``
     keeps what that party is responsible for."""
     for process in processes:
+        by_state: dict[str, list[Deadline]] = {}  # each state's cases read once
         for deadline in process.deadlines:
-            if actor is not None and actor.role is not deadline.role:
-                continue
-            for state in deadline.states:
-                for case in cases(state, process.name):
+            if actor is None or actor.role is deadline.role:
+                for state in deadline.states:
+                    by_state.setdefault(state, []).append(deadline)
+        for state, deadlines in by_state.items():
+            for case in cases(state, process.name):
+                for deadline in deadlines:
                     for pending in deadline.pending(case, as_of):
                         if actor is not None and not _concerns(actor, deadline, pending):
                             continue
