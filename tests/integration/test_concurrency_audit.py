@@ -38,6 +38,7 @@ from nhvflow import (
     UnknownCase,
 )
 from nhvflow.fixtures import expert_group, proposal
+from nhvflow.store._interface import EVERY_CASE, CaseQuery
 
 AT = datetime(2024, 3, 1, 9, tzinfo=UTC)
 SOS = Actor.socialstyrelsen()
@@ -490,9 +491,9 @@ def _between_states(reg: nhvflow.Registry, after_state: str, step: Callable[[], 
     listed = store.cases
     done: list[bool] = []
 
-    def cases(*, state: str | None = None, **filters: Any) -> Iterator[Any]:
-        yield from listed(state=state, **filters)
-        if state == after_state and not done:
+    def cases(query: CaseQuery = EVERY_CASE) -> Iterator[Any]:
+        yield from listed(query)
+        if query.state == after_state and not done:
             done.append(True)
             step()
 

@@ -66,7 +66,14 @@ from nhvflow.rules import RuleOutcome, Step
 from nhvflow.rules.nhv import SOCIALSTYRELSEN
 from nhvflow.states import Process, Transition
 from nhvflow.store._chain import seal
-from nhvflow.store._interface import REGISTRY_STREAM, CaseRow, NewEvent, Store, StoredEvent
+from nhvflow.store._interface import (
+    REGISTRY_STREAM,
+    CaseQuery,
+    CaseRow,
+    NewEvent,
+    Store,
+    StoredEvent,
+)
 
 __all__ = ["Pipeline", "StepRequest", "Taken"]
 
@@ -267,7 +274,7 @@ class Pipeline:
             )
         )
         created_by = scope[0].creation.event.type if scope else None
-        rows = self.store.cases(state=state, process=process, led_by=led_by, created_by=created_by)
+        rows = self.store.cases(CaseQuery(state, process, led_by, created_by))
         return (
             row
             for row in map(self.checked, rows)

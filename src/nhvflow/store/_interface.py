@@ -22,11 +22,13 @@ from nhvflow.store._hash import as_hashed
 from nhvflow.store._json import loads_plain
 
 __all__ = [
+    "EVERY_CASE",
     "EVERY_EVENT",
     "FORMAT",
     "OVERVIEW_VIEWS",
     "REGISTRY_STREAM",
     "SIDE_TABLES",
+    "CaseQuery",
     "CaseRow",
     "Durability",
     "EventQuery",
@@ -37,7 +39,6 @@ __all__ = [
     "StoredEvent",
     "VerifyReport",
     "by_stream",
-    "case_conditions",
     "case_row",
     "conditions",
     "layout_version",
@@ -226,6 +227,50 @@ EVERY_EVENT = EventQuery()
 """The whole log, in order."""
 
 
+@attrs.frozen
+class CaseQuery:
+    """Which case rows to list: of one ``state`` and ``process`` (``None``:
+    any). A filter is read from the log as well as from the rows, so that a
+    listing answers only on what the log backs: a row is also listed when
+    its stream's last event is of a type in ``led_by`` (the steps that may
+    lead to ``state``) or its first event is of type ``created_by`` (the step
+    that creates cases of ``process``). A row edited out of the filter is
+    then still listed, and the engine's check refuses it, instead of it
+    going missing."""
+
+    state: str | None = None
+    process: str | None = None
+    led_by: tuple[str, ...] = ()
+    created_by: str | None = None
+
+    def conditions(self, mark: str) -> tuple[str, list[Any]]:
+        """Its ``AND`` conditions on the rows ``c`` and their streams' last
+        events ``e``, in the backend's parameter ``mark``, with their values."""
+        clause, args = "", []
+        if self.state is not None:
+            if self.led_by:
+                marks = ", ".join([mark] * len(self.led_by))
+                clause += f" AND (c.state = {mark} OR e.type IN ({marks}))"
+            else:
+                clause += f" AND c.state = {mark}"
+            args += [self.state, *self.led_by]
+        if self.process is not None:
+            clause += f" AND (c.process = {mark}"
+            args.append(self.process)
+            if self.created_by is not None:
+                clause += (
+                    " OR EXISTS (SELECT 1 FROM events f WHERE f.stream_id = c.id AND "
+                    f"f.version = 1 AND f.type = {mark})"
+                )
+                args.append(self.created_by)
+            clause += ")"
+        return clause, args
+
+
+EVERY_CASE = CaseQuery()
+"""Every case row, in order of creation."""
+
+
 class Store(Protocol):
     """The interface of an event store backend.
 
@@ -303,26 +348,11 @@ class Store(Protocol):
         query = EventQuery(stream_id, until, max_version, since, limit)
         return map(stored_event, self.event_rows(query))
 
-    def cases(
-        self,
-        *,
-        state: str | None = None,
-        process: str | None = None,
-        led_by: Sequence[str] = (),
-        created_by: str | None = None,
-    ) -> Iterator[CaseRow]:
-        """Case projections in order of creation, each with its ``seal``,
-        ``data_text`` and the ``head`` of its stream (as :meth:`load_case`
-        reads one, in the same statement as the page of rows), so that the
-        engine checks every row it lists against the log.
-
-        ``state`` and ``process`` filter on the rows' own columns, and also
-        take in a row whose stream's last event is of a type in ``led_by``
-        (the steps that may lead to ``state``), or whose first event is of
-        type ``created_by`` (the step that creates cases of ``process``): a
-        row edited out of the filter is then still listed, and the engine's
-        check refuses it, instead of it going missing (see
-        :func:`case_conditions`)."""
+    def cases(self, query: CaseQuery = EVERY_CASE) -> Iterator[CaseRow]:
+        """Case projections in order of creation (those ``query`` asks for),
+        each with its ``seal``, ``data_text`` and the ``head`` of its stream
+        (as :meth:`load_case` reads one, in the same statement as the page of
+        rows), so that the engine checks every row it lists against the log."""
         ...
 
     def side_rows(self, table: str, case_id: str) -> list[tuple[Any, ...]]:
@@ -433,38 +463,6 @@ def conditions(mark: str, *given: tuple[str, Any]) -> tuple[str, list[Any]]:
         if value is not None:
             clause += f" AND {condition} {mark}"
             args.append(value)
-    return clause, args
-
-
-def case_conditions(
-    mark: str,
-    state: str | None,
-    process: str | None,
-    led_by: Sequence[str] = (),
-    created_by: str | None = None,
-) -> tuple[str, list[Any]]:
-    """The ``AND`` conditions of :meth:`Store.cases` (rows ``c``, the last
-    event of their stream ``e``), in the backend's parameter ``mark``, with
-    their values. A filter is read from the log as well as from the row, so
-    that it answers only on what the log backs."""
-    clause, args = "", []
-    if state is not None:
-        if led_by:
-            marks = ", ".join([mark] * len(led_by))
-            clause += f" AND (c.state = {mark} OR e.type IN ({marks}))"
-        else:
-            clause += f" AND c.state = {mark}"
-        args += [state, *led_by]
-    if process is not None:
-        clause += f" AND (c.process = {mark}"
-        args.append(process)
-        if created_by is not None:
-            clause += (
-                f" OR EXISTS (SELECT 1 FROM events f WHERE f.stream_id = c.id AND f.version = 1 "
-                f"AND f.type = {mark})"
-            )
-            args.append(created_by)
-        clause += ")"
     return clause, args
 
 

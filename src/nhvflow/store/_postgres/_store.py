@@ -45,9 +45,11 @@ from nhvflow.events import iso
 from nhvflow.store._chain import canonical, dropped_event, verify_log
 from nhvflow.store._decode import json_value
 from nhvflow.store._interface import (
+    EVERY_CASE,
     EVERY_EVENT,
     FORMAT,
     SIDE_TABLES,
+    CaseQuery,
     CaseRow,
     Durability,
     EventQuery,
@@ -57,7 +59,6 @@ from nhvflow.store._interface import (
     StoredEvent,
     VerifyReport,
     by_stream,
-    case_conditions,
     case_row,
     layout_version,
     overview_problems,
@@ -252,17 +253,10 @@ class PostgresStore(PgSession, Store):
         self._seen = (row[0], None, row[3])
         return case_row(row)
 
-    def cases(
-        self,
-        *,
-        state: str | None = None,
-        process: str | None = None,
-        led_by: Sequence[str] = (),
-        created_by: str | None = None,
-    ) -> Iterator[CaseRow]:
-        if not (_nul_free(state) and _nul_free(process)):
+    def cases(self, query: CaseQuery = EVERY_CASE) -> Iterator[CaseRow]:
+        if not (_nul_free(query.state) and _nul_free(query.process)):
             return  # no case has a state or process with a NUL in it
-        clause, args = case_conditions("%s", state, process, led_by, created_by)
+        clause, args = query.conditions("%s")
         sql = LIST_CASES if self._sealed_rows else LIST_CASES.replace("c.seal", "''")
         last = 0
         while True:  # keyset pages, so that no cursor stays open between yields

@@ -37,9 +37,11 @@ from nhvflow.errors import (
 from nhvflow.store._chain import canonical, dropped_event, verify_log
 from nhvflow.store._decode import json_value
 from nhvflow.store._interface import (
+    EVERY_CASE,
     EVERY_EVENT,
     FORMAT,
     SIDE_TABLES,
+    CaseQuery,
     CaseRow,
     Durability,
     EventQuery,
@@ -49,7 +51,6 @@ from nhvflow.store._interface import (
     StoredEvent,
     VerifyReport,
     by_stream,
-    case_conditions,
     case_row,
     layout_version,
     overview_problems,
@@ -309,15 +310,8 @@ class SQLiteStore(Store):
         return None if row is None else case_row(row)
 
     @guarded
-    def cases(
-        self,
-        *,
-        state: str | None = None,
-        process: str | None = None,
-        led_by: Sequence[str] = (),
-        created_by: str | None = None,
-    ) -> Iterator[CaseRow]:
-        clause, args = case_conditions("?", state, process, led_by, created_by)
+    def cases(self, query: CaseQuery = EVERY_CASE) -> Iterator[CaseRow]:
+        clause, args = query.conditions("?")
         sql = self._list_cases.format(clause=clause)
         last = 0
         while True:  # keyset pages, so that no cursor stays open between yields
