@@ -28,7 +28,7 @@ import pytest
 from click.testing import CliRunner
 
 import nhvflow
-from nhvflow import Actor, IntegrityError, Region
+from nhvflow import Actor, IdempotencyConflict, IntegrityError, Region
 from nhvflow.cli import main
 
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "old_logs"
@@ -46,19 +46,6 @@ before ``CasePreparedForBoard``/``PermitRevoked`` schema 2."""
 LAYOUT_2 = (BEFORE_MSGSPEC, RECENT)
 MIGRATIONS = ["0001_initial", "0002_case_seal", "0003_overview_views", "0004_no_rewrite"]
 LOG_TRIGGERS = {"events_append_only_update", "events_append_only_delete", "events_no_rewrite"}
-
-UNSEALED = (
-    "a case row of a layout-1 log is checked against today's fold, whose data has "
-    "new keys, so it raises IntegrityError until the projections are rebuilt"
-)
-NO_REWRITE = (
-    "verify() of a log from before 0004_no_rewrite, opened read-only, fails for the "
-    "missing events_no_rewrite trigger the log was never meant to have"
-)
-
-
-def layout_1(reason: str) -> list[Any]:
-    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=reason)) for n in LAYOUT_1]
 
 
 def copy_of(name: str, tmp_path: Path) -> Path:
@@ -131,14 +118,14 @@ def test_a_readonly_open_changes_nothing_and_reads_every_event(name, tmp_path):
     assert layout(path) == layout(HERE / f"{name}.sqlite")
 
 
-@pytest.mark.parametrize("name", [*layout_1(NO_REWRITE), *LAYOUT_2])
+@pytest.mark.parametrize("name", ALL)
 def test_a_readonly_verify_of_an_untouched_old_log_is_ok(name, tmp_path):
     with nhvflow.open(str(copy_of(name, tmp_path)), readonly=True) as reg:
         report = reg.verify()
     assert report.ok, str(report)
 
 
-@pytest.mark.parametrize("name", [*layout_1(UNSEALED), *LAYOUT_2])
+@pytest.mark.parametrize("name", ALL)
 def test_a_readonly_open_lists_and_reads_every_case(name, tmp_path):
     path = copy_of(name, tmp_path)
     with nhvflow.open(str(path), readonly=True) as reg:
@@ -166,14 +153,14 @@ def test_a_writable_open_upgrades_the_layout_and_keeps_every_event_byte_for_byte
     assert triggers >= LOG_TRIGGERS
 
 
-@pytest.mark.parametrize("name", [*layout_1(UNSEALED), *LAYOUT_2])
+@pytest.mark.parametrize("name", ALL)
 def test_an_upgraded_log_verifies_its_projections_before_any_rebuild(name, tmp_path):
     with nhvflow.open(str(copy_of(name, tmp_path))) as reg:
         report = reg.verify(projections=True)
     assert report.ok, str(report)
 
 
-@pytest.mark.parametrize("name", [*layout_1(UNSEALED), *LAYOUT_2])
+@pytest.mark.parametrize("name", ALL)
 def test_an_upgraded_log_takes_the_next_step_without_a_rebuild(name, tmp_path):
     """CHANGELOG, log layout 2: rows of layout 1 'gain a seal with their next step'."""
     path = copy_of(name, tmp_path)
@@ -292,16 +279,7 @@ def test_a_repeated_submission_under_its_old_key_returns_its_first_result(name, 
     assert len(event_rows(path)) == count
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        *layout_1(
-            "a revocation recorded at PermitRevoked schema 1, repeated under its key, is "
-            "IdempotencyConflict: its request_hash is compared with one over the schema-2 payload"
-        ),
-        *LAYOUT_2,
-    ],
-)
+@pytest.mark.parametrize("name", ALL)
 def test_a_repeated_revocation_under_its_old_key_returns_its_first_result(name, tmp_path):
     path = copy_of(name, tmp_path)
     count = len(event_rows(path))
@@ -317,6 +295,25 @@ def test_a_repeated_revocation_under_its_old_key_returns_its_first_result(name, 
     assert len(event_rows(path)) == count
 
 
+@pytest.mark.parametrize("name", LAYOUT_1)
+def test_an_old_key_repeated_with_a_field_its_schema_lacked_is_a_conflict(name, tmp_path):
+    """A repeat under the old key that sets a field the first request's
+    schema did not have (a new round's last day) is not that request."""
+    path = copy_of(name, tmp_path)
+    count = len(event_rows(path))
+    case_id = keyed(path, "board-revoke-1")
+    with nhvflow.open(str(path)) as reg:
+        reg.rebuild_projections()
+        with pytest.raises(IdempotencyConflict):
+            reg.fire(
+                case_id, "revoke_permit", Actor.board(), region=Region.STOCKHOLM,
+                ground="holder_request", reason=f"Huvudmannen begärde det {ODD}",
+                applications_due="2022-09-01",
+                idempotency_key="board-revoke-1", at=datetime(2022, 5, 1, 9, tzinfo=UTC),
+            )  # fmt: skip
+    assert len(event_rows(path)) == count
+
+
 # -- copying -------------------------------------------------------------------------------
 
 
@@ -324,7 +321,7 @@ def copy(source: Path, destination: Path) -> Any:
     return CliRunner().invoke(main, ["copy", str(source), str(destination)])
 
 
-@pytest.mark.parametrize("name", [*layout_1(NO_REWRITE), *LAYOUT_2])
+@pytest.mark.parametrize("name", ALL)
 def test_nhvflow_copy_of_an_untouched_old_log_verifies(name, tmp_path):
     source = copy_of(name, tmp_path)
     destination = tmp_path / "copy.sqlite"

@@ -42,6 +42,7 @@ __all__ = [
     "backed",
     "project",
     "replayed",
+    "same_step",
     "to_case",
     "to_event",
     "verify_projections",
@@ -408,7 +409,9 @@ def _compare_projections(
                 continue
             if live is None:
                 problems.append(f"case {stream_id}: has events but no projection")
-            elif live != row:
+            elif live != row and (live.seal or not same_step(row, live)):
+                # an unsealed row (written before rows were sealed) may lack keys a
+                # later fold adds; it is judged on its fold, in today's shape
                 problems.append(f"case {stream_id}: projection differs from its events")
             elif live.seal and not backed(live):
                 problems.append(f"case {stream_id}: projection is not sealed to its last event")
@@ -505,3 +508,29 @@ def replayed(catalogue: Catalogue, store: Store) -> Iterator[tuple[CaseRow, str]
             row = catalogue.fold(events)
             assert row is not None
             yield row, events[-1].hash
+
+
+def same_step(folded: CaseRow, row: CaseRow) -> bool:
+    """Whether an unsealed row (a log written before rows were sealed) says
+    what a fold of its stream says: the same case, process, state, version
+    and time, and data the fold's holds. The fold of an earlier nhvflow
+    wrote fewer keys, so a key the row lacks is no difference; a value it
+    holds otherwise is. The fold's data is what is judged on."""
+    where = (row.id, row.process, row.state, row.version, row.updated_at)
+    return (
+        folded.id,
+        folded.process,
+        folded.state,
+        folded.version,
+        folded.updated_at,
+    ) == where and _within(row.data, folded.data)
+
+
+def _within(older: Any, folded: Any) -> bool:
+    """Whether ``older`` (data an earlier fold wrote) is ``folded`` but for
+    keys the later fold added, at any depth."""
+    if isinstance(older, dict) and isinstance(folded, dict):
+        return all(k in folded and _within(v, folded[k]) for k, v in older.items())
+    if isinstance(older, list) and isinstance(folded, list):
+        return len(older) == len(folded) and all(map(_within, older, folded))
+    return type(older) is type(folded) and older == folded

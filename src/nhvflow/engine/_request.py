@@ -187,11 +187,33 @@ def encode_request(
             "payload",
             f"is {size} bytes as JSON; at most {MAX_PAYLOAD_BYTES} bytes are recorded per step.",
         )
-    # canonical([process, stream, trigger, actor.to_json(), text, moment]),
-    # spelt out so that neither the actor nor the payload is encoded again.
+    return Encoded(fingerprint(process, stream, trigger, actor, text, moment), fact, payload, text)
+
+
+def fingerprint(
+    process: str, stream: str, trigger: str, actor: Actor, text: str, moment: str | None
+) -> str:
+    """A request's fingerprint (``request_hash``): SHA-256 of
+    ``canonical([process, stream, trigger, actor, payload, moment])``, spelt
+    out so that neither the actor nor the payload text is encoded again."""
     parts = (json_scalar(process), json_scalar(stream), json_scalar(trigger), actor_text(actor))
-    fingerprint = f"[{','.join(parts)},{json_scalar(text)},{json_scalar(moment)}]"
-    return Encoded(hashlib.sha256(fingerprint.encode("utf-8")).hexdigest(), fact, payload, text)
+    text = f"[{','.join(parts)},{json_scalar(text)},{json_scalar(moment)}]"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def in_recorded_shape(
+    payload: dict[str, Any], recorded: dict[str, Any], upcast_recorded: dict[str, Any]
+) -> dict[str, Any] | None:
+    """A request's ``payload`` in the shape of an event recorded at an
+    earlier schema version (``recorded``, and ``upcast_recorded`` the same
+    upcast to today's shape), so that a repeat of that request can be
+    fingerprinted as it was then: the fields the upcasts added are left out,
+    provided the request leaves each as the upcast gives it (``None`` when
+    it does not: the request asks for something the first one could not)."""
+    added = payload.keys() - recorded.keys()
+    if any(payload[name] != upcast_recorded.get(name) for name in added):
+        return None
+    return {name: value for name, value in payload.items() if name not in added}
 
 
 @functools.lru_cache(maxsize=4096)

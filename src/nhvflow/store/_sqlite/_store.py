@@ -70,7 +70,6 @@ from nhvflow.store._sqlite._schema import (
     LOAD_CASE,
     OVERVIEW_SELECTS,
     SCHEMA_VERSION,
-    TRIGGERS_ON_EVENTS,
     UPSERT_CASE,
     migrations,
     trigger_problems,
@@ -580,7 +579,7 @@ class SQLiteStore(Store):
     def verify(self) -> VerifyReport:
         def triggers() -> list[str]:
             with self._database() as conn:
-                return trigger_problems(conn.execute(TRIGGERS_ON_EVENTS).fetchall())
+                return trigger_problems(conn)
 
         return verify_log(triggers, self.event_rows, (sqlite3.DatabaseError, NhvflowError))
 
