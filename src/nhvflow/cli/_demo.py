@@ -51,6 +51,7 @@ class Account:
         self.accepted = 0
         self.write = write
         self.lang: Literal["en", "sv"] = lang
+        self.step_word = "steg" if lang == "sv" else "step"
 
     def step(
         self, case_id: str, trigger: str, actor: Actor, days: int = 0, **payload: Any
@@ -61,14 +62,15 @@ class Account:
         case = self.reg.fire(case_id, trigger, actor, at=self.now, **payload)
         self.accepted += 1
         line = f"{trigger:<22} {actor.name:<44} -> {case.state}"
-        self.write(f"  {self.now:%Y-%m-%d}  steg {number:>1}  {line}")
+        self.write(f"  {self.now:%Y-%m-%d}  {self.step_word} {number:>1}  {line}")
         return case
 
     def submit(self, actor: Actor, **payload: Any) -> nhvflow.Case:
         case = self.reg.submit(actor, at=self.now, **payload)
         self.accepted += 1
         self.write(
-            f"  {self.now:%Y-%m-%d}  steg 1  {'submit':<22} {actor.name:<44} -> {case.state}"
+            f"  {self.now:%Y-%m-%d}  {self.step_word} 1  {'submit':<22} {actor.name:<44} "
+            f"-> {case.state}"
         )
         return case
 
