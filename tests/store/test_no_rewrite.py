@@ -166,8 +166,9 @@ def test_lost_races_still_read_as_conflicts(store):
 
 def test_a_log_made_before_the_guard_gains_it_when_opened_for_writing(tmp_path):
     """An SQLite log without ``events_no_rewrite`` (as earlier nhvflow made
-    them) fails ``verify()`` read-only, naming the trigger, and gains it the
-    next time it is opened for writing."""
+    them, before the migration ``0004_no_rewrite``) verifies read-only, as
+    it did then, and gains the trigger the next time it is opened for
+    writing. Once that migration is recorded, a missing trigger is named."""
     import sqlite3
 
     import nhvflow
@@ -179,11 +180,19 @@ def test_a_log_made_before_the_guard_gains_it_when_opened_for_writing(tmp_path):
     conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0004_no_rewrite'")
     conn.close()
     with nhvflow.open(path, readonly=True) as reg:
+        assert reg.verify().ok
+    with nhvflow.open(path) as reg:
+        assert reg.verify().ok
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert conn.execute(
+        "SELECT COUNT(*) FROM sqlite_master WHERE name = 'events_no_rewrite'"
+    ).fetchone() == (1,)
+    conn.execute("DROP TRIGGER events_no_rewrite")
+    conn.close()
+    with nhvflow.open(path, readonly=True) as reg:
         report = reg.verify()
     assert not report.ok and report.first_bad_position is None
     assert any("events_no_rewrite is missing" in p for p in report.problems)
-    with nhvflow.open(path) as reg:
-        assert reg.verify().ok
 
 
 def test_a_guard_replaced_by_one_that_refuses_nothing_is_reported(tmp_path):
