@@ -28,6 +28,7 @@ from nhvflow.store._decode import damaged, moment
 from nhvflow.store._interface import (
     REGISTRY_STREAM,
     SIDE_TABLES,
+    CaseQuery,
     CaseRow,
     Projection,
     Store,
@@ -81,6 +82,7 @@ class Catalogue:
     def __init__(self, processes: Mapping[str, Process]) -> None:
         self.processes = dict(processes)
         self._actors: dict[tuple[Any, ...], Actor] = {}
+        self._queries: dict[tuple[str | None, str | None], CaseQuery] = {}
         self.creators: dict[str, Process] = {}
         for process in self.processes.values():
             kind = process.creation.event.type
@@ -127,6 +129,28 @@ class Catalogue:
                 f"{', '.join(sorted(self.processes))}.",
             )
         return found
+
+    def case_query(self, state: str | None, process: str | None) -> CaseQuery:
+        """The store's query for the case rows of ``state`` and ``process``
+        (``None``: any), its filter read from the log too: the event types
+        whose step may lead to ``state``, and the one that creates cases of
+        ``process`` (worked out once per pair)."""
+        query = self._queries.get((state, process))
+        if query is None:
+            scope = [self.processes[process]] if process in self.processes else []
+            processes = scope if process is not None else list(self.processes.values())
+            led_by = {
+                t.event.type
+                for p in processes
+                for t in p.transitions.values()
+                if state in (t.dest, *(dest for _, dest in t.moves))
+            }
+            created_by = scope[0].creation.event.type if scope else None
+            query = CaseQuery(state, process, tuple(sorted(led_by)), created_by)
+            if len(self._queries) >= 256:  # callers may name any state: keep it bounded
+                self._queries.clear()
+            self._queries[(state, process)] = query
+        return query
 
     def event_class(self, process: Process, stored: StoredEvent) -> type[Fact]:
         """The event class of a stored event in its process."""

@@ -70,7 +70,6 @@ from nhvflow.states import Process, Transition
 from nhvflow.store._chain import canonical, seal
 from nhvflow.store._interface import (
     REGISTRY_STREAM,
-    CaseQuery,
     CaseRow,
     NewEvent,
     Store,
@@ -265,19 +264,7 @@ class Pipeline:
         of it), so that a row edited out of the filter is refused here
         rather than left out; the rows are then kept by their checked state
         and process."""
-        scope = [self.catalogue.processes[process]] if process in self.catalogue.processes else []
-        led_by = tuple(
-            sorted(
-                {
-                    t.event.type
-                    for p in (scope if process is not None else self.catalogue.processes.values())
-                    for t in p.transitions.values()
-                    if state in (t.dest, *(dest for _, dest in t.moves))
-                }
-            )
-        )
-        created_by = scope[0].creation.event.type if scope else None
-        rows = self.store.cases(CaseQuery(state, process, led_by, created_by))
+        rows = self.store.cases(self.catalogue.case_query(state, process))
         return (
             row
             for row in map(self.checked, rows)
@@ -339,7 +326,7 @@ class Pipeline:
         # A key recorded for another step or case conflicts whatever the payload: judged
         # before the payload is parsed, so that a trigger the state does not offer is not
         # answered about its payload (stage 4 comes before 5).
-        stream = target.stream if target.row is not None or target.registry else request.stream
+        _, stream = self._scope(request, target)
         other_step = previous.type != target.transition.event.type
         other_case = stream is not None and previous.stream_id != stream  # None: a new id
         if other_step or other_case:
@@ -376,8 +363,7 @@ class Pipeline:
         shaped = in_recorded_shape(encoded.payload, previous.payload, upcast_recorded)
         if shaped is None:
             return False
-        name = REGISTRY_PROCESS if target.registry else target.process.name
-        stream = target.stream if target.row is not None or target.registry else request.stream
+        name, stream = self._scope(request, target)
         again = fingerprint(
             name, stream or "", target.transition.trigger, request.actor, canonical(shaped), moment
         )
@@ -510,11 +496,18 @@ class Pipeline:
     ) -> Encoded:
         """The request encoded once: its fingerprint and the payload's JSON
         (``moment``: the ISO text of the request's ``at``, if it gave one)."""
-        name = REGISTRY_PROCESS if target.registry else target.process.name
-        stream = target.stream if target.row is not None or target.registry else request.stream
+        name, stream = self._scope(request, target)
         return encode_request(
             stream or "", target.transition.trigger, request.actor, fact, moment, name
         )
+
+    @staticmethod
+    def _scope(request: StepRequest, target: Target) -> tuple[str, str | None]:
+        """The process a request is fingerprinted under, and its stream
+        (``None``: a new case whose id the engine draws)."""
+        name = REGISTRY_PROCESS if target.registry else target.process.name
+        stream = target.stream if target.row is not None or target.registry else request.stream
+        return name, stream
 
     def _recorded_once(self, target: Target, fact: Fact) -> Taken | None:
         area = getattr(fact, "programme_area", None)  # a pilot designation: per area
