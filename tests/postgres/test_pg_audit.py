@@ -186,8 +186,10 @@ EVENT_EDITS = {
     "recorded_at": "'2030-01-01T00:00:00.000000+00:00'",
     "idempotency_key": "'forged-key'",
     "request_hash": "'0000'",
-    "prev_hash": "'a' || substr(prev_hash, 2)",
-    "hash": "'a' || substr(hash, 2)",
+    # the first digit changed whatever it was (a fixed 'a' would leave a hash
+    # that starts with 'a' as it was: one run in sixteen)
+    "prev_hash": "CASE WHEN prev_hash LIKE 'a%%' THEN 'b' ELSE 'a' END || substr(prev_hash, 2)",
+    "hash": "CASE WHEN hash LIKE 'a%%' THEN 'b' ELSE 'a' END || substr(hash, 2)",
 }
 
 
