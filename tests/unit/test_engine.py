@@ -404,3 +404,15 @@ def test_default_time_is_now_in_utc(reg, npo):
     before = datetime.now(UTC)
     case = reg.submit(npo, **proposal())
     assert before <= case.updated_at <= datetime.now(UTC)
+
+
+@pytest.mark.parametrize("read", ["get", "history"])
+def test_the_registry_stream_is_no_case_and_says_where_its_facts_are(reg, sos, read):
+    """``"registry"`` holds registry facts: ``get`` and ``history`` refuse it
+    alike, and name the readers that show those facts."""
+    reg.complete_mapping(sos)
+    with pytest.raises(nhvflow.errors.UnknownCase) as caught:
+        getattr(reg, read)("registry")
+    for reader in ("events()", "mapping_completed_at()", "pilot_designations()"):
+        assert reader in str(caught.value)
+    assert [e.type for e in reg.events()] == ["MappingCompleted"]

@@ -147,8 +147,12 @@ def check_case_id(case_id: object, *, existing: bool = False) -> None:
     else:
         a_new_id(case_id)
     if case_id == REGISTRY_STREAM:
-        if existing:
-            raise UnknownCase(case_id)
+        if existing:  # its events are registry facts, which name no case
+            raise UnknownCase(
+                case_id,
+                f"; {REGISTRY_STREAM!r} holds registry facts, not a case: read them with "
+                "events(), mapping_completed_at() or pilot_designations()",
+            )
         raise InvalidPayload("case_id", f"{REGISTRY_STREAM!r} is reserved for registry facts.")
 
 
