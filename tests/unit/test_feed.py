@@ -13,7 +13,7 @@ import nhvflow
 from nhvflow import Actor, InvalidPayload
 from nhvflow.events import iso
 from nhvflow.fixtures import advance, proposal
-from nhvflow.store._sqlite._schema import migrations
+from nhvflow.store._sqlite._migrations import migrations
 
 
 @pytest.fixture(name="three")

@@ -1,5 +1,5 @@
 """The SQLite store: the store itself (``_store``), its layout and
-migrations (``_schema``), the opening of a file (``_open``), and what it
+migrations (``_schema``, ``_migrations``), the opening of a file (``_open``), and what it
 keeps in memory, the rows it wrote (``_cache``) and the steps a batch holds
 (``_buffer``). The only package that speaks SQL to SQLite.
 

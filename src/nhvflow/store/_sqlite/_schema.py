@@ -1,19 +1,16 @@
-"""The SQLite log's layout: the tables, triggers and prepared statements of
-the store, created through ``sqlite_utils.Migrations``. Part of the store
-(:mod:`nhvflow.store`), the one place that speaks SQL to SQLite.
+"""The SQLite log's layout: the triggers and prepared statements of the
+store, and the names of the migrations that lay it out
+(:mod:`nhvflow.store._sqlite._migrations`, imported only when one is due).
+Part of the store (:mod:`nhvflow.store`), the one place that speaks SQL to
+SQLite.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 
-import sqlite_utils
-
-from nhvflow.events import iso
-from nhvflow.model import Region
 from nhvflow.store._chain import foreign_triggers
-from nhvflow.store._interface import FORMAT, OVERVIEW_VIEWS, overview_selects
+from nhvflow.store._interface import OVERVIEW_VIEWS, overview_selects
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -21,11 +18,12 @@ __all__ = [
     "LIST_CASES",
     "LOAD_CASE",
     "LOG_TRIGGERS",
+    "MIGRATIONS",
     "OVERVIEW_SELECTS",
     "OVERVIEW_VIEWS",
     "SCHEMA_VERSION",
     "UPSERT_CASE",
-    "migrations",
+    "pending_migrations",
     "trigger_problems",
 ]
 
@@ -114,6 +112,21 @@ _MADE_BY = {"events_no_rewrite": "0004_no_rewrite"}
 
 APPLIED_MIGRATIONS = "SELECT name FROM _sqlite_migrations WHERE migration_set = 'nhvflow'"
 
+MIGRATIONS = ("0001_initial", "0002_case_seal", "0003_overview_views", "0004_no_rewrite")
+"""The migrations of :mod:`~nhvflow.store._sqlite._migrations`, in order, by
+name: a log that has applied them all is opened without importing
+``sqlite_utils`` (and the ``numpy`` it loads when installed)."""
+
+
+def pending_migrations(conn: sqlite3.Connection) -> bool:
+    """Whether the log of ``conn`` lacks any of :data:`MIGRATIONS` (or its
+    record of them cannot be read: the migrations then judge)."""
+    try:
+        done = {str(row[0]) for row in conn.execute(APPLIED_MIGRATIONS)}
+    except sqlite3.OperationalError:
+        return True
+    return not done.issuperset(MIGRATIONS)
+
 
 def trigger_problems(conn: sqlite3.Connection) -> list[str]:
     """What ``verify()`` reports of the triggers on ``events`` in the file of
@@ -136,94 +149,5 @@ def trigger_problems(conn: sqlite3.Connection) -> list[str]:
     return problems + foreign_triggers(triggers, LOG_TRIGGERS)
 
 
-migrations = sqlite_utils.Migrations("nhvflow")
-
-
-@migrations(name="0001_initial")
-def initial(db: sqlite_utils.Database) -> None:
-    db.table("nhvflow_meta").create({"key": str, "value": str}, pk="key", not_null={"value"})
-    db.execute(
-        """
-        CREATE TABLE events (
-            position INTEGER PRIMARY KEY,
-            stream_id TEXT NOT NULL,
-            version INTEGER NOT NULL CHECK (version >= 1),
-            type TEXT NOT NULL,
-            schema_version INTEGER NOT NULL,
-            actor TEXT NOT NULL,
-            payload TEXT NOT NULL,
-            occurred_at TEXT NOT NULL,
-            recorded_at TEXT NOT NULL,
-            idempotency_key TEXT UNIQUE,
-            request_hash TEXT,
-            prev_hash TEXT NOT NULL,
-            hash TEXT NOT NULL,
-            UNIQUE (stream_id, version)
-        )
-        """
-    )
-    db.execute(APPEND_ONLY_UPDATE)
-    db.execute(APPEND_ONLY_DELETE)
-    db.table("cases").create(
-        {"id": str, "process": str, "state": str, "version": int, "data": str, "updated_at": str},
-        pk="id",
-        not_null={"process", "state", "version", "data", "updated_at"},
-    )
-    db.table("cases").create_index(["state"])
-    db.table("permits").create(
-        {
-            "case_id": str,
-            "seq": int,
-            "region": str,
-            "unit": str,
-            "valid": int,
-            "granted_at": str,
-            "starts_on": str,
-            "revoked_at": str,
-            "conditions": str,
-        },
-        pk=("case_id", "seq"),
-    )
-    db.table("permits").create_index(["region"])
-    db.table("facts").create({"key": str, "value": str}, pk="key", not_null={"value"})
-    db.table("nhvflow_meta").insert_all(
-        [
-            {"key": "format", "value": FORMAT},
-            {"key": "schema_version", "value": str(SCHEMA_VERSION)},
-            {"key": "created_at", "value": iso(datetime.now(UTC))},
-        ]
-    )
-
-
-@migrations(name="0002_case_seal")
-def case_seal(db: sqlite_utils.Database) -> None:
-    """Case rows carry the seal binding them to the event they were folded
-    from; rows of older logs have none until they are rebuilt or stepped
-    (the engine checks an unsealed row by folding its stream)."""
-    db.execute("ALTER TABLE cases ADD COLUMN seal TEXT NOT NULL DEFAULT ''")
-    db.execute("UPDATE nhvflow_meta SET value = '2' WHERE key = 'schema_version'")
-
-
 OVERVIEW_SELECTS = overview_selects(lambda data, key: f"json_extract({data}, '$.{key}')", "rowid")
 """The ``SELECT`` of each of :data:`OVERVIEW_VIEWS`, in SQLite's dialect."""
-
-
-@migrations(name="0003_overview_views")
-def overview_views(db: sqlite_utils.Database) -> None:
-    """The views ``case_overview`` and ``permit_overview`` and the lookup
-    table ``regions`` (code, Swedish name). They add to the layout without
-    changing what is written, so the schema version stays; an existing log
-    gains them the next time it is opened for writing."""
-    db.table("regions").create({"code": str, "name": str}, pk="code", not_null={"name"})
-    db.table("regions").insert_all({"code": r.name, "name": r.swedish_name} for r in Region)
-    case_overview, permit_overview = OVERVIEW_SELECTS
-    db.execute(f"CREATE VIEW case_overview AS {case_overview}")
-    db.execute(f"CREATE VIEW permit_overview AS {permit_overview}")
-
-
-@migrations(name="0004_no_rewrite")
-def no_rewrite(db: sqlite_utils.Database) -> None:
-    """Refuse an insert that would replace an event (``REPLACE INTO``,
-    ``INSERT OR REPLACE``); a log made before this gains it when next opened
-    for writing."""
-    db.execute(NO_REWRITE)

@@ -2,9 +2,10 @@
 hash chain, and the projections (``cases``, ``permits``, ``facts``) written in
 the same transaction as each event.
 
-This module (with its layout in ``_schema`` and its opening in ``_open``)
-is the only one that speaks SQL to SQLite. Schema changes go through ``sqlite_utils.Migrations``;
-the per-step hot path uses prepared ``sqlite3`` statements. Writers take
+This module (with its layout in ``_schema``, its migrations in
+``_migrations`` and its opening in ``_open``) is the only one that speaks SQL
+to SQLite. Schema changes go through ``sqlite_utils.Migrations``, loaded only
+when one is due; the per-step hot path uses prepared ``sqlite3`` statements. Writers take
 the lock up front with ``BEGIN IMMEDIATE`` (a deferred ``BEGIN`` that
 upgrades to a write lock fails at once with ``SQLITE_BUSY`` under
 contention), in WAL mode with a busy timeout, so several processes may
@@ -22,8 +23,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-import sqlite_utils
 
 from nhvflow._log import structured
 from nhvflow.errors import (
@@ -71,7 +70,7 @@ from nhvflow.store._sqlite._schema import (
     OVERVIEW_SELECTS,
     SCHEMA_VERSION,
     UPSERT_CASE,
-    migrations,
+    pending_migrations,
     trigger_problems,
 )
 
@@ -148,28 +147,20 @@ class SQLiteStore(Store):
             raise LogFormatError(f"{self.path!r} is not an SQLite database ({exc}).") from exc
         if "nhvflow_meta" in tables:
             self._check_meta()
-            if not self.readonly:
-                self._migrate()
-            return
-        if tables - {"_sqlite_migrations"}:
+        elif tables - {"_sqlite_migrations"}:
             raise LogFormatError(
                 f"{self.path!r} is an SQLite database but not an nhvflow log (it has tables "
                 f"{sorted(tables)[:5]} and no nhvflow_meta); open a new path for a new log."
             )
-        with self.write():
-            if "nhvflow_meta" in table_names(self._conn):  # another process created it meanwhile
-                self._check_meta()
-                return
-            migrations.apply(sqlite_utils.Database(self._conn))
+        # A new log, or one an earlier nhvflow made that lacks a layout change (e.g. the
+        # trigger that refuses REPLACE INTO events); a log that has them all is left as it is
+        # without loading the migrations.
+        if "nhvflow_meta" not in tables or (not self.readonly and pending_migrations(self._conn)):
+            from nhvflow.store._sqlite._migrations import migrate
 
-    def _migrate(self) -> None:
-        """Apply the layout changes a log made by an earlier nhvflow lacks
-        (e.g. the trigger that refuses ``REPLACE INTO events``)."""
-        db = sqlite_utils.Database(self._conn)
-        if migrations.pending(db):
-            with self.write():
-                if migrations.pending(db):  # another process may have applied them meanwhile
-                    migrations.apply(db)
+            with self.write():  # a new log opened read-only: ReadOnlyLog
+                migrate(self._conn)  # what is still due: another process may have applied some,
+                self._check_meta()  # or made the log meanwhile (perhaps a newer nhvflow)
 
     def _check_meta(self) -> None:
         meta = dict(self._conn.execute("SELECT key, value FROM nhvflow_meta").fetchall())
