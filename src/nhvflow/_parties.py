@@ -13,7 +13,9 @@ import unicodedata
 from nhvflow.errors import InvalidPayload, shown
 
 
-def _area_key(name: str) -> str:
+def text_key(name: str) -> str:
+    """A name as nhvflow compares names (programme areas, regions, professions,
+    experts): Unicode NFC, case folded, white space collapsed."""
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
@@ -134,7 +136,7 @@ class Region(_SwedishNamed):
             if key.upper() in cls.__members__:
                 return cls[key.upper()]
             for region in cls:
-                if _area_key(region.value) == _area_key(key):
+                if text_key(region.value) == text_key(key):
                     return region
             raise InvalidPayload(
                 "region",

@@ -23,7 +23,7 @@ from nhvflow._abroad import (
     country_code,
     health_enterprise_name,
 )
-from nhvflow._parties import HealthcareRegion, Region, Role, _area_key
+from nhvflow._parties import HealthcareRegion, Region, Role, text_key
 from nhvflow.errors import InvalidPayload, shown
 
 __all__ = [
@@ -87,7 +87,7 @@ def same_area(a: str | None, b: str | None) -> bool:
     """
     if a is None or b is None:
         return False
-    return _area_key(a) == _area_key(b)
+    return text_key(a) == text_key(b)
 
 
 def _named(field: str, exc: Exception) -> InvalidPayload:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from nhvflow import events as ev
+from nhvflow._parties import text_key
 from nhvflow.model import Expert, HealthcareRegion
 from nhvflow.rules._base import (
     Refusal,
@@ -387,12 +388,16 @@ def _names(experts: list[Expert]) -> str:
 
 
 def composition_failures(experts: tuple[Expert, ...]) -> Iterator[Refusal]:
-    """Each criterion an expert group fails, as a refusal (shared with other regimes)."""
+    """Each criterion an expert group fails, as a refusal (shared with other regimes).
+    The group is its members, each counted once however often the list names
+    them; names and professions are compared as spelt (:func:`text_key`: letter
+    case, white space and Unicode composition aside)."""
+    experts = tuple({(text_key(e.name), e.region): e for e in experts}.values())
     if not any(e.clinical for e in experts):
         yield _criterion("clinical_legitimacy")
     if not any(e.scientific for e in experts):
         yield _criterion("scientific_legitimacy")
-    professions = {e.profession.casefold() for e in experts if not e.patient_representative}
+    professions = {text_key(e.profession) for e in experts if not e.patient_representative}
     if len(professions) < 2:
         found = f"{len(professions)} profession" + ("" if len(professions) == 1 else "s")
         yield _criterion("multiprofessional", found=found)
