@@ -557,8 +557,8 @@ def test_deploying_copy_log_is_callable_as_documented(demo_log, tmp_path):
 def test_log_format_the_migrations_are_in_the_file_the_page_names():
     """The file the page names as the home of the `nhvflow` migration set
     exists and holds each migration the page names."""
-    line_of("docs/log-format.md", "`nhvflow/store/_sqlite/_schema.py`")
-    text = (ROOT / "src" / "nhvflow" / "store" / "_sqlite" / "_schema.py").read_text()
+    line_of("docs/log-format.md", "`nhvflow/store/_sqlite/_migrations.py`")
+    text = (ROOT / "src" / "nhvflow" / "store" / "_sqlite" / "_migrations.py").read_text()
     for name in ("0001_initial", "0002_case_seal", "0003_overview_views", "0004_no_rewrite"):
         assert f'name="{name}"' in text
 
