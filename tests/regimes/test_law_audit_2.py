@@ -337,11 +337,6 @@ def test_a_proposal_is_not_closed_citing_a_rule_about_permit_holders(reg):
     assert exc.value.field == "rule"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="registry steps skip the process's date of entry into force: the mapping can "
-    "be recorded as done in 2017",
-)
 def test_the_mapping_cannot_be_recorded_before_the_nhv_system_existed(reg):
     """The web page: "De områden som tidigare varit rikssjukvård är sedan 1 juli
     2018 nationell högspecialiserad vård"; "Vår nya inriktning är därför att ...

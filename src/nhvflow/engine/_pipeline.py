@@ -394,8 +394,7 @@ class Pipeline:
                 f"the step is dated {iso(when)}, before the case's previous step "
                 f"({row.updated_at}); steps are recorded in business-time order.",
             )
-        if not target.registry:
-            check_in_force(process, when)
+        check_in_force(process, when)  # a registry step too: a fact of the NHV process
         case = None if row is None else to_case(row)
         fact = complete(transition, fact, case, when)
         step = Step(
