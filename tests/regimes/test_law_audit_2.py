@@ -318,11 +318,6 @@ def test_a_permit_does_not_start_before_the_care_was_decided(reg):
 # -- closing a proposal; registry-wide facts --------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="close_not_eligible accepts any rule id of the regime, also rules that only "
-    "judge permit holders",
-)
 def test_a_proposal_is_not_closed_citing_a_rule_about_permit_holders(reg):
     """DESIGN §4: "Socialstyrelsen can close it with `close_not_eligible`, citing
     this rule" (the central rule); the event: "closed the proposal as not

@@ -161,7 +161,7 @@ RECIPES: dict[str, tuple[list[Step], list[tuple[int, Step]]]] = {
             (1, ("withdraw", NPO, {"reason": "Dras tillbaka."})),
             (
                 1,
-                ("close_not_eligible", SOS, {"rule": "nhv.responsible-party", "reason": "Ej NHV."}),
+                ("close_not_eligible", SOS, {"rule": "nhv.max-five-units", "reason": "Ej NHV."}),
             ),
             (5, ("reject", SOS, {"reason": "Enligt underlaget."})),
         ],

@@ -280,6 +280,14 @@ class Process:
             seen.setdefault(r.id, r)
         return tuple(seen.values())
 
+    def rules_from(self, states: Iterable[str]) -> tuple[Rule, ...]:
+        """The rules of the steps that leave any of ``states``, in table order
+        and without repeats: what can stand in the way of a case in one of
+        them (the responsible-party rule aside)."""
+        wanted = set(states)
+        found = (r for t in self.transitions.values() if wanted & set(t.source) for r in t.rules)
+        return tuple({r.id: r for r in found}.values())
+
     def rule(self, rule_id: str) -> Rule | None:
         """The regime's rule with this id, if any."""
         return next((r for r in self.rules if r.id == rule_id), None)

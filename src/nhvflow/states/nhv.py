@@ -83,11 +83,14 @@ def _prepare_revocation(
 def _prepare_closure(
     payload: ev.ClosedNotEligible, case: Case | None, at: datetime
 ) -> ev.ClosedNotEligible:
-    known = [rule.id for rule in r.RULES]
-    if payload.rule not in known:
+    citable = [rule.id for rule in NHV.rules_from(OPEN_STATES)]  # up to the decision
+    if payload.rule not in citable:
+        known = payload.rule in {rule.id for rule in r.RULES}
+        other = "judges no step of a proposal" if known else "is no rule"
         raise InvalidPayload(
             "rule",
-            f"{payload.rule!r} is not a rule of this regime; cite one of: {', '.join(known)}.",
+            f"{payload.rule!r} {other} of this regime up to the decision, so it cannot stand "
+            f"in this proposal's way; cite one of: {', '.join(citable)}.",
         )
     return payload
 

@@ -270,7 +270,8 @@ def lawful(trigger: str, ctx: Context) -> Draft | None:
         return _by(sos, _decision(ctx, None))
     if trigger in ("reject", "close_not_eligible", "withdraw", "refer_back"):
         if trigger == "close_not_eligible":
-            ids = [r.id for r in ctx.process.rules]
+            closure = ctx.process.transitions[trigger]
+            ids = [r.id for r in ctx.process.rules_from(closure.source)]
             return _by(sos, _kw({"rule": st.sampled_from(ids), "reason": texts()}))
         role = ctx.process.transitions[trigger].responsible.role
         return _by(_npo(ctx) if trigger == "withdraw" else actors(role), _reason())
