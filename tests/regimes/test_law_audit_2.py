@@ -153,11 +153,6 @@ def test_a_decision_may_concentrate_part_of_the_care_the_basis_found(reg):
     assert reg.check(case.id, "decide", SOS, units=2, care_measures=care, at=_after(case)) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="decide's own care_measures are not read against the basis: an advisory-only "
-    "basis is decided by typing a care measure into the decision",
-)
 def test_a_decision_cannot_concentrate_care_the_basis_never_found(reg):
     """The report, "Slutsats": "Socialstyrelsen kan inte besluta att koncentrera
     rådgivning till hälso- och sjukvården till nationella kompetenscentrum, på

@@ -138,7 +138,16 @@ def advisory_requires_concentrated_care(step: Step) -> Iterator[Refusal]:
 
     The facts come from the record: the decision's care measures, by default the
     basis's (what the expert group found to concentrate), never a caller's
-    ``advisory`` or ``advisory_mission`` flag alone. Submitting an advisory-only
+    ``advisory`` or ``advisory_mission`` flag alone. A decision rests on the
+    basis (the report, "Kompetenscentrum som nationell högspecialiserad vård i
+    Sverige?"):
+
+        4. Socialstyrelsen beslutar att definiera vårdområdet som nationell
+        högspecialiserad vård, med underlaget som grund.
+
+    so when the expert group's basis found no care measures to concentrate, care
+    measures named in the decision alone are refused too: typing advice into the
+    decision as care would walk around the rule. Submitting an advisory-only
     proposal is allowed (NPOs do: "Många förslag från NPO innebär dock endast
     högspecialiserad rådgivning"); deciding it is not. Socialstyrelsen may close
     it with ``close_not_eligible`` citing this rule.
@@ -158,27 +167,44 @@ def advisory_requires_concentrated_care(step: Step) -> Iterator[Refusal]:
         return
     decision: ev.NhvDecided = step.payload
     care = [c for c in (decision.care_measures or ()) if c.strip()]
-    if care:
+    found = [c for c in case.care_to_concentrate if c.strip()]  # the basis's, once delivered
+    if care and found:
         return
+    if care:
+        yield refuse(
+            "The expert group's basis found no care measures to concentrate, and a decision "
+            "rests on its basis; care measures named in the decision alone do not make the "
+            "proposal care (advice alone cannot be concentrated). Close the proposal as not "
+            "eligible.",
+            "Sakkunniggruppens underlag fann inga vårdåtgärder att koncentrera, och beslutet "
+            "fattas med underlaget som grund; vårdåtgärder som bara anges i beslutet gör inte "
+            "förslaget till vård (enbart rådgivning kan inte koncentreras). Avsluta förslaget "
+            "som inte aktuellt.",
+        )
+        return
+    remedy_en = (
+        "leave care_measures out to concentrate the basis's, or name some of them"
+        if found
+        else "the basis found none: close the proposal as not eligible"
+    )
+    remedy_sv = (
+        "utelämna care_measures för att koncentrera underlagets, eller ange några av dem"
+        if found
+        else "underlaget fann inga: avsluta förslaget som inte aktuellt"
+    )
     if decision.advisory_mission or case.advisory:
         yield refuse(
             "An advisory mission (a competence centre) can only be decided together with "
-            "concentrated care measures, and this decision concentrates none; name the care "
-            "measures in the decision, or close the proposal as not eligible.",
+            f"concentrated care measures, and this decision concentrates none; {remedy_en}.",
             "Ett rådgivningsuppdrag (kompetenscentrum) kan bara beslutas tillsammans med "
-            "koncentrerade vårdåtgärder, och beslutet koncentrerar inga; ange vårdåtgärderna "
-            "i beslutet eller avsluta förslaget som inte aktuellt.",
+            f"koncentrerade vårdåtgärder, och beslutet koncentrerar inga; {remedy_sv}.",
         )
     else:
         yield refuse(
-            "This decision concentrates no care measures (neither the decision nor the basis "
-            "names any); national highly specialised care is care, and advice alone cannot be "
-            "concentrated. Name the care measures in the decision, or close the proposal as "
-            "not eligible.",
-            "Beslutet koncentrerar inga vårdåtgärder (varken beslutet eller underlaget anger "
-            "några); nationell högspecialiserad vård är vård, och enbart rådgivning kan inte "
-            "koncentreras. Ange vårdåtgärderna i beslutet eller avsluta förslaget som inte "
-            "aktuellt.",
+            "This decision concentrates no care measures; national highly specialised care is "
+            f"care, and advice alone cannot be concentrated: {remedy_en}.",
+            "Beslutet koncentrerar inga vårdåtgärder; nationell högspecialiserad vård är vård, "
+            f"och enbart rådgivning kan inte koncentreras: {remedy_sv}.",
         )
 
 

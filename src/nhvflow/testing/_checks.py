@@ -97,9 +97,9 @@ def what_changed(before: Snapshot, after: Snapshot) -> str:
 
 def check_decision(case: Case) -> None:
     """A decided case keeps the law: a decision only with care measures (advice
-    never alone, whatever the flags), permits carrying them, 1 to 5 units, valid permits within
-    the units decided, only to
-    applicants and one per region. Raises :class:`InvariantViolated`."""
+    never alone, whatever the flags) and on a basis that found some, permits
+    carrying them, 1 to 5 units, valid permits within the units decided, only
+    to applicants and one per region. Raises :class:`InvariantViolated`."""
     data = case.data
     decision = data.get("decision")
     if decision is None:
@@ -109,6 +109,13 @@ def check_decision(case: Case) -> None:
             "advisory-needs-care-measures",
             f"case {case.id} was decided with no care measures concentrated, which leaves "
             f"advice alone (decision {decision})",
+        )
+    basis = data.get("basis")
+    if basis is not None and not basis.get("care_measures"):
+        raise InvariantViolated(
+            "advisory-needs-care-measures",
+            f"case {case.id} was decided on a basis that found no care measures to concentrate "
+            f"(decision {decision})",
         )
     bare = [p["region"] for p in data.get("permits", []) if not p.get("care_measures")]
     if bare:

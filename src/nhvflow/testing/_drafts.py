@@ -149,7 +149,7 @@ def _decision(draw: st.DrawFn, ctx: Context, bad: str | None) -> dict[str, Any]:
         out["advisory_mission"] = mission
     if bad == "advisory":
         out["care_measures"] = []
-    elif not _default_care(ctx):  # advice never alone, whatever the flags
+    elif not _default_care(ctx):  # care the basis never found: refused (a borderline draft)
         out["care_measures"] = draw(_care_list(ctx, 1))
     elif draw(st.booleans()):
         out["care_measures"] = draw(st.one_of(st.none(), _care_list(ctx, 1)))
@@ -253,10 +253,15 @@ def lawful(trigger: str, ctx: Context) -> Draft | None:
     if trigger == "appoint_expert_group":
         return _by(sos, _kw({"experts": expert_groups(valid=True)}))
     if trigger == "deliver_basis":
-        care = st.one_of(st.just(_default_care(ctx)), _care_list(ctx, 0))
-        payload = _kw(
-            {"recommends_nhv": st.booleans()},
-            {"units": st.one_of(st.none(), st.integers(1, 5)), "care_measures": care,
+        found = _default_care(ctx)  # the proposal's; a basis may find other care, or none
+        care = (
+            st.one_of(st.just(found), _care_list(ctx, 0))
+            if found
+            else st.one_of(_care_list(ctx, 1), st.just([]))  # some first: none ends the case
+        )
+        payload = _kw(  # care_measures always named: left out, it says the basis found none
+            {"recommends_nhv": st.booleans(), "care_measures": care},
+            {"units": st.one_of(st.none(), st.integers(1, 5)),
              "knowledge_spreading_need": st.booleans(), "acute_care_impact": texts()},
         )  # fmt: skip
         return _by(st.just(Actor.expert_group(ctx.case.id)), payload)
@@ -266,8 +271,8 @@ def lawful(trigger: str, ctx: Context) -> Draft | None:
     if trigger == "close_consultation":
         need = st.one_of(st.none(), st.booleans())
         return _by(sos, _kw({}, {"knowledge_spreading_need": need}))
-    if trigger == "decide":
-        return _by(sos, _decision(ctx, None))
+    if trigger == "decide":  # on the basis: none when it found no care to concentrate
+        return _by(sos, _decision(ctx, None)) if _default_care(ctx) else None
     if trigger in ("reject", "close_not_eligible", "withdraw", "refer_back"):
         if trigger == "close_not_eligible":
             closure = ctx.process.transitions[trigger]
