@@ -268,11 +268,6 @@ def test_special_conditions_inside_a_batch_are_judged_as_outside_it(reg):
     assert reg.get(case.id).version == case.version
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="in a round that refills a revoked place the refusal says 'refer the case back', "
-    "but refer_back is not offered in permitted",
-)
 def test_the_refusal_of_special_conditions_names_a_remedy_the_board_has(reg):
     """DESIGN §3: a Violation's message says "what is wrong and what would make it
     right"; the report: "om det behövs enligt de utredningar och beredningar som
@@ -292,11 +287,6 @@ def test_the_refusal_of_special_conditions_names_a_remedy_the_board_has(reg):
         assert "refer_back" in offered
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PermitGrant.starts_on is not checked: a permit may start before the care "
-    "was decided to be NHV (or before 2018-07-01)",
-)
 def test_a_permit_does_not_start_before_the_care_was_decided(reg):
     """DESIGN §4: the region "starts at the date the permit sets (4 kap. 2 §)"
     (HSLF-FS 2018:48: "Regionen ska påbörja verksamheten vid den tidpunkt som

@@ -192,14 +192,22 @@ def special_conditions_need_basis(step: Step) -> Iterator[Refusal]:
     with_conditions = [g for g in granted.permits if g.special_conditions]
     if with_conditions and not step.view(NhvCase).knowledge_spreading_need:
         regions = ", ".join(g.region.swedish_name for g in with_conditions)
+        refill = step.case is not None and step.case.state == "permitted"  # a freed place
         yield refuse(
             f"Special knowledge-spreading conditions were set for {regions}, but neither the "
             "basis, the consultation nor the board preparation recorded a need for them; grant "
-            "without special conditions, or refer the case back so that the preparation can "
-            "establish the need (prepare_board(knowledge_spreading_need=True)).",
+            "without special conditions, or "
+            + (
+                "prepare the board again recording the need"
+                if refill
+                else "refer the case back so that the preparation can establish the need"
+            )
+            + " (prepare_board(knowledge_spreading_need=True)).",
             f"Särskilda villkor om kunskapsspridning angavs för {regions}, men varken "
             "underlaget, remissen eller beredningen inför nämnden visade ett sådant behov; "
-            "bevilja utan särskilda villkor eller återremittera ärendet.",
+            "bevilja utan särskilda villkor eller "
+            + ("bered ärendet inför nämnden på nytt" if refill else "återremittera ärendet")
+            + " så att behovet kan visas (prepare_board(knowledge_spreading_need=True)).",
         )
 
 

@@ -67,6 +67,15 @@ def _prepare_grant(
     )
     if not permits:
         raise InvalidPayload("permits", "name at least one PermitGrant(region, ...).")
+    for i, grant in enumerate(permits):  # HSLF-FS 2018:48 4 kap. 2 §: it starts as it says
+        if grant.starts_on is not None and grant.starts_on < at.date():
+            raise InvalidPayload(
+                "permits",
+                f"item {i}: starts_on {grant.starts_on} is before the grant ({at.date()}); a "
+                "permit cannot oblige "
+                f"{grant.region.swedish_name} to have begun the care before it was granted "
+                "(HSLF-FS 2018:48 4 kap. 2 §). Leave starts_on out for the day of the grant.",
+            )
     return attrs.evolve(
         payload, permits=permits, general_duty=payload.general_duty or r.GENERAL_DUTY_TEXT
     )
