@@ -67,3 +67,26 @@ def test_a_log_missing_a_migration_gains_it_when_opened_for_writing(tmp_path: Pa
         "SELECT name FROM _sqlite_migrations WHERE migration_set = 'nhvflow' ORDER BY rowid"
     )
     assert tuple(row[0] for row in applied.fetchall()) == MIGRATIONS
+
+
+_FILTERS = """
+import sys, warnings
+before = list(warnings.filters)
+import nhvflow
+after_import = list(warnings.filters)
+nhvflow.open(sys.argv[1]).close()
+print(after_import == before, list(warnings.filters) == before)
+"""
+
+
+def test_laying_out_a_new_log_leaves_the_hosts_warning_filters_as_they_were(tmp_path: Path):
+    """The migrations load sqlite_utils, which imports numpy where it is
+    installed, and numpy adds filters to :mod:`warnings`: neither importing
+    nhvflow nor laying out a new log leaves one in the host's filters."""
+    out = subprocess.run(
+        [sys.executable, "-c", _FILTERS, str(tmp_path / "new.sqlite")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.split() == ["True", "True"]

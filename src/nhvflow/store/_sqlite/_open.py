@@ -280,12 +280,11 @@ def _configure(
     conn.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
     log.debug("log_opened", path=path, sqlite_version=sqlite3.sqlite_version, durability=durability)
-    if not memory and sqlite3.sqlite_version_info < WAL_RESET_FIXED:
-        warn_wal_reset()
 
 
 def warn_wal_reset() -> None:
-    """Warn that this SQLite has the WAL-reset bug: through :mod:`warnings`,
+    """Warn that this SQLite has the WAL-reset bug (the store does, once a file
+    is open for writing and laid out): through :mod:`warnings`,
     from this one place, so Python's default filter shows it once per
     process on standard error (a host's ``NullHandler`` cannot swallow it)
     and a program that is the only writer of its file can ignore it by

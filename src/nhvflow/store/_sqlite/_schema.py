@@ -7,7 +7,10 @@ SQLite.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import sys
+import warnings
 
 from nhvflow.store._chain import foreign_triggers
 from nhvflow.store._interface import OVERVIEW_VIEWS, overview_selects
@@ -23,6 +26,7 @@ __all__ = [
     "OVERVIEW_VIEWS",
     "SCHEMA_VERSION",
     "UPSERT_CASE",
+    "apply_migrations",
     "pending_migrations",
     "trigger_problems",
 ]
@@ -126,6 +130,18 @@ def pending_migrations(conn: sqlite3.Connection) -> bool:
     except sqlite3.OperationalError:
         return True
     return not done.issuperset(MIGRATIONS)
+
+
+def apply_migrations(conn: sqlite3.Connection) -> None:
+    """Apply the migrations the log of ``conn`` lacks (all of them to a new
+    log), inside the caller's write transaction. Their module is loaded on
+    first need with the host's :mod:`warnings` filters kept as they were:
+    ``sqlite_utils`` imports ``numpy`` where it is installed, and numpy adds
+    filters of its own."""
+    fresh = "nhvflow.store._sqlite._migrations" not in sys.modules
+    with warnings.catch_warnings() if fresh else contextlib.nullcontext():
+        from nhvflow.store._sqlite._migrations import migrate
+    migrate(conn)
 
 
 def trigger_problems(conn: sqlite3.Connection) -> list[str]:

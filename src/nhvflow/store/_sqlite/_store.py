@@ -59,8 +59,15 @@ from nhvflow.store._interface import (
 )
 from nhvflow.store._sqlite._buffer import Held, WriteBuffer
 from nhvflow.store._sqlite._cache import RowCache
+from nhvflow.store._sqlite._open import (
+    WAL_RESET_FIXED,
+    connect,
+    guarded,
+    lost_transaction,
+    store_error,
+    warn_wal_reset,
+)
 from nhvflow.store._sqlite._open import busy as _busy
-from nhvflow.store._sqlite._open import connect, guarded, lost_transaction, store_error
 from nhvflow.store._sqlite._open import tables as table_names
 from nhvflow.store._sqlite._schema import (
     EVENT_COLUMNS,
@@ -70,6 +77,7 @@ from nhvflow.store._sqlite._schema import (
     OVERVIEW_SELECTS,
     SCHEMA_VERSION,
     UPSERT_CASE,
+    apply_migrations,
     pending_migrations,
     trigger_problems,
 )
@@ -132,6 +140,8 @@ class SQLiteStore(Store):
         except BaseException:
             self._conn.close()
             raise
+        if not (readonly or self.memory) and sqlite3.sqlite_version_info < WAL_RESET_FIXED:
+            warn_wal_reset()  # after the layout, whose first migration may import sqlite_utils
         # A log of layout 1 opened read-only has no seals: its rows are checked by folding.
         self._load_case = LOAD_CASE if "seal" in columns else LOAD_CASE.replace("c.seal", "''")
         self._list_cases = LIST_CASES if "seal" in columns else LIST_CASES.replace("c.seal", "''")
@@ -156,10 +166,10 @@ class SQLiteStore(Store):
         # trigger that refuses REPLACE INTO events); a log that has them all is left as it is
         # without loading the migrations.
         if "nhvflow_meta" not in tables or (not self.readonly and pending_migrations(self._conn)):
-            from nhvflow.store._sqlite._migrations import migrate
-
             with self.write():  # a new log opened read-only: ReadOnlyLog
-                migrate(self._conn)  # what is still due: another process may have applied some,
+                apply_migrations(
+                    self._conn
+                )  # what is still due: another process may have applied some,
                 self._check_meta()  # or made the log meanwhile (perhaps a newer nhvflow)
 
     def _check_meta(self) -> None:
