@@ -395,12 +395,6 @@ def test_a_scenario_that_runs_off_the_calendar_is_refused_before_anything_is_wri
     assert not db.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a too-large submission_days or follow_up_years is blamed on 'start' (a valid "
-    "default), with advice to start in a negative year",
-)
 @pytest.mark.parametrize(
     ("data", "field"),
     [({"submission_days": 10_000_000}, "submission_days"),
@@ -415,12 +409,6 @@ def test_a_too_large_count_of_days_or_years_is_refused_naming_that_field(data, f
     assert " -" not in caught.value.reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="Scenario(programme_areas=<not a sequence>) raises a bare TypeError "
-    "('... is not iterable'), not a ScenarioError naming the field",
-)
 @pytest.mark.parametrize("areas", [ProgrammeArea("Reumatiska sjukdomar"), None, 5])
 def test_programme_areas_that_are_not_a_sequence_are_a_scenario_error(areas):
     """Built in Python, a bad value raises ScenarioError naming the field of
@@ -527,12 +515,6 @@ def test_without_db_the_temporary_log_is_deleted_even_when_the_run_fails(tmp_pat
     assert list(scratch.iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="run(db=registry) simulates the registry's default process, not scenario.process: "
-    "a mismatch fails mid-run on a payload field and leaves MappingCompleted in the registry",
-)
 def test_an_open_registry_of_another_regime_runs_the_scenarios_or_is_refused_untouched():
     """db=registry: the scenario's regime is simulated, or the mismatch is
     refused as InvalidPayload on 'db' with nothing written to the registry."""
@@ -549,12 +531,6 @@ def test_an_open_registry_of_another_regime_runs_the_scenarios_or_is_refused_unt
             assert reg.events(limit=1) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="replicate/compare check each log path only when its run starts: a taken path "
-    "is refused after the earlier replications or regimes have run and written their logs",
-)
 @pytest.mark.parametrize("kind", ["replicate", "compare"])
 def test_a_taken_log_path_is_refused_before_any_run(tmp_path, kind):
     """With db=..., a path among the logs to be written that already holds
@@ -575,12 +551,6 @@ def test_a_taken_log_path_is_refused_before_any_run(tmp_path, kind):
     assert [p.name for p in later if p.exists()] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=nhvflow.LogFormatError,
-    reason="--report with the --db path writes the HTML over the event log just written "
-    "(and then says 'event log: PATH')",
-)
 def test_the_report_never_overwrites_the_log_the_command_keeps(tmp_path):
     """`--db X --report X` is refused, or the kept log still opens and verifies."""
     pytest.importorskip("matplotlib", reason="the HTML report needs nhvflow[report]")

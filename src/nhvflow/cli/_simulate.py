@@ -177,15 +177,22 @@ def simulate(
         raise click.UsageError(  # refused before the run, not after it
             f"--report {report}: cannot write in {folder} (no such folder, or not writable)."
         )
+    logs = []
     if db is not None:
         stems = [comparison_db(db, p) for p in chosen] if comparing else [db]
-        for number, stem in ((n, st) for st in stems for n in range(1, runs + 1)):
-            path = replication_db(stem, number, runs)
+        logs = [replication_db(st, n, runs) for st in stems for n in range(1, runs + 1)]
+        for path in logs:
             if path.exists():
                 raise click.UsageError(
                     f"{path} already exists; a simulation writes a new log. Choose another "
                     "--db path or remove the file."
                 )
+    kept = {p.resolve() for p in [*logs, *([scenario_path] if scenario_path else [])]}
+    if report is not None and report.resolve() in kept:
+        raise click.UsageError(
+            f"--report {report} is a file this run reads or keeps (--db, --scenario); write the "
+            "report to another path."
+        )
     err = Console(stderr=True)
     total = scenario.proposals * runs * (len(chosen) if comparing else 1)
     with Progress(

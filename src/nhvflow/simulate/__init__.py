@@ -40,7 +40,7 @@ import random
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -157,6 +157,12 @@ _ACTORS: dict[str, Callable[[Registry, Scenario, Tally], Actors]] = {
 def _registry(db: str | Path | Registry | None, process: str) -> Iterator[Registry]:
     if isinstance(db, Registry):
         reg = db
+        if reg.default_process != process:  # its submissions would open cases of another regime
+            raise InvalidPayload(
+                "db",
+                f"the registry given submits {reg.default_process!r} cases, and the scenario "
+                f"simulates {process!r}; open it with process={process!r}.",
+            )
         _require_empty(reg, "the registry given")
         yield reg
         return
@@ -178,6 +184,16 @@ def _require_empty(reg: Registry, where: str) -> None:
             f"{where} already holds events; a simulation writes into a new, empty log "
             "(its case ids and the mapping date are its own). Choose a new path.",
         )
+
+
+def _require_new(paths: Iterable[str | Path | None], process: str) -> None:
+    """Before the first of several runs: each log they will keep is new, or
+    empty. :func:`run` refuses any other, but only once the runs before it
+    have written theirs."""
+    for path in paths:
+        if path is not None and Path(path).exists():
+            with _registry(path, process):
+                pass
 
 
 def _overdue(reg: Registry, day: date) -> int:
@@ -315,6 +331,7 @@ def replicate(
         None if db is None else str(replication_db(db, i, replications))
         for i in range(1, replications + 1)
     ]
+    _require_new(paths, scenario.process)
     if workers == 1 or replications == 1:
         return SimulationResult.merge(
             run(scenario, seed=s, db=p, progress=progress)
@@ -382,6 +399,12 @@ def compare(
     scenario = _check_scenario(Scenario() if scenario is None else scenario)
     chosen = check_processes(processes)
     seeds = replication_seeds(seed, replications)
+    if db is not None:
+        for process in chosen:
+            stem = comparison_db(db, process)
+            _require_new(
+                (replication_db(stem, n, len(seeds)) for n in range(1, len(seeds) + 1)), process
+            )
     results: dict[str, SimulationResult] = {}
     for process in chosen:
         results[process] = replicate(

@@ -9,7 +9,7 @@ Public through :mod:`nhvflow.simulate`.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -288,6 +288,14 @@ def _share(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
     _probability(instance, attribute, value)
 
 
+def _area_tuple(value: object) -> tuple[ProgrammeArea, ...]:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise ScenarioError(
+            "programme_areas", f"must be a list of ProgrammeArea (got {type(value).__name__})."
+        )
+    return tuple(value)
+
+
 _CALENDAR_MARGIN = 100
 """Years a simulated case may take beyond its submission and follow-ups
 before the run is refused for running off the calendar (a case's steps
@@ -332,7 +340,9 @@ class Scenario:
     advisory_only_share: float = attrs.field(default=0.2, validator=_share)
     advisory_with_care_share: float = attrs.field(default=0.1, validator=_share)
     follow_up_years: int = 3
-    programme_areas: tuple[ProgrammeArea, ...] = attrs.field(default=DEFAULT_AREAS, converter=tuple)
+    programme_areas: tuple[ProgrammeArea, ...] = attrs.field(
+        default=DEFAULT_AREAS, converter=_area_tuple
+    )
     regions: dict[str, float] = attrs.field(
         factory=lambda: dict(DEFAULT_REGION_WEIGHTS), converter=region_weights
     )
@@ -347,6 +357,18 @@ class Scenario:
             raise ScenarioError(
                 "start",
                 f"{self.start} is before 2018-07-01, when the NHV system came into force.",
+            )
+        room = date.max.year - 2018 - _CALENDAR_MARGIN  # years from the earliest start
+        if self.follow_up_years > room:
+            raise ScenarioError(
+                "follow_up_years", f"{self.follow_up_years} years run past 9999; at most {room}."
+            )
+        if self.submission_days // 365 + 1 > room - self.follow_up_years:
+            most = (room - self.follow_up_years) * 365 - 1
+            raise ScenarioError(
+                "submission_days",
+                f"{self.submission_days} days, with {self.follow_up_years} years of follow-ups, "
+                f"run past 9999; at most {most}.",
             )
         latest = date.max.year - _CALENDAR_MARGIN - self.follow_up_years
         latest -= self.submission_days // 365 + 1
