@@ -234,16 +234,17 @@ def run(
         actors = _ACTORS[scenario.process](reg, scenario, tally)
         with reg.batch():
             actors.record_mapping()
+        # A Poisson stream that brings `proposals` within `submission_days`: given their
+        # number, its arrival times are that many uniform draws over the window, in order.
         arrivals = random.Random(f"nhvflow-sim:{seed}:arrivals")
-        rate = scenario.proposals / scenario.submission_days
-        offset = 0.0
+        days = scenario.submission_days
+        offsets = sorted(int(arrivals.random() * days) for _ in range(scenario.proposals))
         start = at_office(scenario.start)
         for first in range(0, scenario.proposals, batch_size):
             with reg.batch():
                 for index in range(first, min(first + batch_size, scenario.proposals)):
-                    offset += arrivals.expovariate(rate)
                     rng = random.Random(f"nhvflow-sim:{seed}:{index}")
-                    submitted = start + timedelta(days=int(offset))
+                    submitted = start + timedelta(days=offsets[index])
                     actors.proposal(case_id(seed, index), submitted, rng)
                     if progress is not None:
                         progress(1)

@@ -319,7 +319,7 @@ class Scenario:
     ``"no-competence-service"`` (Norway's national competence services);
     the same population maps onto each (docs/simulations.md). ``start``
     and ``submission_days``: proposals arrive as a Poisson stream over that
-    many days from ``start``. ``mapping_completed``: the
+    many days from ``start`` (every one of them within it). ``mapping_completed``: the
     day the overall mapping was recorded as done (no new expert groups
     before it, pilots excepted); ``None`` if it never is within the
     simulation. ``advisory_only_share``: proposals that ask only for an
