@@ -415,12 +415,6 @@ def test_programme_areas_that_are_not_a_sequence_are_a_scenario_error(areas):
     assert caught.value.field == "programme_areas"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Scenario(regions={...}) keeps only the regions named (the others never apply) "
-    "while from_dict/TOML merge them with the defaults, so from_dict(to_dict(s)) != s",
-)
 def test_a_scenario_with_some_region_weights_survives_its_dict():
     """to_dict's output is read back by from_dict as the same scenario, and a
     [regions] table means the same in Python as in a TOML file."""

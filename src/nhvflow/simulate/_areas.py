@@ -105,16 +105,18 @@ DEFAULT_REGION_WEIGHTS: dict[str, float] = {
 university hospital six times as likely as the others (an assumption)."""
 
 
-def region_weights(value: object, *, partial: bool = False) -> dict[str, float]:
+def region_weights(value: object) -> dict[str, float]:
+    """The weight of every region: those ``value`` names, the others'
+    defaults (:data:`DEFAULT_REGION_WEIGHTS`), alike in Python and in TOML."""
     if not isinstance(value, Mapping) or not value:
         raise ScenarioError("regions", f"must be a table of REGION = weight (got {value!r}).")
-    out: dict[str, float] = {}
+    out: dict[str, float] = dict(DEFAULT_REGION_WEIGHTS)
     for key, weight in value.items():
         try:
             region = Region.parse(key)
         except (TypeError, ValueError) as exc:
             raise ScenarioError(f"regions.{key}", str(exc)) from None
         out[region.name] = number(f"regions.{key}", weight)
-    if not partial and not sum(out.values()) > 0:
+    if not sum(out.values()) > 0:
         raise ScenarioError("regions", "needs at least one positive weight.")
     return {r.name: out[r.name] for r in Region if r.name in out}

@@ -327,7 +327,7 @@ class Scenario:
     proposals that ask for an advisory mission beside care measures.
     ``follow_up_years``: annual follow-ups each permit holder reports
     before Socialstyrelsen evaluates. ``regions``: how likely each region
-    is to apply (by member name).
+    is to apply (by member name; a region not named keeps its default).
 
     .. versionadded:: 0.1
     """
@@ -432,8 +432,7 @@ class Scenario:
         if "outcomes" in data:
             kwargs["outcomes"] = _table(Outcomes, "outcomes", data["outcomes"], None)
         if "regions" in data:
-            given = region_weights(data["regions"], partial=True)
-            kwargs["regions"] = {**DEFAULT_REGION_WEIGHTS, **given}
+            kwargs["regions"] = data["regions"]
         try:
             return cls(**kwargs)
         except ScenarioError:
