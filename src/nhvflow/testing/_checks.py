@@ -168,7 +168,10 @@ def _in_scope(actor: Actor, case: Case, transition: Transition) -> bool:
     """The scopes that hold for a whole case: an NPO's area, an expert
     group's case, a region's principal; a Norwegian enterprise that is one of
     the four (the initiator where it must be, another where it must not); a
-    provider's country, its own Member State, its network's coordinator."""
+    provider's country, its own Member State, its network's coordinator. A
+    step whose process table sets no scope is any actor's of its role."""
+    if transition.responsible.scope is None:
+        return True
     if actor.role is Role.HEALTH_ENTERPRISE:
         try:
             name = health_enterprise_name(actor.name)

@@ -103,9 +103,11 @@ class ProcessStateMachine(RuleBasedStateMachine):
       one valid permit per region;
     - every :attr:`verify_every` accepted steps, and when the run ends,
       ``log-verifies`` and ``replay-equals-projections``:
-      ``reg.verify(projections=True)`` is ok, rebuilding the projections
-      gives the same rows, and every event in the log was fired by the
-      responsible role.
+      ``reg.verify(projections=True)`` is ok (each projection equals a
+      replay of its events) and every event in the log was fired by the
+      responsible role; when the run ends, rebuilding the projections also
+      gives the same rows (not midway: a rebuild would reset the state a
+      run is probing).
 
     - ``refusals-are-nhvflow-errors``: a step either succeeds or raises an
       :class:`~nhvflow.NhvflowError`; anything else (a ``KeyError`` in a

@@ -115,6 +115,8 @@ def _wrong(draw: st.DrawFn, ctx: Context) -> StepDraw:
 def _out_of_scope(ctx: Context, transition: Transition, actor: Actor) -> st.SearchStrategy[Actor]:
     """An actor of the responsible role but outside its scope, where it has one."""
     role = transition.responsible.role
+    if transition.responsible.scope is None:  # any actor of the role may: take another role
+        return actors([r for r in Role if r is not role])
     if ctx.process.name in regime_drafts.REGIMES:
         scoped = regime_drafts.out_of_scope(ctx, transition.trigger, role)
         if scoped is not None:
@@ -201,8 +203,9 @@ def _catalogue(process: Process) -> tuple[_Make, _Make | None]:
 
 def _drafts(ctx: Context, make: _Make) -> list[tuple[int, Draft, str]]:
     """The drafts of the triggers available from the state, weighted: a
-    step that ends the case (to a final state) is drawn 1/25 as often as
-    one that takes it on."""
+    step that ends the case (to a final state) weighs 1/25 of one that
+    takes it on (hypothesis favours the first choices, so in practice it is
+    drawn rarer still)."""
     out = []
     for trigger in ctx.process.triggers_from(ctx.case.state):
         draft = make(trigger, ctx)
@@ -223,15 +226,15 @@ def steps(
     """Steps for ``case`` in its current state, as :class:`StepDraw` values.
 
     ``valid=True`` draws lawful steps: a trigger available from the state
-    (a step that ends the case, such as ``withdraw``, 1/25 as often as one
-    that takes it on), fired by the responsible party, with a payload the
-    rules allow as far as the case shows. Two things the case does not show can still
-    refuse them: the mapping pause (a registry-wide fact: complete the
-    mapping or submit pilots) and, unless ``at`` is given, the application
-    window. Pass ``at``, the business time you will fire at, so that dates
-    and years in the payload fit it. :class:`~nhvflow.InvalidPayload` (a
-    ``ValueError``) if the case allows no
-    lawful step (a final state, say).
+    (a step that ends the case, such as ``withdraw``, weighed 1/25 of one
+    that takes it on, and drawn rarer still: hypothesis favours the first),
+    fired by the responsible party, with a payload the rules allow as far as
+    the case shows. Two things the case does not show can still refuse them:
+    the mapping pause (a registry-wide fact: complete the mapping or submit
+    pilots) and, unless ``at`` is given, the application window. Pass
+    ``at``, the business time you will fire at, so that dates and years in
+    the payload fit it. :class:`~nhvflow.InvalidPayload` (a ``ValueError``)
+    if the case allows no lawful step (a final state, say).
 
     ``valid=False`` draws steps certain to be refused: a trigger not
     available from the state, a party not responsible for the step, or a
