@@ -442,11 +442,6 @@ def test_proposals_the_scenario_calls_non_pilots_wait_for_the_mapping(tmp_path):
     assert result.final_states.get("proposed", 0) == result.proposals - result.pilots
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="follow_up_years = 0 skips the evaluation as well (kc step 5 is never reached)",
-)
 def test_with_no_follow_up_years_the_centres_are_still_evaluated():
     """kc-proposal: "follow_up_years after the establishment (plus evaluation
     days) the centres are evaluated"; with 0 years, every established case

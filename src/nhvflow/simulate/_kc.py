@@ -122,9 +122,7 @@ class KcActors(Actors):
 
     def _evaluate(self, track: Track, rng: random.Random) -> None:
         years = self.s.follow_up_years
-        if years == 0:
-            return
-        due = at_office(date(track.last.year + years, 1, 1))
+        due = max(at_office(date(track.last.year + years, 1, 1)), track.last)  # none: at once
         t = self.later(due, self.d.evaluation, rng)
         findings = "Centrumen når hela landet; finansieringen utvärderad"
         self.fire(track, "evaluate", self.sos, t, findings=findings)

@@ -212,9 +212,7 @@ class NhvActors(Actors):
         return False  # referred back every round: the case rests, decided
 
     def _follow_up(self, track: Track, rng: random.Random) -> None:
-        d, years = self.d, self.s.follow_up_years
-        if years == 0:
-            return
+        d, years = self.d, self.s.follow_up_years  # none: evaluated without follow-ups
         granted = track.last.year
         holders = [Region[p["region"]] for p in track.case.valid_permits]
         reports = sorted(
