@@ -366,12 +366,6 @@ def test_the_latest_start_plus_one_year_is_refused():
     assert caught.value.field == "start"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="a duration or mapping date that leaves the calendar is accepted, then the run "
-    "crashes with OverflowError after writing a partial log",
-)
 @pytest.mark.parametrize(
     "changes",
     [

@@ -8,6 +8,7 @@ Public through :mod:`nhvflow.simulate`.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
@@ -302,6 +303,30 @@ before the run is refused for running off the calendar (a case's steps
 draw their days from distributions with no upper bound)."""
 
 
+def _reach(days: Distribution) -> float:
+    """The most days a draw takes, but for one in millions (a log-normal's
+    median and five spreads of its logarithm)."""
+    if isinstance(days, Fixed):
+        return days.days
+    if isinstance(days, Triangular):
+        return days.high
+    return days.median * math.exp(5 * days.sigma)
+
+
+def _check_reach(durations: Durations, board_rounds: int) -> None:
+    """A case's steps, each at its reach (the board's as often as it may
+    refer back), fit in the calendar's margin past the follow-ups."""
+    reach = {a.name: _reach(getattr(durations, a.name)) for a in attrs.fields(Durations)}
+    total = sum(reach.values()) + (board_rounds - 1) * (reach["board_preparation"] + reach["board"])
+    if total > _CALENDAR_MARGIN * 365:
+        name = max(reach, key=lambda n: reach[n])
+        raise ScenarioError(
+            f"durations.{name}",
+            f"reaches {reach[name]:,.0f} days, and a case's steps together {total:,.0f}: more "
+            f"than the {_CALENDAR_MARGIN} years the calendar leaves a case; shorten it.",
+        )
+
+
 @attrs.frozen
 class Scenario:
     """A population of proposals and how the actors treat them.
@@ -380,6 +405,12 @@ class Scenario:
                 f"{self.follow_up_years} years of follow-ups, would run past 9999-12-31; "
                 f"start in {latest} or before.",
             )
+        if self.mapping_completed is not None and self.mapping_completed.year > latest:
+            raise ScenarioError(
+                "mapping_completed",
+                f"{self.mapping_completed} leaves the cases that wait for it too little of the "
+                f"calendar; record it in {latest} or before, or never.",
+            )
         if self.advisory_only_share + self.advisory_with_care_share > 1.0:
             raise ScenarioError(
                 "advisory_with_care_share",
@@ -398,6 +429,7 @@ class Scenario:
             raise ScenarioError("durations", "must be a Durations.")
         if not isinstance(self.outcomes, Outcomes):
             raise ScenarioError("outcomes", "must be an Outcomes.")
+        _check_reach(self.durations, self.outcomes.board_rounds)
 
     # -- loading and saving ----------------------------------------------------------
 
