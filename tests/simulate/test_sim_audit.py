@@ -417,23 +417,17 @@ def test_a_scenario_with_some_region_weights_survives_its_dict():
     assert scenario.regions == Scenario.from_dict({"regions": {"GOTLAND": 0.5}}).regions
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="pilot=false on an area the registry designates as a pilot is silently "
-    "overridden: result.pilots is 0, yet every proposal escapes the mapping pause",
-)
-def test_proposals_the_scenario_calls_non_pilots_wait_for_the_mapping(tmp_path):
-    """Without the mapping, the proposals that are not pilots stay proposed
-    (docs: Socialstyrelsen waits "for ever ... the case stays proposed"):
-    proposals - pilots of them, or the scenario is refused."""
+def test_a_scenario_cannot_call_a_designated_pilot_area_a_non_pilot():
+    """Under nhv, pilot status is the registry's (Socialstyrelsen's page marks
+    two areas as pilots): a scenario that calls one a non-pilot would count
+    no pilots while every proposal escaped the mapping pause, so it is
+    refused naming the field; under another regime the flag is the scenario's."""
     area = ProgrammeArea("Nervsystemets sjukdomar", pilot=False)
-    scenario = Scenario(proposals=12, mapping_completed=None, programme_areas=(area,))
-    try:
-        result = run(scenario, seed=1, db=tmp_path / "log.sqlite")
-    except ScenarioError:
-        return  # refusing a non-pilot that the registry designates is a fix too
-    assert result.final_states.get("proposed", 0) == result.proposals - result.pilots
+    with pytest.raises(ScenarioError) as refused:
+        Scenario(proposals=12, mapping_completed=None, programme_areas=(area,))
+    assert refused.value.field == "programme_areas[0].pilot"
+    kc = Scenario(process="kc-proposal", programme_areas=(area,))
+    assert kc.programme_areas == (area,)
 
 
 def test_with_no_follow_up_years_the_centres_are_still_evaluated():

@@ -17,8 +17,9 @@ from typing import Any
 
 import attrs
 
-from nhvflow.model import Region
+from nhvflow.model import Region, same_area
 from nhvflow.rules.kc import FINANCING_FORMS
+from nhvflow.rules.nhv import DEFAULT_PILOT_AREAS
 from nhvflow.simulate._areas import (
     DEFAULT_AREAS,
     DEFAULT_REGION_WEIGHTS,
@@ -423,6 +424,14 @@ class Scenario:
         for i, area in enumerate(self.programme_areas):
             if not isinstance(area, ProgrammeArea):
                 raise ScenarioError(f"programme_areas[{i}]", "must be a ProgrammeArea.")
+            marked = any(same_area(area.name, a) for a in DEFAULT_PILOT_AREAS)
+            if self.process == "nhv" and marked and not area.pilot:
+                raise ScenarioError(
+                    f"programme_areas[{i}].pilot",
+                    f"Socialstyrelsen's page marks {area.name!r} a pilot: under nhv its "
+                    "proposals are pilots whatever a scenario says (pilot status is the "
+                    "registry's); set pilot = true.",
+                )
         if not sum(a.weight for a in self.programme_areas) > 0:
             raise ScenarioError("programme_areas", "needs at least one positive weight.")
         if not isinstance(self.durations, Durations):
