@@ -801,7 +801,7 @@ def test_testing_the_strategies_take_the_documented_keywords():
     import nhvflow.testing as kit
 
     table = {
-        "actors": ("role", "programme_area", "principal", "case_id"),
+        "actors": ("role", "programme_area", "principal", "case_id", "country", "network"),
         "experts": ("region", "patient_representative"),
         "expert_groups": ("valid", "breaking"),
         "proposals": ("advisory", "pilot", "programme_area"),

@@ -222,12 +222,6 @@ def test_lawful_expert_groups_have_seven_to_twelve_members_both_ends_included():
         (Role.COORDINATOR, "eligible", "give_opinion"),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="actors(role) gives ERN providers, Member States and coordinators no country or "
-    "network (and has no keyword for one): none can take its role's step",
-)
 def test_actors_of_a_role_can_take_that_roles_step(role, state, trigger):
     """actors(role) draws "actors of ... the roles given, in the scope given":
     under ern-membership some drawn actor of the responsible role may take

@@ -110,6 +110,9 @@ class UnlabelledAnyone(ProcessStateMachine):
     def submit(self, actor, proposal, at, *, intent="lawful"):  # type: ignore[no-untyped-def]
         return super().submit(actor, proposal, at, intent="junk" if intent == "wrong" else intent)
 
+    def complete_mapping(self, actor, at, *, intent=None):  # type: ignore[no-untyped-def]
+        return super().complete_mapping(actor, at, intent="junk")
+
 
 def test_the_machine_notices_an_event_by_the_wrong_party():
     """An accepted step by a party the table does not name breaks responsible-party."""

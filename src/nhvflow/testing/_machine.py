@@ -311,8 +311,13 @@ class ProcessStateMachine(RuleBasedStateMachine):
         self._judge(outcome, before)
         return outcome
 
-    def complete_mapping(self, actor: Actor, at: datetime) -> StepOutcome:
-        """Record the overall mapping as ``actor`` at ``at``, and check the outcome."""
+    def complete_mapping(
+        self, actor: Actor, at: datetime, *, intent: Intent | None = None
+    ) -> StepOutcome:
+        """Record the overall mapping as ``actor`` at ``at``, and check the outcome.
+
+        ``intent`` labels the step as :meth:`submit`'s does; by default it is
+        ``"lawful"`` for Socialstyrelsen and ``"wrong"`` for anyone else."""
         before = snapshot(self.reg, None)
         error: NhvflowError | None = None
         try:
@@ -321,7 +326,8 @@ class ProcessStateMachine(RuleBasedStateMachine):
             error = exc
         except Exception as exc:
             raise _crash("complete_mapping", exc) from exc
-        intent: Intent = "lawful" if actor.role is Role.SOCIALSTYRELSEN else "wrong"
+        if intent is None:
+            intent = "lawful" if actor.role is Role.SOCIALSTYRELSEN else "wrong"
         outcome = StepOutcome(
             "complete_mapping", None, "complete_mapping", actor, {}, at, intent, None, None, error
         )

@@ -19,6 +19,8 @@ from nhvflow.rules.ern import AMENDED
 from nhvflow.rules.kc import FINANCING_FORMS, NO_FINANCING
 from nhvflow.testing._drafts import Context, Draft
 from nhvflow.testing._values import (
+    COUNTRIES,
+    NETWORKS,
     actors,
     expert_groups,
     texts,
@@ -38,10 +40,6 @@ __all__ = [
 REGIMES = ("kc-proposal", "no-competence-service", "ern-membership")
 """The built-in regimes besides ``"nhv"`` that these drafts cover."""
 
-NETWORKS = ("ERN ReCONNET", "ERN-RND", "ERN EuroBloodNet", "ERN ITHACA")
-"""European Reference Networks a provider applies to."""
-COUNTRIES = ("SE", "DK", "FI", "DE", "NO")
-"""Countries of the providers (EU and EEA)."""
 _KC_TASKS = ("Rådgivning om diagnostik och behandling", "Utbildning", "Forskning",
              "Telefonkonsultationer")  # fmt: skip
 _GOALS = ("Kompetansenettverk i alle helseregioner", "Kortere ventetid for diagnose",

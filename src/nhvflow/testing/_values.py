@@ -90,6 +90,11 @@ _TEXTS = (
     "Ny kunskap kräver omprövning.",
 )
 _SOS_NAMES = ("Socialstyrelsen", "handläggare", "processledare", "enhetschef")
+NETWORKS = ("ERN ReCONNET", "ERN-RND", "ERN EuroBloodNet", "ERN ITHACA")
+"""European Reference Networks a provider applies to."""
+COUNTRIES = ("SE", "DK", "FI", "DE", "NO")
+"""Countries of the providers (EU and EEA)."""
+
 _OTHER_NAMES: dict[Role, tuple[str, ...]] = {
     Role.HEALTH_ENTERPRISE: ("Helse Sør-Øst", "Helse Vest", "Helse Midt-Norge", "Helse Nord"),
     Role.DIRECTORATE: ("Helsedirektoratet",),
@@ -164,13 +169,22 @@ def actors(
     programme_area: str | None = None,
     principal: Region | None = None,
     case_id: str | None = None,
+    country: str | None = None,
+    network: str | None = None,
 ) -> st.SearchStrategy[Actor]:
     """Actors of any role, or of the role(s) given.
 
     The keywords fix a scope where the role has one: ``programme_area`` for
     an NPO (default: one of :data:`PROGRAMME_AREAS`), ``principal`` for a
     region (default: any region), ``case_id`` for an expert group (default:
-    a short drawn id). Example: ``actors(Role.REGION, principal=Region.SKANE)``.
+    a short drawn id), ``country`` for a provider or a Member State and
+    ``network`` for an ERN coordinator (default: one of a few EU/EEA
+    countries, one of a few networks). Example:
+    ``actors(Role.REGION, principal=Region.SKANE)``.
+
+    .. versionchanged:: 0.2
+       ``country`` and ``network``; providers, Member States and
+       coordinators carry their scope.
 
     .. versionadded:: 0.1
     """
@@ -189,6 +203,16 @@ def actors(
         if r is Role.EXPERT_GROUP:
             ids = st.just(case_id) if case_id else st.from_regex(r"c[0-9]{1,3}", fullmatch=True)
             return ids.map(Actor.expert_group)
+        countries = st.just(country) if country else st.sampled_from(COUNTRIES)
+        if r is Role.PROVIDER:
+            names = st.sampled_from(_OTHER_NAMES[r])
+            return st.builds(Actor.provider, names, countries)
+        if r is Role.MEMBER_STATE:
+            return countries.map(Actor.member_state)
+        if r is Role.COORDINATOR:
+            return (st.just(network) if network else st.sampled_from(NETWORKS)).map(
+                Actor.coordinator
+            )
         return st.sampled_from(_OTHER_NAMES[r]).map(lambda name: Actor.of(r, name))
 
     return st.one_of([of(r) for r in chosen])
