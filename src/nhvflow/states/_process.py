@@ -283,7 +283,10 @@ class Process:
     def rules_from(self, states: Iterable[str]) -> tuple[Rule, ...]:
         """The rules of the steps that leave any of ``states``, in table order
         and without repeats: what can stand in the way of a case in one of
-        them (the responsible-party rule aside)."""
+        them (the responsible-party rule aside).
+
+        .. versionadded:: 0.2
+        """
         wanted = set(states)
         found = (r for t in self.transitions.values() if wanted & set(t.source) for r in t.rules)
         return tuple({r.id: r for r in found}.values())
