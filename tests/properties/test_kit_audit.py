@@ -600,12 +600,6 @@ def _nhv_coverage() -> Coverage:
     return coverage("nhv")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="every nhv path starts from a pilot-area proposal, so the mapping pause "
-    "never refuses; coverage() calls it unreached though the drafts reach it",
-)
 def test_coverage_leaves_out_only_what_no_draft_reaches(nhv_coverage):
     """docs/testing.md: "A target is reported as not covered when no draft
     reaches it"; the drafts reach nhv.mapping-pause's failed outcome at

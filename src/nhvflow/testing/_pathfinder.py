@@ -182,6 +182,20 @@ class _Search:
             proposals(advisory=True, pilot=True).map(by_npo),
         ]
 
+    def _borderline_submissions(self) -> list[st.SearchStrategy[Draw]]:
+        """Proposals that break one rule of ``submit``: none nominates an
+        expert, or one calls itself a pilot outside the pilot areas."""
+        if self.process.name in regime_drafts.REGIMES:
+            return []
+
+        def by_npo(kw: dict[str, Any]) -> Draw:
+            return Actor.npo(kw["programme_area"]), kw
+
+        return [
+            proposals(advisory=False).map(lambda kw: {**kw, "nominated_experts": []}).map(by_npo),
+            proposals(pilot=False).map(lambda kw: {**kw, "pilot": True}).map(by_npo),
+        ]
+
     def _submit(self, draw: Draw) -> Case | TransitionDenied | None:
         actor, payload = draw
         try:
@@ -215,7 +229,7 @@ class _Search:
             yield _Node((step,), case)
         for rule in rules:
             target = Target.of_rule(rule.id, "failed", creation.trigger)
-            candidates: list[st.SearchStrategy[Draw]] = [*self._submissions()]
+            candidates = [*self._submissions(), *self._borderline_submissions()]
             for draw in lawful[:1]:
                 candidates.append(self._wrong_submitters(draw).map(_by(draw[1])))
             bad = _first(st.one_of(candidates), functools.partial(self._refused_by, rule=rule.id))

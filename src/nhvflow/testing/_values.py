@@ -360,14 +360,21 @@ def _titles(area: str, advisory: bool) -> tuple[str, ...]:
     return (f"Högspecialiserad kirurgi inom {lowered}", f"Sällsynta tillstånd inom {lowered}")
 
 
+def _is_default_pilot(area: str) -> bool:
+    return any(same_area(area, a) for a in DEFAULT_PILOT_AREAS)
+
+
 @st.composite
 def _proposal(
     draw: st.DrawFn, advisory: bool | None, pilot: bool | None, area: str | None
 ) -> dict[str, Any]:
     if area is None and pilot:
         area = draw(st.sampled_from(DEFAULT_PILOT_AREAS))
+    elif area is None and pilot is not None:
+        # A proposal is a pilot by its area, whatever its flag says.
+        area = draw(st.sampled_from([a for a in PROGRAMME_AREAS if not _is_default_pilot(a)]))
     area = area or draw(st.sampled_from(PROGRAMME_AREAS))
-    is_pilot_area = any(same_area(area, a) for a in DEFAULT_PILOT_AREAS)
+    is_pilot_area = _is_default_pilot(area)
     is_advisory = draw(st.booleans()) if advisory is None else advisory
     title = draw(st.sampled_from(_titles(area, is_advisory)))
     if is_advisory:
@@ -398,10 +405,15 @@ def proposals(
     competence centre), often with no care measures at all, as many NPO
     proposals do; ``advisory=False`` proposals that concentrate care
     measures; ``None`` either. ``pilot`` and ``programme_area`` fix those
-    fields; ``pilot=True`` without an area draws one of the areas the NHV page
-    marks as pilots (elsewhere ``pilot=True`` is refused unless Socialstyrelsen
-    designated the area), and every proposal nominates at least one expert. Submit as
+    fields; without an area, ``pilot=True`` draws one of the areas the NHV
+    page marks as pilots (elsewhere ``pilot=True`` is refused unless
+    Socialstyrelsen designated the area) and ``pilot=False`` one it does not
+    (a proposal of a pilot area is a pilot whatever its flag says). Every
+    proposal nominates at least one expert. Submit as
     ``reg.submit(Actor.npo(kw["programme_area"]), **kw)``.
+
+    .. versionchanged:: 0.2
+       ``pilot=False`` without an area draws a non-pilot area.
 
     .. versionadded:: 0.1
     """
