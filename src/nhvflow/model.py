@@ -365,12 +365,18 @@ class Expert:
         }
 
 
-def _special_conditions(value: Iterable[str] | str) -> tuple[str, ...]:
+def _texts(name: str, value: Iterable[str] | str) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InvalidPayload(
-            "special_conditions", f"must be a list of strings, not {shown(value)}."
-        )
+        raise InvalidPayload(name, f"must be a list of strings, not {shown(value)}.")
     return tuple(value)
+
+
+def _special_conditions(value: Iterable[str] | str) -> tuple[str, ...]:
+    return _texts("special_conditions", value)
+
+
+def _other_conditions(value: Iterable[str] | str) -> tuple[str, ...]:
+    return _texts("other_conditions", value)
 
 
 def _conditions_valid(
@@ -399,11 +405,24 @@ def _optional_date(value: date | str | None) -> date | None:
 @attrs.frozen
 class PermitGrant:
     """One permit the board grants (step 7): to a region that applied, with
-    any special knowledge-spreading conditions.
+    any special conditions.
+
+    The board may set special conditions on a permit, "om den till exempel
+    finner att kompetensspridningen till den övriga hälso- och sjukvården
+    ytterligare måste säkras när vårdåtgärderna koncentreras" (Socialstyrelsen,
+    Förutsättningar för kompetenscentrum inom nationell högspecialiserad vård,
+    2019). ``special_conditions`` are such knowledge-spreading conditions:
+    the rule ``nhv.special-conditions-need-basis`` admits them only where the
+    preparations recorded the need. ``other_conditions`` are special
+    conditions of any other kind (on volumes, say), which that rule does not
+    judge.
 
     ``unit`` defaults to the unit named in the region's application;
     ``starts_on`` is the date from which the permit holds (HSLF-FS 2018:48
     4 kap. 2 §), by default the day of the decision.
+
+    .. versionchanged:: 0.2
+       ``other_conditions``.
 
     .. versionadded:: 0.1
     """
@@ -414,15 +433,22 @@ class PermitGrant:
     )
     unit: str | None = attrs.field(default=None, validator=_optional_nonempty_str)
     starts_on: date | None = attrs.field(default=None, converter=_optional_date)
+    other_conditions: tuple[str, ...] = attrs.field(
+        default=(), converter=_other_conditions, validator=_conditions_valid
+    )
 
     def to_json(self) -> dict[str, Any]:
-        """The grant as a JSON-ready dict."""
-        return {
+        """The grant as a JSON-ready dict (``other_conditions`` only when
+        there are any, so that a grant without them reads as it always did)."""
+        out: dict[str, Any] = {
             "region": self.region.name,
             "special_conditions": list(self.special_conditions),
             "unit": self.unit,
             "starts_on": self.starts_on.isoformat() if self.starts_on else None,
         }
+        if self.other_conditions:
+            out["other_conditions"] = list(self.other_conditions)
+        return out
 
 
 @attrs.frozen

@@ -232,25 +232,44 @@ def test_preparing_the_board_does_not_cut_short_the_period_for_applications(reg)
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="every condition the board sets is judged (and recorded) as a knowledge-"
-    "spreading condition; a condition of another kind needs a knowledge-spreading need",
-)
 def test_a_condition_of_another_kind_is_not_judged_as_a_knowledge_spreading_condition(reg):
     """DESIGN §4, nhv.special-conditions-need-basis: "the board may add
     knowledge-spreading conditions only when ... recorded the need ... Conditions
     of other kinds are not this rule's business"; the report: "skulle nämnden
     för nationell högspecialiserad vård kunna besluta om särskilda villkor för
-    ett tillstånd". The board
-    decides on permits and their conditions (HSF 2017:80 2 kap. 2 §); a
-    condition on volumes is no knowledge-spreading condition and needs no
-    recorded need for knowledge spreading."""
+    ett tillstånd, om den till exempel finner att kompetensspridningen ...
+    ytterligare måste säkras". Knowledge spreading is one example: a condition
+    on volumes, set as one of another kind (``other_conditions``), needs no
+    recorded need for knowledge spreading, is recorded on the permit under no
+    rule of the regime, and replays."""
     case = _walk(reg, "board_preparation")
+    assert not r.NhvCase(case.data).knowledge_spreading_need
     volume = "Enheten ska utföra minst 50 ingrepp per år"
-    grants = [PermitGrant(Region.SKANE, special_conditions=[volume]), PermitGrant(Region.STOCKHOLM)]
-    violations = reg.check(case.id, "grant_permits", BOARD, permits=grants, at=_after(case))
-    assert "nhv.special-conditions-need-basis" not in [v.rule for v in violations]
+    grants = [PermitGrant(Region.SKANE, other_conditions=[volume]), PermitGrant(Region.STOCKHOLM)]
+    assert reg.check(case.id, "grant_permits", BOARD, permits=grants, at=_after(case)) == []
+    # the same text as a knowledge-spreading condition still needs the need
+    spreading = [PermitGrant(Region.SKANE, special_conditions=[volume])]
+    refused = reg.check(case.id, "grant_permits", BOARD, permits=spreading, at=_after(case))
+    assert [v.rule for v in refused] == ["nhv.special-conditions-need-basis"]
+    assert "other_conditions" in refused[0].message
+    case = reg.fire(case.id, "grant_permits", BOARD, permits=grants, at=_after(case))
+    skane = next(p for p in case.data["permits"] if p["region"] == "SKANE")
+    assert {"rule": None, "text": volume} in skane["conditions"]
+    assert reg.verify(projections=True).ok
+    [granted] = [e for e in reg.history(case.id) if e.type == "PermitsGranted"]
+    assert granted.payload["permits"][0]["other_conditions"] == [volume]
+    assert "other_conditions" not in granted.payload["permits"][1]  # as grants always read
+
+
+def test_other_conditions_are_checked_as_special_conditions_are():
+    """A grant's ``other_conditions`` is a list of non-empty texts; anything
+    else is an InvalidPayload naming the field."""
+    with pytest.raises(InvalidPayload) as bad:
+        PermitGrant(Region.SKANE, other_conditions="minst 50 ingrepp")  # type: ignore[arg-type]
+    assert bad.value.field == "other_conditions"
+    with pytest.raises(InvalidPayload) as empty:
+        PermitGrant(Region.SKANE, other_conditions=["  "])
+    assert empty.value.field == "other_conditions"
 
 
 def test_special_conditions_inside_a_batch_are_judged_as_outside_it(reg):

@@ -126,7 +126,9 @@ def reference_md(process: Process) -> str:
         "```",
         "",
         "`unit` defaults to the unit in the region's application, `starts_on` to the",
-        "day of the decision; `special_conditions` is a list of text.",
+        "day of the decision; `special_conditions` (knowledge-spreading conditions, which",
+        "need a recorded need) is a list of text, and so is `other_conditions`, special",
+        "conditions of any other kind, written only when there are some.",
         "",
     ]
     return "\n".join(out)

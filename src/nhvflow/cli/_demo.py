@@ -127,7 +127,7 @@ def through_eight_steps(
     grants = [PermitGrant(r, (special or {}).get(r, ())) for r in granted]
     case = acc.step(case.id, "grant_permits", BOARD, 45, permits=grants)
     for permit in case.permits:
-        conditions = ", ".join(c["rule"] for c in permit["conditions"])
+        conditions = ", ".join(c["rule"] or "other" for c in permit["conditions"])
         acc.write(f"      permit: {permit['region_name']}, {permit['unit']} [{conditions}]")
     year = acc.now.year
     acc.now = datetime(year + 1, 2, 1, 9, 0, tzinfo=UTC)

@@ -203,7 +203,9 @@ def summary(
     if trigger == "grant_permits":
         lines = []
         for grant in p.get("permits", []):
-            conditions = "; ".join(grant.get("special_conditions") or [])
+            conditions = "; ".join(
+                [*(grant.get("special_conditions") or []), *(grant.get("other_conditions") or [])]
+            )
             where = _region(grant.get("region")) + (
                 f" ({grant['unit']})" if grant.get("unit") else ""
             )

@@ -300,6 +300,7 @@ class PermitsGranted(Fact):
             special = [
                 {"rule": SPECIAL_CONDITIONS_RULE, "text": t} for t in grant["special_conditions"]
             ]
+            special += [{"rule": None, "text": t} for t in grant.get("other_conditions", ())]
             _append(
                 data,
                 "permits",

@@ -175,7 +175,10 @@ def special_conditions_need_basis(step: Step) -> Iterator[Refusal]:
     investigations and preparations before its decision recorded the need: the
     basis, the consultation, or the board preparation (so a case referred back
     can gain the need). The rule judges knowledge-spreading conditions only (a
-    grant's ``special_conditions``), not conditions of other kinds.
+    grant's ``special_conditions``), not special conditions of other kinds (its
+    ``other_conditions``): the report gives knowledge spreading as one example
+    of why the board may set special conditions, "om den till exempel finner
+    att kompetensspridningen ... ytterligare måste säkras".
 
     Socialstyrelsen, Förutsättningar för kompetenscentrum inom nationell
     högspecialiserad vård (2019), "Slutsats":
@@ -202,12 +205,14 @@ def special_conditions_need_basis(step: Step) -> Iterator[Refusal]:
                 if refill
                 else "refer the case back so that the preparation can establish the need"
             )
-            + " (prepare_board(knowledge_spreading_need=True)).",
+            + " (prepare_board(knowledge_spreading_need=True)). Special conditions of another "
+            "kind go in other_conditions.",
             f"Särskilda villkor om kunskapsspridning angavs för {regions}, men varken "
             "underlaget, remissen eller beredningen inför nämnden visade ett sådant behov; "
             "bevilja utan särskilda villkor eller "
             + ("bered ärendet inför nämnden på nytt" if refill else "återremittera ärendet")
-            + " så att behovet kan visas (prepare_board(knowledge_spreading_need=True)).",
+            + " så att behovet kan visas (prepare_board(knowledge_spreading_need=True)). "
+            "Särskilda villkor av annat slag anges i other_conditions.",
         )
 
 

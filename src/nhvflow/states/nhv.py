@@ -62,6 +62,7 @@ def _prepare_grant(
             g.special_conditions,
             unit=g.unit or units.get(g.region),
             starts_on=g.starts_on or at.date(),
+            other_conditions=g.other_conditions,
         )
         for g in payload.permits
     )

@@ -34,6 +34,9 @@ _CONDITIONS = (
     "Tillståndshavaren ska erbjuda regionerna utbildning inom området.",
     "Tillståndshavaren ska ge rådgivning till remitterande vårdgivare inom två veckor.",
 )
+"""Knowledge-spreading conditions (a grant's ``special_conditions``)."""
+_OTHER_CONDITIONS = ("Enheten ska utföra minst 50 ingrepp per år.",)
+"""A special condition of another kind (``other_conditions``): lawful without a need."""
 
 
 def fields(transition: Transition) -> list[str]:
@@ -197,7 +200,8 @@ def _grant(draw: st.DrawFn, ctx: Context, bad: str | None) -> tuple[Actor, dict[
         conditions: list[str] = []
         if bad == "conditions" or (need and draw(st.booleans())):
             conditions = draw(st.lists(st.sampled_from(_CONDITIONS), min_size=1, max_size=2))
-        grants.append(PermitGrant(region, conditions))
+        others = draw(st.lists(st.sampled_from(_OTHER_CONDITIONS), max_size=1))
+        grants.append(PermitGrant(region, conditions, other_conditions=others))
     return draw(actors(Role.BOARD)), {"permits": grants}
 
 
