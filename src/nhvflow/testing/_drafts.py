@@ -35,6 +35,8 @@ _CONDITIONS = (
     "Tillståndshavaren ska ge rådgivning till remitterande vårdgivare inom två veckor.",
 )
 """Knowledge-spreading conditions (a grant's ``special_conditions``)."""
+_REWORDED_DUTY = "Tillståndshavaren ska sprida kunskap när det passar verksamheten."
+"""A general knowledge duty the board wrote itself (refused: the regulation sets it)."""
 _OTHER_CONDITIONS = ("Enheten ska utföra minst 50 ingrepp per år.",)
 """A special condition of another kind (``other_conditions``): lawful without a need."""
 
@@ -202,7 +204,10 @@ def _grant(draw: st.DrawFn, ctx: Context, bad: str | None) -> tuple[Actor, dict[
             conditions = draw(st.lists(st.sampled_from(_CONDITIONS), min_size=1, max_size=2))
         others = draw(st.lists(st.sampled_from(_OTHER_CONDITIONS), max_size=1))
         grants.append(PermitGrant(region, conditions, other_conditions=others))
-    return draw(actors(Role.BOARD)), {"permits": grants}
+    payload: dict[str, Any] = {"permits": grants}
+    if bad == "duty":  # the board cannot reword the duty the regulation sets
+        payload["general_duty"] = _REWORDED_DUTY
+    return draw(actors(Role.BOARD)), payload
 
 
 @st.composite
@@ -234,7 +239,8 @@ def _follow_up(draw: st.DrawFn, ctx: Context, bad: bool) -> tuple[Actor, dict[st
 def _revocation(draw: st.DrawFn, ctx: Context, bad: bool) -> tuple[Actor, dict[str, Any]]:
     holders = ctx.holders()
     asked = {r["region"] for r in ctx.data.get("revocation_requests", [])}
-    if bad:
+    late = bool(bad and holders and ctx.day is not None) and draw(st.booleans())
+    if bad and not late:
         unasked = [r for r in holders if r.name not in asked]
         by_request = draw(st.booleans())
         if unasked and by_request:
@@ -248,6 +254,8 @@ def _revocation(draw: st.DrawFn, ctx: Context, bad: bool) -> tuple[Actor, dict[s
         grounds += ["holder_request"] if region.name in asked else []
         ground = draw(st.sampled_from(grounds))
     payload = {"region": region, "ground": ground, "reason": draw(texts())}
+    if late:  # a lawful revocation, but the period it opens for the freed place is over
+        payload["applications_due"] = draw(_window_dates(ctx, late=True))
     return draw(actors(Role.BOARD)), payload
 
 
@@ -329,12 +337,16 @@ def borderline(trigger: str, ctx: Context) -> Draft | None:
     if trigger == "decide":
         bad_decisions = _BAD_DECISIONS + (("due",) if ctx.day is not None else ())
         return _by(sos, st.sampled_from(bad_decisions).flatmap(lambda bad: _decision(ctx, bad)))
+    if trigger == "apply_for_permit" and ctx.case.state == "permitted":
+        holders = ctx.holders()
+        if len(holders) >= ctx.units():  # every place decided is held
+            return _application([r for r in Region if r not in holders])
     if trigger == "apply_for_permit" and ctx.applicants():
         return _application(ctx.applicants())
     if trigger == "prepare_board" and not ctx.open_applicants():
         return _by(sos, _kw({}))
     if trigger == "grant_permits":
-        kinds = ["too_many", "not_applied", "twice"]
+        kinds = ["too_many", "not_applied", "twice", "duty"]
         kinds += [] if ctx.data.get("knowledge_spreading_need") else ["conditions"]
         if not ctx.applicants():
             kinds = ["not_applied", "too_many"]
