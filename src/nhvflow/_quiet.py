@@ -6,12 +6,11 @@ warning about several writers where a program writes a file of its own."""
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from nhvflow._log import Log
-from nhvflow.errors import SQLiteVersionWarning
+from nhvflow.store._sqlite._open import ONE_WRITER
 
 __all__ = ["ONE_WRITER_WARNINGS", "one_writer", "quiet_logger"]
 
@@ -38,6 +37,8 @@ def one_writer() -> Iterator[None]:
     for a program that opens a file of its own, with no other writer (the
     demo, a simulation's log). The warning is not used up: a later open
     elsewhere still gives it."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=SQLiteVersionWarning)
+    token = ONE_WRITER.set(True)
+    try:
         yield
+    finally:
+        ONE_WRITER.reset(token)

@@ -20,6 +20,7 @@ from nhvflow import Actor, SQLiteVersionWarning
 from nhvflow._log import Log, structured
 from nhvflow.fixtures import advance, proposal
 from nhvflow.simulate import quiet_logger
+from nhvflow.store._sqlite import _open
 from nhvflow.store._sqlite._open import WAL_RESET_FIXED
 
 OLD_SQLITE = sqlite3.sqlite_version_info < WAL_RESET_FIXED
@@ -84,6 +85,32 @@ def test_the_sqlite_warning_is_given_once_per_process_on_stderr(tmp_path):
     assert done.stdout == ""
     assert done.stderr.count("SQLiteVersionWarning") == 1
     assert "walresetbug" in done.stderr
+
+
+@pytest.mark.skipif(not OLD_SQLITE, reason="this SQLite has no WAL-reset bug to warn about")
+def test_the_sqlite_warning_stays_once_when_a_later_open_loads_the_migrations(tmp_path):
+    """An up-to-date log opened first warns; a new log opened next loads the
+    migrations (and with them sqlite_utils, and numpy where installed, which
+    adds warning filters, so Python forgets what it showed): still one."""
+    done = host(
+        tmp_path,
+        """
+        import shutil
+        steps("made.sqlite")
+        shutil.copy("made.sqlite", "copy.sqlite")
+        """,
+    )
+    assert done.returncode == 0, done.stderr
+    second = host(
+        tmp_path,
+        """
+        import nhvflow
+        nhvflow.open("copy.sqlite").close()  # up to date: no migration loaded
+        steps("new.sqlite")
+        """,
+    )
+    assert second.returncode == 0, second.stderr
+    assert second.stderr.count("SQLiteVersionWarning") == 1, second.stderr
 
 
 def test_with_basicconfig_at_warning_no_debug_or_info_line_appears(tmp_path):
@@ -236,8 +263,9 @@ def test_a_structlog_style_logger_gets_every_line():
 
 
 @pytest.mark.skipif(not OLD_SQLITE, reason="this SQLite has no WAL-reset bug to warn about")
-def test_the_sqlite_warning_only_where_several_writers_are_plausible(tmp_path):
+def test_the_sqlite_warning_only_where_several_writers_are_plausible(tmp_path, monkeypatch):
     """A file opened for writing warns; ``:memory:`` and a read-only open do not."""
+    monkeypatch.setattr(_open, "_warned_wal_reset", False)  # an earlier test may have warned
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SQLiteVersionWarning)
         nhvflow.open(":memory:").close()

@@ -15,6 +15,7 @@ import sqlite3
 import time
 import warnings
 from collections.abc import Callable, Generator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -282,13 +283,25 @@ def _configure(
     log.debug("log_opened", path=path, sqlite_version=sqlite3.sqlite_version, durability=durability)
 
 
+_warned_wal_reset = False
+ONE_WRITER: ContextVar[bool] = ContextVar("nhvflow_one_writer", default=False)
+"""Set (by :func:`nhvflow._quiet.one_writer`) where a program writes a file of
+its own: the warning is left out there, and not used up."""
+
+
 def warn_wal_reset() -> None:
     """Warn that this SQLite has the WAL-reset bug (the store does, once a file
-    is open for writing and laid out): through :mod:`warnings`,
-    from this one place, so Python's default filter shows it once per
-    process on standard error (a host's ``NullHandler`` cannot swallow it)
-    and a program that is the only writer of its file can ignore it by
-    category."""
+    is open for writing and laid out): through :mod:`warnings`, on standard
+    error (a host's ``NullHandler`` cannot swallow it), so that a program
+    that is the only writer of its file can ignore it by category.
+
+    Once per process, whatever happens to the filters in between: Python's
+    own "once per place" forgets what it showed whenever a filter is added,
+    as numpy does when the migrations first load ``sqlite_utils``."""
+    global _warned_wal_reset
+    if _warned_wal_reset or ONE_WRITER.get():
+        return
+    _warned_wal_reset = True
     warnings.warn(
         f"SQLite {sqlite3.sqlite_version} (before 3.51.3) can corrupt a WAL file when "
         "several connections write or checkpoint it at once "
