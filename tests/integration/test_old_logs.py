@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -236,7 +236,11 @@ def test_history_reads_every_event_in_todays_shapes(name, tmp_path):
     assert "knowledge_spreading_need" in prepared.payload
     revoked = [e for e in history if e.type == "PermitRevoked"]
     assert [e.payload["ground"] for e in revoked] == ["holder_request", "conditions_not_met"]
-    assert all(e.schema_version == 2 and "applications_due" in e.payload for e in revoked)
+    assert all(e.schema_version == 3 and "applications_due" in e.payload for e in revoked)
+    # these earlier versions did not record whether a period was the registry's default
+    assert all(e.payload["applications_due_default"] is None for e in revoked)
+    assert kinds["NhvDecided"].schema_version == 2
+    assert kinds["NhvDecided"].payload["applications_due_default"] is None
     assert revoked[0].payload["reason"] == f"Huvudmannen begärde det {ODD}"
     assert kinds["ProposalSubmitted"].actor.role.value == "npo"
     titles = [e.payload.get("title") for e in history if e.type == "ProposalSubmitted"]
@@ -358,3 +362,14 @@ def test_an_unsealed_row_edited_by_hand_is_still_refused(name, tmp_path):
     conn.close()
     with nhvflow.open(str(path)) as reg, pytest.raises(IntegrityError):
         reg.get(first)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_a_period_recorded_before_nhvflow_said_its_kind_is_labelled_by_its_length(name, tmp_path):
+    """These logs' decisions do not record whether their period was the
+    registry's default (``applications_due_default`` came later); ``due()``
+    labels a period of exactly the default length the registry's practice,
+    as it always did for them."""
+    with nhvflow.open(str(copy_of(name, tmp_path))) as reg:
+        items = [d for d in reg.due(as_of=date(2020, 6, 7)) if d.trigger == "apply_for_permit"]
+    assert [(d.due, d.kind) for d in items] == [(date(2020, 9, 6), "practice")]

@@ -134,10 +134,6 @@ def test_a_period_socialstyrelsen_set_is_its_own_and_not_the_registrys_practice(
     assert item.due == date(2025, 4, 15) and item.kind == "regulation"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a period Socialstyrelsen set that happens to equal three months is labelled practice",
-)
 def test_an_explicit_period_equal_to_the_default_is_not_labelled_the_registrys_practice(reg):
     """DESIGN §4: "`applications_due=None` (the seeds set no period: the
     default of three months is a setting of the registry, kind "practice",
@@ -150,6 +146,71 @@ def test_an_explicit_period_equal_to_the_default_is_not_labelled_the_registrys_p
     [item] = reg.due(as_of=date(2025, 3, 2))
     assert item.due == date(2025, 6, 1)
     assert item.kind == "regulation"
+
+
+def test_the_registry_records_whether_a_period_is_its_default(reg):
+    """Which kind a period is comes from the record, not from its length: the
+    decision's event says whether the request left ``applications_due`` out."""
+    default = _decided(reg, _utc(2025, 3, 1, 10))
+    named = _decided(reg, _utc(2025, 3, 1, 11), applications_due=date(2025, 6, 1))
+    [left_out] = [e for e in reg.history(default) if e.type == "NhvDecided"]
+    [given] = [e for e in reg.history(named) if e.type == "NhvDecided"]
+    assert left_out.payload["applications_due_default"] is True
+    assert given.payload["applications_due_default"] is False
+    assert left_out.payload["applications_due"] == given.payload["applications_due"]
+    kinds = {d.case_id: d.kind for d in reg.due(as_of=date(2025, 3, 2))}
+    assert kinds == {default: "practice", named: "regulation"}
+    assert reg.verify(projections=True).ok
+
+
+@pytest.mark.parametrize(
+    ("given", "flag"), [(date(2025, 6, 1), True), (None, False)], ids=["day-as-default", "none"]
+)
+def test_a_caller_cannot_say_which_kind_a_period_is(reg, given, flag):
+    """``applications_due_default`` is the registry's to record: a request
+    that claims a named day is the default, or that no day is named when it
+    names none, is refused naming the field, and nothing is written."""
+    case_id = _prepared(reg, _utc(2025, 3, 1, 10))
+    before = reg.events(limit=10_000)
+    with pytest.raises(nhvflow.InvalidPayload) as refused:
+        reg.fire(
+            case_id, "decide", SOS, units=3, applications_due=given,
+            applications_due_default=flag, at=_utc(2025, 3, 1, 10),
+        )  # fmt: skip
+    assert refused.value.field == "applications_due_default"
+    assert reg.events(limit=10_000) == before
+    # the value the registry would record is accepted
+    reg.fire(
+        case_id, "decide", SOS, units=3, applications_due=given,
+        applications_due_default=not flag, at=_utc(2025, 3, 1, 10),
+    )  # fmt: skip
+
+
+def test_a_revocations_named_period_equal_to_the_default_is_its_own(reg):
+    """The round a revocation opens is labelled as the decision's is: a day
+    the board named is not the registry's practice, whatever its length."""
+    case_id = _permitted(reg, _utc(2025, 1, 10, 9))
+    revoked_at = _utc(2025, 4, 1, 9)
+    reg.fire(
+        case_id, "revoke_permit", BOARD, region=Region.SKANE, ground="conditions_not_met",
+        reason="Villkoren uppfylls inte", applications_due=date(2025, 7, 1), at=revoked_at,
+    )  # fmt: skip
+    [item] = _applications(reg, date(2025, 4, 2))
+    assert (item.due, item.kind) == (date(2025, 7, 1), "regulation")
+
+
+def test_a_period_recorded_before_nhvflow_said_is_judged_by_its_length():
+    """A decision an earlier nhvflow recorded does not say whether its period
+    was the default; the view says so (``None``) and ``due()`` falls back on
+    comparing the day with the default."""
+    from nhvflow.rules.nhv import NhvCase
+
+    decision = {"units": 2, "care_measures": ["x"], "advisory_mission": False}
+    decision |= {"applications_due": "2025-06-01", "decided_at": "2025-03-01T10:00:00Z"}
+    data = {"decision": decision}
+    period = NhvCase(data).application_period
+    assert period is not None and period.default is None
+    assert NhvCase(data).decision.applications_due_default is None  # type: ignore[union-attr]
 
 
 def test_applications_are_overdue_only_after_the_last_day_as_the_rule_judges(reg):

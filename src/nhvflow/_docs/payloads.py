@@ -98,6 +98,15 @@ def reference_md(process: Process) -> str:
         for n, f in enumerate(fields):
             lead = head if n == 0 else "| | | "
             out.append(f"{lead}| `{f.name}` | {_expects(f)} | {_default(f)} |")
+    events: list[type] = [t.event for t in process.transitions.values()]
+    if any(f.name == "applications_due_default" for e in events for f in attrs.fields(e)):
+        out += [
+            "",
+            "`applications_due_default` is recorded by the registry (`true` when",
+            "`applications_due` is left out and the registry's default period applies, a",
+            "setting of practice; `false` when the step names the day): leave it out. A",
+            "value other than the one the registry would record is `InvalidPayload`.",
+        ]
     expert = Expert(
         "Anna Berg",
         "läkare",

@@ -177,17 +177,33 @@ class ConsultationClosed(Fact):
             data["knowledge_spreading_need"] = True
 
 
+def _default_unknown(payload: dict[str, Any]) -> dict[str, Any]:
+    # Before this schema the registry did not record whether the last day for
+    # applications was its default or a day the decision named.
+    return {**payload, "applications_due_default": None}
+
+
 @attrs.frozen
 class NhvDecided(Fact):
     """Socialstyrelsen decided the care is national highly specialised care,
-    at how many units, and opened the request for applications (step 4)."""
+    at how many units, and opened the request for applications (step 4).
+
+    Schema 2 added ``applications_due_default``.
+    """
 
     type: ClassVar[str] = "NhvDecided"
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[Mapping[int, Upcaster]] = {1: _default_unknown}
 
     units: int = f.count()
     care_measures: tuple[str, ...] | None = f.optional_texts()
     advisory_mission: bool = f.flag(default=False)
     applications_due: date | None = f.a_date(optional=True, default=None)
+    applications_due_default: bool | None = f.optional_flag()
+    """Whether ``applications_due`` is the registry's default period (a
+    setting of practice) rather than a day the decision named. Recorded by
+    the registry: ``True`` when the request left ``applications_due`` out.
+    ``None`` in an event an nhvflow before 0.2 recorded, which did not say."""
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -199,6 +215,8 @@ class NhvDecided(Fact):
             "applications_due": payload["applications_due"],
             "decided_at": meta.when,
         }
+        if payload["applications_due_default"] is not None:
+            data["decision"]["applications_due_default"] = payload["applications_due_default"]
 
 
 @attrs.frozen
@@ -398,19 +416,26 @@ class PermitRevoked(Fact):
     Schema 2 added ``applications_due``: the place the revocation frees can
     be filled again without a new case, and a new round of applications
     runs until that day (completed by default from the registry's
-    application period, a setting of practice). Regions apply with
+    application period, a setting of practice); schema 3
+    ``applications_due_default``. Regions apply with
     ``apply_for_permit`` in ``permitted``; the board decides on them after a
     new ``prepare_board``.
     """
 
     type: ClassVar[str] = "PermitRevoked"
-    schema_version: ClassVar[int] = 2
-    upcasters: ClassVar[Mapping[int, Upcaster]] = {1: _revoked_v1_to_v2}
+    schema_version: ClassVar[int] = 3
+    upcasters: ClassVar[Mapping[int, Upcaster]] = {
+        1: _revoked_v1_to_v2,
+        2: _default_unknown,
+    }
 
     region: Region = f.region()
     ground: str = f.choice(REVOCATION_GROUNDS)
     reason: str = f.text(allow_empty=False)
     applications_due: date | None = f.a_date(optional=True, default=None)
+    applications_due_default: bool | None = f.optional_flag()
+    """As :attr:`NhvDecided.applications_due_default`, for the round the
+    revocation opens (schema 3)."""
 
     @classmethod
     def fold(cls, payload: Payload, data: dict[str, Any], meta: Meta) -> None:
@@ -430,6 +455,8 @@ class PermitRevoked(Fact):
         if due is not None:
             data["application_round"] = data.get("application_round", 0) + 1
             data["application_window"] = {"opens": meta.when, "due": due}
+            if payload["applications_due_default"] is not None:
+                data["application_window"]["default"] = payload["applications_due_default"]
 
 
 @attrs.frozen

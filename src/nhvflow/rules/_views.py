@@ -128,6 +128,9 @@ class NhvDecision:
     care_measures: tuple[str, ...]
     decided_on: date
     applications_due: date | None
+    applications_due_default: bool | None = None
+    """Whether the last day is the registry's default period (``None``: a
+    decision recorded before nhvflow said)."""
 
 
 @attrs.frozen
@@ -137,6 +140,10 @@ class ApplicationPeriod:
 
     opens: date
     due: date | None
+    default: bool | None = None
+    """Whether the last day is the registry's default period, a setting of
+    practice, rather than one the step named (``None``: recorded before
+    nhvflow said)."""
 
 
 @attrs.frozen
@@ -197,6 +204,7 @@ class NhvCase(ProposalCase):
             care_measures=tuple(decision.get("care_measures") or ()),
             decided_on=_day(decision["decided_at"]),
             applications_due=None if due is None else date.fromisoformat(due),
+            applications_due_default=decision.get("applications_due_default"),
         )
 
     @property
@@ -211,11 +219,15 @@ class NhvCase(ProposalCase):
         opened, else the decision's (``None`` before the decision)."""
         window = _record(self._data, "application_window")
         if window is not None:
-            return ApplicationPeriod(_day(window["opens"]), date.fromisoformat(window["due"]))
+            return ApplicationPeriod(
+                _day(window["opens"]), date.fromisoformat(window["due"]), window.get("default")
+            )
         decision = self.decision
         if decision is None:
             return None
-        return ApplicationPeriod(decision.decided_on, decision.applications_due)
+        return ApplicationPeriod(
+            decision.decided_on, decision.applications_due, decision.applications_due_default
+        )
 
     @once
     def applicants(self) -> tuple[Applicant, ...]:

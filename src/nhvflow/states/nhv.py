@@ -45,10 +45,23 @@ def _prepare_decision(payload: ev.NhvDecided, case: Case | None, at: datetime) -
     care = payload.care_measures
     if care is None:  # the basis's care measures: what the expert group found to concentrate
         care = r.NhvCase(case.data if case is not None else {}).care_to_concentrate
-    due = payload.applications_due
-    if due is None:
-        due = r.default_applications_due(at.date())
-    return attrs.evolve(payload, care_measures=care, applications_due=due)
+    return attrs.evolve(payload, care_measures=care, **_period(payload, at))
+
+
+def _period(payload: ev.NhvDecided | ev.PermitRevoked, at: datetime) -> dict[str, Any]:
+    """The last day for applications and whether it is the registry's default
+    (the kind of deadline ``due()`` gives it), recorded by the registry: a
+    request may leave ``applications_due_default`` out, or give the value the
+    registry records."""
+    default = payload.applications_due is None
+    if payload.applications_due_default not in (None, default):
+        raise InvalidPayload(
+            "applications_due_default",
+            "is recorded by the registry: True when applications_due is left out (its "
+            "default period), False when the step names the day; leave it out.",
+        )
+    due = r.default_applications_due(at.date()) if default else payload.applications_due
+    return {"applications_due": due, "applications_due_default": default}
 
 
 def _prepare_grant(
@@ -85,9 +98,7 @@ def _prepare_grant(
 def _prepare_revocation(
     payload: ev.PermitRevoked, case: Case | None, at: datetime
 ) -> ev.PermitRevoked:
-    if payload.applications_due is not None:
-        return payload
-    return attrs.evolve(payload, applications_due=r.default_applications_due(at.date()))
+    return attrs.evolve(payload, **_period(payload, at))
 
 
 def _prepare_closure(
@@ -120,7 +131,9 @@ def _applications_pending(case: Case, as_of: date) -> Iterator[Pending]:
     if case.state == "permitted" and as_of > period.due:
         return
     due = period.due
-    default = due == r.default_applications_due(period.opens)
+    default = period.default
+    if default is None:  # recorded by an nhvflow before 0.2: the day tells, as best it can
+        default = due == r.default_applications_due(period.opens)
     applied = frozenset(region.name for region in view.applied_this_round)
     yield Pending(
         due,
