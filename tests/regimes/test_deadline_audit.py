@@ -604,3 +604,17 @@ def test_a_norwegian_service_reports_each_year_and_the_ministry_winds_it_down(re
     ]
     reg.fire(case_id, "wind_down", Actor.ministry(), at=_utc(2026, 3, 2))
     assert reg.due(as_of=date(2030, 1, 1)) == []
+
+
+def test_an_aware_datetime_for_the_last_day_is_read_as_its_utc_day(reg):
+    """``applications_due`` takes a date, ISO text or an aware datetime, "its
+    UTC date", as business days are UTC days everywhere (a step's ``at``,
+    ``due(as_of=)``): midnight and a half in Stockholm on 1 June is still
+    31 May in UTC."""
+    case_id = _decided(
+        reg, _utc(2025, 3, 1, 10), applications_due=datetime(2025, 6, 1, 0, 30, tzinfo=STHLM_TZ)
+    )
+    [decided] = [e for e in reg.history(case_id) if e.type == "NhvDecided"]
+    assert decided.payload["applications_due"] == "2025-05-31"
+    [item] = _applications(reg, date(2025, 3, 2))
+    assert item.due == date(2025, 5, 31)

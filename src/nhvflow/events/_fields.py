@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from nhvflow._abroad import country_code
@@ -221,7 +221,7 @@ def read_date(value: object) -> date:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("a datetime must be timezone-aware; pass a date or an aware datetime")
-        return value.date()
+        return value.astimezone(UTC).date()  # business days are UTC days, as a step's `at`
     if isinstance(value, date):
         return value
     if isinstance(value, str):
