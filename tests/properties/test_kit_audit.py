@@ -607,3 +607,16 @@ def test_coverage_leaves_out_only_what_no_draft_reaches(nhv_coverage):
     assert nhv_coverage.states[0] == nhv_coverage.states[1]
     paused = Target.of_rule("nhv.mapping-pause", "failed", "appoint_expert_group")
     assert paused not in nhv_coverage.uncovered, [str(t) for t in nhv_coverage.uncovered]
+
+
+def test_coverage_of_nhv_leaves_out_only_the_outcome_the_docs_name(nhv_coverage):
+    """docs/testing.md: under nhv, "`nhv.advisory-requires-concentrated-care`
+    never fails at `grant_permits`"; every other state and rule outcome has
+    a path (among them the refusals of submit, of an application when every
+    place is held, of a reworded duty and of a revocation's past period)."""
+    line_of_docs = "never fails at `grant_permits` (a decision without care measures is refused at"
+    docs = Path(__file__).resolve().parents[2] / "docs" / "testing.md"
+    assert line_of_docs in docs.read_text(encoding="utf-8")
+    assert [str(t) for t in nhv_coverage.uncovered] == [
+        "nhv.advisory-requires-concentrated-care failed at grant_permits"
+    ]

@@ -50,6 +50,8 @@ _MAX_NODES = 400
 _LATER = timedelta(days=120)
 _MUCH_LATER = timedelta(days=400)
 _TRIES = 6
+"""How many nodes a refusal is looked for at, in each state its step leaves
+from, before it counts as not covered."""
 _PLAIN_TRIES = 2
 """Nodes at which a refusal is looked for where the kit has no borderline
 draft of the step (the lawful drafts rarely break a rule)."""
@@ -58,7 +60,6 @@ _REPEATS = 4
 health enterprises support an initiative; more regions apply)."""
 _PATIENCE = 60
 """Expanded nodes in a row that reach nothing new before the search stops."""
-"""How many nodes a refusal is looked for at before it counts as not covered."""
 
 _FIND = settings(
     database=None,
@@ -135,7 +136,7 @@ class _Search:
         self.reg: Registry = open_registry(":memory:", processes=[process], logger=quiet_logger())
         self.goals = targets(process)
         self.found: dict[Target, Path] = {}
-        self.tries: dict[Target, int] = {}
+        self.tries: dict[tuple[Target, str], int] = {}
         self.plain_tries: dict[Target, int] = {}
         self.varied: set[str] = set()
         self.make_lawful, self.make_borderline = _catalogue(process)
@@ -252,7 +253,8 @@ class _Search:
         assert at is not None
         for rule in _consulted(self.process, transition):
             target = Target.of_rule(rule.id, "failed", trigger)
-            if target in self.found or self.tries.get(target, 0) >= _TRIES:
+            budget = (target, case.state)  # a step from two states is tried in each
+            if target in self.found or self.tries.get(budget, 0) >= _TRIES:
                 continue
             if rule is self.process.authority and lawful is None:
                 continue  # another party is tried with a lawful payload
@@ -264,7 +266,7 @@ class _Search:
                     continue
                 self.plain_tries[target] = self.plain_tries.get(target, 0) + 1
             else:
-                self.tries[target] = self.tries.get(target, 0) + 1
+                self.tries[budget] = self.tries.get(budget, 0) + 1
             found = self._refusal(rule.id, transition, case, ctx, lawful)
             if found is not None:
                 yield target, found
