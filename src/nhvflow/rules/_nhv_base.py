@@ -71,6 +71,13 @@ without an event. Socialstyrelsen may designate others with
 
 _PILOTS_SINCE = datetime(2018, 7, 1, tzinfo=UTC)
 
+
+def marked_pilot(area: str) -> bool:
+    """Whether ``area`` is one of :data:`DEFAULT_PILOT_AREAS` (as spelt, letter
+    case and white space aside)."""
+    return any(same_area(area, a) for a in DEFAULT_PILOT_AREAS)
+
+
 GENERAL_DUTY_TEXT = (
     "Tillståndshavaren ska sprida kunskap om vårdområdet till den övriga hälso- och "
     "sjukvården och samverka med de vårdgivare som remitterar patienter "

@@ -28,8 +28,9 @@ from datetime import date, datetime
 
 from nhvflow.engine import Registry
 from nhvflow.errors import TransitionDenied
-from nhvflow.model import Actor, PermitGrant, Region, same_area
+from nhvflow.model import Actor, PermitGrant, Region
 from nhvflow.rules import nhv as rules
+from nhvflow.rules._nhv_base import marked_pilot
 from nhvflow.simulate._actors import Actors, Proposal, Track, at_office, weighted
 from nhvflow.simulate._areas import ProgrammeArea
 from nhvflow.simulate._result import Tally
@@ -61,7 +62,7 @@ class NhvActors(Actors):
         pilots are designated at the scenario's start (pilots are designated,
         not declared), and the overall mapping when it was completed."""
         for area in self.areas:
-            if area.pilot and not any(same_area(area.name, a) for a in rules.DEFAULT_PILOT_AREAS):
+            if area.pilot and not marked_pilot(area.name):
                 self.reg.designate_pilot(
                     self.sos, programme_area=area.name, at=at_office(self.s.start),
                     reason="Pilot i scenariot",

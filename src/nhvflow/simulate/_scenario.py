@@ -17,9 +17,9 @@ from typing import Any
 
 import attrs
 
-from nhvflow.model import Region, same_area
+from nhvflow.model import Region
+from nhvflow.rules._nhv_base import marked_pilot
 from nhvflow.rules.kc import FINANCING_FORMS
-from nhvflow.rules.nhv import DEFAULT_PILOT_AREAS
 from nhvflow.simulate._areas import (
     DEFAULT_AREAS,
     DEFAULT_REGION_WEIGHTS,
@@ -424,7 +424,7 @@ class Scenario:
         for i, area in enumerate(self.programme_areas):
             if not isinstance(area, ProgrammeArea):
                 raise ScenarioError(f"programme_areas[{i}]", "must be a ProgrammeArea.")
-            marked = any(same_area(area.name, a) for a in DEFAULT_PILOT_AREAS)
+            marked = marked_pilot(area.name)
             if self.process == "nhv" and marked and not area.pilot:
                 raise ScenarioError(
                     f"programme_areas[{i}].pilot",

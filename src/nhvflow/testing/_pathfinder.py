@@ -104,6 +104,11 @@ def _by(payload: dict[str, Any]) -> Callable[[Actor], Draw]:
     return draw
 
 
+def _by_npo(proposal: dict[str, Any]) -> Draw:
+    """An nhv proposal, by the NPO of its area."""
+    return Actor.npo(proposal["programme_area"]), proposal
+
+
 def _unbind(actor: Actor) -> Actor:
     if actor.role is Role.EXPERT_GROUP:
         return Actor.expert_group(CASE)
@@ -173,14 +178,10 @@ class _Search:
         name = self.process.name
         if name in regime_drafts.REGIMES:
             return [submissions(name)]
-
-        def by_npo(kw: dict[str, Any]) -> Draw:
-            return Actor.npo(kw["programme_area"]), kw
-
         return [
-            proposals(advisory=False, pilot=True).map(by_npo),
-            proposals(advisory=False, pilot=False).map(by_npo),
-            proposals(advisory=True, pilot=True).map(by_npo),
+            proposals(advisory=False, pilot=True).map(_by_npo),
+            proposals(advisory=False, pilot=False).map(_by_npo),
+            proposals(advisory=True, pilot=True).map(_by_npo),
         ]
 
     def _borderline_submissions(self) -> list[st.SearchStrategy[Draw]]:
@@ -188,13 +189,9 @@ class _Search:
         expert, or one calls itself a pilot outside the pilot areas."""
         if self.process.name in regime_drafts.REGIMES:
             return []
-
-        def by_npo(kw: dict[str, Any]) -> Draw:
-            return Actor.npo(kw["programme_area"]), kw
-
         return [
-            proposals(advisory=False).map(lambda kw: {**kw, "nominated_experts": []}).map(by_npo),
-            proposals(pilot=False).map(lambda kw: {**kw, "pilot": True}).map(by_npo),
+            proposals(advisory=False).map(lambda kw: {**kw, "nominated_experts": []}).map(_by_npo),
+            proposals(pilot=False).map(lambda kw: {**kw, "pilot": True}).map(_by_npo),
         ]
 
     def _submit(self, draw: Draw) -> Case | TransitionDenied | None:

@@ -24,8 +24,8 @@ from nhvflow.model import (
     HealthcareRegion,
     Region,
     Role,
-    same_area,
 )
+from nhvflow.rules._nhv_base import marked_pilot
 from nhvflow.rules.nhv import DEFAULT_PILOT_AREAS
 from nhvflow.simulate import DEFAULT_AREAS
 
@@ -360,10 +360,6 @@ def _titles(area: str, advisory: bool) -> tuple[str, ...]:
     return (f"Högspecialiserad kirurgi inom {lowered}", f"Sällsynta tillstånd inom {lowered}")
 
 
-def _is_default_pilot(area: str) -> bool:
-    return any(same_area(area, a) for a in DEFAULT_PILOT_AREAS)
-
-
 @st.composite
 def _proposal(
     draw: st.DrawFn, advisory: bool | None, pilot: bool | None, area: str | None
@@ -372,9 +368,9 @@ def _proposal(
         area = draw(st.sampled_from(DEFAULT_PILOT_AREAS))
     elif area is None and pilot is not None:
         # A proposal is a pilot by its area, whatever its flag says.
-        area = draw(st.sampled_from([a for a in PROGRAMME_AREAS if not _is_default_pilot(a)]))
+        area = draw(st.sampled_from([a for a in PROGRAMME_AREAS if not marked_pilot(a)]))
     area = area or draw(st.sampled_from(PROGRAMME_AREAS))
-    is_pilot_area = _is_default_pilot(area)
+    is_pilot_area = marked_pilot(area)
     is_advisory = draw(st.booleans()) if advisory is None else advisory
     title = draw(st.sampled_from(_titles(area, is_advisory)))
     if is_advisory:
