@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from nhvflow.events._fields import RECORDED
 from nhvflow.model import Actor, Expert, PermitGrant, Region
 from nhvflow.states import Process
 
@@ -31,6 +32,7 @@ _EXPECTS_IN_JSON = {
     "a Region": 'a region: `"SKANE"` or `"Region Skåne"`',
     "a date": 'a date, `"2024-06-01"`',
     "a whole number": "a whole number",
+    RECORDED: "`true` or `false`, " + RECORDED,
 }
 """What a field expects, said in JSON's words (the engine's own words otherwise)."""
 
@@ -98,15 +100,6 @@ def reference_md(process: Process) -> str:
         for n, f in enumerate(fields):
             lead = head if n == 0 else "| | | "
             out.append(f"{lead}| `{f.name}` | {_expects(f)} | {_default(f)} |")
-    events: list[type] = [t.event for t in process.transitions.values()]
-    if any(f.name == "applications_due_default" for e in events for f in attrs.fields(e)):
-        out += [
-            "",
-            "`applications_due_default` is recorded by the registry (`true` when",
-            "`applications_due` is left out and the registry's default period applies, a",
-            "setting of practice; `false` when the step names the day): leave it out. A",
-            "value other than the one the registry would record is `InvalidPayload`.",
-        ]
     expert = Expert(
         "Anna Berg",
         "läkare",

@@ -84,6 +84,16 @@ def optional_flag(*, default: object = None) -> Any:
     return field(Parser(_optional(_read_flag), _identity, "True, False or None"), default)
 
 
+RECORDED = "recorded by the registry: leave it out"
+
+
+def recorded_flag() -> Any:
+    """A boolean the registry records as it prepares the step (a request may
+    leave it out, or give the value the registry would record); ``None`` in
+    an event recorded before the field existed."""
+    return field(Parser(_optional(_read_flag), _identity, RECORDED), None)
+
+
 def _read_int(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"expected a whole number, got {shown(value)}")

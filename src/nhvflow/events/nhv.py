@@ -199,7 +199,7 @@ class NhvDecided(Fact):
     care_measures: tuple[str, ...] | None = f.optional_texts()
     advisory_mission: bool = f.flag(default=False)
     applications_due: date | None = f.a_date(optional=True, default=None)
-    applications_due_default: bool | None = f.optional_flag()
+    applications_due_default: bool | None = f.recorded_flag()
     """Whether ``applications_due`` is the registry's default period (a
     setting of practice) rather than a day the decision named. Recorded by
     the registry: ``True`` when the request left ``applications_due`` out.
@@ -433,7 +433,7 @@ class PermitRevoked(Fact):
     ground: str = f.choice(REVOCATION_GROUNDS)
     reason: str = f.text(allow_empty=False)
     applications_due: date | None = f.a_date(optional=True, default=None)
-    applications_due_default: bool | None = f.optional_flag()
+    applications_due_default: bool | None = f.recorded_flag()
     """As :attr:`NhvDecided.applications_due_default`, for the round the
     revocation opens (schema 3)."""
 
